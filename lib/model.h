@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Plain data model of liblinx: what is desired, what was observed, what we
+ * own. No pointers into kernel buffers, no file descriptors: values that can
+ * be copied, sorted and compared. Each object has one compare function that
+ * defines its identity (see link.h, addr.h, route.h).
+ */
+#ifndef LX_MODEL_H
+#define LX_MODEL_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LX_DEFAULT_PROTOCOL 76
+#define LX_DEFAULT_INTERVAL_MS 5000
+#define LX_DEFAULT_DEBOUNCE_MS 100
+
+union lx_inaddr {
+	struct in_addr v4;
+	struct in6_addr v6;
+	uint8_t bytes[16];
+};
+
+/* ---------------------------------------------------------------- links */
+
+enum lx_link_kind {
+	LX_LINK_EXISTING = 0, /* no "kind": a link that exists, state managed */
+	LX_LINK_VETH,
+	LX_LINK_MACVLAN,
+	LX_LINK_IPVLAN,
+	LX_LINK_DUMMY,
+	LX_LINK_OTHER, /* observed only: some kind we do not create */
+};
+
+/* Tri-state for optional booleans. */
+enum { LX_UNSET = -1 };
+
+struct lx_link {
+	char name[IFNAMSIZ];
+	enum lx_link_kind kind;
+	int up;       /* LX_UNSET, 0 or 1 */
+	uint32_t mtu; /* 0 = not managed */
+	/* veth: the peer lives in the host namespace */
+	char peer[IFNAMSIZ];
+	char master[IFNAMSIZ]; /* peer's master bridge on the host ("" = none) */
+	int peer_up;           /* LX_UNSET, 0 or 1 */
+	/* macvlan / ipvlan: host parent and mode ("" = kernel default) */
+	char parent[IFNAMSIZ];
+	char mode[16];
+	/* observed only */
+	int ifindex;
+	bool oper_up; /* IFF_UP as observed */
+};
+
+/* ------------------------------------------------------------ addresses */
+
+struct lx_addr {
+	char dev[IFNAMSIZ];
+	uint8_t family; /* AF_INET / AF_INET6 */
+	uint8_t prefixlen;
+	union lx_inaddr addr;
+	bool has_peer;
+	union lx_inaddr peer;
+	int scope; /* LX_UNSET = kernel default (RT_SCOPE_UNIVERSE) */
+	bool nodad;
+	/* observed only */
+	int ifindex;
+	uint32_t flags;
+};
+
+/* --------------------------------------------------------------- routes */
+
+struct lx_route {
+	uint8_t family;
+	uint8_t dst_len;
+	union lx_inaddr dst;
+	bool has_gw;
+	union lx_inaddr gw;
+	char dev[IFNAMSIZ]; /* "" = let the kernel pick from the gateway */
+	uint32_t metric;
+	uint32_t table; /* 0 = main (RT_TABLE_MAIN) */
+	bool has_src;
+	union lx_inaddr src;
+	int scope; /* LX_UNSET = derived: link without gw, universe with */
+	uint32_t mtu; /* 0 = unset */
+	/* set by the codec on observe, by the rtnl source on apply */
+	uint8_t protocol;
+	uint8_t type; /* RTN_UNICAST unless observed otherwise */
+	int oif;
+};
+
+/* ------------------------------------------- sysctl and cgroup settings */
+
+/* A key/value pair; both strings owned by the containing array. */
+struct lx_kv {
+	char *key;
+	char *value;
+};
+
+struct lx_kvs {
+	struct lx_kv *v;
+	size_t n;
+};
+
+/* ------------------------------------------------------------- options */
+
+struct lx_options {
+	uint32_t interval_ms; /* resync period; 0 = never */
+	uint32_t debounce_ms;
+	bool monitor;
+	uint8_t protocol;
+	bool revert_on_release;
+	bool require_converged;
+};
+
+/* ------------------------------------------------------ desired document */
+
+struct lx_desired {
+	struct lx_link *links;
+	size_t n_links;
+	struct lx_addr *addrs;
+	size_t n_addrs;
+	struct lx_route *routes;
+	size_t n_routes;
+	struct lx_kvs sysctl;
+	struct lx_kvs cgroup;
+	struct lx_options opts;
+};
+
+/* ------------------------------------------------------- ownership */
+
+/*
+ * One owned setting (sysctl or cgroup knob): the value we wrote and the value
+ * found before our first write (for revert_on_release / tighten-only).
+ */
+struct lx_owned_kv {
+	char *key;
+	char *applied;
+	char *original; /* NULL if it could not be read */
+};
+
+struct lx_owned_kvs {
+	struct lx_owned_kv *v;
+	size_t n;
+};
+
+/*
+ * last_applied: what we installed and still own. Routes are not here: they
+ * are owned by their rtm_protocol tag.
+ */
+struct lx_owned {
+	struct lx_addr *addrs;
+	size_t n_addrs;
+	struct lx_link *links; /* links we created (kind != EXISTING) */
+	size_t n_links;
+	struct lx_owned_kvs sysctl;
+	struct lx_owned_kvs cgroup;
+};
+
+/* Default options (SPEC.md). */
+void lx_options_init(struct lx_options *o);
+
+/* Free the contents (not the struct itself); leaves it zeroed. NULL-safe. */
+void lx_desired_free(struct lx_desired *d);
+void lx_owned_free(struct lx_owned *o);
+void lx_kvs_free(struct lx_kvs *k);
+void lx_owned_kvs_free(struct lx_owned_kvs *k);
+
+/* Find by key; NULL if absent. */
+const struct lx_kv *lx_kvs_find(const struct lx_kvs *k, const char *key);
+struct lx_owned_kv *lx_owned_kvs_find(const struct lx_owned_kvs *k,
+				      const char *key);
+
+/* Append a copy of key/value (strdup). Returns 0 or -ENOMEM. */
+int lx_kvs_add(struct lx_kvs *k, const char *key, const char *value);
+int lx_owned_kvs_set(struct lx_owned_kvs *k, const char *key,
+		     const char *applied, const char *original);
+/* Remove key if present. */
+void lx_owned_kvs_del(struct lx_owned_kvs *k, const char *key);
+
+/* Deep copies. Return 0 or -ENOMEM (dst left empty on failure). */
+int lx_owned_copy(struct lx_owned *dst, const struct lx_owned *src);
+int lx_desired_copy(struct lx_desired *dst, const struct lx_desired *src);
+
+/* Grow helper: ensure room for element n (appending) in *arr, whose
+ * capacity is implicit (8, doubled at each power of two). */
+int lx_grow(void **arr, size_t n, size_t sz);
+
+#endif

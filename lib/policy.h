@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Admin policy (SPEC.md "Policy"): what tenant-written desired state may ask
+ * for. Checked before anything is applied; a refusal is LX_ERR_POLICY
+ * (exit 5) with one line per refusal naming the key and the rule.
+ */
+#ifndef LX_POLICY_H
+#define LX_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "model.h"
+
+struct lx_policy {
+	char **allow_sysctl; /* prefixes; none = any namespaced net. sysctl */
+	size_t n_allow_sysctl;
+	char **allow_master;
+	size_t n_allow_master;
+	char **allow_parent;
+	size_t n_allow_parent;
+	bool cgroup_allow_raise;
+	bool allow_host_netns;
+};
+
+void lx_policy_free(struct lx_policy *p);
+int lx_policy_add(char ***list, size_t *n, const char *s) LX_WUR;
+
+/*
+ * Static checks over a desired document: sysctl names/namespacing/prefixes,
+ * link master/parent allow-lists. The cgroup tighten-only rule needs the
+ * spawn values and lives in cgroup.h. Messages name the document member and
+ * the annotation it comes from, e.g.
+ *   sysctl "kernel.core_pattern" (io.linx.sysctl): refused: not under net.
+ */
+int lx_policy_check(const struct lx_policy *p, const struct lx_desired *d,
+		    struct lx_error *err) LX_WUR;
+
+#endif

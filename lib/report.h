@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The report of one pass (SPEC.md "Report"). Each subsystem fills one
+ * lx_subreport: its plan, whose ops carry applied/failed/pending states.
+ */
+#ifndef LX_REPORT_H
+#define LX_REPORT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "op.h"
+
+enum lx_subsys { LX_SUB_RTNL, LX_SUB_SYSCTL, LX_SUB_CGROUP, LX_SUB_COUNT };
+
+struct lx_subreport {
+	bool converged;
+	struct lx_plan plan;
+	char *error; /* owned: a failure outside any op (observe failed...) */
+};
+
+struct lx_report {
+	char id[128];
+	uint64_t pass;
+	const char *trigger; /* static string: initial|timer|monitor|put|manual */
+	bool converged;
+	uint64_t duration_us;
+	struct lx_subreport sub[LX_SUB_COUNT];
+};
+
+const char *lx_subsys_name(enum lx_subsys s);
+
+void lx_report_free(struct lx_report *r);
+void lx_subreport_reset(struct lx_subreport *s);
+void lx_subreport_fail(struct lx_subreport *s, const char *msg);
+
+/* converged = every subreport converged. */
+void lx_report_finish(struct lx_report *r);
+
+/* Report as JSON (new reference); last_applied may be NULL. */
+json_t *lx_report_to_json(const struct lx_report *r,
+			  const struct lx_owned *last_applied);
+
+/* last_applied as JSON: {"addresses":[...],"links":[...],"sysctl":{},"cgroup":{}} */
+json_t *lx_owned_to_json(const struct lx_owned *o);
+/* Parse back what lx_owned_to_json wrote. */
+int lx_owned_from_json(const json_t *j, struct lx_owned *o,
+		       struct lx_error *err) LX_WUR;
+
+#endif

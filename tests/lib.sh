@@ -1,0 +1,52 @@
+# Shared helpers for shell test suites (tests/cli, tests/e2e). Source it.
+# A suite calls `t NAME CMD...`: runs CMD in a subshell; prints "ok NAME" or
+# "not ok NAME"; `skip NAME WHY` for what this machine cannot run.
+# Assertions inside CMD: `expect_eq A B what`, `expect_rc N cmd...`.
+set -u
+LX_BIN=${LX_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/linx-sidecar}
+LX_TMP=$(mktemp -d /tmp/lx-t.XXXXXX)
+LX_NETNS=()
+trap 'lx_cleanup' EXIT
+
+lx_cleanup() {
+	local n
+	for n in "${LX_NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	rm -rf "$LX_TMP"
+}
+
+# Fresh named namespace, removed at exit: `ns=$(new_netns)` won't work (the
+# array is set in a subshell), so call `new_netns VAR`.
+new_netns() {
+	local name="lxt$$-$RANDOM"
+	ip netns add "$name" || return 1
+	ip -n "$name" link set lo up
+	LX_NETNS+=("$name")
+	printf -v "$1" '%s' "$name"
+}
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_eq() { [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"; }
+expect_match() { [[ "$1" =~ $2 ]] || fail "${3:-value}: '$1' does not match /$2/"; }
+expect_rc() {
+	local want=$1; shift
+	"$@"; local rc=$?
+	[ "$rc" = "$want" ] || fail "exit code of '$*': expected $want, got $rc"
+}
+
+t() {
+	local name=$1; shift
+	if ( set -e; "$@" ); then echo "ok $name"; else echo "not ok $name"; fi
+}
+skip() { echo "skip $1: $2"; }
+
+# Wait until a process has ended: kill -0 succeeds on zombies, so read State.
+wait_gone() {
+	local pid=$1 ms=${2:-2000} i=0
+	while [ $i -lt "$ms" ]; do
+		local st
+		st=$(awk '/^State:/{print $2}' "/proc/$pid/status" 2>/dev/null) || return 0
+		[ -z "$st" ] || [ "$st" = Z ] && return 0
+		sleep 0.01; i=$((i + 10))
+	done
+	return 1
+}
