@@ -41,6 +41,13 @@ void lx_report_finish(struct lx_report *r);
 json_t *lx_report_to_json(const struct lx_report *r,
 			  const struct lx_owned *last_applied);
 
+/* The same from loose parts: subs[i] may be NULL (an empty subsystem).
+ * Used by the resident sidecar, whose loops each keep their last report. */
+json_t *lx_report_parts_to_json(const char *id, uint64_t pass,
+				const char *trigger, uint64_t duration_us,
+				const struct lx_subreport *const subs[LX_SUB_COUNT],
+				const struct lx_owned *last_applied);
+
 /* last_applied as JSON: {"addresses":[...],"links":[...],"sysctl":{},"cgroup":{}} */
 json_t *lx_owned_to_json(const struct lx_owned *o);
 /* Parse back what lx_owned_to_json wrote. */

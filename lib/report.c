@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <string.h>
+
+#include "desired.h"
+#include "report.h"
+
+const char *lx_subsys_name(enum lx_subsys s)
+{
+	static const char *const names[] = { "rtnl", "sysctl", "cgroup" };
+
+	return s < LX_SUB_COUNT ? names[s] : "?";
+}
+
+void lx_subreport_reset(struct lx_subreport *s)
+{
+	lx_plan_free(&s->plan);
+	free(s->error);
+	s->error = NULL;
+	s->converged = true;
+}
+
+void lx_subreport_fail(struct lx_subreport *s, const char *msg)
+{
+	free(s->error);
+	s->error = strdup(msg ? msg : "failed");
+	s->converged = false;
+}
+
+void lx_report_free(struct lx_report *r)
+{
+	for (int i = 0; i < LX_SUB_COUNT; i++)
+		lx_subreport_reset(&r->sub[i]);
+}
+
+void lx_report_finish(struct lx_report *r)
+{
+	r->converged = true;
+	for (int i = 0; i < LX_SUB_COUNT; i++)
+		if (!r->sub[i].converged)
+			r->converged = false;
+}
+
+static json_t *op_json(const struct lx_op *op)
+{
+	char buf[512];
+	json_t *o = json_pack("{s:s, s:s, s:s}", "op", lx_op_verb_name(op->verb),
+			      "kind", lx_obj_name(op->obj), "item",
+			      lx_op_describe(op, buf, sizeof(buf)));
+
+	if (o && op->error)
+		json_object_set_new(o, "error", json_string(op->error));
+	return o;
+}
+
+static json_t *subreport_json(const struct lx_subreport *s)
+{
+	json_t *applied = json_array(), *failed = json_array(),
+	       *pending = json_array(), *planned = json_array();
+	json_t *o;
+
+	for (size_t i = 0; i < s->plan.n; i++) {
+		const struct lx_op *op = &s->plan.ops[i];
+		json_t *dst = op->state == LX_OPS_APPLIED  ? applied
+			      : op->state == LX_OPS_FAILED ? failed
+			      : op->state == LX_OPS_PENDING ? pending
+							    : planned;
+		json_array_append_new(dst, op_json(op));
+	}
+	o = json_pack("{s:b, s:o, s:o, s:o}", "converged", s->converged,
+		      "applied", applied, "failed", failed, "pending", pending);
+	/* Ops a plan-only pass produced (never applied). */
+	if (json_array_size(planned))
+		json_object_set_new(o, "planned", planned);
+	else
+		json_decref(planned);
+	if (s->error)
+		json_object_set_new(o, "error", json_string(s->error));
+	return o;
+}
+
+static json_t *owned_kvs_json(const struct lx_owned_kvs *k)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < k->n; i++) {
+		json_t *e = json_pack("{s:s?, s:s?}", "applied", k->v[i].applied,
+				      "original", k->v[i].original);
+		json_object_set_new(o, k->v[i].key, e);
+	}
+	return o;
+}
+
+/* Owned links: what teardown and the diff need to find and delete them. */
+static json_t *link_json(const struct lx_link *l)
+{
+	json_t *o = json_pack("{s:s, s:i}", "name", l->name, "kind", l->kind);
+
+	if (l->peer[0])
+		json_object_set_new(o, "peer", json_string(l->peer));
+	return o;
+}
+
+static int link_from_json(const json_t *j, struct lx_link *l,
+			  struct lx_error *err)
+{
+	const char *name = NULL, *peer = NULL;
+	int kind = -1;
+
+	memset(l, 0, sizeof(*l));
+	l->up = l->peer_up = LX_UNSET;
+	if (json_unpack((json_t *)j, "{s:s, s:i, s?:s}", "name", &name, "kind",
+			&kind, "peer", &peer) < 0 ||
+	    !lx_ifname_valid(name) || kind <= LX_LINK_EXISTING ||
+	    kind > LX_LINK_DUMMY || (peer && !lx_ifname_valid(peer)))
+		return lx_error_set(err, LX_ERR_INVALID, 0,
+				    "last_applied.links: malformed entry");
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	l->kind = (enum lx_link_kind)kind;
+	if (peer)
+		snprintf(l->peer, sizeof(l->peer), "%s", peer);
+	return 0;
+}
+
+json_t *lx_owned_to_json(const struct lx_owned *ow)
+{
+	json_t *addrs = json_array(), *links = json_array();
+	char buf[256];
+
+	for (size_t i = 0; i < ow->n_addrs; i++)
+		json_array_append_new(
+			addrs, json_string(lx_addr_format(&ow->addrs[i], buf,
+							  sizeof(buf))));
+	for (size_t i = 0; i < ow->n_links; i++)
+		json_array_append_new(links, link_json(&ow->links[i]));
+	return json_pack("{s:o, s:o, s:o, s:o}", "addresses", addrs, "links",
+			 links, "sysctl", owned_kvs_json(&ow->sysctl), "cgroup",
+			 owned_kvs_json(&ow->cgroup));
+}
+
+json_t *lx_report_parts_to_json(const char *id, uint64_t pass,
+				const char *trigger, uint64_t duration_us,
+				const struct lx_subreport *const subs[LX_SUB_COUNT],
+				const struct lx_owned *last_applied)
+{
+	static const struct lx_subreport empty = { .converged = true };
+	json_t *js = json_object();
+	bool converged = true;
+	json_t *o;
+
+	for (int i = 0; i < LX_SUB_COUNT; i++) {
+		const struct lx_subreport *s = subs[i] ? subs[i] : &empty;
+
+		converged = converged && s->converged;
+		json_object_set_new(js, lx_subsys_name(i), subreport_json(s));
+	}
+	o = json_pack("{s:s, s:I, s:s, s:b, s:I, s:o}", "id", id, "pass",
+		      (json_int_t)pass, "trigger", trigger ? trigger : "manual",
+		      "converged", converged, "duration_us",
+		      (json_int_t)duration_us, "subsystems", js);
+	if (o && last_applied)
+		json_object_set_new(o, "last_applied",
+				    lx_owned_to_json(last_applied));
+	return o;
+}
+
+json_t *lx_report_to_json(const struct lx_report *r,
+			  const struct lx_owned *last_applied)
+{
+	const struct lx_subreport *subs[LX_SUB_COUNT];
+
+	for (int i = 0; i < LX_SUB_COUNT; i++)
+		subs[i] = &r->sub[i];
+	return lx_report_parts_to_json(r->id, r->pass, r->trigger,
+				       r->duration_us, subs, last_applied);
+}
+
+static int owned_kvs_from_json(const json_t *j, const char *what,
+			       struct lx_owned_kvs *k, struct lx_error *err)
+{
+	const char *key;
+	json_t *v;
+
+	if (!j)
+		return 0;
+	if (!json_is_object(j))
+		return lx_error_set(err, LX_ERR_INVALID, 0,
+				    "last_applied.%s: not an object", what);
+	json_object_foreach((json_t *)j, key, v) {
+		json_t *a = json_object_get(v, "applied");
+		json_t *o = json_object_get(v, "original");
+
+		if (!json_is_object(v) || (a && !json_is_string(a)) ||
+		    (o && !json_is_string(o)))
+			return lx_error_set(err, LX_ERR_INVALID, 0,
+					    "last_applied.%s.%s: malformed",
+					    what, key);
+		if (lx_owned_kvs_set(k, key, a ? json_string_value(a) : NULL,
+				     o ? json_string_value(o) : NULL) < 0)
+			return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
+					    "last_applied");
+	}
+	return 0;
+}
+
+int lx_owned_from_json(const json_t *j, struct lx_owned *ow,
+		       struct lx_error *err)
+{
+	json_t *addrs, *links, *v;
+	size_t i;
+	int r;
+
+	memset(ow, 0, sizeof(*ow));
+	if (!json_is_object(j))
+		return lx_error_set(err, LX_ERR_INVALID, 0,
+				    "last_applied: not an object");
+	addrs = json_object_get(j, "addresses");
+	links = json_object_get(j, "links");
+	json_array_foreach(addrs, i, v) {
+		struct lx_addr a;
+		char field[64];
+
+		snprintf(field, sizeof(field), "last_applied.addresses[%zu]",
+			 i);
+		r = lx_addr_parse(json_string_value(v) ? json_string_value(v)
+						       : "",
+				  &a, field, err);
+		if (r < 0)
+			goto fail;
+		if (lx_grow((void **)&ow->addrs, ow->n_addrs,
+			    sizeof(*ow->addrs)) < 0)
+			goto nomem;
+		ow->addrs[ow->n_addrs++] = a;
+	}
+	json_array_foreach(links, i, v) {
+		struct lx_link l;
+
+		r = link_from_json(v, &l, err);
+		if (r < 0)
+			goto fail;
+		if (lx_grow((void **)&ow->links, ow->n_links,
+			    sizeof(*ow->links)) < 0)
+			goto nomem;
+		ow->links[ow->n_links++] = l;
+	}
+	r = owned_kvs_from_json(json_object_get(j, "sysctl"), "sysctl",
+				&ow->sysctl, err);
+	if (r < 0)
+		goto fail;
+	r = owned_kvs_from_json(json_object_get(j, "cgroup"), "cgroup",
+				&ow->cgroup, err);
+	if (r < 0)
+		goto fail;
+	return 0;
+nomem:
+	r = lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "last_applied");
+fail:
+	lx_owned_free(ow);
+	return r;
+}

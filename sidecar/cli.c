@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const usage_text =
+	"usage:\n"
+	"  linx-sidecar hook [createRuntime|poststop] [POLICY]   OCI hook: state JSON on stdin\n"
+	"  linx-sidecar --pid N --desired FILE [POLICY]          standalone, resident, foreground\n"
+	"  linx-sidecar run (--pid N | --netns PATH) --desired FILE [--cgroup PATH] [POLICY]\n"
+	"  linx-sidecar reconcile (--pid N | --netns PATH) --desired FILE [POLICY]  one pass, print report\n"
+	"  linx-sidecar plan (--pid N | --netns PATH) --desired FILE       diff only, print ops\n"
+	"  linx-sidecar observe (--pid N | --netns PATH)                   print observed state\n"
+	"  linx-sidecar status|reconcile|stop ID                           talk to a resident sidecar\n"
+	"  linx-sidecar put ID --desired FILE                              replace its desired state\n"
+	"  linx-sidecar list                                               resident sidecars on this host\n"
+	"\n"
+	"common options:\n"
+	"  --state-dir DIR   state directory (default " LX_DEFAULT_STATE_DIR ")\n"
+	"  --id ID           state id (default pid-N or netns-INODE)\n"
+	"  --json            print JSON\n"
+	"  --cgroup PATH     the target's cgroup v2 directory (default: from /proc/PID/cgroup)\n"
+	"POLICY:\n"
+	"  --allow-sysctl PREFIX   only sysctls under PREFIX (repeatable)\n"
+	"  --allow-master IFACE    veth peers may be enslaved to IFACE (repeatable)\n"
+	"  --allow-parent IFACE    macvlan/ipvlan may use host parent IFACE (repeatable)\n"
+	"  --cgroup-allow-raise    cgroup limits may be raised above the spawn value\n"
+	"  --allow-host-netns      allow writing sysctls into the sidecar's own netns\n"
+	"exit codes: 0 converged, 1 not converged, 2 usage, 3 invalid input,\n"
+	"            4 target not found, 5 refused by policy\n";
+
+void lx_usage(FILE *f, const char *cmd)
+{
+	(void)cmd;
+	fputs(usage_text, f);
+}
+
+enum {
+	OPT_PID = 256,
+	OPT_NETNS,
+	OPT_DESIRED,
+	OPT_CGROUP,
+	OPT_STATE_DIR,
+	OPT_ID,
+	OPT_JSON,
+	OPT_ALLOW_SYSCTL,
+	OPT_ALLOW_MASTER,
+	OPT_ALLOW_PARENT,
+	OPT_ALLOW_RAISE,
+	OPT_ALLOW_HOST_NETNS,
+	OPT_HELP,
+};
+
+static const struct option long_opts[] = {
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "desired", required_argument, NULL, OPT_DESIRED },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "id", required_argument, NULL, OPT_ID },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "allow-sysctl", required_argument, NULL, OPT_ALLOW_SYSCTL },
+	{ "allow-master", required_argument, NULL, OPT_ALLOW_MASTER },
+	{ "allow-parent", required_argument, NULL, OPT_ALLOW_PARENT },
+	{ "cgroup-allow-raise", no_argument, NULL, OPT_ALLOW_RAISE },
+	{ "allow-host-netns", no_argument, NULL, OPT_ALLOW_HOST_NETNS },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *const commands[] = {
+	"hook", "run",	 "reconcile", "plan", "observe",
+	"status", "stop", "put",	 "list",
+};
+
+int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
+		 struct lx_error *err)
+{
+	int c, r;
+
+	memset(cli, 0, sizeof(*cli));
+	cli->state_dir = LX_DEFAULT_STATE_DIR;
+	optind = 1;
+	opterr = 0;
+	/* GNU getopt permutes: options may follow positional arguments. */
+	while ((c = getopt_long(argc, argv, "+:h", long_opts, NULL)) != -1 ||
+	       optind < argc) {
+		if (c == -1) {
+			/* A positional argument: keep it, continue after it. */
+			if (cli->n_args < 16)
+				cli->args = cli->args ? cli->args : calloc(16, sizeof(char *));
+			if (!cli->args || cli->n_args >= 16)
+				return lx_error_set(err, LX_ERR_USAGE, 0,
+						    "too many arguments");
+			cli->args[cli->n_args++] = argv[optind++];
+			continue;
+		}
+		switch (c) {
+		case OPT_PID: {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v <= 0 || v > INT_MAX)
+				return lx_error_set(err, LX_ERR_USAGE, 0,
+						    "--pid: invalid pid \"%s\"",
+						    optarg);
+			cli->pid = (pid_t)v;
+			break;
+		}
+		case OPT_NETNS:
+			cli->netns = optarg;
+			break;
+		case OPT_DESIRED:
+			cli->desired = optarg;
+			break;
+		case OPT_CGROUP:
+			cli->cgroup = optarg;
+			break;
+		case OPT_STATE_DIR:
+			cli->state_dir = optarg;
+			break;
+		case OPT_ID:
+			cli->id = optarg;
+			break;
+		case OPT_JSON:
+			cli->json = true;
+			break;
+		case OPT_ALLOW_SYSCTL:
+			r = lx_policy_add(&cli->policy.allow_sysctl,
+					  &cli->policy.n_allow_sysctl, optarg);
+			if (r < 0)
+				return lx_error_set(err, LX_ERR_SYSTEM, -r, "cli");
+			break;
+		case OPT_ALLOW_MASTER:
+			r = lx_policy_add(&cli->policy.allow_master,
+					  &cli->policy.n_allow_master, optarg);
+			if (r < 0)
+				return lx_error_set(err, LX_ERR_SYSTEM, -r, "cli");
+			break;
+		case OPT_ALLOW_PARENT:
+			r = lx_policy_add(&cli->policy.allow_parent,
+					  &cli->policy.n_allow_parent, optarg);
+			if (r < 0)
+				return lx_error_set(err, LX_ERR_SYSTEM, -r, "cli");
+			break;
+		case OPT_ALLOW_RAISE:
+			cli->policy.cgroup_allow_raise = true;
+			break;
+		case OPT_ALLOW_HOST_NETNS:
+			cli->policy.allow_host_netns = true;
+			break;
+		case 'h':
+		case OPT_HELP:
+			return 1;
+		case ':':
+			return lx_error_set(err, LX_ERR_USAGE, 0,
+					    "option %s needs an argument",
+					    argv[optind - 1]);
+		default:
+			return lx_error_set(err, LX_ERR_USAGE, 0,
+					    "unknown option \"%s\"",
+					    argv[optind - 1]);
+		}
+	}
+	/* The first positional word is the command when it names one. */
+	if (cli->n_args > 0) {
+		for (size_t i = 0; i < LX_ARRAY_SIZE(commands); i++)
+			if (strcmp(cli->args[0], commands[i]) == 0) {
+				cli->cmd = commands[i];
+				memmove(cli->args, cli->args + 1,
+					(size_t)(cli->n_args - 1) * sizeof(char *));
+				cli->n_args--;
+				break;
+			}
+		if (!cli->cmd)
+			return lx_error_set(err, LX_ERR_USAGE, 0,
+					    "unknown command \"%s\"",
+					    cli->args[0]);
+	} else if (cli->pid || cli->netns) {
+		/* `linx-sidecar --pid N --desired FILE`: standalone resident. */
+		cli->cmd = "run";
+	} else {
+		return lx_error_set(err, LX_ERR_USAGE, 0, "no command given");
+	}
+	return 0;
+}
+
+void lx_cli_free(struct lx_cli *cli)
+{
+	lx_policy_free(&cli->policy);
+	free(cli->args);
+	cli->args = NULL;
+}
+
+int lx_exit_code(const struct lx_error *err)
+{
+	switch (err->kind) {
+	case LX_ERR_NONE:
+		return LX_EXIT_OK;
+	case LX_ERR_SYSTEM:
+		return LX_EXIT_NOT_CONVERGED;
+	case LX_ERR_USAGE:
+		return LX_EXIT_USAGE;
+	case LX_ERR_INVALID:
+		return LX_EXIT_INVALID;
+	case LX_ERR_NOTFOUND:
+		return LX_EXIT_NOTFOUND;
+	case LX_ERR_POLICY:
+		return LX_EXIT_POLICY;
+	}
+	return LX_EXIT_NOT_CONVERGED;
+}
+
+void lx_print_error(const struct lx_error *err)
+{
+	const char *line = err->msg;
+
+	if (!err->msg[0]) {
+		fprintf(stderr, "linx-sidecar: failed\n");
+		return;
+	}
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		int n = nl ? (int)(nl - line) : (int)strlen(line);
+
+		fprintf(stderr, "linx-sidecar: %.*s\n", n, line);
+		line = nl ? nl + 1 : NULL;
+	}
+}

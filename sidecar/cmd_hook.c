@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `hook [createRuntime|poststop]`: the OCI hook (SPEC.md "Lifecycle of the
+ * hook"). createRuntime: parse, check, first pass, then fork the resident
+ * sidecar fully detached and exit 0 once it is ready. poststop: stop the
+ * sidecar of that container and remove its state, idempotently.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "annotations.h"
+#include "commands.h"
+#include "control.h"
+#include "daemon.h"
+#include "sandbox.h"
+#include "oci_state.h"
+
+#define LX_OCI_STATE_MAX (1024 * 1024)
+
+static int fail(struct lx_error *err)
+{
+	lx_print_error(err);
+	return lx_exit_code(err);
+}
+
+/* Read stdin, at most LX_OCI_STATE_MAX bytes. */
+static int read_state(char **out, size_t *len, struct lx_error *err)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "stdin");
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			char *b;
+
+			if (cap > LX_OCI_STATE_MAX) {
+				free(buf);
+				return lx_error_set(err, LX_ERR_INVALID, 0,
+						    "OCI state on stdin: larger than %d bytes",
+						    LX_OCI_STATE_MAX);
+			}
+			cap *= 2;
+			b = realloc(buf, cap + 1);
+			if (!b) {
+				free(buf);
+				return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
+						    "stdin");
+			}
+			buf = b;
+		}
+		r = read(STDIN_FILENO, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+
+			free(buf);
+			return lx_error_set(err, LX_ERR_INVALID, e,
+					    "OCI state on stdin");
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > LX_OCI_STATE_MAX) {
+		free(buf);
+		return lx_error_set(err, LX_ERR_INVALID, 0,
+				    "OCI state on stdin: larger than %d bytes",
+				    LX_OCI_STATE_MAX);
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static bool state_dir_exists(const char *dir, const char *id)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, id);
+	return stat(path, &st) == 0;
+}
+
+static bool pid_alive(pid_t pid)
+{
+	char path[64], line[128];
+	bool alive = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "State:", 6) == 0) {
+			alive = !strchr(line, 'Z');
+			break;
+		}
+	fclose(f);
+	return alive;
+}
+
+/* poststop: stop the resident sidecar (if any) and remove its state. */
+static int poststop(struct lx_cli *cli, const char *id)
+{
+	json_t *reply = NULL;
+	struct lx_error err;
+	struct lx_state st;
+	char path[4096], buf[32] = "";
+	pid_t pid = 0;
+	FILE *f;
+
+	lx_error_clear(&err);
+	if (!state_dir_exists(cli->state_dir, id))
+		return LX_EXIT_OK;
+	snprintf(path, sizeof(path), "%s/%s/pid", cli->state_dir, id);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			pid = (pid_t)strtol(buf, NULL, 10);
+		fclose(f);
+	}
+	json_t *req = json_pack("{s:s}", "cmd", "stop");
+	if (lx_control_call(cli->state_dir, id, req, &reply, 2000, &err) < 0 &&
+	    pid > 0 && pid_alive(pid))
+		kill(pid, SIGTERM);
+	json_decref(req);
+	json_decref(reply);
+	/* The sidecar removes its own state dir; wait for that (or for it
+	 * to be gone), then make sure nothing is left. */
+	for (int i = 0; i < 300 && state_dir_exists(cli->state_dir, id); i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		if (pid > 0 && !pid_alive(pid))
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (state_dir_exists(cli->state_dir, id) &&
+	    lx_state_open(&st, cli->state_dir, id, false, &err) == 0)
+		lx_state_remove(&st);
+	return LX_EXIT_OK;
+}
+
+/* Resident process: new session, stdio on /dev/null. */
+static void detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	setsid();
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+static int spawn_resident(struct lx_daemon *dm, struct lx_error *err)
+{
+	int pfd[2];
+	pid_t child;
+	char c = 0;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, errno, "pipe");
+	fflush(NULL);
+	child = fork();
+	if (child < 0) {
+		int e = errno;
+
+		close(pfd[0]);
+		close(pfd[1]);
+		return lx_error_set(err, LX_ERR_SYSTEM, e, "fork");
+	}
+	if (child == 0) {
+		int code;
+
+		close(pfd[0]);
+		detach_stdio();
+		if (lx_daemon_write_pid(dm) < 0)
+			_exit(1);
+		/* Ready: subscribed (setup), state dir written. */
+		if (write(pfd[1], "R", 1) != 1)
+			_exit(1);
+		close(pfd[1]);
+		code = lx_daemon_run(dm);
+		_exit(code);
+	}
+	close(pfd[1]);
+	while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(pfd[0]);
+	if (c != 'R')
+		return lx_error_set(err, LX_ERR_SYSTEM, 0,
+				    "the resident sidecar failed to start");
+	return 0;
+}
+
+static int create_runtime(struct lx_cli *cli, struct lx_oci_state *st)
+{
+	struct lx_desired d = { 0 };
+	struct lx_engine e;
+	struct lx_daemon *dm = NULL;
+	struct lx_daemon_config cfg = { .seccomp = LX_SANDBOX_SECCOMP_DEFAULT };
+	struct lx_engine_target t = {
+		.pid = st->pid,
+		.cgroup = cli->cgroup,
+		.id = st->id,
+		.state_dir = cli->state_dir,
+		.create_state = true,
+	};
+	_cleanup_json_ json_t *bundle_ann = NULL;
+	const json_t *ann = st->annotations;
+	struct lx_error err;
+	bool present = false;
+	int code;
+
+	lx_error_clear(&err);
+	if (!ann || json_object_size(ann) == 0) {
+		/* Some runtimes pass annotations only in config.json. */
+		if (lx_oci_bundle_annotations(st, &bundle_ann, &err) < 0)
+			return fail(&err);
+		ann = bundle_ann;
+	}
+	if (lx_annotations_to_desired(ann, &d, &present, &err) < 0)
+		return fail(&err);
+	if (!present)
+		return LX_EXIT_OK; /* not ours: costs nothing */
+	if (st->pid <= 0) {
+		lx_desired_free(&d);
+		lx_error_set(&err, LX_ERR_INVALID, 0,
+			     "OCI state: member \"pid\" missing: createRuntime needs the container's init pid");
+		return fail(&err);
+	}
+	if (lx_engine_open(&e, &t, &cli->policy, &err) < 0) {
+		lx_desired_free(&d);
+		return fail(&err);
+	}
+	if (lx_engine_load_state(&e, NULL, &err) < 0 ||
+	    lx_engine_check(&e, &d, &err) < 0)
+		goto fail_engine;
+	if (lx_engine_set_desired(&e, &d) < 0) {
+		lx_error_set(&err, LX_ERR_SYSTEM, ENOMEM, "desired");
+		goto fail_engine;
+	}
+	lx_desired_free(&d);
+	if (lx_daemon_setup(&dm, &e, &cfg, &err) < 0)
+		goto fail_engine;
+	if (lx_daemon_initial_pass(dm) != 0 && e.desired.opts.require_converged) {
+		/* The container must not start half-configured. */
+		fprintf(stderr, "linx-sidecar: %s: not converged:\n", e.id);
+		lx_daemon_print_report(dm, stderr);
+		lx_daemon_abort(dm);
+		lx_daemon_free(dm);
+		lx_engine_close(&e);
+		return LX_EXIT_NOT_CONVERGED;
+	}
+	code = spawn_resident(dm, &err) < 0 ? -1 : LX_EXIT_OK;
+	if (code < 0) {
+		lx_daemon_abort(dm);
+		lx_daemon_free(dm);
+		lx_engine_close(&e);
+		return fail(&err);
+	}
+	/* The parent's copies of the fds go with it; the child owns them. */
+	return LX_EXIT_OK;
+
+fail_engine:
+	lx_desired_free(&d);
+	lx_engine_close(&e);
+	return fail(&err);
+}
+
+int cmd_hook(struct lx_cli *cli)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct lx_oci_state st;
+	struct lx_error err;
+	const char *stage = cli->n_args > 0 ? cli->args[0] : NULL;
+	size_t len = 0;
+	int code;
+
+	/* The runtime's fds are none of our business; only stdio is kept. */
+	syscall(SYS_close_range, 3U, ~0U, 0U);
+	lx_error_clear(&err);
+	if (cli->n_args > 1 ||
+	    (stage && strcmp(stage, "createRuntime") && strcmp(stage, "poststop"))) {
+		lx_error_set(&err, LX_ERR_USAGE, 0,
+			     "hook: stage must be createRuntime or poststop, not \"%s\"",
+			     stage ? stage : "");
+		return fail(&err);
+	}
+	if (read_state(&buf, &len, &err) < 0)
+		return fail(&err);
+	if (lx_oci_state_parse(buf, len, &st, &err) < 0)
+		return fail(&err);
+	if (!stage)
+		stage = st.status && strcmp(st.status, "stopped") == 0
+				? "poststop"
+				: "createRuntime";
+	if (strcmp(stage, "poststop") == 0)
+		code = poststop(cli, st.id);
+	else
+		code = create_runtime(cli, &st);
+	lx_oci_state_free(&st);
+	return code;
+}

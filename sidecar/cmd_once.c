@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/* Single-shot commands: reconcile, plan, observe. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "desired.h"
+#include "engine.h"
+
+static int fail(struct lx_error *err)
+{
+	lx_print_error(err);
+	return lx_exit_code(err);
+}
+
+static int need_target(struct lx_cli *cli, bool need_desired,
+		       struct lx_error *err)
+{
+	if (!!cli->pid == !!cli->netns)
+		return lx_error_set(err, LX_ERR_USAGE, 0,
+				    "%s: exactly one of --pid N or --netns PATH",
+				    cli->cmd);
+	if (need_desired && !cli->desired)
+		return lx_error_set(err, LX_ERR_USAGE, 0,
+				    "%s: --desired FILE is required", cli->cmd);
+	return 0;
+}
+
+/* Parse, open, load ownership and check policy: everything that may refuse
+ * happens here, before anything is applied. */
+static int prepare(struct lx_cli *cli, bool create_state,
+		   struct lx_engine *e, struct lx_error *err)
+{
+	struct lx_desired d = { 0 };
+	struct lx_engine_target t = {
+		.pid = cli->pid,
+		.netns = cli->netns,
+		.cgroup = cli->cgroup,
+		.id = cli->id,
+		.state_dir = cli->state_dir,
+		.create_state = create_state,
+	};
+	int r;
+
+	r = need_target(cli, true, err);
+	if (r < 0)
+		return r;
+	r = lx_desired_from_file(cli->desired, &d, err);
+	if (r < 0)
+		return r;
+	r = lx_engine_open(e, &t, &cli->policy, err);
+	if (r < 0)
+		goto out;
+	r = lx_engine_load_state(e, NULL, err);
+	if (r == 0)
+		r = lx_engine_check(e, &d, err);
+	if (r == 0 && lx_engine_set_desired(e, &d) < 0)
+		r = lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "desired");
+	if (r < 0)
+		lx_engine_close(e);
+out:
+	lx_desired_free(&d);
+	return r;
+}
+
+static int reconcile_once(struct lx_cli *cli)
+{
+	struct lx_engine e;
+	struct lx_report rep = { 0 };
+	struct lx_error err;
+	int r, code;
+
+	lx_error_clear(&err);
+	r = prepare(cli, true, &e, &err);
+	if (r < 0)
+		return fail(&err);
+	lx_engine_pass(&e, true, "manual", &rep, &err);
+	r = lx_state_save(&e.state, &e.desired, &e.owned, &err);
+	if (r < 0)
+		lx_print_error(&err);
+	{
+		_cleanup_json_ json_t *j = lx_report_to_json(&rep, &e.owned);
+
+		lx_state_write_json(&e.state, "report.json", j);
+	}
+	if (cli->json)
+		lx_print_json(stdout, lx_report_to_json(&rep, &e.owned));
+	else
+		lx_print_report(stdout, &rep, false);
+	code = lx_report_exit_code(&rep);
+	if (r < 0 && code == 0)
+		code = LX_EXIT_NOT_CONVERGED;
+	lx_report_free(&rep);
+	lx_engine_close(&e);
+	return code;
+}
+
+int cmd_reconcile(struct lx_cli *cli)
+{
+	/* `reconcile ID` talks to a resident sidecar. */
+	if (!cli->pid && !cli->netns && cli->n_args == 1)
+		return cmd_status(cli);
+	return reconcile_once(cli);
+}
+
+int cmd_plan(struct lx_cli *cli)
+{
+	struct lx_engine e;
+	struct lx_report rep = { 0 };
+	struct lx_error err;
+	int r;
+
+	lx_error_clear(&err);
+	r = prepare(cli, false, &e, &err);
+	if (r < 0)
+		return fail(&err);
+	lx_engine_pass(&e, false, "manual", &rep, &err);
+	if (cli->json)
+		lx_print_json(stdout, lx_report_to_json(&rep, &e.owned));
+	else
+		lx_print_report(stdout, &rep, true);
+	lx_report_free(&rep);
+	lx_engine_close(&e);
+	return LX_EXIT_OK;
+}
+
+static json_t *observed_json(const struct lx_rtnl_state *s)
+{
+	json_t *links = json_array(), *addrs = json_array(),
+	       *routes = json_array();
+	char buf[512];
+
+	for (size_t i = 0; i < s->n_links; i++) {
+		const struct lx_link *l = &s->links[i];
+		json_t *o = json_pack("{s:s, s:i, s:b, s:i}", "name", l->name,
+				      "ifindex", l->ifindex, "up", l->oper_up,
+				      "mtu", (int)l->mtu);
+
+		json_array_append_new(links, o);
+	}
+	for (size_t i = 0; i < s->n_addrs; i++)
+		json_array_append_new(addrs,
+				      json_string(lx_addr_format(&s->addrs[i],
+								 buf,
+								 sizeof(buf))));
+	for (size_t i = 0; i < s->n_routes; i++)
+		json_array_append_new(
+			routes, json_string(lx_route_format(&s->routes[i], true,
+							    buf, sizeof(buf))));
+	return json_pack("{s:o, s:o, s:o}", "links", links, "addresses", addrs,
+			 "routes", routes);
+}
+
+int cmd_observe(struct lx_cli *cli)
+{
+	struct lx_engine e;
+	struct lx_engine_target t = { .pid = cli->pid,
+				      .netns = cli->netns,
+				      .cgroup = cli->cgroup };
+	struct lx_rtnl_state s = { 0 };
+	struct lx_error err;
+	json_t *j, *cg;
+	int r;
+
+	lx_error_clear(&err);
+	r = need_target(cli, false, &err);
+	if (r < 0)
+		return fail(&err);
+	r = lx_engine_open(&e, &t, &cli->policy, &err);
+	if (r < 0)
+		return fail(&err);
+	r = lx_rtnl_observe(e.nl, &s, &err);
+	if (r < 0) {
+		lx_engine_close(&e);
+		return fail(&err);
+	}
+	j = observed_json(&s);
+	cg = json_object();
+	if (e.cg) {
+		static const char *const keys[] = { "memory.max", "memory.high",
+						    "memory.swap.max",
+						    "pids.max", "cpu.max",
+						    "cpu.weight" };
+
+		for (size_t i = 0; i < LX_ARRAY_SIZE(keys); i++) {
+			_cleanup_free_ char *v = NULL;
+			struct lx_error e2;
+
+			if (lx_cgroup_read(e.cg, keys[i], &v, &e2) == 0 && v)
+				json_object_set_new(cg, keys[i], json_string(v));
+		}
+	}
+	json_object_set_new(j, "cgroup", cg);
+	if (cli->json) {
+		lx_print_json(stdout, j);
+	} else {
+		json_t *v;
+		size_t i;
+		const char *k;
+
+		printf("links:\n");
+		json_array_foreach(json_object_get(j, "links"), i, v)
+			printf("  %s ifindex %lld mtu %lld %s\n",
+			       json_string_value(json_object_get(v, "name")),
+			       json_integer_value(json_object_get(v, "ifindex")),
+			       json_integer_value(json_object_get(v, "mtu")),
+			       json_is_true(json_object_get(v, "up")) ? "up"
+								      : "down");
+		printf("addresses:\n");
+		json_array_foreach(json_object_get(j, "addresses"), i, v)
+			printf("  %s\n", json_string_value(v));
+		printf("routes:\n");
+		json_array_foreach(json_object_get(j, "routes"), i, v)
+			printf("  %s\n", json_string_value(v));
+		if (json_object_size(cg)) {
+			printf("cgroup:\n");
+			json_object_foreach(cg, k, v)
+				printf("  %s = %s\n", k, json_string_value(v));
+		}
+		json_decref(j);
+	}
+	lx_rtnl_state_free(&s);
+	lx_engine_close(&e);
+	return LX_EXIT_OK;
+}

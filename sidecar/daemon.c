@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "control.h"
+#include "daemon.h"
+#include "desired.h"
+#include "sandbox.h"
+
+struct source {
+	struct lx_daemon *d;
+	enum lx_subsys sub;
+	struct lx_nl *mon; /* rtnl monitor */
+};
+
+struct lx_daemon {
+	struct lx_engine *eng;
+	struct lx_daemon_config cfg;
+	struct lx_evloop *ev;
+	struct source src[LX_SUB_COUNT];
+	struct lx_loop *loops[LX_SUB_COUNT];
+	struct lx_control *ctl;
+	int sigfd;
+	uint64_t passes;
+	const char *trigger;
+	uint64_t last_duration_us;
+	char *saved; /* last state.json content we wrote (to skip rewrites) */
+	int exit_code;
+};
+
+static void logf_(struct lx_daemon *d, const char *fmt, ...)
+	LX_PRINTF(2, 3);
+static void logf_(struct lx_daemon *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!d->cfg.log_stderr)
+		return;
+	fprintf(stderr, "linx-sidecar[%s]: ", d->eng->id);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---------------------------------------------------------- sources */
+
+static int src_reconcile(void *p, const struct lx_desired *desired,
+			 struct lx_owned *owned, struct lx_subreport *rep,
+			 struct lx_error *err)
+{
+	struct source *s = p;
+	struct lx_engine *e = s->d->eng;
+
+	(void)owned; /* the engine's ownership is the loops' ownership */
+	switch (s->sub) {
+	case LX_SUB_RTNL:
+		return lx_engine_pass_rtnl(e, desired, rep, err);
+	case LX_SUB_SYSCTL:
+		return lx_engine_pass_sysctl(e, desired, rep, err);
+	case LX_SUB_CGROUP:
+	default:
+		return lx_engine_pass_cgroup(e, desired, rep, err);
+	}
+}
+
+static int rtnl_subscribe(void *p, struct lx_error *err)
+{
+	struct source *s = p;
+	int r;
+
+	r = lx_rtnl_subscribe(&s->mon, err);
+	if (r < 0)
+		return r;
+	return lx_nl_fd(s->mon);
+}
+
+static int rtnl_drain(void *p, int fd)
+{
+	struct source *s = p;
+	int r;
+
+	(void)fd;
+	r = lx_rtnl_monitor_drain(s->mon);
+	if (r == -ENOBUFS)
+		lx_state_event(&s->d->eng->state, "resync_needed",
+			       json_pack("{s:s}", "reason",
+					 "monitor overflow (ENOBUFS)"));
+	return r;
+}
+
+static void rtnl_unsubscribe(void *p, int fd)
+{
+	struct source *s = p;
+
+	(void)fd;
+	if (s->mon)
+		lx_nl_close(s->mon);
+	s->mon = NULL;
+}
+
+static const struct lx_source_ops rtnl_ops = {
+	.name = "rtnl",
+	.reconcile = src_reconcile,
+	.subscribe = rtnl_subscribe,
+	.drain = rtnl_drain,
+	.unsubscribe = rtnl_unsubscribe,
+};
+static const struct lx_source_ops sysctl_ops = {
+	.name = "sysctl",
+	.reconcile = src_reconcile,
+};
+static const struct lx_source_ops cgroup_ops = {
+	.name = "cgroup",
+	.reconcile = src_reconcile,
+};
+
+/* ------------------------------------------------------------ report */
+
+json_t *lx_daemon_report_json(struct lx_daemon *d)
+{
+	const struct lx_subreport *subs[LX_SUB_COUNT];
+
+	for (int i = 0; i < LX_SUB_COUNT; i++)
+		subs[i] = d->loops[i] ? lx_loop_last_report(d->loops[i]) : NULL;
+	return lx_report_parts_to_json(d->eng->id, d->passes, d->trigger,
+				       d->last_duration_us, subs,
+				       &d->eng->owned);
+}
+
+bool lx_daemon_converged(struct lx_daemon *d)
+{
+	for (int i = 0; i < LX_SUB_COUNT; i++) {
+		const struct lx_subreport *s =
+			d->loops[i] ? lx_loop_last_report(d->loops[i]) : NULL;
+
+		if (s && !s->converged)
+			return false;
+	}
+	return true;
+}
+
+/* Persist state.json only when what it holds changed. */
+static void save_state(struct lx_daemon *d)
+{
+	struct lx_error err;
+	_cleanup_json_ json_t *j = NULL;
+	_cleanup_free_ char *now = NULL;
+
+	j = json_pack("{s:o, s:o}", "desired",
+		      lx_desired_to_json(&d->eng->desired), "last_applied",
+		      lx_owned_to_json(&d->eng->owned));
+	now = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (now && d->saved && strcmp(now, d->saved) == 0)
+		return;
+	lx_error_clear(&err);
+	if (lx_state_save(&d->eng->state, &d->eng->desired, &d->eng->owned,
+			  &err) < 0) {
+		logf_(d, "%s", err.msg);
+		lx_state_event(&d->eng->state, "error",
+			       json_pack("{s:s}", "error", err.msg));
+		return;
+	}
+	free(d->saved);
+	d->saved = TAKE_PTR(now);
+}
+
+static void log_ops(struct lx_daemon *d, const struct lx_subreport *rep,
+		    const char *sub)
+{
+	char buf[512];
+
+	for (size_t i = 0; i < rep->plan.n; i++) {
+		const struct lx_op *op = &rep->plan.ops[i];
+
+		if (op->state != LX_OPS_APPLIED && op->state != LX_OPS_FAILED)
+			continue;
+		lx_state_event(&d->eng->state, "apply.op",
+			       json_pack("{s:s, s:s, s:s, s:s, s:s?}",
+					 "subsystem", sub, "op",
+					 lx_op_verb_name(op->verb), "kind",
+					 lx_obj_name(op->obj), "item",
+					 lx_op_describe(op, buf, sizeof(buf)),
+					 "error", op->error));
+		logf_(d, "%s %s %s%s%s", lx_op_verb_name(op->verb),
+		      lx_obj_name(op->obj), buf, op->error ? ": " : "",
+		      op->error ? op->error : "");
+	}
+}
+
+static void pass_cb(struct lx_loop *loop, const char *trigger, int rc,
+		    const struct lx_subreport *rep, void *userdata)
+{
+	struct source *s = userdata;
+	struct lx_daemon *d = s->d;
+	const char *sub = lx_subsys_name(s->sub);
+	size_t applied = lx_plan_count(&rep->plan, LX_OPS_APPLIED);
+	size_t failed = lx_plan_count(&rep->plan, LX_OPS_FAILED);
+	_cleanup_json_ json_t *report = NULL;
+
+	(void)loop;
+	d->passes++;
+	d->trigger = trigger;
+	/* Ops on a pass the owner did not ask for are drift being healed. */
+	if (applied && strcmp(trigger, "put") && strcmp(trigger, "initial"))
+		lx_state_event(&d->eng->state, "drift.detected",
+			       json_pack("{s:s, s:s, s:I}", "subsystem", sub,
+					 "trigger", trigger, "ops",
+					 (json_int_t)applied));
+	log_ops(d, rep, sub);
+	if (rc < 0 || rep->error)
+		lx_state_event(&d->eng->state, "error",
+			       json_pack("{s:s, s:s}", "subsystem", sub,
+					 "error",
+					 rep->error ? rep->error
+						    : "pass failed"));
+	lx_state_event(&d->eng->state, "pass.complete",
+		       json_pack("{s:s, s:s, s:I, s:b, s:I, s:I}", "subsystem",
+				 sub, "trigger", trigger, "pass",
+				 (json_int_t)d->passes, "converged",
+				 rep->converged, "applied",
+				 (json_int_t)applied, "failed",
+				 (json_int_t)failed));
+	save_state(d);
+	report = lx_daemon_report_json(d);
+	if (report)
+		lx_state_write_json(&d->eng->state, "report.json", report);
+}
+
+/* ----------------------------------------------------- other sources */
+
+static int stop(struct lx_daemon *d, const char *why)
+{
+	logf_(d, "stopping: %s", why);
+	lx_state_event(&d->eng->state, "teardown",
+		       json_pack("{s:s}", "reason", why));
+	lx_evloop_quit(d->ev, 0);
+	return 0;
+}
+
+static int pidfd_cb(struct lx_evloop *ev, int fd, uint32_t revents,
+		    void *userdata)
+{
+	(void)ev;
+	(void)fd;
+	(void)revents;
+	return stop(userdata, "target exited");
+}
+
+static int reload_desired(struct lx_daemon *d)
+{
+	struct lx_desired nd = { 0 };
+	struct lx_error err;
+	int r;
+
+	lx_error_clear(&err);
+	r = lx_desired_from_file(d->cfg.desired_path, &nd, &err);
+	if (r == 0)
+		r = lx_daemon_put_desired(d, &nd, &err);
+	if (r < 0) {
+		logf_(d, "SIGHUP: %s", err.msg);
+		lx_state_event(&d->eng->state, "error",
+			       json_pack("{s:s}", "error", err.msg));
+	}
+	lx_desired_free(&nd);
+	return 0;
+}
+
+static int signal_cb(struct lx_evloop *ev, int fd, uint32_t revents,
+		     void *userdata)
+{
+	struct lx_daemon *d = userdata;
+	struct signalfd_siginfo si;
+
+	(void)ev;
+	(void)revents;
+	/* Drain every pending signal. */
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP && d->cfg.desired_path)
+			reload_desired(d);
+		else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			stop(d, si.ssi_signo == SIGTERM ? "SIGTERM"
+							: "SIGINT");
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------- public API */
+
+int lx_daemon_put_desired(struct lx_daemon *d, const struct lx_desired *nd,
+			  struct lx_error *err)
+{
+	int r;
+
+	r = lx_engine_check(d->eng, nd, err);
+	if (r < 0)
+		return r;
+	r = lx_engine_set_desired(d->eng, nd);
+	if (r < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, -r, "desired");
+	for (int i = 0; i < LX_SUB_COUNT; i++)
+		if (d->loops[i] && lx_loop_put_desired(d->loops[i], nd) < 0)
+			return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
+					    "desired");
+	save_state(d);
+	return 0;
+}
+
+static int pass_all(struct lx_daemon *d, const char *trigger)
+{
+	for (int i = 0; i < LX_SUB_COUNT; i++)
+		if (d->loops[i])
+			lx_loop_reconcile_now(d->loops[i], trigger);
+	return lx_daemon_converged(d) ? 0 : 1;
+}
+
+int lx_daemon_reconcile_now(struct lx_daemon *d)
+{
+	return pass_all(d, "manual");
+}
+
+int lx_daemon_initial_pass(struct lx_daemon *d)
+{
+	lx_state_event(&d->eng->state, "pass.start",
+		       json_pack("{s:s}", "trigger", "initial"));
+	return pass_all(d, "initial");
+}
+
+void lx_daemon_print_report(struct lx_daemon *d, FILE *f)
+{
+	struct lx_report rep = { 0 };
+
+	/* Borrow the loops' plans for printing; nothing is freed here. */
+	snprintf(rep.id, sizeof(rep.id), "%s", d->eng->id);
+	rep.pass = d->passes;
+	rep.trigger = d->trigger;
+	for (int i = 0; i < LX_SUB_COUNT; i++) {
+		const struct lx_subreport *s =
+			d->loops[i] ? lx_loop_last_report(d->loops[i]) : NULL;
+
+		if (s)
+			rep.sub[i] = *s;
+		else
+			rep.sub[i].converged = true;
+	}
+	lx_report_finish(&rep);
+	rep.duration_us = d->last_duration_us;
+	lx_print_report(f, &rep, false);
+}
+
+int lx_daemon_write_pid(struct lx_daemon *d)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	return lx_state_write_text(&d->eng->state, "pid", pid);
+}
+
+void lx_daemon_abort(struct lx_daemon *d)
+{
+	struct lx_report rep = { 0 };
+
+	/* Nothing may outlive a refused start: links we created go; with
+	 * revert_on_release, sysctls and cgroup knobs are restored too. */
+	lx_engine_release(d->eng, true, d->eng->desired.opts.revert_on_release,
+			  &rep);
+	lx_report_free(&rep);
+	lx_state_remove(&d->eng->state);
+}
+
+void lx_daemon_stop(struct lx_daemon *d, const char *why)
+{
+	stop(d, why);
+}
+
+const char *lx_daemon_id(const struct lx_daemon *d)
+{
+	return d->eng->id;
+}
+
+pid_t lx_daemon_target_pid(const struct lx_daemon *d)
+{
+	return d->eng->target.pid;
+}
+
+int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
+		    const struct lx_daemon_config *cfg, struct lx_error *err)
+{
+	static const struct lx_source_ops *const ops[LX_SUB_COUNT] = {
+		&rtnl_ops, &sysctl_ops, &cgroup_ops
+	};
+	struct lx_daemon *d;
+	const struct lx_options *o = &eng->desired.opts;
+	struct lx_loop_config lc = {
+		.interval_ms = o->interval_ms,
+		.debounce_ms = o->debounce_ms,
+		.monitor = o->monitor,
+		.backoff_min_ms = 50,
+	};
+	sigset_t mask;
+	int r;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "daemon");
+	d->eng = eng;
+	d->cfg = *cfg;
+	d->sigfd = -1;
+	d->trigger = "initial";
+	r = lx_evloop_new(&d->ev, err);
+	if (r < 0)
+		goto fail;
+	for (int i = 0; i < LX_SUB_COUNT; i++) {
+		d->src[i] = (struct source){ .d = d, .sub = (enum lx_subsys)i };
+		r = lx_loop_new(&d->loops[i], d->ev, ops[i], &d->src[i],
+				&eng->desired, &eng->owned, &lc, pass_cb,
+				&d->src[i], err);
+		if (r < 0)
+			goto fail;
+		r = lx_loop_start(d->loops[i], err);
+		if (r < 0)
+			goto fail;
+	}
+	if (eng->target.pidfd >= 0) {
+		r = lx_evloop_add(d->ev, eng->target.pidfd, EPOLLIN, pidfd_cb,
+				  d, err);
+		if (r < 0)
+			goto fail;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d->sigfd < 0) {
+		r = lx_error_set(err, LX_ERR_SYSTEM, errno, "signalfd");
+		goto fail;
+	}
+	r = lx_evloop_add(d->ev, d->sigfd, EPOLLIN, signal_cb, d, err);
+	if (r < 0)
+		goto fail;
+	r = lx_control_listen(&d->ctl, d, d->ev, &eng->state, err);
+	if (r < 0)
+		goto fail;
+	r = lx_daemon_write_pid(d);
+	if (r < 0) {
+		r = lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/pid",
+				 eng->state.path);
+		goto fail;
+	}
+	save_state(d);
+	*out = d;
+	return 0;
+fail:
+	lx_daemon_free(d);
+	return r;
+}
+
+int lx_daemon_run(struct lx_daemon *d)
+{
+	struct lx_report rep = { 0 };
+	int r;
+
+	bool dead, revert;
+	struct lx_error err;
+
+	/* Everything is open: from here on only CAP_NET_ADMIN is needed. */
+	lx_error_clear(&err);
+	if (lx_sandbox_enter(d->cfg.seccomp, &err) < 0) {
+		logf_(d, "sandbox: %s", err.msg);
+		/* Keep converging the container; the error is on record. */
+		lx_state_event(&d->eng->state, "error",
+			       json_pack("{s:s}", "error", err.msg));
+	}
+	r = lx_evloop_run(d->ev);
+	/*
+	 * Teardown. A dead container's links go now, so its host-side veth
+	 * peer does not outlive it (netns cleanup is asynchronous). A living
+	 * container keeps everything unless revert_on_release says otherwise:
+	 * stopping the sidecar must not cut a running container off.
+	 */
+	dead = d->eng->target.pidfd >= 0 && lx_target_exited(&d->eng->target);
+	revert = d->eng->desired.opts.revert_on_release;
+	if (dead || revert)
+		lx_engine_release(d->eng, dead || revert, revert, &rep);
+	lx_report_free(&rep);
+	lx_state_remove(&d->eng->state);
+	return r < 0 ? LX_EXIT_NOT_CONVERGED : LX_EXIT_OK;
+}
+
+void lx_daemon_free(struct lx_daemon *d)
+{
+	if (!d)
+		return;
+	lx_control_free(d->ctl);
+	for (int i = 0; i < LX_SUB_COUNT; i++)
+		if (d->loops[i])
+			lx_loop_free(d->loops[i]);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	if (d->ev)
+		lx_evloop_free(d->ev);
+	free(d->saved);
+	free(d);
+}

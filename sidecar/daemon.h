@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The resident sidecar: one epoll loop over the subsystem loops (rtnl with
+ * its monitor, sysctl, cgroup), the target's pidfd, a signalfd and the
+ * control socket. Exits (tearing down) when the target dies, on SIGTERM /
+ * SIGINT, or on a "stop" request.
+ */
+#ifndef LX_DAEMON_H
+#define LX_DAEMON_H
+
+#include <stdbool.h>
+
+#include "engine.h"
+#include "evloop.h"
+#include "loop.h"
+
+struct lx_daemon;
+
+struct lx_daemon_config {
+	const char *desired_path; /* re-read on SIGHUP; NULL = none */
+	bool log_stderr;          /* foreground: log lines to stderr */
+	bool seccomp;             /* install the seccomp filter (sandbox.h) */
+};
+
+/*
+ * Take over an opened engine (desired state set, first pass not yet run or
+ * already run): create the state dir files (pid, control.sock, state.json),
+ * subscribe the monitors and arm the timers. After this returns 0 the
+ * sidecar is ready: the hook may exit.
+ */
+int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
+		    const struct lx_daemon_config *cfg, struct lx_error *err) LX_WUR;
+
+/* Run until the target exits or a stop; tears down. Returns the exit code. */
+int lx_daemon_run(struct lx_daemon *d);
+
+void lx_daemon_free(struct lx_daemon *d);
+
+/* The fds the daemon must keep when the hook detaches (for closing the rest). */
+size_t lx_daemon_fds(const struct lx_daemon *d, int *fds, size_t max);
+
+
+
+/* For the control socket (control.c). */
+json_t *lx_daemon_report_json(struct lx_daemon *d);
+bool lx_daemon_converged(struct lx_daemon *d);
+int lx_daemon_put_desired(struct lx_daemon *d, const struct lx_desired *nd,
+			  struct lx_error *err) LX_WUR;
+/* Synchronous pass of every subsystem; 0 converged, 1 not. */
+int lx_daemon_reconcile_now(struct lx_daemon *d);
+void lx_daemon_stop(struct lx_daemon *d, const char *why);
+const char *lx_daemon_id(const struct lx_daemon *d);
+pid_t lx_daemon_target_pid(const struct lx_daemon *d);
+/* The first pass of every subsystem (trigger "initial"); 0 converged, 1 not. */
+int lx_daemon_initial_pass(struct lx_daemon *d);
+/* The report of the last passes, for printing (human form). */
+void lx_daemon_print_report(struct lx_daemon *d, FILE *f);
+/* Rewrite the pid file (after the hook forked the resident process). */
+int lx_daemon_write_pid(struct lx_daemon *d);
+/* Tear down after a failed start: release, remove the state dir. */
+void lx_daemon_abort(struct lx_daemon *d);
+
+#endif

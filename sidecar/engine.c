@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
+		   const struct lx_policy *policy, struct lx_error *err)
+{
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	e->state.dirfd = -1;
+	e->sysctl.procsys_fd = -1;
+	e->policy = policy;
+	lx_options_init(&e->desired.opts);
+
+	r = lx_target_open(&e->target, t->pid, t->netns, err);
+	if (r < 0)
+		return r;
+	if (t->id)
+		snprintf(e->id, sizeof(e->id), "%s", t->id);
+	else
+		lx_target_default_id(&e->target, e->id, sizeof(e->id));
+
+	/* The cgroup is resolved from the host's view, before setns. */
+	if (t->cgroup)
+		r = lx_cgroup_open_v2_dir(t->cgroup, &e->cg, err);
+	else if (t->pid > 0)
+		r = lx_cgroup_open_pid(t->pid, NULL, &e->cg, err);
+	if (r < 0)
+		goto fail;
+
+	/* Host-side objects (veth peers, parents, masters) go through a
+	 * socket opened here, in our own namespace, before entering. */
+	r = lx_nl_open(&e->host_nl, 0, err);
+	if (r < 0)
+		goto fail;
+	r = lx_target_enter(&e->target, err);
+	if (r < 0)
+		goto fail;
+	r = lx_nl_open(&e->nl, 0, err);
+	if (r < 0)
+		goto fail;
+	/* /proc/sys/net resolves against the netns of the opener. */
+	r = lx_sysctl_open(&e->sysctl, err);
+	if (r < 0)
+		goto fail;
+	e->rtnl = (struct lx_rtnl_ctx){ .nl = e->nl,
+					.host = e->host_nl,
+					.host_netns_fd =
+						e->target.host_netns_fd };
+	if (t->state_dir) {
+		r = lx_state_open(&e->state, t->state_dir, e->id,
+				  t->create_state, err);
+		/* Without create (plan), no state dir just means we own nothing. */
+		if (r < 0 && !t->create_state && err->kind == LX_ERR_NOTFOUND) {
+			lx_error_clear(err);
+			r = 0;
+		}
+		if (r < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	lx_engine_close(e);
+	return r;
+}
+
+void lx_engine_close(struct lx_engine *e)
+{
+	lx_state_close(&e->state);
+	lx_sysctl_close(&e->sysctl);
+	if (e->nl)
+		lx_nl_close(e->nl);
+	if (e->host_nl)
+		lx_nl_close(e->host_nl);
+	e->nl = e->host_nl = NULL;
+	if (e->cg)
+		lx_cgroup_free(e->cg);
+	e->cg = NULL;
+	lx_target_close(&e->target);
+	lx_desired_free(&e->desired);
+	lx_owned_free(&e->owned);
+}
+
+int lx_engine_load_state(struct lx_engine *e, json_t **desired,
+			 struct lx_error *err)
+{
+	lx_owned_free(&e->owned);
+	if (e->state.dirfd < 0)
+		return 0;
+	return lx_state_load(&e->state, &e->owned, desired, err);
+}
+
+int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
+		    struct lx_error *err)
+{
+	struct lx_error cg_err;
+	int r;
+
+	lx_error_clear(err);
+	r = lx_policy_check(e->policy, d, err);
+	if (d->sysctl.n && e->target.is_host_netns &&
+	    !e->policy->allow_host_netns)
+		r = lx_error_add(err, LX_ERR_POLICY, 0,
+				 "sysctl (io.linx.sysctl): refused: the target "
+				 "is the sidecar's own network namespace "
+				 "(--allow-host-netns not given)");
+	if (r < 0)
+		return r;
+	if (d->cgroup.n && !e->cg)
+		return lx_error_set(err, LX_ERR_NOTFOUND, 0,
+				    "cgroup (io.linx.cgroup): the target has "
+				    "no known cgroup (use --pid or --cgroup)");
+	if (e->cg) {
+		lx_error_clear(&cg_err);
+		r = lx_cgroup_check_policy(e->cg, &d->cgroup, &e->owned.cgroup,
+					   e->policy->cgroup_allow_raise,
+					   &cg_err);
+		if (r < 0) {
+			*err = cg_err;
+			return r;
+		}
+	}
+	return 0;
+}
+
+int lx_engine_set_desired(struct lx_engine *e, const struct lx_desired *d)
+{
+	struct lx_desired copy;
+
+	if (lx_desired_copy(&copy, d) < 0)
+		return -ENOMEM;
+	lx_desired_free(&e->desired);
+	e->desired = copy;
+	return 0;
+}
+
+int lx_engine_pass_rtnl(struct lx_engine *e, const struct lx_desired *d,
+			struct lx_subreport *rep, struct lx_error *err)
+{
+	return lx_rtnl_reconcile(&e->rtnl, d, &e->owned, rep, err);
+}
+
+int lx_engine_pass_sysctl(struct lx_engine *e, const struct lx_desired *d,
+			  struct lx_subreport *rep, struct lx_error *err)
+{
+	return lx_sysctl_reconcile(&e->sysctl, &d->sysctl, &e->owned.sysctl,
+				   d->opts.revert_on_release, rep, err);
+}
+
+int lx_engine_pass_cgroup(struct lx_engine *e, const struct lx_desired *d,
+			  struct lx_subreport *rep, struct lx_error *err)
+{
+	if (!e->cg) {
+		rep->converged = true;
+		return 0;
+	}
+	return lx_cgroup_reconcile(e->cg, &d->cgroup, &e->owned.cgroup,
+				   d->opts.revert_on_release, rep, err);
+}
+
+/* Diff only: the same observation as a pass, no apply. */
+static int plan_rtnl(struct lx_engine *e, const struct lx_desired *d,
+		     struct lx_subreport *rep, struct lx_error *err)
+{
+	struct lx_rtnl_state obs = { 0 };
+	int r;
+
+	r = lx_rtnl_observe(e->nl, &obs, err);
+	if (r < 0)
+		return r;
+	r = lx_rtnl_diff(d, &obs, &e->owned, d->opts.protocol, &rep->plan,
+			 err);
+	lx_rtnl_state_free(&obs);
+	rep->converged = rep->plan.n == 0;
+	return r;
+}
+
+static int plan_sysctl(struct lx_engine *e, const struct lx_desired *d,
+		       struct lx_subreport *rep, struct lx_error *err)
+{
+	struct lx_kvs obs = { 0 };
+	int r = 0;
+
+	for (size_t i = 0; i < d->sysctl.n && r == 0; i++) {
+		_cleanup_free_ char *v = NULL;
+
+		if (lx_sysctl_read(&e->sysctl, d->sysctl.v[i].key, &v, err) < 0)
+			continue; /* the diff plans a write; apply reports */
+		r = lx_kvs_add(&obs, d->sysctl.v[i].key, v);
+	}
+	for (size_t i = 0; i < e->owned.sysctl.n && r == 0; i++) {
+		_cleanup_free_ char *v = NULL;
+
+		if (lx_kvs_find(&obs, e->owned.sysctl.v[i].key) ||
+		    lx_sysctl_read(&e->sysctl, e->owned.sysctl.v[i].key, &v,
+				   err) < 0)
+			continue;
+		r = lx_kvs_add(&obs, e->owned.sysctl.v[i].key, v);
+	}
+	lx_error_clear(err);
+	if (r == 0)
+		r = lx_sysctl_diff(&d->sysctl, &obs, &e->owned.sysctl,
+				   d->opts.revert_on_release, &rep->plan, err);
+	lx_kvs_free(&obs);
+	rep->converged = rep->plan.n == 0;
+	return r;
+}
+
+static int plan_cgroup(struct lx_engine *e, const struct lx_desired *d,
+		       struct lx_subreport *rep, struct lx_error *err)
+{
+	if (!e->cg) {
+		rep->converged = true;
+		return 0;
+	}
+	return lx_cgroup_plan(e->cg, &d->cgroup, &e->owned.cgroup,
+			      d->opts.revert_on_release, rep, err);
+}
+
+int lx_engine_pass(struct lx_engine *e, bool apply, const char *trigger,
+		   struct lx_report *rep, struct lx_error *err)
+{
+	typedef int (*pass_fn)(struct lx_engine *, const struct lx_desired *,
+			       struct lx_subreport *, struct lx_error *);
+	static const pass_fn apply_fns[LX_SUB_COUNT] = {
+		lx_engine_pass_rtnl, lx_engine_pass_sysctl,
+		lx_engine_pass_cgroup
+	};
+	static const pass_fn plan_fns[LX_SUB_COUNT] = { plan_rtnl, plan_sysctl,
+							 plan_cgroup };
+	uint64_t t0 = now_us();
+
+	lx_report_free(rep);
+	snprintf(rep->id, sizeof(rep->id), "%s", e->id);
+	rep->pass = ++e->passes;
+	rep->trigger = trigger;
+	for (int i = 0; i < LX_SUB_COUNT; i++) {
+		struct lx_error sub_err;
+		int r;
+
+		lx_error_clear(&sub_err);
+		r = (apply ? apply_fns : plan_fns)[i](e, &e->desired,
+						       &rep->sub[i], &sub_err);
+		if (r < 0 && !rep->sub[i].plan.n) {
+			/* The pass could not run at all (observe failed). */
+			lx_subreport_fail(&rep->sub[i], sub_err.msg[0]
+								? sub_err.msg
+								: "pass failed");
+		} else if (r < 0) {
+			rep->sub[i].converged = false;
+		}
+	}
+	lx_report_finish(rep);
+	rep->duration_us = now_us() - t0;
+	(void)err;
+	return 0;
+}
+
+void lx_engine_release(struct lx_engine *e, bool links, bool revert,
+		       struct lx_report *rep)
+{
+	struct lx_error err;
+
+	lx_report_free(rep);
+	snprintf(rep->id, sizeof(rep->id), "%s", e->id);
+	rep->trigger = "teardown";
+	lx_error_clear(&err);
+	if (links)
+		(void)lx_rtnl_release(&e->rtnl, &e->owned,
+				      &rep->sub[LX_SUB_RTNL], &err);
+	if (!revert) {
+		lx_report_finish(rep);
+		return;
+	}
+	lx_error_clear(&err);
+	(void)lx_sysctl_release(&e->sysctl, &e->owned.sysctl, revert,
+				&rep->sub[LX_SUB_SYSCTL], &err);
+	if (e->cg) {
+		lx_error_clear(&err);
+		(void)lx_cgroup_release(e->cg, &e->owned.cgroup, revert,
+					&rep->sub[LX_SUB_CGROUP], &err);
+	}
+	lx_report_finish(rep);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+#include <cap-ng.h>
+#include <errno.h>
+#include <seccomp.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/ioctl.h>
+
+#include "sandbox.h"
+
+/* Every syscall the resident loop makes: epoll, timers, signals, netlink,
+ * the control socket, procfs/cgroupfs/state-dir files, allocation, exit. */
+static const char *const allowed[] = {
+	"epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl",
+	"epoll_create1", "read", "write", "readv", "writev", "pread64",
+	"pwrite64", "recvmsg", "recvfrom", "sendmsg", "sendto",
+	"bind", "getsockname", "setsockopt", "getsockopt", "accept4",
+	"accept", "shutdown", "openat", "openat2", "open", "close",
+	"close_range", "fstat", "newfstatat", "statx", "stat", "lstat",
+	"lseek", "fcntl", "dup", "dup2", "dup3", "getdents64", "fsync",
+	"fdatasync", "renameat", "renameat2", "rename", "unlinkat", "unlink",
+	"rmdir", "mkdirat", "timerfd_create", "timerfd_settime",
+	"timerfd_gettime", "signalfd4", "rt_sigprocmask", "rt_sigaction",
+	"rt_sigreturn", "clock_gettime", "clock_nanosleep", "nanosleep",
+	"gettimeofday", "time", "poll", "ppoll", "brk", "mmap", "munmap",
+	"mremap", "madvise", "mprotect", "futex", "getrandom", "getpid",
+	"gettid", "getuid", "geteuid", "getgid", "getegid", "exit",
+	"exit_group", "restart_syscall", "sched_yield", "umask",
+	"prlimit64", "sysinfo", "uname", "readlink", "readlinkat", "access",
+	"faccessat", "faccessat2",
+};
+
+int lx_sandbox_enter(bool seccomp, struct lx_error *err)
+{
+	scmp_filter_ctx ctx;
+	int r;
+
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+			 CAP_NET_ADMIN) < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, 0,
+				    "capng_update CAP_NET_ADMIN");
+	/* Capabilities and the bounding set: nothing can come back. */
+	r = capng_apply(CAPNG_SELECT_ALL);
+	if (r < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, 0,
+				    "capng_apply failed (%d)", r);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, errno, "no_new_privs");
+	if (!seccomp)
+		return 0;
+	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (!ctx)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "seccomp_init");
+	for (size_t i = 0; i < LX_ARRAY_SIZE(allowed); i++) {
+		int nr = seccomp_syscall_resolve_name(allowed[i]);
+
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not on this architecture */
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		if (r < 0) {
+			seccomp_release(ctx);
+			return lx_error_set(err, LX_ERR_SYSTEM, -r,
+					    "seccomp rule %s", allowed[i]);
+		}
+	}
+	/* New sockets: netlink only (re-subscribing the monitor). stdio may
+	 * ask whether stderr is a terminal; no other ioctl. */
+	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+			     SCMP_A0(SCMP_CMP_EQ, AF_NETLINK));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_EQ, TCGETS));
+	if (r < 0) {
+		seccomp_release(ctx);
+		return lx_error_set(err, LX_ERR_SYSTEM, -r, "seccomp rule");
+	}
+	r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (r < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, -r, "seccomp_load");
+	return 0;
+}

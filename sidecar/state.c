@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "desired.h"
+#include "report.h"
+#include "state.h"
+
+bool lx_state_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 128)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+			return false;
+	}
+	return true;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[4096];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void new_lineage(char *out)
+{
+	uint8_t b[16] = { 0 };
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		memset(b, 0x5a, sizeof(b));
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+		 b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+int lx_state_open(struct lx_state *s, const char *dir, const char *id,
+		  bool create, struct lx_error *err)
+{
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->dirfd = -1;
+	if (!lx_state_id_valid(id))
+		return lx_error_set(err, LX_ERR_INVALID, 0,
+				    "id \"%.64s\": invalid (letters, digits, _ . -)",
+				    id);
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	if (snprintf(s->path, sizeof(s->path), "%s/%s", dir, id) >=
+	    (int)sizeof(s->path))
+		return lx_error_set(err, LX_ERR_INVALID, ENAMETOOLONG,
+				    "state dir %s", dir);
+	if (create) {
+		r = mkdir_p(s->path);
+		if (r < 0)
+			return lx_error_set(err, LX_ERR_SYSTEM, -r,
+					    "state dir %s", s->path);
+	}
+	s->dirfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (s->dirfd < 0)
+		return lx_error_set(err,
+				    errno == ENOENT ? LX_ERR_NOTFOUND
+						    : LX_ERR_SYSTEM,
+				    errno, "state dir %s", s->path);
+	new_lineage(s->lineage);
+	return 0;
+}
+
+void lx_state_close(struct lx_state *s)
+{
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	s->dirfd = -1;
+}
+
+int lx_state_load(struct lx_state *s, struct lx_owned *owned, json_t **desired,
+		  struct lx_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_json_ json_t *j = NULL;
+	json_error_t je;
+	json_t *la, *v;
+	int r;
+
+	memset(owned, 0, sizeof(*owned));
+	if (desired)
+		*desired = NULL;
+	fd = openat(s->dirfd, "state.json", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return lx_error_set(err, LX_ERR_SYSTEM, errno,
+				    "%s/state.json", s->path);
+	}
+	j = json_loadfd(fd, 0, &je);
+	if (!j)
+		return lx_error_set(err, LX_ERR_INVALID, 0,
+				    "%s/state.json: %s (line %d)", s->path,
+				    je.text, je.line);
+	la = json_object_get(j, "last_applied");
+	if (la) {
+		r = lx_owned_from_json(la, owned, err);
+		if (r < 0)
+			return lx_error_wrap(err, "%s/state.json", s->path);
+	}
+	v = json_object_get(j, "lineage");
+	if (json_is_string(v) && strlen(json_string_value(v)) == 36)
+		snprintf(s->lineage, sizeof(s->lineage), "%s",
+			 json_string_value(v));
+	v = json_object_get(j, "serial");
+	if (json_is_integer(v) && json_integer_value(v) >= 0)
+		s->serial = (uint64_t)json_integer_value(v);
+	if (desired) {
+		v = json_object_get(j, "desired");
+		if (v)
+			*desired = json_incref(v);
+	}
+	return 0;
+}
+
+static int write_atomic(struct lx_state *s, const char *name, const char *data,
+			size_t len)
+{
+	char tmp[64];
+	int fd, r = 0;
+
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+				       O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	while (len > 0) {
+		ssize_t w = write(fd, data, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		data += w;
+		len -= (size_t)w;
+	}
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	if (r == 0 && renameat(s->dirfd, tmp, s->dirfd, name) < 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(s->dirfd, tmp, 0);
+	return r;
+}
+
+int lx_state_write_text(struct lx_state *s, const char *name, const char *text)
+{
+	return write_atomic(s, name, text, strlen(text));
+}
+
+int lx_state_write_json(struct lx_state *s, const char *name, const json_t *j)
+{
+	_cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
+	size_t n;
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	n = strlen(text);
+	text[n] = '\0';
+	/* A trailing newline makes the files friendlier to cat. */
+	{
+		_cleanup_free_ char *t2 = malloc(n + 2);
+
+		if (!t2)
+			return -ENOMEM;
+		memcpy(t2, text, n);
+		t2[n] = '\n';
+		t2[n + 1] = '\0';
+		r = write_atomic(s, name, t2, n + 1);
+	}
+	return r;
+}
+
+int lx_state_save(struct lx_state *s, const struct lx_desired *d,
+		  const struct lx_owned *owned, struct lx_error *err)
+{
+	_cleanup_json_ json_t *j = NULL;
+	int r;
+
+	j = json_pack("{s:s, s:s, s:I, s:o, s:o}", "id", s->id, "lineage",
+		      s->lineage, "serial", (json_int_t)(s->serial + 1),
+		      "desired", d ? lx_desired_to_json(d) : json_null(),
+		      "last_applied", lx_owned_to_json(owned));
+	if (!j)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "state.json");
+	r = lx_state_write_json(s, "state.json", j);
+	if (r < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/state.json",
+				    s->path);
+	s->serial++;
+	return 0;
+}
+
+void lx_state_event(struct lx_state *s, const char *type, json_t *fields)
+{
+	struct timespec ts;
+	_cleanup_free_ char *line = NULL;
+	json_t *o = fields && json_is_object(fields) ? fields : json_object();
+	struct stat st;
+	int fd;
+
+	if (fields && o != fields)
+		json_decref(fields);
+	if (s->dirfd < 0) {
+		json_decref(o);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	json_object_set_new(o, "ts",
+			    json_real((double)ts.tv_sec + ts.tv_nsec / 1e9));
+	json_object_set_new(o, "event", json_string(type));
+	line = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!line)
+		return;
+	if (fstatat(s->dirfd, "events.log", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_size > LX_EVENTS_MAX_BYTES)
+		renameat(s->dirfd, "events.log", s->dirfd, "events.log.1");
+	fd = openat(s->dirfd, "events.log",
+		    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return;
+	/* One write per line: O_APPEND keeps lines whole. */
+	size_t n = strlen(line);
+	char *buf = malloc(n + 1);
+
+	if (buf) {
+		memcpy(buf, line, n);
+		buf[n] = '\n';
+		if (write(fd, buf, n + 1) < 0) {
+			/* best effort: the log is diagnostics only */
+		}
+		free(buf);
+	}
+	close(fd);
+}
+
+int lx_state_remove(struct lx_state *s)
+{
+	DIR *d;
+	struct dirent *e;
+	int fd;
+
+	if (s->dirfd < 0)
+		return 0;
+	fd = dup(s->dirfd);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(s->dirfd, e->d_name, 0);
+	closedir(d);
+	lx_state_close(s);
+	if (rmdir(s->path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}

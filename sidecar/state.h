@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The state directory of one sidecar (SPEC.md "State"): DIR/ID/ with pid,
+ * control.sock, state.json (desired, last_applied, lineage, serial; written
+ * atomically), report.json and events.log (JSON lines, bounded).
+ */
+#ifndef LX_STATE_H
+#define LX_STATE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "model.h"
+
+#define LX_EVENTS_MAX_BYTES (256 * 1024)
+
+struct lx_state {
+	char path[4096]; /* DIR/ID */
+	char id[129];
+	int dirfd;
+	char lineage[37];
+	uint64_t serial;
+};
+
+/* ID grammar: [A-Za-z0-9][A-Za-z0-9_.-]{0,127}. */
+bool lx_state_id_valid(const char *id);
+
+/* Open (create = mkdir -p, mode 0700) DIR/ID. Without create, a missing
+ * directory is LX_ERR_NOTFOUND. */
+int lx_state_open(struct lx_state *s, const char *dir, const char *id,
+		  bool create, struct lx_error *err) LX_WUR;
+void lx_state_close(struct lx_state *s);
+
+/* Read state.json: last_applied into owned (empty if no file), and the
+ * desired document (new reference, NULL if none) when desired != NULL. */
+int lx_state_load(struct lx_state *s, struct lx_owned *owned, json_t **desired,
+		  struct lx_error *err) LX_WUR;
+
+/* Write state.json atomically (tmp file, fsync, rename); serial++. */
+int lx_state_save(struct lx_state *s, const struct lx_desired *d,
+		  const struct lx_owned *owned, struct lx_error *err) LX_WUR;
+
+/* Write NAME atomically with the JSON value (report.json) or text (pid). */
+int lx_state_write_json(struct lx_state *s, const char *name, const json_t *j);
+int lx_state_write_text(struct lx_state *s, const char *name, const char *text);
+
+/* Append one JSON line {"ts":..., "event":type, ...fields} to events.log;
+ * when the log passes LX_EVENTS_MAX_BYTES it is rotated to events.log.1.
+ * Steals the reference to fields (may be NULL). */
+void lx_state_event(struct lx_state *s, const char *type, json_t *fields);
+
+/* Remove the directory and everything in it. */
+int lx_state_remove(struct lx_state *s);
+
+#endif
