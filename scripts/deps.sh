@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev valgrind iproute2
 libmnl-dev libjansson-dev libcap-ng-dev libseccomp-dev libcriterion-dev
-runc crun podman busybox-static containernetworking-plugins jq procps psmisc"
+runc crun podman busybox-static containernetworking-plugins jq procps psmisc bc python3"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -8,9 +8,13 @@ LX_TMP=$(mktemp -d /tmp/lx-t.XXXXXX)
 LX_NETNS=()
 trap 'lx_cleanup' EXIT
 
-lx_cleanup() {
+lx_cleanup_netns() {
 	local n
 	for n in "${LX_NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	LX_NETNS=()
+}
+lx_cleanup() {
+	lx_cleanup_netns
 	rm -rf "$LX_TMP"
 }
 
@@ -33,9 +37,16 @@ expect_rc() {
 	[ "$rc" = "$want" ] || fail "exit code of '$*': expected $want, got $rc"
 }
 
+# A test runs under set -e in a subshell: any failing command or assertion
+# fails it (capture expected failures with `rc=0; cmd || rc=$?`).
+# Namespaces made by new_netns inside the test are removed when it ends.
 t() {
 	local name=$1; shift
-	if ( set -e; "$@" ); then echo "ok $name"; else echo "not ok $name"; fi
+	if ( set -e; trap lx_cleanup_netns EXIT; "$@" ); then
+		echo "ok $name"
+	else
+		echo "not ok $name"
+	fi
 }
 skip() { echo "skip $1: $2"; }
 

@@ -1,0 +1,169 @@
+#!/bin/bash
+# Single-shot commands against the real kernel, each test in fresh network
+# namespaces: reconcile, plan, observe, ownership across runs, bad input.
+. "$(dirname "$0")/../lib.sh"
+
+SD=$LX_TMP/state
+ns_json() { echo "$LX_TMP/$1.json"; }
+
+write_full() {
+	cat >"$1" <<JSON
+{"network": {
+  "links": [{"name": "lo", "up": true},
+            {"name": "eth0", "kind": "veth", "up": true, "mtu": 1400,
+             "peer": {"name": "$2", "up": true}}],
+  "addresses": ["eth0 10.77.0.2/24",
+                {"dev": "eth0", "address": "fd77::2/64", "nodad": true}],
+  "routes": ["default via 10.77.0.1",
+             {"dst": "10.78.0.0/16", "via": "10.77.0.254", "metric": 100},
+             "fd78::/48 via fd77::1 dev eth0"]},
+ "options": {"protocol": 76}}
+JSON
+}
+
+write_small() {
+	cat >"$1" <<JSON
+{"network": {
+  "links": [{"name": "lo", "up": true},
+            {"name": "eth0", "kind": "veth", "up": true, "mtu": 1400,
+             "peer": {"name": "$2", "up": true}}],
+  "addresses": ["eth0 10.77.0.2/24"],
+  "routes": ["default via 10.77.0.1"]}}
+JSON
+}
+
+peer_name() { echo "lxp$$$RANDOM" | cut -c1-15; }
+
+test_converges_then_noop() {
+	local ns peer d out
+	new_netns ns; peer=$(peer_name); d=$(ns_json full)
+	write_full "$d" "$peer"
+	local rc=0
+	out=$("$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD" --json) || rc=$?
+	ip link del "$peer" 2>/dev/null &
+	expect_eq "$rc" 0 "first reconcile exit"
+	expect_eq "$(echo "$out" | jq -r .converged)" true converged
+	ip -n "$ns" -4 addr show dev eth0 | grep -q "10.77.0.2/24" || fail "v4 address missing"
+	ip -n "$ns" -6 addr show dev eth0 | grep -q "fd77::2/64" || fail "v6 address missing"
+	ip -n "$ns" route show | grep -q "default via 10.77.0.1 dev eth0 proto 76" || fail "default route missing"
+	ip -n "$ns" route show | grep -q "10.78.0.0/16 via 10.77.0.254 dev eth0 proto 76 metric 100" || fail "prefix route missing"
+	ip -n "$ns" -6 route show | grep -q "fd78::/48 via fd77::1 dev eth0 proto 76" || fail "v6 route missing"
+	expect_eq "$(ip -n "$ns" -o link show eth0 | grep -o 'mtu [0-9]*')" "mtu 1400" mtu
+	wait
+}
+
+test_second_pass_applies_nothing() {
+	local ns peer d out
+	new_netns ns; peer=$(peer_name); d=$(ns_json full2)
+	write_full "$d" "$peer"
+	"$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD" >/dev/null
+	local rc=0
+	out=$("$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD" --json) || rc=$?
+	ip link del "$peer" 2>/dev/null
+	expect_eq "$rc" 0 "second reconcile exit"
+	expect_eq "$(echo "$out" | jq '[.subsystems[].applied | length] | add')" 0 "ops applied by 2nd pass"
+}
+
+test_shrink_removes_only_ours() {
+	local ns peer d s out
+	new_netns ns; peer=$(peer_name); d=$(ns_json full3); s=$(ns_json small3)
+	write_full "$d" "$peer"; write_small "$s" "$peer"
+	"$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD" >/dev/null || fail "first pass"
+	# Foreign state that merely appeared: must survive.
+	ip -n "$ns" addr add 10.77.0.99/24 dev eth0
+	ip -n "$ns" route add 10.99.0.0/16 via 10.77.0.1 proto static
+	local rc=0
+	out=$("$LX_BIN" reconcile --netns /run/netns/$ns --desired "$s" --state-dir "$SD" --json) || rc=$?
+	ip link del "$peer" 2>/dev/null &
+	expect_eq "$rc" 0 "shrink exit"
+	ip -n "$ns" addr show dev eth0 | grep -q "10.77.0.99/24" || fail "foreign address removed"
+	ip -n "$ns" route show | grep -q "10.99.0.0/16 via 10.77.0.1 dev eth0 proto static" || fail "static route removed"
+	ip -n "$ns" addr show dev eth0 | grep -q "fd77::2/64" && fail "owned v6 address kept"
+	ip -n "$ns" route show | grep -q "10.78.0.0/16" && fail "owned route kept"
+	ip -n "$ns" -6 route show | grep -q "fd78::/48" && fail "owned v6 route kept"
+	ip -n "$ns" route show | grep -q "default via 10.77.0.1" || fail "desired default route removed"
+	expect_eq "$(echo "$out" | jq '[.subsystems.rtnl.applied[] | select(.op == "delete")] | length')" 3 "deletes"
+	wait
+}
+
+test_plan_applies_nothing() {
+	local ns peer d out
+	new_netns ns; peer=$(peer_name); d=$(ns_json plan)
+	write_full "$d" "$peer"
+	rc=0; out=$("$LX_BIN" plan --netns /run/netns/$ns --desired "$d" --state-dir "$SD") || rc=$?
+	expect_eq "$rc" 0 "plan exit"
+	echo "$out" | grep -q "create route 10.78.0.0/16 via 10.77.0.254" || fail "plan does not show the route: $out"
+	ip -n "$ns" link show eth0 >/dev/null 2>&1 && fail "plan created eth0"
+	ip link show "$peer" >/dev/null 2>&1 && fail "plan created the host peer"
+	true
+}
+
+test_observe_prints_state() {
+	local ns out
+	new_netns ns
+	ip -n "$ns" route add 10.5.0.0/16 dev lo proto static
+	rc=0; out=$("$LX_BIN" observe --netns /run/netns/$ns --json) || rc=$?
+	expect_eq "$rc" 0 "observe exit"
+	echo "$out" | jq -e '.routes | map(select(startswith("10.5.0.0/16"))) | length == 1' >/dev/null || fail "observe: $out"
+}
+
+test_malformed_document_is_exit_3_and_changes_nothing() {
+	local ns d err before after
+	new_netns ns; d=$(ns_json bad)
+	echo '{"network": {"addresses": ["lo 10.0.0.300/24"]}, "sysctl": {}}' >"$d"
+	before=$(ip -n "$ns" addr; ip -n "$ns" route)
+	rc=0; err=$("$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD" 2>&1 >/dev/null) || rc=$?
+	expect_eq "$rc" 3 "exit code"
+	expect_match "$err" '10\.0\.0\.300' "message names the value"
+	expect_match "$err" 'addresses' "message names the field"
+	after=$(ip -n "$ns" addr; ip -n "$ns" route)
+	expect_eq "$after" "$before" "system unchanged"
+	echo '{"network": {}, "bogus": 1}' >"$d"
+	rc=0; err=$("$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD" 2>&1 >/dev/null) || rc=$?
+	expect_eq "$rc" 3 "unknown member exit"
+	expect_match "$err" 'bogus' "names the unknown member"
+	echo '{"network": ' >"$d"
+	rc=0; "$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD" 2>/dev/null || rc=$?
+	expect_eq "$rc" 3 "truncated JSON exit"
+}
+
+test_missing_target_is_exit_4() {
+	local d=$LX_TMP/empty.json
+	echo '{}' >"$d"
+	rc=0; "$LX_BIN" reconcile --pid 999999999 --desired "$d" --state-dir "$SD" 2>/dev/null || rc=$?
+	expect_eq "$rc" 4 "missing pid"
+	rc=0; "$LX_BIN" reconcile --netns /run/netns/nope-$$ --desired "$d" --state-dir "$SD" 2>/dev/null || rc=$?
+	expect_eq "$rc" 4 "missing netns"
+	rc=0; "$LX_BIN" reconcile --netns /run/netns/x 2>/dev/null || rc=$?
+	expect_eq "$rc" 2 "usage: missing --desired"
+	rc=0; "$LX_BIN" frobnicate 2>/dev/null || rc=$?
+	expect_eq "$rc" 2 "usage: unknown command"
+}
+
+test_options_after_positionals() {
+	local ns d
+	new_netns ns; d=$(ns_json order)
+	echo '{"network": {"links": [{"name": "lo", "up": true}]}}' >"$d"
+	rc=0; "$LX_BIN" --state-dir "$SD" reconcile --desired "$d" --netns /run/netns/$ns >/dev/null || rc=$?
+	expect_eq "$rc" 0 "options before the command"
+}
+
+test_failed_route_is_exit_1_and_reported() {
+	local ns d out
+	new_netns ns; d=$(ns_json unreach)
+	echo '{"network": {"links": [{"name": "lo", "up": true}], "routes": ["10.1.0.0/16 via 192.0.2.1", "10.2.0.0/16 via 192.0.2.1"]}}' >"$d"
+	rc=0; out=$("$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD" --json) || rc=$?
+	expect_eq "$rc" 1 "exit"
+	expect_eq "$(echo "$out" | jq -r '.subsystems.rtnl.failed[0].error' | grep -c 'ENETUNREACH')" 1 "error names the errno"
+	expect_eq "$(echo "$out" | jq '.subsystems.rtnl.pending | length')" 1 "rest pending"
+}
+
+t converges_then_noop test_converges_then_noop
+t second_pass_applies_nothing test_second_pass_applies_nothing
+t shrink_removes_only_ours test_shrink_removes_only_ours
+t plan_applies_nothing test_plan_applies_nothing
+t observe_prints_state test_observe_prints_state
+t malformed_document_is_exit_3_and_changes_nothing test_malformed_document_is_exit_3_and_changes_nothing
+t missing_target_is_exit_4 test_missing_target_is_exit_4
+t options_after_positionals test_options_after_positionals
+t failed_route_is_exit_1_and_reported test_failed_route_is_exit_1_and_reported
