@@ -1,0 +1,180 @@
+#!/bin/bash
+# The resident sidecar (`linx-sidecar --pid N --desired FILE`) on an
+# `unshare -n sleep` target: convergence, drift healing, control socket,
+# restart with ownership, exit on the target's death.
+. "$(dirname "$0")/../lib.sh"
+
+SD=$LX_TMP/state
+TARGETS=()
+
+# Start a target process in its own network namespace; sets $tpid.
+start_target() {
+	unshare -n sleep 600 &
+	tpid=$!
+	# wait until the child has entered its namespace
+	for _ in $(seq 100); do
+		[ "$(readlink /proc/$tpid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+		sleep 0.01
+	done
+}
+
+# Start a resident sidecar in the background; sets $spid.
+start_sidecar() {
+	"$LX_BIN" --pid "$tpid" --desired "$1" --state-dir "$SD" --id "${2:-pid-$tpid}" \
+		2>"$LX_TMP/sidecar-$tpid.log" &
+	spid=$!
+	for _ in $(seq 300); do
+		[ -S "$SD/${2:-pid-$tpid}/control.sock" ] && return 0
+		wait_gone "$spid" 1 && fail "sidecar died: $(cat "$LX_TMP/sidecar-$tpid.log")"
+		sleep 0.01
+	done
+	fail "sidecar did not become ready"
+}
+
+in_ns() { nsenter -t "$tpid" -n "$@"; }
+
+# Poll until CMD succeeds (up to 2 s).
+eventually() {
+	for _ in $(seq 200); do "$@" >/dev/null 2>&1 && return 0; sleep 0.01; done
+	fail "timed out waiting for: $*"
+}
+
+stop_all() {
+	[ -n "${spid:-}" ] && kill "$spid" 2>/dev/null
+	[ -n "${tpid:-}" ] && kill "$tpid" 2>/dev/null
+	wait 2>/dev/null
+	true
+}
+
+desired() {
+	cat >"$1" <<JSON
+{"network": {
+  "links": [{"name": "lo", "up": true},
+            {"name": "eth0", "kind": "veth", "up": true,
+             "peer": {"name": "$2", "up": true}}],
+  "addresses": ["eth0 10.88.0.2/24", "eth0 10.88.1.2/24"],
+  "routes": ["default via 10.88.0.1", "10.89.0.0/16 via 10.88.0.254"]},
+ "sysctl": {"net.ipv4.ip_forward": 1},
+ "options": {"interval_ms": 300, "debounce_ms": 10}}
+JSON
+}
+
+test_converges_and_heals() {
+	local d=$LX_TMP/d1.json peer=lxr$$a
+	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null' EXIT
+	desired "$d" $peer
+	start_sidecar "$d"
+	eventually in_ns sh -c 'ip route | grep -q "default via 10.88.0.1"'
+	# address drift
+	in_ns ip addr del 10.88.1.2/24 dev eth0
+	eventually in_ns sh -c 'ip addr show eth0 | grep -q 10.88.1.2/24'
+	# route drift
+	in_ns ip route del 10.89.0.0/16
+	eventually in_ns sh -c 'ip route | grep -q 10.89.0.0/16'
+	# a whole link, with its addresses and routes
+	in_ns ip link del eth0
+	eventually in_ns sh -c 'ip addr show eth0 | grep -q 10.88.0.2/24 && ip route | grep -q "default via 10.88.0.1"'
+	# sysctl drift: healed on the next resync (interval 300 ms)
+	in_ns sysctl -qw net.ipv4.ip_forward=0
+	eventually in_ns sh -c '[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ]'
+	grep -q '"event":"drift.detected"' "$SD/pid-$tpid/events.log" || fail "no drift.detected event"
+}
+
+test_status_reconcile_put_stop() {
+	local d=$LX_TMP/d2.json d2=$LX_TMP/d2b.json peer=lxr$$b out rc
+	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null' EXIT
+	desired "$d" $peer
+	start_sidecar "$d" web-$$
+	out=$("$LX_BIN" status web-$$ --state-dir "$SD" --json)
+	expect_eq "$(echo "$out" | jq -r .report.id)" "web-$$" "status id"
+	expect_eq "$(echo "$out" | jq -r .converged)" true "status converged"
+	"$LX_BIN" reconcile web-$$ --state-dir "$SD" >/dev/null || fail "reconcile ID"
+	"$LX_BIN" list --state-dir "$SD" | grep -q "web-$$" || fail "list"
+	# put: a smaller document removes the second address
+	sed 's/, "eth0 10.88.1.2\/24"//' "$d" >"$d2"
+	"$LX_BIN" put web-$$ --desired "$d2" --state-dir "$SD" || fail "put"
+	eventually in_ns sh -c '! ip addr show eth0 | grep -q 10.88.1.2/24'
+	# put refused by policy (a host-global sysctl): exit 5, nothing changes
+	sed 's/"net.ipv4.ip_forward": 1/"kernel.core_pattern": "x"/' "$d" >"$d2"
+	rc=0; "$LX_BIN" put web-$$ --desired "$d2" --state-dir "$SD" 2>/dev/null || rc=$?
+	expect_eq "$rc" 5 "put refused by policy"
+	# the control socket is private
+	expect_eq "$(stat -c %a "$SD/web-$$/control.sock")" 600 "control.sock mode"
+	"$LX_BIN" stop web-$$ --state-dir "$SD" || fail "stop"
+	wait_gone "$spid" 2000 || fail "sidecar still running after stop"
+	[ -e "$SD/web-$$" ] && fail "state dir left after stop"
+	true
+}
+
+test_exits_when_target_dies() {
+	local d=$LX_TMP/d3.json peer=lxr$$c t0 t1
+	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null' EXIT
+	desired "$d" $peer
+	start_sidecar "$d"
+	ip link show $peer >/dev/null || fail "host peer missing"
+	t0=$(date +%s%N)
+	kill -9 "$tpid"
+	wait_gone "$spid" 2000 || fail "sidecar outlived its target"
+	t1=$(date +%s%N)
+	echo "sidecar exit after target death: $(( (t1 - t0) / 1000000 )) ms"
+	[ -e "$SD/pid-$tpid" ] && fail "state dir left"
+	ip link show $peer >/dev/null 2>&1 && fail "host veth peer left"
+	true
+}
+
+test_sigterm_stops_cleanly() {
+	local d=$LX_TMP/d4.json peer=lxr$$d
+	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null' EXIT
+	desired "$d" $peer
+	start_sidecar "$d"
+	kill -TERM "$spid"
+	wait_gone "$spid" 2000 || fail "SIGTERM did not stop the sidecar"
+	[ -e "$SD/pid-$tpid" ] && fail "state dir left"
+	# a living container keeps its network (revert_on_release is off)
+	in_ns ip addr show eth0 | grep -q 10.88.0.2/24 || fail "SIGTERM tore down a live container"
+}
+
+test_restart_recovers_ownership() {
+	local d=$LX_TMP/d5.json d2=$LX_TMP/d5b.json peer=lxr$$e
+	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null' EXIT
+	desired "$d" $peer
+	start_sidecar "$d" keep-$$
+	# crash: no teardown, state.json stays
+	kill -9 "$spid"; wait_gone "$spid" 2000
+	[ -f "$SD/keep-$$/state.json" ] || fail "state.json missing after crash"
+	in_ns ip route add 10.90.0.0/16 via 10.88.0.1 proto static
+	in_ns ip addr add 10.88.0.77/24 dev eth0
+	# restart with a smaller document: what we installed and no longer want
+	# goes, foreign state stays
+	sed 's/, "10.89.0.0\/16 via 10.88.0.254"//; s/, "eth0 10.88.1.2\/24"//' "$d" >"$d2"
+	start_sidecar "$d2" keep-$$
+	eventually in_ns sh -c '! ip route | grep -q 10.89.0.0/16'
+	eventually in_ns sh -c '! ip addr show eth0 | grep -q 10.88.1.2/24'
+	in_ns ip route | grep -q "10.90.0.0/16 via 10.88.0.1 dev eth0 proto static" || fail "foreign route removed"
+	in_ns ip addr show eth0 | grep -q 10.88.0.77/24 || fail "foreign address removed"
+}
+
+test_burst_of_events_is_coalesced() {
+	local d=$LX_TMP/d6.json peer=lxr$$f before after
+	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null' EXIT
+	desired "$d" $peer
+	sed -i 's/"interval_ms": 300, "debounce_ms": 10/"interval_ms": 60000, "debounce_ms": 100/' "$d"
+	start_sidecar "$d"
+	sleep 0.3
+	before=$(grep -c '"subsystem":"rtnl".*"event":"pass.complete"\|"event":"pass.complete".*"subsystem":"rtnl"' "$SD/pid-$tpid/events.log" || true)
+	# 1,000 foreign route changes in one burst
+	for i in $(seq 0 999); do echo "route add 10.200.$((i / 250)).$((i % 250))/32 dev eth0 proto static"; done >"$LX_TMP/burst"
+	in_ns ip -batch "$LX_TMP/burst"
+	sleep 0.5
+	after=$(grep -c '"subsystem":"rtnl".*"event":"pass.complete"\|"event":"pass.complete".*"subsystem":"rtnl"' "$SD/pid-$tpid/events.log" || true)
+	echo "rtnl passes for 1000 events: $((after - before))"
+	[ $((after - before)) -ge 1 ] || fail "no pass after the burst"
+	[ $((after - before)) -le 5 ] || fail "burst not coalesced: $((after - before)) passes"
+}
+
+t converges_and_heals test_converges_and_heals
+t status_reconcile_put_stop test_status_reconcile_put_stop
+t exits_when_target_dies test_exits_when_target_dies
+t sigterm_stops_cleanly test_sigterm_stops_cleanly
+t restart_recovers_ownership test_restart_recovers_ownership
+t burst_of_events_is_coalesced test_burst_of_events_is_coalesced
