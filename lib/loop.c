@@ -330,10 +330,9 @@ int lx_loop_reconcile_now(struct lx_loop *loop, const char *trigger)
 	loop->last_trigger = trigger;
 	schedule_next(loop,
 		      rc >= 0 && loop->last.converged && monitor_ok(loop));
-	loop->in_pass = false;
-
 	if (loop->cb)
 		loop->cb(loop, trigger, rc, &loop->last, loop->userdata);
+	loop->in_pass = false;
 	return rc;
 }
 
