@@ -628,3 +628,53 @@ Test(loop, two_loops_share_one_evloop)
 	lx_loop_free(b);
 	fixture_fini(&x);
 }
+
+struct pair {
+	struct lx_loop *loop[2];
+	struct fake f[2];
+	int passes;
+};
+
+/* Whichever pass runs first frees the other loop. */
+static void free_other_cb(struct lx_loop *loop, const char *trigger, int rc,
+			  const struct lx_subreport *rep, void *userdata)
+{
+	struct pair *p = userdata;
+	int other = loop == p->loop[0] ? 1 : 0;
+
+	(void)trigger;
+	(void)rc;
+	(void)rep;
+	p->passes++;
+	lx_loop_free(p->loop[other]);
+	p->loop[other] = NULL;
+}
+
+/*
+ * Both debounce timers expire in the same epoll_wait batch; the first pass
+ * frees the other loop, whose pending timer event must then be dropped.
+ */
+Test(loop, freeing_a_loop_whose_timer_is_pending_in_the_batch_is_safe)
+{
+	struct lx_evloop *ev = NULL;
+	struct lx_desired d = {0};
+	struct lx_owned o = {0};
+	struct lx_loop_config c = cfg_of(0, 0, false, 0);
+	struct pair p = {.f = {{.rfd = -1, .wfd = -1}, {.rfd = -1, .wfd = -1}}};
+
+	cr_assert_eq(lx_evloop_new(&ev, NULL), 0);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(lx_loop_new(&p.loop[i], ev, &fake_ops, &p.f[i], &d,
+					 &o, &c, free_other_cb, &p, NULL),
+			     0);
+	lx_loop_kick(p.loop[0], "manual");
+	lx_loop_kick(p.loop[1], "manual");
+	usleep(2000); /* both expired before we wait */
+	cr_assert_eq(lx_evloop_run_once(ev, 100), 1);
+	cr_assert_eq(p.passes, 1);
+	cr_assert_eq(lx_evloop_count(ev), 2); /* the survivor's timers */
+	cr_assert_eq(lx_evloop_run_once(ev, 20), 0);
+	lx_loop_free(p.loop[0] ? p.loop[0] : p.loop[1]);
+	cr_assert_eq(lx_evloop_count(ev), 0);
+	lx_evloop_free(ev);
+}
