@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The generic reconcile loop (SPEC.md "Lifecycle of the hook" step 6): one
+ * lx_loop per source (rtnl, sysctl, cgroup); several live in one lx_evloop.
+ *
+ * Level-triggered: a pass always observes the whole state and diffs it
+ * against the desired document. Monitor events are only hints that some pass
+ * is due; they arm a debounce timer, so a burst of hints costs one pass per
+ * debounce window. Passes also run:
+ *   - on the resync timer, interval_ms after the previous pass (trigger
+ *     "timer"), so drift the monitor cannot see is caught;
+ *   - after a pass that failed or did not converge, on an exponential backoff
+ *     (backoff_min_ms, doubled each time, capped at interval_ms or at 30 s
+ *     when interval_ms is 0; reset by a converged pass; trigger "timer");
+ *   - at once when the monitor overflowed (drain returned -ENOBUFS) or broke
+ *     (then it is also re-subscribed; if that fails, re-subscribing is
+ *     retried on the backoff) (trigger "monitor");
+ *   - when the owner asks: lx_loop_reconcile_now(), lx_loop_kick(),
+ *     lx_loop_put_desired().
+ * Idle costs nothing: no polling; only the resync timer is armed.
+ *
+ * Not thread-safe; everything runs in the evloop's thread.
+ */
+#ifndef LX_LOOP_H
+#define LX_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "evloop.h"
+#include "model.h"
+#include "report.h"
+
+/*
+ * What a source provides. src is the source's own state, passed back as is.
+ */
+struct lx_source_ops {
+	const char *name; /* "rtnl", "sysctl", "cgroup" */
+	/*
+	 * One pass: observe, diff, apply into rep (plan, converged). rep is
+	 * empty on entry. Updates the source's own section of owned.
+	 * 0 = the pass ran (rep->converged tells the rest); < 0 = the pass
+	 * could not run (err says why).
+	 */
+	int (*reconcile)(void *src, const struct lx_desired *d,
+			 struct lx_owned *owned, struct lx_subreport *rep,
+			 struct lx_error *err);
+	/*
+	 * Open the monitor: a fd >= 0 (non-blocking; the loop polls it for
+	 * EPOLLIN), or -EOPNOTSUPP when the source has none, or another
+	 * -errno. NULL = no monitor.
+	 */
+	int (*subscribe)(void *src, struct lx_error *err);
+	/*
+	 * Drain the monitor fully (until EAGAIN): > 0 hints, 0 nothing,
+	 * -ENOBUFS overflow (events lost: resync now), other < 0 the monitor
+	 * is broken (the loop unsubscribes, re-subscribes and resyncs).
+	 */
+	int (*drain)(void *src, int fd);
+	/* Close the monitor fd (the loop has removed it from the evloop). */
+	void (*unsubscribe)(void *src, int fd);
+};
+
+struct lx_loop_config {
+	uint32_t interval_ms;	 /* resync period; 0 = never */
+	uint32_t debounce_ms;	 /* 0 = next loop turn, still coalescing */
+	bool monitor;		 /* subscribe to the source's monitor */
+	uint32_t backoff_min_ms; /* first retry delay after a failed pass;
+				    0 = default (50) */
+};
+
+#define LX_LOOP_BACKOFF_MIN_MS 50
+#define LX_LOOP_BACKOFF_MAX_MS 30000 /* the cap when interval_ms is 0 */
+
+/* Defaults: interval, debounce and monitor from lx_options_init(). */
+void lx_loop_config_init(struct lx_loop_config *cfg);
+
+/* The same, from a desired document's options. */
+void lx_loop_config_from_options(struct lx_loop_config *cfg,
+				 const struct lx_options *o);
+
+struct lx_loop;
+
+/*
+ * Called after every pass. trigger is a static string (initial, timer,
+ * monitor, put, manual); rc is what reconcile returned; rep stays valid
+ * until the next pass. The callback may call lx_loop_kick(),
+ * lx_loop_put_desired() or lx_evloop_quit(), but must not free the loop or
+ * start a pass of this loop (lx_loop_reconcile_now() returns -EBUSY).
+ */
+typedef void (*lx_loop_pass_cb)(struct lx_loop *loop, const char *trigger,
+				int rc, const struct lx_subreport *rep,
+				void *userdata);
+
+/*
+ * Create a loop over (ops, src) in ev. desired is copied; owned is borrowed
+ * and must outlive the loop (several loops may share one lx_owned: each
+ * source touches only its own section). cfg NULL = lx_loop_config_init().
+ * Creates and registers the loop's timers, arms nothing.
+ */
+int lx_loop_new(struct lx_loop **out, struct lx_evloop *ev,
+		const struct lx_source_ops *ops, void *src,
+		const struct lx_desired *desired, struct lx_owned *owned,
+		const struct lx_loop_config *cfg, lx_loop_pass_cb cb,
+		void *userdata, struct lx_error *err) LX_WUR;
+
+/*
+ * Subscribe to the monitor (if cfg->monitor and the source has one) and arm
+ * the resync timer. Does NOT run a pass: the owner runs the initial one with
+ * lx_loop_reconcile_now(loop, "initial"). Fails if subscribing fails.
+ */
+int lx_loop_start(struct lx_loop *loop, struct lx_error *err) LX_WUR;
+
+/*
+ * Run a pass now, synchronously. trigger: initial|timer|monitor|put|manual
+ * (anything else is reported as "manual"). Returns what reconcile returned
+ * (0 = pass ran: see lx_loop_last_report()->converged), or -EBUSY when
+ * called from within a pass of this loop.
+ */
+int lx_loop_reconcile_now(struct lx_loop *loop, const char *trigger);
+
+/*
+ * Schedule a pass after the debounce delay. Kicks coalesce: while one pass
+ * is scheduled, further kicks do not move it. A pending "put" is reported
+ * as the trigger over any other.
+ */
+void lx_loop_kick(struct lx_loop *loop, const char *trigger);
+
+/* Replace the desired document (copied) and kick("put"). 0 or -ENOMEM. */
+int lx_loop_put_desired(struct lx_loop *loop,
+			const struct lx_desired *d) LX_WUR;
+
+/* The desired document the source currently sees. */
+const struct lx_desired *lx_loop_desired(const struct lx_loop *loop);
+
+/* Report of the last pass (empty, converged = false, before the first). */
+const struct lx_subreport *lx_loop_last_report(const struct lx_loop *loop);
+
+/* Trigger of the last pass, NULL before the first. */
+const char *lx_loop_last_trigger(const struct lx_loop *loop);
+
+/* Passes run so far. */
+uint64_t lx_loop_passes(const struct lx_loop *loop);
+
+/* Whether the monitor is currently subscribed. */
+bool lx_loop_monitoring(const struct lx_loop *loop);
+
+/* Current retry delay; 0 when not backing off. */
+uint32_t lx_loop_backoff_ms(const struct lx_loop *loop);
+
+const char *lx_loop_name(const struct lx_loop *loop);
+
+/*
+ * Stop and free: unsubscribe, remove the timers from the evloop and close
+ * them, free the desired copy and the last report. Safe while the evloop
+ * has events of this loop pending in its current batch (e.g. from another
+ * loop's pass callback), but not from this loop's own pass callback.
+ * NULL-safe.
+ */
+void lx_loop_free(struct lx_loop *loop);
+
+static inline void lx_loop_freep(struct lx_loop **l)
+{
+	lx_loop_free(*l);
+}
+#define _cleanup_loop_ _cleanup_(lx_loop_freep)
+
+#endif

@@ -1,0 +1,680 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reconcile loop's scheduling, driven through a fake source: its monitor
+ * is a pipe the test writes hints into, its reconcile counts passes and can
+ * be told to fail. What is under test is the loop's logic (debounce,
+ * backoff, resync, re-subscribe), against real timerfds and epoll.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "loop.h"
+
+#define MAX_PASSES 256
+
+struct fake {
+	int rfd, wfd; /* the monitor pipe; rfd is what the loop polls */
+	int subscribes, unsubscribes;
+	int subscribe_fail; /* fail this many subscribe calls */
+	bool no_monitor;    /* subscribe says -EOPNOTSUPP */
+	int fail;	    /* reconcile returns -EIO: -1 forever, N times */
+	bool not_converged; /* reconcile runs but does not converge */
+	long hints;	    /* bytes drained */
+	char seen[64];	    /* desired sysctl "k" at the last pass */
+	/* filled by the pass callback */
+	int passes;
+	uint64_t t[MAX_PASSES];
+	const char *trig[MAX_PASSES];
+	int rc[MAX_PASSES];
+	bool converged[MAX_PASSES];
+	char last_error[256];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int fake_reconcile(void *src, const struct lx_desired *d,
+			  struct lx_owned *owned, struct lx_subreport *rep,
+			  struct lx_error *err)
+{
+	struct fake *f = src;
+	const struct lx_kv *kv = lx_kvs_find(&d->sysctl, "k");
+	struct lx_op op = {.verb = LX_OP_UPDATE, .obj = LX_OBJ_SYSCTL};
+
+	(void)owned;
+	snprintf(f->seen, sizeof(f->seen), "%s", kv ? kv->value : "");
+	if (f->fail) {
+		if (f->fail > 0)
+			f->fail--;
+		return lx_error_set(err, LX_ERR_SYSTEM, EIO, "fake observe");
+	}
+	/* A plan op with owned strings: the loop must free them. */
+	op.u.kv.key = strdup("k");
+	op.u.kv.value = strdup(f->seen);
+	op.state = LX_OPS_APPLIED;
+	cr_assert_eq(lx_plan_add(&rep->plan, &op), 0);
+	rep->converged = !f->not_converged;
+	return 0;
+}
+
+static int fake_subscribe(void *src, struct lx_error *err)
+{
+	struct fake *f = src;
+	int p[2];
+
+	f->subscribes++;
+	if (f->no_monitor)
+		return -EOPNOTSUPP;
+	if (f->subscribe_fail) {
+		f->subscribe_fail--;
+		return lx_error_set(err, LX_ERR_SYSTEM, ECONNREFUSED,
+				    "fake subscribe");
+	}
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -errno;
+	f->rfd = p[0];
+	f->wfd = p[1];
+	return p[0];
+}
+
+/* 'N' in the stream = the kernel dropped events; EOF = the monitor died. */
+static int fake_drain(void *src, int fd)
+{
+	struct fake *f = src;
+	char buf[4096];
+	bool overflow = false;
+	long n = 0;
+
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+
+		if (r < 0 && errno == EAGAIN)
+			break;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EPIPE;
+		for (ssize_t i = 0; i < r; i++)
+			if (buf[i] == 'N')
+				overflow = true;
+		n += r;
+	}
+	f->hints += n;
+	if (overflow)
+		return -ENOBUFS;
+	return n > 0 ? 1 : 0;
+}
+
+static void fake_unsubscribe(void *src, int fd)
+{
+	struct fake *f = src;
+
+	f->unsubscribes++;
+	cr_assert_eq(fd, f->rfd);
+	close(fd);
+	if (f->wfd >= 0)
+		close(f->wfd);
+	f->rfd = f->wfd = -1;
+}
+
+static const struct lx_source_ops fake_ops = {
+    .name = "fake",
+    .reconcile = fake_reconcile,
+    .subscribe = fake_subscribe,
+    .drain = fake_drain,
+    .unsubscribe = fake_unsubscribe,
+};
+
+static void pass_cb(struct lx_loop *loop, const char *trigger, int rc,
+		    const struct lx_subreport *rep, void *userdata)
+{
+	struct fake *f = userdata;
+
+	cr_assert_eq(rep, lx_loop_last_report(loop));
+	cr_assert_eq((uint64_t)f->passes + 1, lx_loop_passes(loop));
+	cr_assert_lt(f->passes, MAX_PASSES);
+	f->t[f->passes] = now_ms();
+	f->trig[f->passes] = trigger;
+	f->rc[f->passes] = rc;
+	f->converged[f->passes] = rep->converged;
+	snprintf(f->last_error, sizeof(f->last_error), "%s",
+		 rep->error ? rep->error : "");
+	f->passes++;
+}
+
+struct fixture {
+	struct lx_evloop *ev;
+	struct lx_loop *loop;
+	struct lx_desired d;
+	struct lx_owned owned;
+	struct fake f;
+};
+
+static void fixture_init(struct fixture *x, const struct lx_loop_config *cfg,
+			 bool start)
+{
+	struct lx_error err = {0};
+
+	memset(x, 0, sizeof(*x));
+	x->f.rfd = x->f.wfd = -1;
+	lx_options_init(&x->d.opts);
+	cr_assert_eq(lx_kvs_add(&x->d.sysctl, "k", "v1"), 0);
+	cr_assert_eq(lx_evloop_new(&x->ev, &err), 0, "%s", err.msg);
+	cr_assert_eq(lx_loop_new(&x->loop, x->ev, &fake_ops, &x->f, &x->d,
+				 &x->owned, cfg, pass_cb, &x->f, &err),
+		     0, "%s", err.msg);
+	if (start)
+		cr_assert_eq(lx_loop_start(x->loop, &err), 0, "%s", err.msg);
+}
+
+static void fixture_fini(struct fixture *x)
+{
+	lx_loop_free(x->loop);
+	cr_assert_eq(lx_evloop_count(x->ev), 0);
+	lx_evloop_free(x->ev);
+	lx_desired_free(&x->d);
+	lx_owned_free(&x->owned);
+}
+
+/* Dispatch everything due within ms. */
+static void run_for(struct lx_evloop *ev, uint64_t ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	for (uint64_t t = now_ms(); t < end; t = now_ms())
+		cr_assert_geq(lx_evloop_run_once(ev, (int)(end - t)), 0);
+}
+
+/* Dispatch until nothing happens for idle_ms. */
+static void run_until_idle(struct lx_evloop *ev, int idle_ms)
+{
+	for (int i = 0; i < 10000; i++) {
+		int r = lx_evloop_run_once(ev, idle_ms);
+
+		cr_assert_geq(r, 0);
+		if (r == 0)
+			return;
+	}
+	cr_assert_fail("loop never went idle");
+}
+
+static void hint(struct fake *f, const char *s)
+{
+	cr_assert_eq(write(f->wfd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+static struct lx_loop_config cfg_of(uint32_t interval, uint32_t debounce,
+				    bool monitor, uint32_t backoff_min)
+{
+	return (struct lx_loop_config){.interval_ms = interval,
+				       .debounce_ms = debounce,
+				       .monitor = monitor,
+				       .backoff_min_ms = backoff_min};
+}
+
+Test(loop, start_subscribes_but_runs_no_pass)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 20, true, 0);
+
+	fixture_init(&x, &c, true);
+	cr_assert_eq(x.f.subscribes, 1);
+	cr_assert(lx_loop_monitoring(x.loop));
+	cr_assert_eq(lx_evloop_run_once(x.ev, 50), 0);
+	cr_assert_eq(lx_loop_passes(x.loop), 0);
+	cr_assert_null(lx_loop_last_trigger(x.loop));
+	fixture_fini(&x);
+}
+
+Test(loop, burst_of_1000_hints_with_debounce_20ms_gives_at_most_3_passes)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 20, true, 0);
+	uint64_t t0;
+
+	fixture_init(&x, &c, true);
+	t0 = now_ms();
+	for (int i = 0; i < 1000; i++) {
+		hint(&x.f, "h");
+		if (i % 10 == 0)
+			cr_assert_geq(lx_evloop_run_once(x.ev, 0), 0);
+	}
+	run_until_idle(x.ev, 60);
+	cr_assert_eq(x.f.hints, 1000);
+	cr_assert_geq(x.f.passes, 1);
+	cr_assert_leq(x.f.passes, 3, "%d passes", x.f.passes);
+	for (int i = 0; i < x.f.passes; i++)
+		cr_assert_str_eq(x.f.trig[i], "monitor");
+	/* debounced: not before the window closed */
+	cr_assert_geq(x.f.t[0] - t0, 19);
+	fixture_fini(&x);
+}
+
+Test(loop, debounce_0_passes_on_next_turn_and_still_coalesces_queued_hints)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 0, true, 0);
+	uint64_t t0;
+
+	fixture_init(&x, &c, true);
+	for (int i = 0; i < 1000; i++)
+		hint(&x.f, "h");
+	t0 = now_ms();
+	run_until_idle(x.ev, 30);
+	cr_assert_eq(x.f.passes, 1, "%d passes", x.f.passes);
+	cr_assert_lt(x.f.t[0] - t0, 15);
+	cr_assert_str_eq(x.f.trig[0], "monitor");
+	/* a later hint is a new pass, not swallowed */
+	hint(&x.f, "h");
+	run_until_idle(x.ev, 30);
+	cr_assert_eq(x.f.passes, 2);
+	fixture_fini(&x);
+}
+
+Test(loop, resync_timer_runs_passes_with_trigger_timer)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(50, 20, false, 0);
+	uint64_t t0 = now_ms();
+
+	fixture_init(&x, &c, true);
+	cr_assert_eq(x.f.subscribes, 0, "monitor disabled");
+	run_for(x.ev, 180);
+	cr_assert_geq(x.f.passes, 3, "%d passes", x.f.passes);
+	cr_assert_leq(x.f.passes, 4, "%d passes", x.f.passes);
+	for (int i = 0; i < x.f.passes; i++) {
+		cr_assert_str_eq(x.f.trig[i], "timer");
+		cr_assert_geq(x.f.t[i] - (i ? x.f.t[i - 1] : t0), 49);
+	}
+	fixture_fini(&x);
+}
+
+Test(loop, failing_source_is_retried_with_doubling_delays_capped_at_interval)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(160, 20, false, 10);
+	static const uint64_t expect[] = {10, 20, 40, 80, 160, 160};
+	const int n = (int)LX_ARRAY_SIZE(expect);
+
+	fixture_init(&x, &c, true);
+	x.f.fail = -1;
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "initial"), -EIO);
+	cr_assert(strstr(x.f.last_error, "fake observe"), "%s", x.f.last_error);
+	while (x.f.passes < n + 1)
+		cr_assert_geq(lx_evloop_run_once(x.ev, 1000), 0);
+	for (int i = 1; i <= n; i++) {
+		uint64_t d = x.f.t[i] - x.f.t[i - 1];
+
+		cr_assert_str_eq(x.f.trig[i], "timer");
+		cr_assert_eq(x.f.rc[i], -EIO);
+		cr_assert_geq(d, expect[i - 1] - 1, "retry %d after %lu ms", i,
+			      (unsigned long)d);
+		cr_assert_leq(d, expect[i - 1] + 30, "retry %d after %lu ms", i,
+			      (unsigned long)d);
+	}
+	cr_assert_eq(lx_loop_backoff_ms(x.loop), 160);
+
+	/* A converged pass resets the backoff: the next one is a resync. */
+	x.f.fail = 0;
+	int before = x.f.passes;
+	while (x.f.passes < before + 2)
+		cr_assert_geq(lx_evloop_run_once(x.ev, 1000), 0);
+	cr_assert(x.f.converged[before]);
+	cr_assert_eq(lx_loop_backoff_ms(x.loop), 0);
+	cr_assert_geq(x.f.t[before + 1] - x.f.t[before], 159);
+	x.f.fail = 1;
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "manual"), -EIO);
+	cr_assert_eq(lx_loop_backoff_ms(x.loop), 10);
+	fixture_fini(&x);
+}
+
+Test(loop, pass_that_does_not_converge_is_retried_on_backoff)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 20, false, 10);
+
+	fixture_init(&x, &c, true);
+	x.f.not_converged = true;
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "initial"), 0);
+	run_for(x.ev, 45); /* 10 + 20 */
+	cr_assert_eq(x.f.passes, 3, "%d passes", x.f.passes);
+	cr_assert_eq(lx_loop_backoff_ms(x.loop), 40);
+	fixture_fini(&x);
+}
+
+Test(loop, backoff_is_capped_at_30s_when_there_is_no_resync)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 20, false, 20000);
+
+	fixture_init(&x, &c, true);
+	x.f.fail = -1;
+	(void)lx_loop_reconcile_now(x.loop, "initial");
+	cr_assert_eq(lx_loop_backoff_ms(x.loop), 20000);
+	(void)lx_loop_reconcile_now(x.loop, "manual");
+	cr_assert_eq(lx_loop_backoff_ms(x.loop), LX_LOOP_BACKOFF_MAX_MS);
+	fixture_fini(&x);
+}
+
+Test(loop, converged_idle_loop_without_resync_arms_nothing)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 20, true, 10);
+
+	fixture_init(&x, &c, true);
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "initial"), 0);
+	cr_assert(x.f.converged[0]);
+	/* nothing readable, nothing armed: epoll_wait just times out */
+	cr_assert_eq(lx_evloop_run_once(x.ev, 150), 0);
+	cr_assert_eq(x.f.passes, 1);
+	fixture_fini(&x);
+}
+
+Test(loop, enobufs_from_the_monitor_runs_an_immediate_resync)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 1000, true, 0);
+	uint64_t t0;
+
+	fixture_init(&x, &c, true);
+	hint(&x.f, "hhN");
+	t0 = now_ms();
+	cr_assert_eq(lx_evloop_run_once(x.ev, 500), 1);
+	cr_assert_eq(x.f.passes, 1);
+	cr_assert_str_eq(x.f.trig[0], "monitor");
+	cr_assert_lt(x.f.t[0] - t0, 50);
+	/* the resync covered the hints: no debounced pass follows */
+	cr_assert_eq(lx_evloop_run_once(x.ev, 50), 0);
+	cr_assert_eq(x.f.subscribes, 1, "overflow is not a broken monitor");
+	fixture_fini(&x);
+}
+
+Test(loop, resync_covers_hints_queued_before_it)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 40, true, 0);
+
+	fixture_init(&x, &c, true);
+	hint(&x.f, "h");
+	cr_assert_eq(lx_evloop_run_once(x.ev, 0), 1); /* debounce armed */
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "manual"), 0);
+	cr_assert_eq(lx_evloop_run_once(x.ev, 80), 0);
+	cr_assert_eq(x.f.passes, 1);
+	fixture_fini(&x);
+}
+
+Test(loop, broken_monitor_is_resubscribed_and_resynced)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 10, true, 0);
+
+	fixture_init(&x, &c, true);
+	close(x.f.wfd); /* EOF on the monitor */
+	x.f.wfd = -1;
+	cr_assert_eq(lx_evloop_run_once(x.ev, 100), 1);
+	cr_assert_eq(x.f.unsubscribes, 1);
+	cr_assert_eq(x.f.subscribes, 2);
+	cr_assert(lx_loop_monitoring(x.loop));
+	cr_assert_eq(x.f.passes, 1);
+	cr_assert_str_eq(x.f.trig[0], "monitor");
+	/* the new monitor delivers hints */
+	hint(&x.f, "h");
+	run_until_idle(x.ev, 40);
+	cr_assert_eq(x.f.passes, 2);
+	cr_assert_eq(lx_loop_backoff_ms(x.loop), 0);
+	fixture_fini(&x);
+}
+
+Test(loop, failed_resubscribe_is_retried_on_backoff)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 10, true, 10);
+
+	fixture_init(&x, &c, true);
+	x.f.subscribe_fail = 2;
+	close(x.f.wfd);
+	x.f.wfd = -1;
+	cr_assert_eq(lx_evloop_run_once(x.ev, 100), 1);
+	cr_assert(!lx_loop_monitoring(x.loop));
+	cr_assert_eq(lx_loop_backoff_ms(x.loop), 10,
+		     "a converged pass without its monitor still backs off");
+	run_until_idle(x.ev, 80);
+	cr_assert_eq(x.f.subscribes, 4); /* start + 3 attempts */
+	cr_assert(lx_loop_monitoring(x.loop));
+	cr_assert_eq(x.f.passes, 3);
+	cr_assert_str_eq(x.f.trig[1], "timer");
+	cr_assert_geq(x.f.t[2] - x.f.t[1], 19);
+	cr_assert_eq(lx_loop_backoff_ms(x.loop), 0);
+	fixture_fini(&x);
+}
+
+Test(loop, source_without_monitor_relies_on_resync_alone)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 10, true, 10);
+
+	memset(&x, 0, sizeof(x));
+	fixture_init(&x, &c, false);
+	x.f.no_monitor = true;
+	cr_assert_eq(lx_loop_start(x.loop, NULL), 0);
+	cr_assert(!lx_loop_monitoring(x.loop));
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "initial"), 0);
+	cr_assert_eq(lx_loop_backoff_ms(x.loop), 0);
+	cr_assert_eq(lx_evloop_run_once(x.ev, 50), 0);
+	fixture_fini(&x);
+}
+
+Test(loop, start_fails_when_subscribing_fails)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 10, true, 10);
+	struct lx_error err = {0};
+
+	fixture_init(&x, &c, false);
+	x.f.subscribe_fail = 1;
+	cr_assert_eq(lx_loop_start(x.loop, &err), -ECONNREFUSED);
+	cr_assert(strstr(err.msg, "fake monitor"), "%s", err.msg);
+	fixture_fini(&x);
+}
+
+Test(loop, put_desired_replaces_the_document_the_source_sees)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 10, true, 0);
+	struct lx_desired d2 = {0};
+
+	fixture_init(&x, &c, true);
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "initial"), 0);
+	cr_assert_str_eq(x.f.seen, "v1");
+	cr_assert_eq(lx_kvs_add(&d2.sysctl, "k", "v2"), 0);
+	cr_assert_eq(lx_loop_put_desired(x.loop, &d2), 0);
+	lx_desired_free(&d2); /* the loop holds its own copy */
+	run_until_idle(x.ev, 40);
+	cr_assert_eq(x.f.passes, 2);
+	cr_assert_str_eq(x.f.trig[1], "put");
+	cr_assert_str_eq(x.f.seen, "v2");
+	cr_assert_str_eq(
+	    lx_kvs_find(&lx_loop_desired(x.loop)->sysctl, "k")->value, "v2");
+	fixture_fini(&x);
+}
+
+Test(loop, kicks_coalesce_and_a_pending_put_names_the_pass)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 10, true, 0);
+
+	fixture_init(&x, &c, true);
+	lx_loop_kick(x.loop, "monitor");
+	lx_loop_kick(x.loop, "put");
+	lx_loop_kick(x.loop, "manual");
+	hint(&x.f, "hh");
+	run_until_idle(x.ev, 40);
+	cr_assert_eq(x.f.passes, 1);
+	cr_assert_str_eq(x.f.trig[0], "put");
+	lx_loop_kick(x.loop, "bogus");
+	run_until_idle(x.ev, 40);
+	cr_assert_str_eq(x.f.trig[1], "manual");
+	fixture_fini(&x);
+}
+
+static int reentry_rc;
+static void reenter_cb(struct lx_loop *loop, const char *trigger, int rc,
+		       const struct lx_subreport *rep, void *userdata)
+{
+	(void)trigger;
+	(void)rc;
+	(void)rep;
+	(void)userdata;
+	reentry_rc = lx_loop_reconcile_now(loop, "manual");
+}
+
+Test(loop, pass_from_inside_its_own_callback_is_ebusy)
+{
+	struct lx_evloop *ev = NULL;
+	struct lx_loop *loop = NULL;
+	struct lx_desired d = {0};
+	struct lx_owned o = {0};
+	struct fake f = {.rfd = -1, .wfd = -1};
+	struct lx_loop_config c = cfg_of(0, 10, false, 0);
+
+	cr_assert_eq(lx_evloop_new(&ev, NULL), 0);
+	cr_assert_eq(lx_loop_new(&loop, ev, &fake_ops, &f, &d, &o, &c,
+				 reenter_cb, NULL, NULL),
+		     0);
+	cr_assert_eq(lx_loop_reconcile_now(loop, "initial"), 0);
+	cr_assert_eq(reentry_rc, -EBUSY);
+	cr_assert_eq(lx_loop_passes(loop), 1);
+	lx_loop_free(loop);
+	lx_evloop_free(ev);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	cr_assert_not_null(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+Test(loop, free_leaves_no_fd_open)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(30, 10, true, 0);
+	int before = count_fds();
+
+	fixture_init(&x, &c, true);
+	cr_assert_gt(count_fds(), before + 3); /* epoll, 2 timers, pipe */
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "initial"), 0);
+	hint(&x.f, "h");
+	close(x.f.wfd); /* also exercise a re-subscribe */
+	x.f.wfd = -1;
+	run_for(x.ev, 50);
+	cr_assert_eq(x.f.subscribes, 2);
+	lx_loop_free(x.loop);
+	x.loop = NULL;
+	cr_assert_eq(lx_evloop_count(x.ev), 0);
+	cr_assert_eq(x.f.unsubscribes, 2);
+	fixture_fini(&x);
+	cr_assert_eq(count_fds(), before);
+}
+
+Test(loop, two_loops_share_one_evloop)
+{
+	struct fixture x; /* loop A */
+	struct lx_loop_config ca = cfg_of(0, 10, true, 0);
+	struct lx_loop_config cb = cfg_of(40, 10, true, 0);
+	struct fake fb = {.rfd = -1, .wfd = -1};
+	struct lx_loop *b = NULL;
+
+	fixture_init(&x, &ca, true);
+	cr_assert_eq(lx_loop_new(&b, x.ev, &fake_ops, &fb, &x.d, &x.owned, &cb,
+				 pass_cb, &fb, NULL),
+		     0);
+	cr_assert_eq(lx_loop_start(b, NULL), 0);
+
+	hint(&x.f, "h");
+	run_for(x.ev, 25);
+	cr_assert_eq(x.f.passes, 1);
+	cr_assert_eq(fb.passes, 0);
+
+	hint(&fb, "h");
+	run_for(x.ev, 25);
+	cr_assert_eq(x.f.passes, 1);
+	cr_assert_eq(fb.passes, 1);
+	cr_assert_str_eq(fb.trig[0], "monitor");
+
+	/* B's resync runs; A, without one, stays idle */
+	run_for(x.ev, 60);
+	cr_assert_geq(fb.passes, 2);
+	cr_assert_str_eq(fb.trig[1], "timer");
+	cr_assert_eq(x.f.passes, 1);
+
+	lx_loop_free(b);
+	fixture_fini(&x);
+}
+
+struct pair {
+	struct lx_loop *loop[2];
+	struct fake f[2];
+	int passes;
+};
+
+/* Whichever pass runs first frees the other loop. */
+static void free_other_cb(struct lx_loop *loop, const char *trigger, int rc,
+			  const struct lx_subreport *rep, void *userdata)
+{
+	struct pair *p = userdata;
+	int other = loop == p->loop[0] ? 1 : 0;
+
+	(void)trigger;
+	(void)rc;
+	(void)rep;
+	p->passes++;
+	lx_loop_free(p->loop[other]);
+	p->loop[other] = NULL;
+}
+
+/*
+ * Both debounce timers expire in the same epoll_wait batch; the first pass
+ * frees the other loop, whose pending timer event must then be dropped.
+ */
+Test(loop, freeing_a_loop_whose_timer_is_pending_in_the_batch_is_safe)
+{
+	struct lx_evloop *ev = NULL;
+	struct lx_desired d = {0};
+	struct lx_owned o = {0};
+	struct lx_loop_config c = cfg_of(0, 0, false, 0);
+	struct pair p = {.f = {{.rfd = -1, .wfd = -1}, {.rfd = -1, .wfd = -1}}};
+
+	cr_assert_eq(lx_evloop_new(&ev, NULL), 0);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(lx_loop_new(&p.loop[i], ev, &fake_ops, &p.f[i], &d,
+					 &o, &c, free_other_cb, &p, NULL),
+			     0);
+	lx_loop_kick(p.loop[0], "manual");
+	lx_loop_kick(p.loop[1], "manual");
+	usleep(2000); /* both expired before we wait */
+	cr_assert_eq(lx_evloop_run_once(ev, 100), 1);
+	cr_assert_eq(p.passes, 1);
+	cr_assert_eq(lx_evloop_count(ev), 2); /* the survivor's timers */
+	cr_assert_eq(lx_evloop_run_once(ev, 20), 0);
+	lx_loop_free(p.loop[0] ? p.loop[0] : p.loop[1]);
+	cr_assert_eq(lx_evloop_count(ev), 0);
+	lx_evloop_free(ev);
+}
