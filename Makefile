@@ -55,9 +55,9 @@ check-unit: all tests
 
 # One run of the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 check-asan: deps
-	$(MAKE) BUILD=build-asan CC=clang \
+	CFLAGS="-O1 -g" $(MAKE) BUILD=build-asan CC=clang \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  CFLAGS="-O1 -g" all tests
+	  all tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ./tests/run.sh build-asan
 

@@ -32,13 +32,6 @@ struct lx_loop {
 
 /* ------------------------------------------------------------ helpers */
 
-/* Until report.c provides lx_subreport_reset(). */
-static void subreport_clear(struct lx_subreport *r)
-{
-	lx_plan_free(&r->plan);
-	free(r->error);
-	memset(r, 0, sizeof(*r));
-}
 
 /* Map a caller's trigger onto the static strings reports carry. */
 static const char *trigger_name(const char *t)
@@ -312,7 +305,7 @@ int lx_loop_reconcile_now(struct lx_loop *loop, const char *trigger)
 	}
 	loop->pending = NULL;
 
-	subreport_clear(&loop->last);
+	lx_subreport_reset(&loop->last);
 	rc = loop->ops->reconcile(loop->src, &loop->desired, loop->owned,
 				  &loop->last, &err);
 	if (rc < 0) {
@@ -415,6 +408,6 @@ void lx_loop_free(struct lx_loop *loop)
 	close_timer(loop, &loop->sched_tfd);
 	close_timer(loop, &loop->debounce_tfd);
 	lx_desired_free(&loop->desired);
-	subreport_clear(&loop->last);
+	lx_subreport_reset(&loop->last);
 	free(loop);
 }
