@@ -12,7 +12,11 @@
 #                                 (ARG0 first, e.g. linx-sidecar; policy flags after)
 #   e2e_runc_run B ID             runc run -d; sets E2E_MS (wall ms) and E2E_ERR
 #   e2e_crun_run B ID             same through the cgroup workaround
+#   e2e_podman_setup              containers.conf + imported image (once)
 #   e2e_podman ARGS...            podman with the private config/storage
+#   e2e_hooks_dir D BINDIR POL... hooks.d from hooks/*.json, policy appended
+#   e2e_standin DIR               stand-in hook DIR/bin/linx-sidecar
+#   e2e_t NAME FUNC               `t` with per-test cleanup of what FUNC made
 #   e2e_init_pid RT ID            container init pid (RT = runc|crun|podman)
 #   e2e_gone ID STATEDIR [IF]     assert no sidecar, no state dir, no host veth
 # shellcheck shell=bash
@@ -182,13 +186,18 @@ e2e_podman() {
 		--storage-driver vfs --cgroup-manager cgroupfs --runtime runc "$@"
 }
 
-# hooks.d for podman generated from hooks/*.json with @BINDIR@ = BINDIR.
-# Only the hooks.d files (linx-sidecar-*.json), not the config.json snippet.
+# hooks.d for podman generated from hooks/*.json with @BINDIR@ = BINDIR and
+# POLICY... appended to each hook's args (e.g. --state-dir DIR).
+# Only the hooks.d files (linx-sidecar-*.json): podman refuses to start any
+# container when a file in the hooks dir is not a hook (the config snippet).
 e2e_hooks_dir() {
-	local dir=$1 bindir=$2 f
+	local dir=$1 bindir=$2 f pol
+	shift 2
+	pol=$(jq -cn '$ARGS.positional' --args -- "$@")
 	mkdir -p "$dir"
 	for f in "$E2E_TOP"/hooks/linx-sidecar-*.json; do
-		sed "s|@BINDIR@|$bindir|g" "$f" >"$dir/$(basename "$f")" || return 1
+		sed "s|@BINDIR@|$bindir|g" "$f" |
+			jq --argjson pol "$pol" '.hook.args += $pol' >"$dir/$(basename "$f")" || return 1
 	done
 }
 
