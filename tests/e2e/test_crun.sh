@@ -69,4 +69,5 @@ crun_invalid_annotation_fails_run() {
 	e2e_gone "$id" "$sd" "" 100
 }
 
-for n in "${TESTS[@]}"; do e2e_t "$n" "$n"; done
+# `bash test_x.sh NAME...` runs only those tests
+for n in "${@:-${TESTS[@]}}"; do e2e_t "$n" "$n"; done

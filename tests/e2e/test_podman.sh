@@ -59,7 +59,7 @@ podman_container_exit_tears_down() {
 	e2e_podman kill "$NAME" >/dev/null || fail "podman kill"
 	wait_gone "$spid" 1000 || fail "sidecar still running 1 s after the container died"
 	e2e_gone "$ID" "$SD" "$HOSTIF" 1000
-	e2e_podman rm -t 0 "$NAME" >/dev/null || fail "podman rm"
+	e2e_podman rm "$NAME" >/dev/null || fail "podman rm"
 	e2e_gone "$ID" "$SD" "$HOSTIF" 100
 }
 
@@ -80,4 +80,5 @@ podman_unannotated_container_is_untouched() {
 	e2e_podman rm -f -t 0 "$name" >/dev/null || fail "podman rm"
 }
 
-for n in "${TESTS[@]}"; do e2e_t "$n" "$n"; done
+# `bash test_x.sh NAME...` runs only those tests
+for n in "${@:-${TESTS[@]}}"; do e2e_t "$n" "$n"; done
