@@ -73,7 +73,7 @@ fuzz: deps
 install: all
 	install -D -m 0755 $(BUILD)/linx-sidecar $(DESTDIR)$(PREFIX)/bin/linx-sidecar
 	install -d $(DESTDIR)/usr/share/containers/oci/hooks.d
-	for f in hooks/*.json; do \
+	for f in hooks/linx-sidecar-*.json; do \
 	  sed 's|@BINDIR@|$(PREFIX)/bin|g' $$f > $(DESTDIR)/usr/share/containers/oci/hooks.d/$$(basename $$f); \
 	done
 

@@ -1,0 +1,46 @@
+#!/bin/bash
+# A two-minute tour: a runc container gets its network from annotations, the
+# resident sidecar heals drift, and everything goes away with the container.
+#   examples/demo.sh [path/to/linx-sidecar]      (root; runc, jq, busybox-static)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+LX_BIN=$(realpath -m "${1:-$here/../build/linx-sidecar}")
+export LX_BIN
+[ -x "$LX_BIN" ] || { echo "build linx-sidecar first (make)"; exit 2; }
+. "$here/../tests/e2e/lib.sh" # rootfs cache and cleanup on exit
+set +u
+
+id=web-42 sd=$LX_TMP/state b=$LX_TMP/bundle
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+in_ctr() { nsenter -t "$pid" -n "$@"; }
+
+e2e_rootfs
+"$here/runc-bundle.sh" "$b" "$E2E_ROOTFS" "$LX_BIN" >/dev/null
+# the demo keeps its state in a temporary --state-dir
+e2e_jq "$b" --arg sd "$sd" '.hooks[][].args += ["--state-dir", $sd]'
+step "annotations"
+jq '.annotations' "$b/config.json"
+e2e_track_if lxh-web42
+step "runc run -d (the hook converges the netns before the container starts)"
+e2e_runc_run "$b" "$id" || { echo "$E2E_ERR"; exit 1; }
+echo "took ${E2E_MS} ms"
+pid=$(e2e_init_pid runc "$id")
+in_ctr ip -br addr
+in_ctr ip route
+in_ctr sysctl net.ipv4.ip_forward
+step "host side: give the peer an address, ping the container"
+ip link set lxh-web42 up # the host side is the admin's: linx-sidecar only creates it
+ip addr add 10.213.42.1/24 dev lxh-web42
+busybox ping -c 1 -W 2 10.213.42.2 | sed -n 2p
+step "status"
+"$LX_BIN" status "$id" --state-dir "$sd"
+step "drift: delete the default route; the sidecar puts it back"
+in_ctr ip route del default
+sleep 0.5
+in_ctr ip route show default
+step "runc kill: the sidecar tears down with the container"
+runc kill "$id" KILL
+sleep 0.5
+ls "$sd" 2>/dev/null || true
+ip link show lxh-web42 2>&1 | head -1
+runc delete "$id"
