@@ -7,7 +7,7 @@
 TESTS=(crun_converges_from_annotations crun_kill_tears_down
 	crun_invalid_annotation_fails_run)
 if ! e2e_have_bin; then
-	for n in "${TESTS[@]}"; do skip "$n" "no linx-sidecar binary at $LX_BIN"; done
+	for n in "${TESTS[@]}"; do echo "not ok $n: no linx-sidecar binary at $LX_BIN"; done
 	exit 0
 fi
 

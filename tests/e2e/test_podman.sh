@@ -8,7 +8,7 @@
 TESTS=(podman_compact_annotations_converge podman_container_exit_tears_down
 	podman_unannotated_container_is_untouched)
 if ! e2e_have_bin; then
-	for n in "${TESTS[@]}"; do skip "$n" "no linx-sidecar binary at $LX_BIN"; done
+	for n in "${TESTS[@]}"; do echo "not ok $n: no linx-sidecar binary at $LX_BIN"; done
 	exit 0
 fi
 

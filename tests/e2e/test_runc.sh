@@ -9,7 +9,7 @@ TESTS=(runc_converges_from_annotations runc_run_returns_promptly
 	runc_kill_leaves_nothing_behind runc_delete_force_leaves_nothing_behind
 	runc_invalid_address_fails_run runc_unannotated_container_gets_no_sidecar)
 if ! e2e_have_bin; then
-	for n in "${TESTS[@]}"; do skip "$n" "no linx-sidecar binary at $LX_BIN"; done
+	for n in "${TESTS[@]}"; do echo "not ok $n: no linx-sidecar binary at $LX_BIN"; done
 	exit 0
 fi
 
