@@ -20,7 +20,8 @@
 struct source {
 	struct lx_daemon *d;
 	enum lx_subsys sub;
-	struct lx_nl *mon; /* rtnl monitor */
+	struct lx_nl *mon;	  /* rtnl monitor */
+	uint64_t duration_us; /* of this source's last pass */
 };
 
 struct lx_daemon {
@@ -53,6 +54,14 @@ static void logf_(struct lx_daemon *d, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 /* ---------------------------------------------------------- sources */
 
 static int src_reconcile(void *p, const struct lx_desired *desired,
@@ -61,17 +70,24 @@ static int src_reconcile(void *p, const struct lx_desired *desired,
 {
 	struct source *s = p;
 	struct lx_engine *e = s->d->eng;
+	uint64_t t0 = now_us();
+	int r;
 
 	(void)owned; /* the engine's ownership is the loops' ownership */
 	switch (s->sub) {
 	case LX_SUB_RTNL:
-		return lx_engine_pass_rtnl(e, desired, rep, err);
+		r = lx_engine_pass_rtnl(e, desired, rep, err);
+		break;
 	case LX_SUB_SYSCTL:
-		return lx_engine_pass_sysctl(e, desired, rep, err);
+		r = lx_engine_pass_sysctl(e, desired, rep, err);
+		break;
 	case LX_SUB_CGROUP:
 	default:
-		return lx_engine_pass_cgroup(e, desired, rep, err);
+		r = lx_engine_pass_cgroup(e, desired, rep, err);
+		break;
 	}
+	s->duration_us = now_us() - t0;
+	return r;
 }
 
 static int rtnl_subscribe(void *p, struct lx_error *err)
@@ -211,6 +227,9 @@ static void pass_cb(struct lx_loop *loop, const char *trigger, int rc,
 	(void)loop;
 	d->passes++;
 	d->trigger = trigger;
+	d->last_duration_us = 0;
+	for (int i = 0; i < LX_SUB_COUNT; i++)
+		d->last_duration_us += d->src[i].duration_us;
 	/* Ops on a pass the owner did not ask for are drift being healed. */
 	if (applied && strcmp(trigger, "put") && strcmp(trigger, "initial"))
 		lx_state_event(&d->eng->state, "drift.detected",
