@@ -850,10 +850,19 @@ static bool apply_batched(struct apply *ap, size_t from, size_t to)
 	return ret == 0 && ap->failed == 0;
 }
 
+/*
+ * Stages are sent as separate chunks: a failure in one stops the pass
+ * before the next is sent. Routes through a gateway are a stage of their
+ * own after on-link routes (they may need them to be reachable).
+ */
 static bool same_stage(const struct lx_op *a, const struct lx_op *b)
 {
-	return a->obj == b->obj &&
-	       (a->verb == LX_OP_DELETE) == (b->verb == LX_OP_DELETE);
+	if (a->obj != b->obj ||
+	    (a->verb == LX_OP_DELETE) != (b->verb == LX_OP_DELETE))
+		return false;
+	if (a->obj == LX_OBJ_ROUTE && a->verb != LX_OP_DELETE)
+		return a->u.route.has_gw == b->u.route.has_gw;
+	return true;
 }
 
 int lx_rtnl_apply(struct lx_rtnl_ctx *ctx, struct lx_plan *plan,
