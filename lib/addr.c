@@ -54,7 +54,7 @@ static int get_inaddr(const struct nlattr *a, int family, union lx_inaddr *out)
 
 int lx_addr_from_msg(const struct nlmsghdr *nlh, struct lx_addr *a)
 {
-	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
+	const struct nlattr *tb[IFA_MAX + 1] = {0};
 	const struct ifaddrmsg *ifa;
 	const struct nlattr *local, *addr;
 
@@ -71,8 +71,8 @@ int lx_addr_from_msg(const struct nlmsghdr *nlh, struct lx_addr *a)
 	a->prefixlen = ifa->ifa_prefixlen;
 	a->scope = ifa->ifa_scope;
 	a->ifindex = (int)ifa->ifa_index;
-	a->flags = tb[IFA_FLAGS] ? mnl_attr_get_u32(tb[IFA_FLAGS])
-				 : ifa->ifa_flags;
+	a->flags =
+	    tb[IFA_FLAGS] ? mnl_attr_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
 	a->nodad = !!(a->flags & IFA_F_NODAD);
 	local = tb[IFA_LOCAL];
 	addr = tb[IFA_ADDRESS];
@@ -116,8 +116,8 @@ struct nlmsghdr *lx_addr_msg_new(void *buf, enum lx_nl_verb verb,
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	uint32_t flags = a->nodad ? IFA_F_NODAD : 0;
 
-	ifa->ifa_scope = a->scope == LX_UNSET ? RT_SCOPE_UNIVERSE
-					      : (uint8_t)a->scope;
+	ifa->ifa_scope =
+	    a->scope == LX_UNSET ? RT_SCOPE_UNIVERSE : (uint8_t)a->scope;
 	ifa->ifa_flags = (uint8_t)flags;
 	if (flags)
 		mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
@@ -156,9 +156,9 @@ int lx_addr_dump(struct lx_nl *nl, struct lx_addr **addrs, size_t *n,
 	char buf[LX_NL_MSG_MAX];
 
 	for (int attempt = 0;; attempt++) {
-		struct addr_vec vec = { 0 };
-		struct nlmsghdr *nlh = lx_nl_put_header(buf, LX_NL_ADDR,
-							LX_NL_DUMP);
+		struct addr_vec vec = {0};
+		struct nlmsghdr *nlh =
+		    lx_nl_put_header(buf, LX_NL_ADDR, LX_NL_DUMP);
 		struct ifaddrmsg *ifa;
 		int ret;
 

@@ -34,9 +34,8 @@ const char *lx_link_kind_name(enum lx_link_kind k)
 
 static enum lx_link_kind kind_from_name(const char *s)
 {
-	static const enum lx_link_kind kinds[] = { LX_LINK_VETH, LX_LINK_MACVLAN,
-						   LX_LINK_IPVLAN,
-						   LX_LINK_DUMMY };
+	static const enum lx_link_kind kinds[] = {
+	    LX_LINK_VETH, LX_LINK_MACVLAN, LX_LINK_IPVLAN, LX_LINK_DUMMY};
 
 	for (size_t i = 0; i < LX_ARRAY_SIZE(kinds); i++)
 		if (strcmp(s, lx_link_kind_name(kinds[i])) == 0)
@@ -51,14 +50,14 @@ int lx_link_mode_value(enum lx_link_kind kind, const char *mode, uint32_t *out)
 		const char *name;
 		uint32_t value;
 	} modes[] = {
-		{ LX_LINK_MACVLAN, "private", MACVLAN_MODE_PRIVATE },
-		{ LX_LINK_MACVLAN, "vepa", MACVLAN_MODE_VEPA },
-		{ LX_LINK_MACVLAN, "bridge", MACVLAN_MODE_BRIDGE },
-		{ LX_LINK_MACVLAN, "passthru", MACVLAN_MODE_PASSTHRU },
-		{ LX_LINK_MACVLAN, "source", MACVLAN_MODE_SOURCE },
-		{ LX_LINK_IPVLAN, "l2", IPVLAN_MODE_L2 },
-		{ LX_LINK_IPVLAN, "l3", IPVLAN_MODE_L3 },
-		{ LX_LINK_IPVLAN, "l3s", IPVLAN_MODE_L3S },
+	    {LX_LINK_MACVLAN, "private", MACVLAN_MODE_PRIVATE},
+	    {LX_LINK_MACVLAN, "vepa", MACVLAN_MODE_VEPA},
+	    {LX_LINK_MACVLAN, "bridge", MACVLAN_MODE_BRIDGE},
+	    {LX_LINK_MACVLAN, "passthru", MACVLAN_MODE_PASSTHRU},
+	    {LX_LINK_MACVLAN, "source", MACVLAN_MODE_SOURCE},
+	    {LX_LINK_IPVLAN, "l2", IPVLAN_MODE_L2},
+	    {LX_LINK_IPVLAN, "l3", IPVLAN_MODE_L3},
+	    {LX_LINK_IPVLAN, "l3s", IPVLAN_MODE_L3S},
 	};
 
 	if (!mode[0])
@@ -117,7 +116,7 @@ static int info_attr_cb(const struct nlattr *a, void *data)
 
 int lx_link_from_msg(const struct nlmsghdr *nlh, struct lx_link *l)
 {
-	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
+	const struct nlattr *tb[IFLA_MAX + 1] = {0};
 	const struct ifinfomsg *ifi;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK ||
@@ -138,14 +137,14 @@ int lx_link_from_msg(const struct nlmsghdr *nlh, struct lx_link *l)
 		l->mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
 	l->kind = LX_LINK_EXISTING;
 	if (tb[IFLA_LINKINFO]) {
-		const struct nlattr *info[IFLA_INFO_MAX + 1] = { 0 };
+		const struct nlattr *info[IFLA_INFO_MAX + 1] = {0};
 
 		if (mnl_attr_parse_nested(tb[IFLA_LINKINFO], info_attr_cb,
 					  info) < 0)
 			return -EBADMSG;
 		if (info[IFLA_INFO_KIND])
 			l->kind = kind_from_name(
-				mnl_attr_get_str(info[IFLA_INFO_KIND]));
+			    mnl_attr_get_str(info[IFLA_INFO_KIND]));
 	}
 	return 0;
 }
@@ -180,7 +179,8 @@ struct nlmsghdr *lx_link_msg_create(void *buf, const struct lx_link *l,
 	}
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, lx_link_kind_name(l->kind));
-	has_mode = l->mode[0] && lx_link_mode_value(l->kind, l->mode, &mode) == 0;
+	has_mode =
+	    l->mode[0] && lx_link_mode_value(l->kind, l->mode, &mode) == 0;
 	switch (l->kind) {
 	case LX_LINK_VETH: {
 		struct nlattr *peer;
@@ -278,7 +278,7 @@ int lx_link_dump(struct lx_nl *nl, struct lx_link **links, size_t *n,
 	char buf[LX_NL_MSG_MAX];
 
 	for (int attempt = 0;; attempt++) {
-		struct link_vec vec = { 0 };
+		struct link_vec vec = {0};
 		struct nlmsghdr *nlh = link_header(buf, LX_NL_DUMP, NULL);
 		int ret = lx_nl_dump(nl, nlh, link_dump_cb, &vec);
 
@@ -299,8 +299,8 @@ static int link_get_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type == RTM_NEWLINK &&
 	    nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(struct ifinfomsg)))
 		*(int *)data =
-			((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))
-				->ifi_index;
+		    ((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))
+			->ifi_index;
 	return MNL_CB_OK;
 }
 

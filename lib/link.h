@@ -23,8 +23,7 @@ const char *lx_link_kind_name(enum lx_link_kind k);
  * "source") or ipvlan ("l2", "l3", "l3s"); "" = kernel default (returns 0,
  * *out untouched). -EINVAL for an unknown mode.
  */
-int lx_link_mode_value(enum lx_link_kind kind, const char *mode,
-		       uint32_t *out);
+int lx_link_mode_value(enum lx_link_kind kind, const char *mode, uint32_t *out);
 
 /* Decode RTM_NEWLINK into *l (observed fields: name, kind, up, mtu,
  * ifindex, oper_up). Returns 0 or -EBADMSG. */

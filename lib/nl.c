@@ -92,21 +92,21 @@ int lx_nl_fd(const struct lx_nl *nl)
 static const struct {
 	uint16_t type[3]; /* new, del, get for link, addr, route */
 } types[] = {
-	[LX_NL_LINK] = { { RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK } },
-	[LX_NL_ADDR] = { { RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR } },
-	[LX_NL_ROUTE] = { { RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE } },
+    [LX_NL_LINK] = {{RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK}},
+    [LX_NL_ADDR] = {{RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR}},
+    [LX_NL_ROUTE] = {{RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE}},
 };
 
 static const struct {
 	int type; /* 0 new, 1 del, 2 get */
 	uint16_t flags;
 } verbs[] = {
-	[LX_NL_CREATE] = { 0, NLM_F_CREATE | NLM_F_EXCL },
-	[LX_NL_UPDATE] = { 0, NLM_F_CREATE | NLM_F_REPLACE },
-	[LX_NL_DELETE] = { 1, 0 },
-	[LX_NL_SET] = { 0, 0 },
-	[LX_NL_GET] = { 2, 0 },
-	[LX_NL_DUMP] = { 2, NLM_F_DUMP },
+    [LX_NL_CREATE] = {0, NLM_F_CREATE | NLM_F_EXCL},
+    [LX_NL_UPDATE] = {0, NLM_F_CREATE | NLM_F_REPLACE},
+    [LX_NL_DELETE] = {1, 0},
+    [LX_NL_SET] = {0, 0},
+    [LX_NL_GET] = {2, 0},
+    [LX_NL_DUMP] = {2, NLM_F_DUMP},
 };
 
 struct nlmsghdr *lx_nl_put_header(void *buf, enum lx_nl_obj obj,
@@ -218,8 +218,8 @@ int lx_nl_talk(struct lx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 		if (n < 0)
 			return (int)n;
 		len = (int)n;
-		for (m = (const struct nlmsghdr *)nl->rbuf; mnl_nlmsg_ok(m, len);
-		     m = mnl_nlmsg_next(m, &len)) {
+		for (m = (const struct nlmsghdr *)nl->rbuf;
+		     mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
 			if (m->nlmsg_seq != seq || m->nlmsg_pid != nl->portid)
 				continue;
 			if (m->nlmsg_type == NLMSG_ERROR) {
@@ -254,8 +254,8 @@ int lx_nl_dump(struct lx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		if (n < 0)
 			return (int)n;
 		len = (int)n;
-		for (m = (const struct nlmsghdr *)nl->rbuf; mnl_nlmsg_ok(m, len);
-		     m = mnl_nlmsg_next(m, &len)) {
+		for (m = (const struct nlmsghdr *)nl->rbuf;
+		     mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
 			if (m->nlmsg_seq != seq || m->nlmsg_pid != nl->portid)
 				continue;
 			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
@@ -284,7 +284,7 @@ int lx_nl_dump(struct lx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 int lx_nl_batch_init(struct lx_nl_batch *b, struct lx_nl *nl, lx_nl_ack_cb cb,
 		     void *data)
 {
-	*b = (struct lx_nl_batch){ .nl = nl, .cb = cb, .data = data };
+	*b = (struct lx_nl_batch){.nl = nl, .cb = cb, .data = data};
 	b->buf = malloc(LX_NL_BATCH_LIMIT * 2);
 	b->tags = malloc(LX_NL_BATCH_MAX_MSGS * sizeof(*b->tags));
 	if (b->buf)
@@ -347,7 +347,8 @@ int lx_nl_batch_flush(struct lx_nl_batch *b)
 		const char *head = mnl_nlmsg_batch_head(b->b);
 
 		while (off < len) {
-			off += ((const struct nlmsghdr *)(head + off))->nlmsg_len;
+			off +=
+			    ((const struct nlmsghdr *)(head + off))->nlmsg_len;
 			sent++;
 		}
 		carried = b->n - sent;
@@ -425,8 +426,8 @@ int lx_nl_drain(struct lx_nl *nl)
 	int seen = 0;
 
 	for (;;) {
-		ssize_t n = recv(lx_nl_fd(nl), nl->rbuf, LX_NL_RECV_SIZE,
-				 MSG_DONTWAIT);
+		ssize_t n =
+		    recv(lx_nl_fd(nl), nl->rbuf, LX_NL_RECV_SIZE, MSG_DONTWAIT);
 		const struct nlmsghdr *m;
 		int len;
 
@@ -444,8 +445,8 @@ int lx_nl_drain(struct lx_nl *nl)
 		if (n == 0)
 			break;
 		len = (int)n;
-		for (m = (const struct nlmsghdr *)nl->rbuf; mnl_nlmsg_ok(m, len);
-		     m = mnl_nlmsg_next(m, &len))
+		for (m = (const struct nlmsghdr *)nl->rbuf;
+		     mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len))
 			seen++;
 	}
 	if (overrun)

@@ -34,7 +34,8 @@ struct lx_nl;
  * NETLINK_GET_STRICT_CHK where the kernel has them. NETLINK_NO_ENOBUFS is
  * never set: an overrun must be seen (ENOBUFS means "resync now").
  */
-int lx_nl_open(struct lx_nl **out, unsigned groups, struct lx_error *err) LX_WUR;
+int lx_nl_open(struct lx_nl **out, unsigned groups,
+	       struct lx_error *err) LX_WUR;
 /* NULL-safe. */
 void lx_nl_close(struct lx_nl *nl);
 int lx_nl_fd(const struct lx_nl *nl);

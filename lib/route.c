@@ -115,7 +115,7 @@ static int get_inaddr(const struct nlattr *a, int family, union lx_inaddr *out)
 
 int lx_route_from_msg(const struct nlmsghdr *nlh, struct lx_route *r)
 {
-	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
+	const struct nlattr *tb[RTA_MAX + 1] = {0};
 	const struct rtmsg *rtm;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE ||
@@ -129,8 +129,8 @@ int lx_route_from_msg(const struct nlmsghdr *nlh, struct lx_route *r)
 	memset(r, 0, sizeof(*r));
 	r->family = rtm->rtm_family;
 	r->dst_len = rtm->rtm_dst_len;
-	r->table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE])
-				 : rtm->rtm_table;
+	r->table =
+	    tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
 	r->protocol = rtm->rtm_protocol;
 	r->type = rtm->rtm_type;
 	r->scope = rtm->rtm_scope;
@@ -248,9 +248,9 @@ int lx_route_dump(struct lx_nl *nl, struct lx_route **routes, size_t *n,
 	char buf[LX_NL_MSG_MAX];
 
 	for (int attempt = 0;; attempt++) {
-		struct route_vec vec = { 0 };
-		struct nlmsghdr *nlh = lx_nl_put_header(buf, LX_NL_ROUTE,
-							LX_NL_DUMP);
+		struct route_vec vec = {0};
+		struct nlmsghdr *nlh =
+		    lx_nl_put_header(buf, LX_NL_ROUTE, LX_NL_DUMP);
 		struct rtmsg *rtm;
 		int ret;
 

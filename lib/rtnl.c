@@ -33,7 +33,7 @@ static int link_by_ifindex_cmp(const void *a, const void *b)
 
 static const char *ifname_of(const struct lx_rtnl_state *s, int ifindex)
 {
-	struct lx_link key = { .ifindex = ifindex };
+	struct lx_link key = {.ifindex = ifindex};
 	const struct lx_link *l;
 
 	l = bsearch(&key, s->links, s->n_links, sizeof(*s->links),
@@ -44,7 +44,7 @@ static const char *ifname_of(const struct lx_rtnl_state *s, int ifindex)
 int lx_rtnl_observe(struct lx_nl *nl, struct lx_rtnl_state *out,
 		    struct lx_error *err)
 {
-	struct lx_rtnl_state s = { 0 };
+	struct lx_rtnl_state s = {0};
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -65,8 +65,8 @@ int lx_rtnl_observe(struct lx_nl *nl, struct lx_rtnl_state *out,
 		snprintf(s.addrs[i].dev, IFNAMSIZ, "%s", n ? n : "");
 	}
 	for (size_t i = 0; i < s.n_routes; i++) {
-		const char *n = s.routes[i].oif ? ifname_of(&s, s.routes[i].oif)
-						: NULL;
+		const char *n =
+		    s.routes[i].oif ? ifname_of(&s, s.routes[i].oif) : NULL;
 
 		snprintf(s.routes[i].dev, IFNAMSIZ, "%s", n ? n : "");
 	}
@@ -161,7 +161,7 @@ static bool addr_has_dev(const void *e, const void *data)
 static int push(struct lx_plan *plan, enum lx_op_verb verb, enum lx_obj obj,
 		const void *payload)
 {
-	struct lx_op op = { .verb = verb, .obj = obj };
+	struct lx_op op = {.verb = verb, .obj = obj};
 
 	switch (obj) {
 	case LX_OBJ_LINK:
@@ -189,8 +189,8 @@ static int diff_routes(const struct lx_desired *d,
 	size_t nd = 0, no = 0, i = 0, j = 0;
 	int ret = 0;
 
-	dp = sorted_ptrs(d->routes, d->n_routes, sizeof(*d->routes), NULL,
-			 NULL, route_pcmp, &nd);
+	dp = sorted_ptrs(d->routes, d->n_routes, sizeof(*d->routes), NULL, NULL,
+			 route_pcmp, &nd);
 	op = sorted_ptrs(obs->routes, obs->n_routes, sizeof(*obs->routes),
 			 route_is_ours, &protocol, route_pcmp, &no);
 	if (!dp || !op)
@@ -347,8 +347,8 @@ int lx_rtnl_diff(const struct lx_desired *d, const struct lx_rtnl_state *obs,
 		 struct lx_plan *plan, struct lx_error *err)
 {
 	/* Link/addr/route payloads own nothing: shallow copies are safe. */
-	struct lx_plan rdel = { 0 }, rput = { 0 }, adel = { 0 }, aput = { 0 },
-		       ldel = { 0 }, lput = { 0 };
+	struct lx_plan rdel = {0}, rput = {0}, adel = {0}, aput = {0},
+		       ldel = {0}, lput = {0};
 	static const struct lx_owned none;
 	int ret;
 
@@ -650,10 +650,10 @@ static int create_link(struct apply *ap, const struct lx_link *l, char *msg,
 		       size_t len)
 {
 	struct lx_rtnl_ctx *ctx = ap->ctx;
-	struct lx_link_where w = { .peer_netns_fd = -1, .link_netnsid = -1 };
+	struct lx_link_where w = {.peer_netns_fd = -1, .link_netnsid = -1};
 	/* The host side: through the host socket when we have one. */
-	struct lx_nl *host = ctx->host && ctx->host_netns_fd >= 0 ? ctx->host
-								   : NULL;
+	struct lx_nl *host =
+	    ctx->host && ctx->host_netns_fd >= 0 ? ctx->host : NULL;
 	char buf[LX_NL_MSG_MAX], what[64];
 	uint32_t mode;
 	int ret;
@@ -680,8 +680,7 @@ static int create_link(struct apply *ap, const struct lx_link *l, char *msg,
 		if (host) {
 			ret = netns_id(ctx->nl, ctx->host_netns_fd);
 			if (ret < 0)
-				return fail_msg(ret, msg, len,
-						"host netns id");
+				return fail_msg(ret, msg, len, "host netns id");
 			w.link_netnsid = ret;
 		}
 		break;
@@ -690,8 +689,7 @@ static int create_link(struct apply *ap, const struct lx_link *l, char *msg,
 	default:
 		return fail_msg(-EOPNOTSUPP, msg, len, "link kind");
 	}
-	ret = step(ctx->nl, lx_link_msg_create(buf, l, &w), msg, len,
-		   "create");
+	ret = step(ctx->nl, lx_link_msg_create(buf, l, &w), msg, len, "create");
 	if (ret < 0)
 		return ret;
 	ap->ifmap_stale = true;
@@ -699,7 +697,8 @@ static int create_link(struct apply *ap, const struct lx_link *l, char *msg,
 		return fail_msg(-ENOMEM, msg, len, "recording ownership");
 	if (l->kind == LX_LINK_VETH && l->peer[0] &&
 	    (l->master[0] || l->peer_up != LX_UNSET)) {
-		struct lx_nl *pn = ctx->host_netns_fd >= 0 ? ctx->host : ctx->nl;
+		struct lx_nl *pn =
+		    ctx->host_netns_fd >= 0 ? ctx->host : ctx->nl;
 		int master = 0;
 
 		if (!pn)
@@ -870,12 +869,12 @@ int lx_rtnl_apply(struct lx_rtnl_ctx *ctx, struct lx_plan *plan,
 		  struct lx_error *err)
 {
 	struct apply ap = {
-		.ctx = ctx,
-		.plan = plan,
-		.owned = owned,
-		.protocol = protocol ? protocol : LX_DEFAULT_PROTOCOL,
-		.first_fail = plan->n,
-		.ifmap_stale = true,
+	    .ctx = ctx,
+	    .plan = plan,
+	    .owned = owned,
+	    .protocol = protocol ? protocol : LX_DEFAULT_PROTOCOL,
+	    .first_fail = plan->n,
+	    .ifmap_stale = true,
 	};
 	bool go = true;
 	size_t i = 0;
@@ -935,9 +934,9 @@ int lx_rtnl_reconcile(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
 		      struct lx_owned *owned, struct lx_subreport *rep,
 		      struct lx_error *err)
 {
-	struct lx_rtnl_state obs = { 0 };
-	uint8_t protocol = d->opts.protocol ? d->opts.protocol
-					    : LX_DEFAULT_PROTOCOL;
+	struct lx_rtnl_state obs = {0};
+	uint8_t protocol =
+	    d->opts.protocol ? d->opts.protocol : LX_DEFAULT_PROTOCOL;
 	int ret;
 
 	subreport_reset(rep);
@@ -1012,7 +1011,7 @@ int lx_rtnl_subscribe(struct lx_nl **mon, struct lx_error *err)
 	*mon = NULL;
 	ret = lx_nl_open(&nl,
 			 RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
-				 RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE,
+			     RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE,
 			 err);
 	if (ret < 0)
 		return ret;

@@ -63,9 +63,8 @@ static inline void env_init(struct env *e, void (*host_setup)(void))
 	cr_assert(e->hostfd >= 0);
 	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare target");
 	cr_assert_eq(lx_nl_open(&e->nl, 0, &e->err), 0, "%s", e->err.msg);
-	e->ctx = (struct lx_rtnl_ctx){ .nl = e->nl,
-				       .host = e->host,
-				       .host_netns_fd = e->hostfd };
+	e->ctx = (struct lx_rtnl_ctx){
+	    .nl = e->nl, .host = e->host, .host_netns_fd = e->hostfd};
 }
 
 static inline void env_fini(struct env *e)
@@ -153,7 +152,7 @@ static inline const struct lx_link *find_link(const struct lx_rtnl_state *s,
 static inline bool has_addr(const struct lx_rtnl_state *s, const char *dev,
 			    const char *ip, int len)
 {
-	struct lx_addr a = { 0 };
+	struct lx_addr a = {0};
 
 	snprintf(a.dev, sizeof(a.dev), "%s", dev);
 	a.family = strchr(ip, ':') ? AF_INET6 : AF_INET;
@@ -166,11 +165,11 @@ static inline bool has_addr(const struct lx_rtnl_state *s, const char *dev,
 }
 
 /* The observed route with that identity (table 0 = main), or NULL. */
-static inline const struct lx_route *
-find_route(const struct lx_rtnl_state *s, const char *dst, int len,
-	   uint32_t table, uint32_t metric)
+static inline const struct lx_route *find_route(const struct lx_rtnl_state *s,
+						const char *dst, int len,
+						uint32_t table, uint32_t metric)
 {
-	struct lx_route r = { 0 };
+	struct lx_route r = {0};
 
 	r.family = strchr(dst, ':') ? AF_INET6 : AF_INET;
 	r.dst_len = (uint8_t)len;

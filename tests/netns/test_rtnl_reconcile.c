@@ -165,7 +165,8 @@ Test(rtnl_reconcile, manual_deletion_is_healed)
 
 	sh("ip addr del fd00::2/64 dev eth0");
 	sh("ip route del 10.2.0.0/16 table 100");
-	sh("ip route change 10.1.0.0/16 via 10.0.0.253 dev eth0 metric 100 proto 76");
+	sh("ip route change 10.1.0.0/16 via 10.0.0.253 dev eth0 metric 100 "
+	   "proto 76");
 	sh("ip link set lo down");
 	cr_assert_eq(reconcile(&e), 0, "%s", e.err.msg);
 	assert_all_applied(&e);
@@ -177,7 +178,8 @@ Test(rtnl_reconcile, manual_deletion_is_healed)
 	cr_assert(find_route(&s, "10.2.0.0", 16, 100, 0));
 	cr_assert(find_link(&s, "lo")->up);
 	{
-		const struct lx_route *r = find_route(&s, "10.1.0.0", 16, 0, 100);
+		const struct lx_route *r =
+		    find_route(&s, "10.1.0.0", 16, 0, 100);
 		char gw[INET_ADDRSTRLEN];
 
 		cr_assert(r);
@@ -262,7 +264,7 @@ Test(rtnl_reconcile, release_deletes_the_links_we_created)
 {
 	struct env e;
 	struct lx_rtnl_state s;
-	struct lx_subreport rel = { 0 };
+	struct lx_subreport rel = {0};
 
 	env_init(&e, host_bridge_and_parent);
 	full_desired(&e);

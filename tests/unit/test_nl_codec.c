@@ -21,8 +21,7 @@ Test(nl_codec, verb_table_maps_to_type_and_flags)
 
 	h = lx_nl_put_header(buf, LX_NL_ROUTE, LX_NL_CREATE);
 	cr_assert_eq(h->nlmsg_type, RTM_NEWROUTE);
-	cr_assert_eq(h->nlmsg_flags,
-		     NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	cr_assert_eq(h->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
 	h = lx_nl_put_header(buf, LX_NL_ADDR, LX_NL_UPDATE);
 	cr_assert_eq(h->nlmsg_type, RTM_NEWADDR);
 	cr_assert_eq(h->nlmsg_flags,
@@ -43,8 +42,8 @@ Test(nl_codec, kernel_route_message_decodes)
 	struct rtmsg *rtm;
 	struct nlattr *m;
 	struct lx_route r;
-	uint8_t dst[4] = { 10, 1, 0, 0 }, gw[4] = { 10, 0, 0, 254 },
-		src[4] = { 10, 0, 0, 2 };
+	uint8_t dst[4] = {10, 1, 0, 0}, gw[4] = {10, 0, 0, 254},
+		src[4] = {10, 0, 0, 2};
 
 	h->nlmsg_type = RTM_NEWROUTE;
 	rtm = mnl_nlmsg_put_extra_header(h, sizeof(*rtm));
@@ -80,8 +79,11 @@ Test(nl_codec, kernel_route_message_decodes)
 
 Test(nl_codec, route_encodes_and_decodes_back)
 {
-	struct lx_route in = { .family = AF_INET6, .dst_len = 64,
-			       .has_gw = true, .scope = LX_UNSET, .mtu = 1280 },
+	struct lx_route in = {.family = AF_INET6,
+			      .dst_len = 64,
+			      .has_gw = true,
+			      .scope = LX_UNSET,
+			      .mtu = 1280},
 			out;
 	struct nlmsghdr *h;
 	const struct rtmsg *rtm;
@@ -106,16 +108,15 @@ Test(nl_codec, route_encodes_and_decodes_back)
 	cr_assert_eq(h->nlmsg_type, RTM_DELROUTE);
 	cr_assert_eq(rtm->rtm_table, RT_TABLE_UNSPEC);
 	cr_assert_eq(rtm->rtm_scope, RT_SCOPE_NOWHERE);
-	cr_assert_eq(lx_route_from_msg(
-			     (h->nlmsg_type = RTM_NEWROUTE, h), &out),
+	cr_assert_eq(lx_route_from_msg((h->nlmsg_type = RTM_NEWROUTE, h), &out),
 		     0);
 	cr_assert_eq(out.table, 1000);
 }
 
 Test(nl_codec, ipv4_route_scope_is_link_without_gateway)
 {
-	struct lx_route r = { .family = AF_INET, .dst_len = 16,
-			      .scope = LX_UNSET };
+	struct lx_route r = {
+	    .family = AF_INET, .dst_len = 16, .scope = LX_UNSET};
 
 	cr_assert_eq(lx_route_scope(&r), RT_SCOPE_LINK);
 	r.has_gw = true;
@@ -129,7 +130,7 @@ Test(nl_codec, address_message_decodes_local_and_peer)
 	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
 	struct lx_addr a;
-	uint8_t local[4] = { 10, 0, 0, 2 }, peer[4] = { 10, 0, 0, 1 };
+	uint8_t local[4] = {10, 0, 0, 2}, peer[4] = {10, 0, 0, 1};
 
 	h->nlmsg_type = RTM_NEWADDR;
 	ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
@@ -148,8 +149,10 @@ Test(nl_codec, address_message_decodes_local_and_peer)
 
 Test(nl_codec, address_encodes_and_decodes_back)
 {
-	struct lx_addr in = { .family = AF_INET6, .prefixlen = 64,
-			      .scope = LX_UNSET, .nodad = true },
+	struct lx_addr in = {.family = AF_INET6,
+			     .prefixlen = 64,
+			     .scope = LX_UNSET,
+			     .nodad = true},
 		       out;
 	struct nlmsghdr *h;
 
@@ -190,8 +193,8 @@ Test(nl_codec, link_message_decodes_kind_flags_mtu)
 
 Test(nl_codec, veth_create_carries_peer_in_other_netns)
 {
-	struct lx_link l = { .kind = LX_LINK_VETH, .mtu = 1400, .up = 1 };
-	struct lx_link_where w = { .peer_netns_fd = 42, .link_netnsid = -1 };
+	struct lx_link l = {.kind = LX_LINK_VETH, .mtu = 1400, .up = 1};
+	struct lx_link_where w = {.peer_netns_fd = 42, .link_netnsid = -1};
 	struct nlmsghdr *h;
 	const struct ifinfomsg *ifi;
 
@@ -205,8 +208,7 @@ Test(nl_codec, veth_create_carries_peer_in_other_netns)
 		     "never up in the create message (ENOTCONN)");
 	/* The peer's name and namespace fd are in the message. */
 	cr_assert_not_null(memmem(buf, h->nlmsg_len, "lxh0", 5));
-	cr_assert_eq(lx_link_from_msg((h->nlmsg_type = RTM_NEWLINK, h), &l),
-		     0);
+	cr_assert_eq(lx_link_from_msg((h->nlmsg_type = RTM_NEWLINK, h), &l), 0);
 	cr_assert_eq(l.kind, LX_LINK_VETH);
 	cr_assert_str_eq(l.name, "eth0");
 }
@@ -257,14 +259,13 @@ Test(nl_codec, error_ack_carries_extack_text)
 				       ext, sizeof(ext)),
 		     -ENETUNREACH);
 	cr_assert_str_eq(ext, "Nexthop has invalid gateway");
-	cr_assert_eq(lx_nl_parse_error(error_msg(-EEXIST, false,
-						 "File exists here"),
-				       ext, sizeof(ext)),
-		     -EEXIST);
+	cr_assert_eq(
+	    lx_nl_parse_error(error_msg(-EEXIST, false, "File exists here"),
+			      ext, sizeof(ext)),
+	    -EEXIST);
 	cr_assert_str_eq(ext, "File exists here");
-	cr_assert_eq(lx_nl_parse_error(error_msg(0, true, NULL), ext,
-				       sizeof(ext)),
-		     0);
+	cr_assert_eq(
+	    lx_nl_parse_error(error_msg(0, true, NULL), ext, sizeof(ext)), 0);
 	cr_assert_str_eq(ext, "");
 	lx_nl_strerror(-ENETUNREACH, "Nexthop has invalid gateway", out,
 		       sizeof(out));

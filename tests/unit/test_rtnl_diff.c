@@ -14,7 +14,7 @@
 
 static struct lx_route mkroute(const char *dst, int len, const char *gw)
 {
-	struct lx_route r = { .scope = LX_UNSET };
+	struct lx_route r = {.scope = LX_UNSET};
 
 	r.family = strchr(dst, ':') ? AF_INET6 : AF_INET;
 	r.dst_len = (uint8_t)len;
@@ -39,7 +39,7 @@ static struct lx_route observed(struct lx_route r, uint8_t proto,
 
 static struct lx_addr mkaddr(const char *dev, const char *ip, int len)
 {
-	struct lx_addr a = { .scope = LX_UNSET };
+	struct lx_addr a = {.scope = LX_UNSET};
 
 	snprintf(a.dev, sizeof(a.dev), "%s", dev);
 	a.family = strchr(ip, ':') ? AF_INET6 : AF_INET;
@@ -51,8 +51,8 @@ static struct lx_addr mkaddr(const char *dev, const char *ip, int len)
 static struct lx_link mklink(const char *name, enum lx_link_kind kind, int up,
 			     uint32_t mtu)
 {
-	struct lx_link l = { .kind = kind, .up = up, .mtu = mtu,
-			     .peer_up = LX_UNSET };
+	struct lx_link l = {
+	    .kind = kind, .up = up, .mtu = mtu, .peer_up = LX_UNSET};
 
 	snprintf(l.name, sizeof(l.name), "%s", name);
 	return l;
@@ -70,13 +70,12 @@ static void diff(struct fixture *f)
 	struct lx_error err;
 
 	lx_error_clear(&err);
-	cr_assert_eq(lx_rtnl_diff(&f->d, &f->obs, &f->owned, PROTO, &f->plan,
-				  &err),
-		     0, "%s", err.msg);
+	cr_assert_eq(
+	    lx_rtnl_diff(&f->d, &f->obs, &f->owned, PROTO, &f->plan, &err), 0,
+	    "%s", err.msg);
 }
 
-static size_t count(const struct lx_plan *p, enum lx_op_verb v,
-		    enum lx_obj o)
+static size_t count(const struct lx_plan *p, enum lx_op_verb v, enum lx_obj o)
 {
 	size_t n = 0;
 
@@ -88,12 +87,11 @@ static size_t count(const struct lx_plan *p, enum lx_op_verb v,
 Test(route_diff, foreign_protocol_is_never_deleted)
 {
 	struct lx_route obs[] = {
-		observed(mkroute("10.9.0.0", 16, "10.0.0.1"), RTPROT_STATIC,
-			 "eth0"),
-		observed(mkroute("10.8.0.0", 16, "10.0.0.1"), RTPROT_BOOT,
-			 "eth0"),
+	    observed(mkroute("10.9.0.0", 16, "10.0.0.1"), RTPROT_STATIC,
+		     "eth0"),
+	    observed(mkroute("10.8.0.0", 16, "10.0.0.1"), RTPROT_BOOT, "eth0"),
 	};
-	struct fixture f = { .obs = { .routes = obs, .n_routes = 2 } };
+	struct fixture f = {.obs = {.routes = obs, .n_routes = 2}};
 
 	diff(&f);
 	cr_assert_eq(f.plan.n, 0);
@@ -103,10 +101,10 @@ Test(route_diff, foreign_protocol_is_never_deleted)
 Test(route_diff, kernel_route_is_never_touched)
 {
 	struct lx_route obs[] = {
-		observed(mkroute("10.0.0.0", 24, NULL), RTPROT_KERNEL, "eth0"),
-		observed(mkroute("10.0.0.2", 32, NULL), PROTO, "eth0"),
+	    observed(mkroute("10.0.0.0", 24, NULL), RTPROT_KERNEL, "eth0"),
+	    observed(mkroute("10.0.0.2", 32, NULL), PROTO, "eth0"),
 	};
-	struct fixture f = { .obs = { .routes = obs, .n_routes = 2 } };
+	struct fixture f = {.obs = {.routes = obs, .n_routes = 2}};
 
 	/* Same protocol number but in table local / not unicast: not ours. */
 	obs[1].table = RT_TABLE_LOCAL;
@@ -119,9 +117,9 @@ Test(route_diff, kernel_route_is_never_touched)
 Test(route_diff, our_route_no_longer_desired_is_deleted)
 {
 	struct lx_route obs[] = {
-		observed(mkroute("10.1.0.0", 16, "10.0.0.254"), PROTO, "eth0"),
+	    observed(mkroute("10.1.0.0", 16, "10.0.0.254"), PROTO, "eth0"),
 	};
-	struct fixture f = { .obs = { .routes = obs, .n_routes = 1 } };
+	struct fixture f = {.obs = {.routes = obs, .n_routes = 1}};
 
 	diff(&f);
 	cr_assert_eq(f.plan.n, 1);
@@ -134,10 +132,10 @@ Test(route_diff, changed_gateway_is_an_update)
 {
 	struct lx_route want = mkroute("10.1.0.0", 16, "10.0.0.253");
 	struct lx_route obs[] = {
-		observed(mkroute("10.1.0.0", 16, "10.0.0.254"), PROTO, "eth0"),
+	    observed(mkroute("10.1.0.0", 16, "10.0.0.254"), PROTO, "eth0"),
 	};
-	struct fixture f = { .d = { .routes = &want, .n_routes = 1 },
-			     .obs = { .routes = obs, .n_routes = 1 } };
+	struct fixture f = {.d = {.routes = &want, .n_routes = 1},
+			    .obs = {.routes = obs, .n_routes = 1}};
 	char gw[INET_ADDRSTRLEN];
 
 	diff(&f);
@@ -152,13 +150,13 @@ Test(route_diff, changed_gateway_is_an_update)
 Test(route_diff, changed_mtu_src_or_scope_is_an_update)
 {
 	struct lx_route want[3] = {
-		mkroute("10.1.0.0", 16, "10.0.0.254"),
-		mkroute("10.2.0.0", 16, "10.0.0.254"),
-		mkroute("10.3.0.0", 16, NULL),
+	    mkroute("10.1.0.0", 16, "10.0.0.254"),
+	    mkroute("10.2.0.0", 16, "10.0.0.254"),
+	    mkroute("10.3.0.0", 16, NULL),
 	};
 	struct lx_route obs[3];
-	struct fixture f = { .d = { .routes = want, .n_routes = 3 },
-			     .obs = { .routes = obs, .n_routes = 3 } };
+	struct fixture f = {.d = {.routes = want, .n_routes = 3},
+			    .obs = {.routes = obs, .n_routes = 3}};
 
 	for (int i = 0; i < 3; i++)
 		obs[i] = observed(want[i], PROTO, "eth0");
@@ -175,13 +173,13 @@ Test(route_diff, changed_mtu_src_or_scope_is_an_update)
 Test(route_diff, matching_route_gives_no_op)
 {
 	struct lx_route want[] = {
-		mkroute("0.0.0.0", 0, "10.0.0.1"),
-		mkroute("10.1.0.0", 16, "10.0.0.254"),
-		mkroute("fd01::", 64, "fd00::1"),
+	    mkroute("0.0.0.0", 0, "10.0.0.1"),
+	    mkroute("10.1.0.0", 16, "10.0.0.254"),
+	    mkroute("fd01::", 64, "fd00::1"),
 	};
 	struct lx_route obs[3];
-	struct fixture f = { .d = { .routes = want, .n_routes = 3 },
-			     .obs = { .routes = obs, .n_routes = 3 } };
+	struct fixture f = {.d = {.routes = want, .n_routes = 3},
+			    .obs = {.routes = obs, .n_routes = 3}};
 
 	want[1].metric = 100;
 	want[1].table = 100;
@@ -196,8 +194,8 @@ Test(route_diff, route_without_dev_does_not_compare_dev)
 {
 	struct lx_route want = mkroute("10.1.0.0", 16, "10.0.0.254");
 	struct lx_route obs = observed(want, PROTO, "eth7");
-	struct fixture f = { .d = { .routes = &want, .n_routes = 1 },
-			     .obs = { .routes = &obs, .n_routes = 1 } };
+	struct fixture f = {.d = {.routes = &want, .n_routes = 1},
+			    .obs = {.routes = &obs, .n_routes = 1}};
 
 	diff(&f);
 	cr_assert_eq(f.plan.n, 0);
@@ -213,8 +211,8 @@ Test(route_diff, ipv6_metric_zero_is_1024_and_table_zero_is_main)
 {
 	struct lx_route want = mkroute("fd01::", 64, "fd00::1");
 	struct lx_route obs = mkroute("fd01::", 64, "fd00::1");
-	struct fixture f = { .d = { .routes = &want, .n_routes = 1 },
-			     .obs = { .routes = &obs, .n_routes = 1 } };
+	struct fixture f = {.d = {.routes = &want, .n_routes = 1},
+			    .obs = {.routes = &obs, .n_routes = 1}};
 
 	obs.metric = 1024;
 	obs.table = RT_TABLE_MAIN;
@@ -251,9 +249,9 @@ Test(route_diff, identity_includes_table_and_metric)
 
 Test(route_diff, duplicate_desired_routes_give_one_op)
 {
-	struct lx_route want[] = { mkroute("10.1.0.0", 16, "10.0.0.1"),
-				   mkroute("10.1.0.0", 16, "10.0.0.2") };
-	struct fixture f = { .d = { .routes = want, .n_routes = 2 } };
+	struct lx_route want[] = {mkroute("10.1.0.0", 16, "10.0.0.1"),
+				  mkroute("10.1.0.0", 16, "10.0.0.2")};
+	struct fixture f = {.d = {.routes = want, .n_routes = 2}};
 	char gw[INET_ADDRSTRLEN];
 
 	diff(&f);
@@ -265,14 +263,14 @@ Test(route_diff, duplicate_desired_routes_give_one_op)
 
 Test(addr_diff, owned_address_no_longer_desired_is_deleted)
 {
-	struct lx_addr obs[] = { mkaddr("eth0", "10.0.0.2", 24),
-				 mkaddr("eth0", "10.0.0.3", 24) };
-	struct lx_addr own[] = { mkaddr("eth0", "10.0.0.3", 24) };
-	struct lx_addr want[] = { mkaddr("eth0", "10.0.0.2", 24) };
+	struct lx_addr obs[] = {mkaddr("eth0", "10.0.0.2", 24),
+				mkaddr("eth0", "10.0.0.3", 24)};
+	struct lx_addr own[] = {mkaddr("eth0", "10.0.0.3", 24)};
+	struct lx_addr want[] = {mkaddr("eth0", "10.0.0.2", 24)};
 	struct fixture f = {
-		.d = { .addrs = want, .n_addrs = 1 },
-		.obs = { .addrs = obs, .n_addrs = 2 },
-		.owned = { .addrs = own, .n_addrs = 1 },
+	    .d = {.addrs = want, .n_addrs = 1},
+	    .obs = {.addrs = obs, .n_addrs = 2},
+	    .owned = {.addrs = own, .n_addrs = 1},
 	};
 	char ip[INET_ADDRSTRLEN];
 
@@ -287,9 +285,9 @@ Test(addr_diff, owned_address_no_longer_desired_is_deleted)
 
 Test(addr_diff, foreign_address_is_kept)
 {
-	struct lx_addr obs[] = { mkaddr("eth0", "10.0.0.9", 24),
-				 mkaddr("eth0", "fe80::1", 64) };
-	struct fixture f = { .obs = { .addrs = obs, .n_addrs = 2 } };
+	struct lx_addr obs[] = {mkaddr("eth0", "10.0.0.9", 24),
+				mkaddr("eth0", "fe80::1", 64)};
+	struct fixture f = {.obs = {.addrs = obs, .n_addrs = 2}};
 
 	diff(&f);
 	cr_assert_eq(f.plan.n, 0);
@@ -298,11 +296,11 @@ Test(addr_diff, foreign_address_is_kept)
 
 Test(addr_diff, missing_desired_address_is_created)
 {
-	struct lx_addr want[] = { mkaddr("eth0", "fd00::2", 64),
-				  mkaddr("eth0", "10.0.0.2", 24) };
-	struct lx_addr obs[] = { mkaddr("eth0", "10.0.0.2", 24) };
-	struct fixture f = { .d = { .addrs = want, .n_addrs = 2 },
-			     .obs = { .addrs = obs, .n_addrs = 1 } };
+	struct lx_addr want[] = {mkaddr("eth0", "fd00::2", 64),
+				 mkaddr("eth0", "10.0.0.2", 24)};
+	struct lx_addr obs[] = {mkaddr("eth0", "10.0.0.2", 24)};
+	struct fixture f = {.d = {.addrs = want, .n_addrs = 2},
+			    .obs = {.addrs = obs, .n_addrs = 1}};
 
 	want[0].nodad = true;
 	diff(&f);
@@ -315,8 +313,8 @@ Test(addr_diff, missing_desired_address_is_created)
 
 Test(addr_diff, owned_but_vanished_address_gives_no_delete)
 {
-	struct lx_addr own[] = { mkaddr("eth0", "10.0.0.3", 24) };
-	struct fixture f = { .owned = { .addrs = own, .n_addrs = 1 } };
+	struct lx_addr own[] = {mkaddr("eth0", "10.0.0.3", 24)};
+	struct fixture f = {.owned = {.addrs = own, .n_addrs = 1}};
 
 	diff(&f);
 	cr_assert_eq(f.plan.n, 0);
@@ -325,13 +323,13 @@ Test(addr_diff, owned_but_vanished_address_gives_no_delete)
 
 Test(link_diff, existing_link_up_and_mtu_are_updated)
 {
-	struct lx_link want[] = { mklink("lo", LX_LINK_EXISTING, 1, 0),
-				  mklink("eth0", LX_LINK_EXISTING, LX_UNSET,
-					 1400) };
-	struct lx_link obs[] = { mklink("lo", LX_LINK_EXISTING, 0, 65536),
-				 mklink("eth0", LX_LINK_VETH, 1, 1500) };
-	struct fixture f = { .d = { .links = want, .n_links = 2 },
-			     .obs = { .links = obs, .n_links = 2 } };
+	struct lx_link want[] = {
+	    mklink("lo", LX_LINK_EXISTING, 1, 0),
+	    mklink("eth0", LX_LINK_EXISTING, LX_UNSET, 1400)};
+	struct lx_link obs[] = {mklink("lo", LX_LINK_EXISTING, 0, 65536),
+				mklink("eth0", LX_LINK_VETH, 1, 1500)};
+	struct fixture f = {.d = {.links = want, .n_links = 2},
+			    .obs = {.links = obs, .n_links = 2}};
 
 	diff(&f);
 	cr_assert_eq(f.plan.n, 2);
@@ -348,7 +346,7 @@ Test(link_diff, existing_link_up_and_mtu_are_updated)
 Test(link_diff, missing_existing_link_is_an_update_never_a_create)
 {
 	struct lx_link want = mklink("eth9", LX_LINK_EXISTING, 1, 0);
-	struct fixture f = { .d = { .links = &want, .n_links = 1 } };
+	struct fixture f = {.d = {.links = &want, .n_links = 1}};
 
 	diff(&f);
 	cr_assert_eq(f.plan.n, 1);
@@ -358,11 +356,11 @@ Test(link_diff, missing_existing_link_is_an_update_never_a_create)
 
 Test(link_diff, foreign_link_is_never_deleted_owned_one_is)
 {
-	struct lx_link obs[] = { mklink("eth0", LX_LINK_VETH, 1, 1500),
-				 mklink("eth1", LX_LINK_VETH, 1, 1500) };
-	struct lx_link own[] = { mklink("eth1", LX_LINK_VETH, 1, 0) };
-	struct fixture f = { .obs = { .links = obs, .n_links = 2 },
-			     .owned = { .links = own, .n_links = 1 } };
+	struct lx_link obs[] = {mklink("eth0", LX_LINK_VETH, 1, 1500),
+				mklink("eth1", LX_LINK_VETH, 1, 1500)};
+	struct lx_link own[] = {mklink("eth1", LX_LINK_VETH, 1, 0)};
+	struct fixture f = {.obs = {.links = obs, .n_links = 2},
+			    .owned = {.links = own, .n_links = 1}};
 
 	diff(&f);
 	cr_assert_eq(f.plan.n, 1);
@@ -373,31 +371,41 @@ Test(link_diff, foreign_link_is_never_deleted_owned_one_is)
 
 Test(rtnl_diff, ops_are_ordered_deletes_then_creates_by_layer)
 {
-	struct lx_link want_l[] = { mklink("eth0", LX_LINK_VETH, 1, 0) };
-	struct lx_addr want_a[] = { mkaddr("eth0", "10.0.0.2", 24) };
-	struct lx_route want_r[] = { mkroute("0.0.0.0", 0, "10.0.0.1"),
-				     mkroute("10.5.0.0", 16, NULL) };
-	struct lx_link obs_l[] = { mklink("old0", LX_LINK_VETH, 1, 0) };
-	struct lx_addr obs_a[] = { mkaddr("old0", "10.9.0.2", 24) };
+	struct lx_link want_l[] = {mklink("eth0", LX_LINK_VETH, 1, 0)};
+	struct lx_addr want_a[] = {mkaddr("eth0", "10.0.0.2", 24)};
+	struct lx_route want_r[] = {mkroute("0.0.0.0", 0, "10.0.0.1"),
+				    mkroute("10.5.0.0", 16, NULL)};
+	struct lx_link obs_l[] = {mklink("old0", LX_LINK_VETH, 1, 0)};
+	struct lx_addr obs_a[] = {mkaddr("old0", "10.9.0.2", 24)};
 	struct lx_route obs_r[] = {
-		observed(mkroute("10.9.1.0", 24, "10.9.0.1"), PROTO, "old0"),
+	    observed(mkroute("10.9.1.0", 24, "10.9.0.1"), PROTO, "old0"),
 	};
 	struct fixture f = {
-		.d = { .links = want_l, .n_links = 1, .addrs = want_a,
-		       .n_addrs = 1, .routes = want_r, .n_routes = 2 },
-		.obs = { .links = obs_l, .n_links = 1, .addrs = obs_a,
-			 .n_addrs = 1, .routes = obs_r, .n_routes = 1 },
-		.owned = { .links = obs_l, .n_links = 1, .addrs = obs_a,
-			   .n_addrs = 1 },
+	    .d = {.links = want_l,
+		  .n_links = 1,
+		  .addrs = want_a,
+		  .n_addrs = 1,
+		  .routes = want_r,
+		  .n_routes = 2},
+	    .obs = {.links = obs_l,
+		    .n_links = 1,
+		    .addrs = obs_a,
+		    .n_addrs = 1,
+		    .routes = obs_r,
+		    .n_routes = 1},
+	    .owned = {.links = obs_l,
+		      .n_links = 1,
+		      .addrs = obs_a,
+		      .n_addrs = 1},
 	};
 	const struct {
 		enum lx_op_verb v;
 		enum lx_obj o;
 	} want[] = {
-		{ LX_OP_DELETE, LX_OBJ_ROUTE },	  { LX_OP_DELETE, LX_OBJ_ADDRESS },
-		{ LX_OP_DELETE, LX_OBJ_LINK },	  { LX_OP_CREATE, LX_OBJ_LINK },
-		{ LX_OP_CREATE, LX_OBJ_ADDRESS }, { LX_OP_CREATE, LX_OBJ_ROUTE },
-		{ LX_OP_CREATE, LX_OBJ_ROUTE },
+	    {LX_OP_DELETE, LX_OBJ_ROUTE},   {LX_OP_DELETE, LX_OBJ_ADDRESS},
+	    {LX_OP_DELETE, LX_OBJ_LINK},    {LX_OP_CREATE, LX_OBJ_LINK},
+	    {LX_OP_CREATE, LX_OBJ_ADDRESS}, {LX_OP_CREATE, LX_OBJ_ROUTE},
+	    {LX_OP_CREATE, LX_OBJ_ROUTE},
 	};
 
 	diff(&f);
@@ -417,8 +425,8 @@ Test(route_diff, ten_thousand_routes_diff_in_sorted_merge)
 	size_t n = 10000;
 	struct lx_route *want = calloc(n, sizeof(*want));
 	struct lx_route *obs = calloc(n, sizeof(*obs));
-	struct fixture f = { .d = { .routes = want, .n_routes = n },
-			     .obs = { .routes = obs, .n_routes = n } };
+	struct fixture f = {.d = {.routes = want, .n_routes = n},
+			    .obs = {.routes = obs, .n_routes = n}};
 
 	for (size_t i = 0; i < n; i++) {
 		want[i] = mkroute("10.0.0.0", 32, "10.255.0.1");
