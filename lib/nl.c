@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "nl.h"
+
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK 10
+#endif
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK 12
+#endif
+
+#define LX_NL_RCVBUF (8 * 1024 * 1024)
+/* The kernel builds dump skbs of at most ~32 KiB; twice that is safe. */
+#define LX_NL_RECV_SIZE (64 * 1024)
+
+struct lx_nl {
+	struct mnl_socket *sk;
+	uint32_t portid;
+	uint32_t seq;
+	char *rbuf;
+};
+
+int lx_nl_open(struct lx_nl **out, unsigned groups, struct lx_error *err)
+{
+	_cleanup_free_ struct lx_nl *nl = calloc(1, sizeof(*nl));
+	int one = 1, size = LX_NL_RCVBUF, fd;
+
+	*out = NULL;
+	if (!nl)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "netlink");
+	nl->rbuf = malloc(LX_NL_RECV_SIZE);
+	if (!nl->rbuf)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "netlink");
+	nl->sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl->sk) {
+		int e = errno;
+
+		free(nl->rbuf);
+		return lx_error_set(err, LX_ERR_SYSTEM, e,
+				    "netlink: open NETLINK_ROUTE socket");
+	}
+	fd = mnl_socket_get_fd(nl->sk);
+	/* FORCE needs CAP_NET_ADMIN and ignores rmem_max; fall back. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+				 sizeof(size));
+	/* Optional features: older kernels answer ENOPROTOOPT, that is fine. */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one,
+			 sizeof(one));
+	if (mnl_socket_bind(nl->sk, groups, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+
+		mnl_socket_close(nl->sk);
+		free(nl->rbuf);
+		return lx_error_set(err, LX_ERR_SYSTEM, e,
+				    "netlink: bind groups 0x%x", groups);
+	}
+	nl->portid = mnl_socket_get_portid(nl->sk);
+	nl->seq = 1;
+	*out = TAKE_PTR(nl);
+	return 0;
+}
+
+void lx_nl_close(struct lx_nl *nl)
+{
+	if (!nl)
+		return;
+	mnl_socket_close(nl->sk);
+	free(nl->rbuf);
+	free(nl);
+}
+
+int lx_nl_fd(const struct lx_nl *nl)
+{
+	return mnl_socket_get_fd(nl->sk);
+}
+
+/* ------------------------------------------------------- verb table */
+
+static const struct {
+	uint16_t type[3]; /* new, del, get for link, addr, route */
+} types[] = {
+    [LX_NL_LINK] = {{RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK}},
+    [LX_NL_ADDR] = {{RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR}},
+    [LX_NL_ROUTE] = {{RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE}},
+};
+
+static const struct {
+	int type; /* 0 new, 1 del, 2 get */
+	uint16_t flags;
+} verbs[] = {
+    [LX_NL_CREATE] = {0, NLM_F_CREATE | NLM_F_EXCL},
+    [LX_NL_UPDATE] = {0, NLM_F_CREATE | NLM_F_REPLACE},
+    [LX_NL_DELETE] = {1, 0},
+    [LX_NL_SET] = {0, 0},
+    [LX_NL_GET] = {2, 0},
+    [LX_NL_DUMP] = {2, NLM_F_DUMP},
+};
+
+struct nlmsghdr *lx_nl_put_header(void *buf, enum lx_nl_obj obj,
+				  enum lx_nl_verb verb)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = types[obj].type[verbs[verb].type];
+	nlh->nlmsg_flags = NLM_F_REQUEST | verbs[verb].flags;
+	return nlh;
+}
+
+/* ------------------------------------------------------- errors */
+
+int lx_nl_parse_error(const struct nlmsghdr *nlh, char *ext, size_t extlen)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	size_t off;
+
+	if (ext && extlen)
+		ext[0] = '\0';
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+		return -EBADMSG;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || !ext || !extlen)
+		return e->error > 0 ? -e->error : e->error;
+	/* The TLVs follow the echoed request: its header alone if capped. */
+	off = sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(e->msg);
+	off = MNL_ALIGN(off);
+	if (MNL_NLMSG_HDRLEN + off > nlh->nlmsg_len)
+		return e->error > 0 ? -e->error : e->error;
+	for (a = (const struct nlattr *)((const char *)e + off);
+	     mnl_attr_ok(a, (int)((const char *)nlh + nlh->nlmsg_len -
+				  (const char *)a));
+	     a = mnl_attr_next(a)) {
+		if (mnl_attr_get_type(a) != NLMSGERR_ATTR_MSG)
+			continue;
+		size_t n = mnl_attr_get_payload_len(a);
+		const char *s = mnl_attr_get_payload(a);
+
+		n = strnlen(s, n);
+		if (n >= extlen)
+			n = extlen - 1;
+		memcpy(ext, s, n);
+		ext[n] = '\0';
+		/* The kernel's text may end with a newline: drop it. */
+		while (n && (ext[n - 1] == '\n' || ext[n - 1] == ' '))
+			ext[--n] = '\0';
+	}
+	return e->error > 0 ? -e->error : e->error;
+}
+
+const char *lx_nl_strerror(int error, const char *ext, char *buf, size_t len)
+{
+	char s[128];
+
+	if (ext && ext[0])
+		snprintf(buf, len, "%s: %s", lx_strerror(error, s, sizeof(s)),
+			 ext);
+	else
+		snprintf(buf, len, "%s", lx_strerror(error, s, sizeof(s)));
+	return buf;
+}
+
+/* ------------------------------------------------------- I/O helpers */
+
+static ssize_t nl_recv(struct lx_nl *nl)
+{
+	ssize_t n;
+
+	do
+		n = mnl_socket_recvfrom(nl->sk, nl->rbuf, LX_NL_RECV_SIZE);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+static int nl_send(struct lx_nl *nl, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = mnl_socket_sendto(nl->sk, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EMSGSIZE;
+}
+
+int lx_nl_talk(struct lx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+	       char *ext, size_t extlen)
+{
+	uint32_t seq = nl->seq++;
+	int ret;
+
+	if (ext && extlen)
+		ext[0] = '\0';
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	ret = nl_send(nl, nlh, nlh->nlmsg_len);
+	if (ret < 0)
+		return ret;
+	for (;;) {
+		ssize_t n = nl_recv(nl);
+		const struct nlmsghdr *m;
+		int len;
+
+		if (n < 0)
+			return (int)n;
+		len = (int)n;
+		for (m = (const struct nlmsghdr *)nl->rbuf;
+		     mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+			if (m->nlmsg_seq != seq || m->nlmsg_pid != nl->portid)
+				continue;
+			if (m->nlmsg_type == NLMSG_ERROR) {
+				int e = lx_nl_parse_error(m, ext, extlen);
+
+				return e ? e : ret;
+			}
+			if (m->nlmsg_type == NLMSG_DONE)
+				return ret;
+			if (cb && ret == 0 && cb(m, data) < 0)
+				ret = errno ? -errno : -EINVAL;
+		}
+	}
+}
+
+int lx_nl_dump(struct lx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	uint32_t seq = nl->seq++;
+	bool intr = false;
+	int ret = 0;
+
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_flags |= NLM_F_DUMP;
+	ret = nl_send(nl, nlh, nlh->nlmsg_len);
+	if (ret < 0)
+		return ret;
+	for (;;) {
+		ssize_t n = nl_recv(nl);
+		const struct nlmsghdr *m;
+		int len;
+
+		if (n < 0)
+			return (int)n;
+		len = (int)n;
+		for (m = (const struct nlmsghdr *)nl->rbuf;
+		     mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+			if (m->nlmsg_seq != seq || m->nlmsg_pid != nl->portid)
+				continue;
+			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = true;
+			if (m->nlmsg_type == NLMSG_DONE) {
+				if (ret == 0 && intr)
+					ret = -EINTR;
+				return ret;
+			}
+			if (m->nlmsg_type == NLMSG_ERROR) {
+				int e = lx_nl_parse_error(m, NULL, 0);
+
+				return e ? e : ret;
+			}
+			/* Keep reading to the end so the socket stays clean. */
+			if (ret == 0 && cb(m, data) < 0)
+				ret = errno ? -errno : -EINVAL;
+		}
+	}
+}
+
+/* ------------------------------------------------------- batches */
+
+#define LX_NL_BATCH_MAX_MSGS (LX_NL_BATCH_LIMIT / NLMSG_HDRLEN + 2)
+
+int lx_nl_batch_init(struct lx_nl_batch *b, struct lx_nl *nl, lx_nl_ack_cb cb,
+		     void *data)
+{
+	*b = (struct lx_nl_batch){.nl = nl, .cb = cb, .data = data};
+	b->buf = malloc(LX_NL_BATCH_LIMIT * 2);
+	b->tags = malloc(LX_NL_BATCH_MAX_MSGS * sizeof(*b->tags));
+	if (b->buf)
+		b->b = mnl_nlmsg_batch_start(b->buf, LX_NL_BATCH_LIMIT);
+	if (!b->buf || !b->tags || !b->b) {
+		lx_nl_batch_fini(b);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void lx_nl_batch_fini(struct lx_nl_batch *b)
+{
+	if (b->b)
+		mnl_nlmsg_batch_stop(b->b);
+	free(b->buf);
+	free(b->tags);
+	b->b = NULL;
+	b->buf = NULL;
+	b->tags = NULL;
+	b->n = 0;
+}
+
+void *lx_nl_batch_slot(struct lx_nl_batch *b)
+{
+	return mnl_nlmsg_batch_current(b->b);
+}
+
+size_t lx_nl_batch_pending(const struct lx_nl_batch *b)
+{
+	return b->n;
+}
+
+int lx_nl_batch_add(struct lx_nl_batch *b, size_t tag)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_batch_current(b->b);
+
+	nlh->nlmsg_seq = b->nl->seq++;
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	if (b->n == 0)
+		b->first_seq = nlh->nlmsg_seq;
+	b->tags[b->n++] = tag;
+	if (mnl_nlmsg_batch_next(b->b) && b->n < LX_NL_BATCH_MAX_MSGS - 1)
+		return 0;
+	return lx_nl_batch_flush(b);
+}
+
+int lx_nl_batch_flush(struct lx_nl_batch *b)
+{
+	size_t len = mnl_nlmsg_batch_size(b->b);
+	size_t sent = 0, acked = 0, carried = 0;
+	uint8_t *seen = NULL;
+	int failed = 0, ret;
+
+	if (b->n == 0)
+		return 0;
+	/* After an overflow the last message is outside the batch's size. */
+	{
+		size_t off = 0;
+		const char *head = mnl_nlmsg_batch_head(b->b);
+
+		while (off < len) {
+			off +=
+			    ((const struct nlmsghdr *)(head + off))->nlmsg_len;
+			sent++;
+		}
+		carried = b->n - sent;
+	}
+	if (sent == 0)
+		return 0;
+	seen = calloc(sent, 1);
+	if (!seen)
+		return -ENOMEM;
+	ret = nl_send(b->nl, mnl_nlmsg_batch_head(b->b), len);
+	while (ret == 0 && acked < sent) {
+		ssize_t n = nl_recv(b->nl);
+		const struct nlmsghdr *m;
+		int rlen;
+
+		if (n < 0) {
+			ret = (int)n;
+			break;
+		}
+		rlen = (int)n;
+		for (m = (const struct nlmsghdr *)b->nl->rbuf;
+		     mnl_nlmsg_ok(m, rlen); m = mnl_nlmsg_next(m, &rlen)) {
+			char ext[LX_NL_EXTACK_MAX];
+			size_t i;
+			int e;
+
+			if (m->nlmsg_type != NLMSG_ERROR ||
+			    m->nlmsg_pid != b->nl->portid)
+				continue;
+			i = m->nlmsg_seq - b->first_seq;
+			if (m->nlmsg_seq < b->first_seq || i >= sent || seen[i])
+				continue;
+			seen[i] = 1;
+			acked++;
+			e = lx_nl_parse_error(m, ext, sizeof(ext));
+			if (e)
+				failed++;
+			b->cb(b->data, b->tags[i], e, ext);
+		}
+	}
+	if (ret < 0)
+		for (size_t i = 0; i < sent; i++)
+			if (!seen[i])
+				b->cb(b->data, b->tags[i], ret, "");
+	free(seen);
+	/* Moves a carried message to the front of the buffer. */
+	mnl_nlmsg_batch_reset(b->b);
+	if (carried) {
+		const struct nlmsghdr *c = mnl_nlmsg_batch_head(b->b);
+
+		b->tags[0] = b->tags[b->n - 1];
+		b->first_seq = c->nlmsg_seq;
+		/* The carried message now counts towards the new batch. */
+		b->n = 1;
+	} else {
+		b->n = 0;
+	}
+	return ret < 0 ? ret : failed;
+}
+
+/* ------------------------------------------------------- events */
+
+int lx_nl_set_nonblock(struct lx_nl *nl)
+{
+	int fd = lx_nl_fd(nl), fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+int lx_nl_drain(struct lx_nl *nl)
+{
+	bool overrun = false;
+	int seen = 0;
+
+	for (;;) {
+		ssize_t n =
+		    recv(lx_nl_fd(nl), nl->rbuf, LX_NL_RECV_SIZE, MSG_DONTWAIT);
+		const struct nlmsghdr *m;
+		int len;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == ENOBUFS) {
+				overrun = true;
+				continue;
+			}
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len = (int)n;
+		for (m = (const struct nlmsghdr *)nl->rbuf;
+		     mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len))
+			seen++;
+	}
+	if (overrun)
+		return -ENOBUFS;
+	return seen;
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Netlink core on libmnl: NETLINK_ROUTE sockets, batched requests whose acks
+ * are mapped back by sequence number, dumps that restart on NLM_F_DUMP_INTR,
+ * and the verb -> (message type, flags) table.
+ *
+ * A struct lx_nl is one socket in the network namespace that was current
+ * when it was opened; it owns its receive buffer. Not thread-safe: one user
+ * at a time. Sequence numbers start at 1 (kernel events carry 0).
+ */
+#ifndef LX_NL_H
+#define LX_NL_H
+
+#include <libmnl/libmnl.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* Bytes of messages per sendmsg; the batch buffer is twice this. */
+#define LX_NL_BATCH_LIMIT (64 * 1024)
+/* Room a codec function may use when building one message. */
+#define LX_NL_MSG_MAX 2048
+/* Longest extended-ack text kept. */
+#define LX_NL_EXTACK_MAX 256
+
+struct lx_nl;
+
+/*
+ * Open a NETLINK_ROUTE socket in the current netns, bound to the multicast
+ * groups bitmask `groups` (0 for a request socket): ~8 MiB receive buffer
+ * (SO_RCVBUFFORCE, else SO_RCVBUF), NETLINK_EXT_ACK, NETLINK_CAP_ACK and
+ * NETLINK_GET_STRICT_CHK where the kernel has them. NETLINK_NO_ENOBUFS is
+ * never set: an overrun must be seen (ENOBUFS means "resync now").
+ */
+int lx_nl_open(struct lx_nl **out, unsigned groups,
+	       struct lx_error *err) LX_WUR;
+/* NULL-safe. */
+void lx_nl_close(struct lx_nl *nl);
+int lx_nl_fd(const struct lx_nl *nl);
+
+static inline void lx_nl_closep(struct lx_nl **nl)
+{
+	lx_nl_close(*nl);
+}
+#define _cleanup_nl_ _cleanup_(lx_nl_closep)
+
+/* ------------------------------------------------------- verb table */
+
+enum lx_nl_obj { LX_NL_LINK, LX_NL_ADDR, LX_NL_ROUTE };
+
+enum lx_nl_verb {
+	LX_NL_CREATE, /* NEW, NLM_F_CREATE | NLM_F_EXCL */
+	LX_NL_UPDATE, /* NEW, NLM_F_CREATE | NLM_F_REPLACE */
+	LX_NL_DELETE, /* DEL */
+	LX_NL_SET,    /* NEW, no flags: change an existing object (links) */
+	LX_NL_GET,    /* GET */
+	LX_NL_DUMP,   /* GET, NLM_F_DUMP */
+};
+
+/*
+ * Put a request header for (obj, verb) at buf (zeroed, seq 0: the I/O layer
+ * numbers it). NLM_F_REQUEST is set; NLM_F_ACK is added when sent.
+ */
+struct nlmsghdr *lx_nl_put_header(void *buf, enum lx_nl_obj obj,
+				  enum lx_nl_verb verb);
+
+/*
+ * Decode an NLMSG_ERROR message: returns the negative errno (0 = ack) and
+ * copies the extended-ack text (NLMSGERR_ATTR_MSG) into ext ("" if none).
+ * Pure: usable on canned messages.
+ */
+int lx_nl_parse_error(const struct nlmsghdr *nlh, char *ext, size_t extlen);
+
+/* ------------------------------------------------------- one request */
+
+/*
+ * Send one request (numbered, NLM_F_ACK added) and wait for its ack.
+ * Replies (e.g. to a GET) are passed to cb when non-NULL. Returns 0 or the
+ * negative errno from the kernel; ext receives its ext-ack text.
+ */
+int lx_nl_talk(struct lx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+	       char *ext, size_t extlen) LX_WUR;
+
+/*
+ * Dump: send the request (NLM_F_DUMP set by the caller's header) and pass
+ * every reply to cb until NLMSG_DONE. Returns 0, -EINTR when the kernel
+ * flagged the dump inconsistent (NLM_F_DUMP_INTR: the caller discards what
+ * it collected and dumps again), or another negative errno.
+ */
+int lx_nl_dump(struct lx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
+	       void *data) LX_WUR;
+
+/* ------------------------------------------------------- batches */
+
+/*
+ * Called once per sent message with the caller's tag, 0 or a negative
+ * errno, and the kernel's ext-ack text ("" if none).
+ */
+typedef void (*lx_nl_ack_cb)(void *data, size_t tag, int error,
+			     const char *ext);
+
+/*
+ * Many requests per sendmsg, each with its own seq and NLM_F_ACK. Build a
+ * message at lx_nl_batch_slot() (LX_NL_MSG_MAX bytes of room), then
+ * lx_nl_batch_add() it with a tag. When the batch passes
+ * LX_NL_BATCH_LIMIT, add() sends what fits and collects the acks (the
+ * message that did not fit is carried to the next chunk).
+ */
+struct lx_nl_batch {
+	struct lx_nl *nl;
+	struct mnl_nlmsg_batch *b;
+	char *buf;
+	size_t *tags;
+	size_t n; /* messages in the buffer, including a carried one */
+	uint32_t first_seq;
+	lx_nl_ack_cb cb;
+	void *data;
+};
+
+int lx_nl_batch_init(struct lx_nl_batch *b, struct lx_nl *nl, lx_nl_ack_cb cb,
+		     void *data) LX_WUR;
+/* Drops unsent messages. NULL-safe members. */
+void lx_nl_batch_fini(struct lx_nl_batch *b);
+void *lx_nl_batch_slot(struct lx_nl_batch *b);
+/*
+ * Commit the message built at the slot. Returns 0 when nothing was sent,
+ * else what lx_nl_batch_flush() returned for the chunk sent.
+ */
+int lx_nl_batch_add(struct lx_nl_batch *b, size_t tag) LX_WUR;
+/*
+ * Send what is buffered (except a carried message after an overflow: that
+ * one goes with the next chunk) and wait for every ack. Returns the number
+ * of messages the kernel refused (>= 0), or a negative errno when the
+ * socket failed (every message without an ack is then reported to cb with
+ * that error).
+ */
+int lx_nl_batch_flush(struct lx_nl_batch *b) LX_WUR;
+/* Messages waiting to be sent. */
+size_t lx_nl_batch_pending(const struct lx_nl_batch *b);
+
+/* ------------------------------------------------------- events */
+
+/* Set O_NONBLOCK on the socket. */
+int lx_nl_set_nonblock(struct lx_nl *nl) LX_WUR;
+/*
+ * Read every pending datagram without blocking: >0 messages seen, 0 none,
+ * -ENOBUFS the kernel dropped events (after reading the rest), other
+ * negative errno: the socket is broken.
+ */
+int lx_nl_drain(struct lx_nl *nl);
+
+/* "<strerror> (ENAME)" followed by ": <ext>" when ext is not empty. */
+const char *lx_nl_strerror(int error, const char *ext, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,1031 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <linux/net_namespace.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "desired.h"
+#include "link.h"
+#include "route.h"
+#include "rtnl.h"
+
+void lx_rtnl_state_free(struct lx_rtnl_state *s)
+{
+	if (!s)
+		return;
+	free(s->links);
+	free(s->addrs);
+	free(s->routes);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ------------------------------------------------------------ observe */
+
+static int link_by_ifindex_cmp(const void *a, const void *b)
+{
+	const struct lx_link *x = a, *y = b;
+
+	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
+}
+
+static const char *ifname_of(const struct lx_rtnl_state *s, int ifindex)
+{
+	struct lx_link key = {.ifindex = ifindex};
+	const struct lx_link *l;
+
+	l = bsearch(&key, s->links, s->n_links, sizeof(*s->links),
+		    link_by_ifindex_cmp);
+	return l ? l->name : NULL;
+}
+
+int lx_rtnl_observe(struct lx_nl *nl, struct lx_rtnl_state *out,
+		    struct lx_error *err)
+{
+	struct lx_rtnl_state s = {0};
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = lx_link_dump(nl, &s.links, &s.n_links, err);
+	if (ret == 0)
+		ret = lx_addr_dump(nl, &s.addrs, &s.n_addrs, err);
+	if (ret == 0)
+		ret = lx_route_dump(nl, &s.routes, &s.n_routes, err);
+	if (ret < 0) {
+		lx_rtnl_state_free(&s);
+		return ret;
+	}
+	/* Links sorted by ifindex: the dev names of the rest come from here. */
+	qsort(s.links, s.n_links, sizeof(*s.links), link_by_ifindex_cmp);
+	for (size_t i = 0; i < s.n_addrs; i++) {
+		const char *n = ifname_of(&s, s.addrs[i].ifindex);
+
+		snprintf(s.addrs[i].dev, IFNAMSIZ, "%s", n ? n : "");
+	}
+	for (size_t i = 0; i < s.n_routes; i++) {
+		const char *n =
+		    s.routes[i].oif ? ifname_of(&s, s.routes[i].oif) : NULL;
+
+		snprintf(s.routes[i].dev, IFNAMSIZ, "%s", n ? n : "");
+	}
+	*out = s;
+	return 0;
+}
+
+/* ------------------------------------------------------------ diff */
+
+#define DEFINE_PTR_CMP(name, type, cmp)                                        \
+	static int name(const void *a, const void *b)                          \
+	{                                                                      \
+		const type *x = *(const type *const *)a;                       \
+		const type *y = *(const type *const *)b;                       \
+		int r = cmp(x, y);                                             \
+		/* Ties keep input order: the first of duplicates wins. */     \
+		return r ? r : (x > y) - (x < y);                              \
+	}
+
+DEFINE_PTR_CMP(route_pcmp, struct lx_route, lx_route_cmp)
+DEFINE_PTR_CMP(addr_pcmp, struct lx_addr, lx_addr_cmp)
+DEFINE_PTR_CMP(link_pcmp, struct lx_link, lx_link_cmp)
+
+/* Sorted array of pointers to the elements of arr that pass keep(). */
+static const void **sorted_ptrs(const void *arr, size_t n, size_t sz,
+				bool (*keep)(const void *, const void *),
+				const void *kdata,
+				int (*cmp)(const void *, const void *),
+				size_t *out_n)
+{
+	const void **p = malloc((n ? n : 1) * sizeof(*p));
+	size_t k = 0;
+
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const void *e = (const char *)arr + i * sz;
+
+		if (!keep || keep(e, kdata))
+			p[k++] = e;
+	}
+	qsort(p, k, sizeof(*p), cmp);
+	*out_n = k;
+	return p;
+}
+
+static const void *find_ptr(const void *key, const void **p, size_t n,
+			    int (*cmp)(const void *, const void *))
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = cmp(key, p[mid]);
+
+		if (r == 0)
+			return p[mid];
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+static int addr_key_cmp(const void *k, const void *e)
+{
+	return lx_addr_cmp(k, e);
+}
+static int link_key_cmp(const void *k, const void *e)
+{
+	return lx_link_cmp(k, e);
+}
+
+static bool route_is_ours(const void *e, const void *data)
+{
+	const struct lx_route *r = e;
+	uint8_t protocol = *(const uint8_t *)data;
+
+	/* Kernel, local-table and other protocols' routes are never ours. */
+	return r->protocol == protocol && r->type == RTN_UNICAST &&
+	       lx_route_table(r) != RT_TABLE_LOCAL &&
+	       (r->family == AF_INET || r->family == AF_INET6);
+}
+
+static bool addr_has_dev(const void *e, const void *data)
+{
+	(void)data;
+	return ((const struct lx_addr *)e)->dev[0] != '\0';
+}
+
+static int push(struct lx_plan *plan, enum lx_op_verb verb, enum lx_obj obj,
+		const void *payload)
+{
+	struct lx_op op = {.verb = verb, .obj = obj};
+
+	switch (obj) {
+	case LX_OBJ_LINK:
+		op.u.link = *(const struct lx_link *)payload;
+		break;
+	case LX_OBJ_ADDRESS:
+		op.u.addr = *(const struct lx_addr *)payload;
+		break;
+	case LX_OBJ_ROUTE:
+		op.u.route = *(const struct lx_route *)payload;
+		break;
+	default:
+		return -EINVAL;
+	}
+	return lx_plan_add(plan, &op);
+}
+
+/* Route ops into two plans: deletes, and creates/updates. */
+static int diff_routes(const struct lx_desired *d,
+		       const struct lx_rtnl_state *obs, uint8_t protocol,
+		       struct lx_plan *del, struct lx_plan *put)
+{
+	_cleanup_free_ const void **dp = NULL;
+	_cleanup_free_ const void **op = NULL;
+	size_t nd = 0, no = 0, i = 0, j = 0;
+	int ret = 0;
+
+	dp = sorted_ptrs(d->routes, d->n_routes, sizeof(*d->routes), NULL, NULL,
+			 route_pcmp, &nd);
+	op = sorted_ptrs(obs->routes, obs->n_routes, sizeof(*obs->routes),
+			 route_is_ours, &protocol, route_pcmp, &no);
+	if (!dp || !op)
+		return -ENOMEM;
+	/* Sort-merge: both lists in identity order, one walk. */
+	while (ret == 0 && (i < nd || j < no)) {
+		const struct lx_route *x = i < nd ? dp[i] : NULL;
+		const struct lx_route *y = j < no ? op[j] : NULL;
+		int c = !x ? 1 : !y ? -1 : lx_route_cmp(x, y);
+
+		if (c <= 0) {
+			struct lx_route r = *x;
+
+			lx_route_normalize(&r);
+			r.protocol = protocol;
+			r.oif = 0;
+			if (c < 0)
+				ret = push(put, LX_OP_CREATE, LX_OBJ_ROUTE, &r);
+			else if (!lx_route_attrs_equal(x, y))
+				ret = push(put, LX_OP_UPDATE, LX_OBJ_ROUTE, &r);
+			/* Skip desired duplicates of the same identity. */
+			while (++i < nd && lx_route_cmp(dp[i], x) == 0)
+				;
+		}
+		if (c >= 0) {
+			if (c > 0)
+				ret = ret ? ret
+					  : push(del, LX_OP_DELETE,
+						 LX_OBJ_ROUTE, y);
+			while (++j < no && lx_route_cmp(op[j], y) == 0)
+				;
+		}
+	}
+	return ret;
+}
+
+static int diff_addrs(const struct lx_desired *d,
+		      const struct lx_rtnl_state *obs,
+		      const struct lx_owned *owned, struct lx_plan *del,
+		      struct lx_plan *put)
+{
+	_cleanup_free_ const void **dp = NULL;
+	_cleanup_free_ const void **op = NULL;
+	_cleanup_free_ const void **wp = NULL;
+	size_t nd = 0, no = 0, nw = 0;
+	int ret = 0;
+
+	dp = sorted_ptrs(d->addrs, d->n_addrs, sizeof(*d->addrs), NULL, NULL,
+			 addr_pcmp, &nd);
+	op = sorted_ptrs(obs->addrs, obs->n_addrs, sizeof(*obs->addrs),
+			 addr_has_dev, NULL, addr_pcmp, &no);
+	wp = sorted_ptrs(owned->addrs, owned->n_addrs, sizeof(*owned->addrs),
+			 NULL, NULL, addr_pcmp, &nw);
+	if (!dp || !op || !wp)
+		return -ENOMEM;
+	/* Ours and no longer desired, still there: delete. */
+	for (size_t i = 0; ret == 0 && i < nw; i++) {
+		const struct lx_addr *o;
+
+		if (i && lx_addr_cmp(wp[i], wp[i - 1]) == 0)
+			continue;
+		if (find_ptr(wp[i], dp, nd, addr_key_cmp))
+			continue;
+		o = find_ptr(wp[i], op, no, addr_key_cmp);
+		if (o)
+			ret = push(del, LX_OP_DELETE, LX_OBJ_ADDRESS, o);
+	}
+	/* Desired and missing: create. Foreign extras are left alone. */
+	for (size_t i = 0; ret == 0 && i < nd; i++) {
+		struct lx_addr a;
+
+		if (i && lx_addr_cmp(dp[i], dp[i - 1]) == 0)
+			continue;
+		if (find_ptr(dp[i], op, no, addr_key_cmp))
+			continue;
+		a = *(const struct lx_addr *)dp[i];
+		a.ifindex = 0;
+		ret = push(put, LX_OP_CREATE, LX_OBJ_ADDRESS, &a);
+	}
+	return ret;
+}
+
+static int diff_links(const struct lx_desired *d,
+		      const struct lx_rtnl_state *obs,
+		      const struct lx_owned *owned, struct lx_plan *del,
+		      struct lx_plan *put)
+{
+	_cleanup_free_ const void **op = NULL;
+	_cleanup_free_ const void **dp = NULL;
+	size_t no = 0, nd = 0;
+	int ret = 0;
+
+	op = sorted_ptrs(obs->links, obs->n_links, sizeof(*obs->links), NULL,
+			 NULL, link_pcmp, &no);
+	dp = sorted_ptrs(d->links, d->n_links, sizeof(*d->links), NULL, NULL,
+			 link_pcmp, &nd);
+	if (!op || !dp)
+		return -ENOMEM;
+	for (size_t i = 0; ret == 0 && i < owned->n_links; i++) {
+		const struct lx_link *w = &owned->links[i];
+
+		if (find_ptr(w, dp, nd, link_key_cmp) ||
+		    !find_ptr(w, op, no, link_key_cmp))
+			continue;
+		ret = push(del, LX_OP_DELETE, LX_OBJ_LINK, w);
+	}
+	/* Creates and updates in the order the document gives. */
+	for (size_t i = 0; ret == 0 && i < d->n_links; i++) {
+		const struct lx_link *x = &d->links[i], *o;
+		bool dup = false;
+
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = lx_link_cmp(&d->links[k], x) == 0;
+		if (dup)
+			continue;
+		o = find_ptr(x, op, no, link_key_cmp);
+		if (!o) {
+			/* A missing existing link: the update fails ENODEV. */
+			ret = push(put,
+				   x->kind == LX_LINK_EXISTING ? LX_OP_UPDATE
+							       : LX_OP_CREATE,
+				   LX_OBJ_LINK, x);
+			continue;
+		}
+		if ((x->up != LX_UNSET && !!x->up != !!o->up) ||
+		    (x->mtu && x->mtu != o->mtu))
+			ret = push(put, LX_OP_UPDATE, LX_OBJ_LINK, x);
+	}
+	return ret;
+}
+
+static int append_ops(struct lx_plan *plan, struct lx_plan *from,
+		      bool (*keep)(const struct lx_op *))
+{
+	for (size_t i = 0; i < from->n; i++)
+		if (!keep || keep(&from->ops[i]))
+			if (lx_plan_add(plan, &from->ops[i]) < 0)
+				return -ENOMEM;
+	return 0;
+}
+
+static bool route_without_gw(const struct lx_op *op)
+{
+	return !op->u.route.has_gw;
+}
+
+static bool route_with_gw(const struct lx_op *op)
+{
+	return op->u.route.has_gw;
+}
+
+int lx_rtnl_diff(const struct lx_desired *d, const struct lx_rtnl_state *obs,
+		 const struct lx_owned *owned, uint8_t protocol,
+		 struct lx_plan *plan, struct lx_error *err)
+{
+	/* Link/addr/route payloads own nothing: shallow copies are safe. */
+	struct lx_plan rdel = {0}, rput = {0}, adel = {0}, aput = {0},
+		       ldel = {0}, lput = {0};
+	static const struct lx_owned none;
+	int ret;
+
+	if (!owned)
+		owned = &none;
+	ret = diff_routes(d, obs, protocol, &rdel, &rput);
+	if (ret == 0)
+		ret = diff_addrs(d, obs, owned, &adel, &aput);
+	if (ret == 0)
+		ret = diff_links(d, obs, owned, &ldel, &lput);
+	/*
+	 * Deletes routes -> addresses -> links, then links -> addresses ->
+	 * routes; routes through a gateway after the on-link routes that may
+	 * make the gateway reachable.
+	 */
+	if (ret == 0)
+		ret = append_ops(plan, &rdel, NULL);
+	if (ret == 0)
+		ret = append_ops(plan, &adel, NULL);
+	if (ret == 0)
+		ret = append_ops(plan, &ldel, NULL);
+	if (ret == 0)
+		ret = append_ops(plan, &lput, NULL);
+	if (ret == 0)
+		ret = append_ops(plan, &aput, NULL);
+	if (ret == 0)
+		ret = append_ops(plan, &rput, route_without_gw);
+	if (ret == 0)
+		ret = append_ops(plan, &rput, route_with_gw);
+	free(rdel.ops);
+	free(rput.ops);
+	free(adel.ops);
+	free(aput.ops);
+	free(ldel.ops);
+	free(lput.ops);
+	if (ret < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, -ret, "rtnl: diff");
+	return 0;
+}
+
+/* ------------------------------------------------------------ owned */
+
+static int owned_add_addr(struct lx_owned *o, const struct lx_addr *a)
+{
+	for (size_t i = 0; i < o->n_addrs; i++)
+		if (lx_addr_cmp(&o->addrs[i], a) == 0)
+			return 0;
+	if (lx_grow((void **)&o->addrs, o->n_addrs, sizeof(*o->addrs)) < 0)
+		return -ENOMEM;
+	o->addrs[o->n_addrs] = *a;
+	o->addrs[o->n_addrs].ifindex = 0;
+	o->addrs[o->n_addrs].flags = 0;
+	o->n_addrs++;
+	return 0;
+}
+
+static void owned_del_addr_at(struct lx_owned *o, size_t i)
+{
+	memmove(&o->addrs[i], &o->addrs[i + 1],
+		(o->n_addrs - i - 1) * sizeof(*o->addrs));
+	o->n_addrs--;
+}
+
+static void owned_del_addr(struct lx_owned *o, const struct lx_addr *a)
+{
+	for (size_t i = 0; i < o->n_addrs; i++)
+		if (lx_addr_cmp(&o->addrs[i], a) == 0) {
+			owned_del_addr_at(o, i);
+			return;
+		}
+}
+
+static int owned_add_link(struct lx_owned *o, const struct lx_link *l)
+{
+	for (size_t i = 0; i < o->n_links; i++)
+		if (lx_link_cmp(&o->links[i], l) == 0) {
+			o->links[i] = *l;
+			return 0;
+		}
+	if (lx_grow((void **)&o->links, o->n_links, sizeof(*o->links)) < 0)
+		return -ENOMEM;
+	o->links[o->n_links] = *l;
+	o->links[o->n_links].ifindex = 0;
+	o->n_links++;
+	return 0;
+}
+
+static void owned_del_link_at(struct lx_owned *o, size_t i)
+{
+	memmove(&o->links[i], &o->links[i + 1],
+		(o->n_links - i - 1) * sizeof(*o->links));
+	o->n_links--;
+}
+
+static void owned_del_link(struct lx_owned *o, const char *name)
+{
+	for (size_t i = 0; i < o->n_links; i++)
+		if (strncmp(o->links[i].name, name, IFNAMSIZ) == 0) {
+			owned_del_link_at(o, i);
+			return;
+		}
+}
+
+/* Forget owned entries that are neither desired nor present any more. */
+static void prune_owned(struct lx_owned *o, const struct lx_desired *d,
+			const struct lx_rtnl_state *s)
+{
+	for (size_t i = o->n_addrs; i-- > 0;) {
+		const struct lx_addr *a = &o->addrs[i];
+		bool keep = false;
+
+		for (size_t k = 0; k < d->n_addrs && !keep; k++)
+			keep = lx_addr_cmp(&d->addrs[k], a) == 0;
+		for (size_t k = 0; k < s->n_addrs && !keep; k++)
+			keep = lx_addr_cmp(&s->addrs[k], a) == 0;
+		if (!keep)
+			owned_del_addr_at(o, i);
+	}
+	for (size_t i = o->n_links; i-- > 0;) {
+		const struct lx_link *l = &o->links[i];
+		bool keep = false;
+
+		for (size_t k = 0; k < d->n_links && !keep; k++)
+			keep = lx_link_cmp(&d->links[k], l) == 0;
+		for (size_t k = 0; k < s->n_links && !keep; k++)
+			keep = lx_link_cmp(&s->links[k], l) == 0;
+		if (!keep)
+			owned_del_link_at(o, i);
+	}
+}
+
+/* ------------------------------------------------------------ apply */
+
+struct apply {
+	struct lx_rtnl_ctx *ctx;
+	struct lx_plan *plan;
+	struct lx_owned *owned;
+	uint8_t protocol;
+	size_t first_fail; /* plan index, plan->n if none */
+	int first_err;
+	int failed; /* failures in the current chunk */
+	/* name -> ifindex of the target namespace, rebuilt after link ops */
+	struct lx_link *ifmap;
+	size_t n_ifmap;
+	bool ifmap_stale;
+};
+
+/* Deleting what is already gone is what we wanted. */
+static bool gone(const struct lx_op *op, int e)
+{
+	return op->verb == LX_OP_DELETE &&
+	       (e == -ENODEV || e == -ESRCH || e == -EADDRNOTAVAIL ||
+		e == -ENOENT);
+}
+
+static void op_result(struct apply *ap, size_t idx, int e, const char *ext)
+{
+	struct lx_op *op = &ap->plan->ops[idx];
+	char msg[LX_NL_EXTACK_MAX + 256];
+
+	if (e == 0 || gone(op, e)) {
+		op->state = LX_OPS_APPLIED;
+		if (op->obj == LX_OBJ_ADDRESS && ap->owned) {
+			if (op->verb == LX_OP_CREATE)
+				e = owned_add_addr(ap->owned, &op->u.addr);
+			else if (op->verb == LX_OP_DELETE)
+				owned_del_addr(ap->owned, &op->u.addr);
+		}
+		if (e == 0 || gone(op, e))
+			return;
+		ext = "recording ownership";
+	}
+	lx_op_fail(op, lx_nl_strerror(e, ext, msg, sizeof(msg)));
+	ap->failed++;
+	if (idx < ap->first_fail) {
+		ap->first_fail = idx;
+		ap->first_err = e;
+	}
+}
+
+static void ack_cb(void *data, size_t tag, int error, const char *ext)
+{
+	op_result(data, tag, error, ext);
+}
+
+static int ifmap_cmp(const void *a, const void *b)
+{
+	return lx_link_cmp(a, b);
+}
+
+static int ifmap_refresh(struct apply *ap)
+{
+	struct lx_error e;
+	int ret;
+
+	if (!ap->ifmap_stale)
+		return 0;
+	free(ap->ifmap);
+	ap->ifmap = NULL;
+	ap->n_ifmap = 0;
+	ret = lx_link_dump(ap->ctx->nl, &ap->ifmap, &ap->n_ifmap, &e);
+	if (ret < 0)
+		return ret;
+	qsort(ap->ifmap, ap->n_ifmap, sizeof(*ap->ifmap), ifmap_cmp);
+	ap->ifmap_stale = false;
+	return 0;
+}
+
+static int ifindex_of(struct apply *ap, const char *name)
+{
+	struct lx_link key;
+	const struct lx_link *l;
+
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	l = bsearch(&key, ap->ifmap, ap->n_ifmap, sizeof(*ap->ifmap),
+		    ifmap_cmp);
+	return l ? l->ifindex : -ENODEV;
+}
+
+static int nsid_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a;
+
+	if (nlh->nlmsg_type != RTM_NEWNSID)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(struct rtgenmsg))
+	{
+		if (mnl_attr_get_type(a) == NETNSA_NSID &&
+		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			*(int32_t *)data = (int32_t)mnl_attr_get_u32(a);
+	}
+	return MNL_CB_OK;
+}
+
+static struct nlmsghdr *nsid_msg(void *buf, uint16_t type, int fd, bool alloc)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)fd);
+	if (alloc) /* -1: let the kernel pick a free id */
+		mnl_attr_put_u32(nlh, NETNSA_NSID, (uint32_t)-1);
+	return nlh;
+}
+
+/* Id of the namespace behind fd as seen from nl's namespace; assigns one
+ * when it has none, as the kernel does for a veth peer. */
+static int netns_id(struct lx_nl *nl, int fd)
+{
+	char buf[LX_NL_MSG_MAX];
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int32_t id = -1;
+		int ret;
+
+		ret = lx_nl_talk(nl, nsid_msg(buf, RTM_GETNSID, fd, false),
+				 nsid_cb, &id, NULL, 0);
+		if (ret < 0)
+			return ret;
+		if (id >= 0)
+			return id;
+		ret = lx_nl_talk(nl, nsid_msg(buf, RTM_NEWNSID, fd, true), NULL,
+				 NULL, NULL, 0);
+		if (ret < 0 && ret != -EEXIST)
+			return ret;
+	}
+	return -ENOENT;
+}
+
+/*
+ * One request on nl; on failure writes "<strerror> (ENAME)[: ext]: what"
+ * into msg.
+ */
+static int step(struct lx_nl *nl, struct nlmsghdr *nlh, char *msg, size_t len,
+		const char *what)
+{
+	char ext[LX_NL_EXTACK_MAX], s[LX_NL_EXTACK_MAX + 128];
+	int ret = lx_nl_talk(nl, nlh, NULL, NULL, ext, sizeof(ext));
+
+	if (ret < 0)
+		snprintf(msg, len, "%s: %s",
+			 lx_nl_strerror(ret, ext, s, sizeof(s)), what);
+	return ret;
+}
+
+static int fail_msg(int e, char *msg, size_t len, const char *what)
+{
+	char s[128];
+
+	snprintf(msg, len, "%s: %s", lx_strerror(e, s, sizeof(s)), what);
+	return e;
+}
+
+static int create_link(struct apply *ap, const struct lx_link *l, char *msg,
+		       size_t len)
+{
+	struct lx_rtnl_ctx *ctx = ap->ctx;
+	struct lx_link_where w = {.peer_netns_fd = -1, .link_netnsid = -1};
+	/* The host side: through the host socket when we have one. */
+	struct lx_nl *host =
+	    ctx->host && ctx->host_netns_fd >= 0 ? ctx->host : NULL;
+	char buf[LX_NL_MSG_MAX], what[64];
+	uint32_t mode;
+	int ret;
+
+	switch (l->kind) {
+	case LX_LINK_VETH:
+		w.peer_netns_fd = ctx->host_netns_fd;
+		break;
+	case LX_LINK_MACVLAN:
+	case LX_LINK_IPVLAN:
+		if (lx_link_mode_value(l->kind, l->mode, &mode) < 0)
+			return fail_msg(-EINVAL, msg, len, "unknown mode");
+		/*
+		 * Created from the target socket with the lower device named
+		 * by (host netns id, host ifindex): the kernel looks the
+		 * parent up in the host namespace and creates the new link
+		 * in the target.
+		 */
+		ret = lx_link_ifindex(host ? host : ctx->nl, l->parent);
+		snprintf(what, sizeof(what), "parent %s", l->parent);
+		if (ret < 0)
+			return fail_msg(ret, msg, len, what);
+		w.parent_ifindex = (uint32_t)ret;
+		if (host) {
+			ret = netns_id(ctx->nl, ctx->host_netns_fd);
+			if (ret < 0)
+				return fail_msg(ret, msg, len, "host netns id");
+			w.link_netnsid = ret;
+		}
+		break;
+	case LX_LINK_DUMMY:
+		break;
+	default:
+		return fail_msg(-EOPNOTSUPP, msg, len, "link kind");
+	}
+	ret = step(ctx->nl, lx_link_msg_create(buf, l, &w), msg, len, "create");
+	if (ret < 0)
+		return ret;
+	ap->ifmap_stale = true;
+	if (ap->owned && owned_add_link(ap->owned, l) < 0)
+		return fail_msg(-ENOMEM, msg, len, "recording ownership");
+	if (l->kind == LX_LINK_VETH && l->peer[0] &&
+	    (l->master[0] || l->peer_up != LX_UNSET)) {
+		struct lx_nl *pn =
+		    ctx->host_netns_fd >= 0 ? ctx->host : ctx->nl;
+		int master = 0;
+
+		if (!pn)
+			return fail_msg(-EINVAL, msg, len,
+					"peer: no host netlink socket");
+		if (l->master[0]) {
+			master = lx_link_ifindex(pn, l->master);
+			snprintf(what, sizeof(what), "master %s", l->master);
+			if (master < 0)
+				return fail_msg(master, msg, len, what);
+		}
+		snprintf(what, sizeof(what), "set up peer %s", l->peer);
+		ret = step(pn,
+			   lx_link_msg_set(buf, l->peer, l->peer_up, 0,
+					   (uint32_t)master),
+			   msg, len, what);
+		if (ret < 0)
+			return ret;
+	}
+	/* Kernel quirk: IFF_UP in the create message of a veth fails with
+	 * ENOTCONN; create first, then set up, for every kind alike. */
+	if (l->up != LX_UNSET)
+		return step(ctx->nl, lx_link_msg_set(buf, l->name, l->up, 0, 0),
+			    msg, len, "set up");
+	return 0;
+}
+
+static void apply_link(struct apply *ap, size_t idx)
+{
+	struct lx_op *op = &ap->plan->ops[idx];
+	const struct lx_link *l = &op->u.link;
+	char buf[LX_NL_MSG_MAX], msg[LX_NL_EXTACK_MAX + 256];
+	int ret = 0;
+
+	msg[0] = '\0';
+	switch (op->verb) {
+	case LX_OP_CREATE:
+		ret = create_link(ap, l, msg, sizeof(msg));
+		break;
+	case LX_OP_UPDATE:
+		ret = step(ap->ctx->nl,
+			   lx_link_msg_set(buf, l->name, l->up, l->mtu, 0), msg,
+			   sizeof(msg), "set");
+		break;
+	case LX_OP_DELETE:
+		ret = step(ap->ctx->nl, lx_link_msg_delete(buf, l->name), msg,
+			   sizeof(msg), "delete");
+		if (ret == 0 || gone(op, ret)) {
+			ret = 0;
+			if (ap->owned)
+				owned_del_link(ap->owned, l->name);
+		}
+		break;
+	}
+	ap->ifmap_stale = true;
+	if (ret == 0) {
+		op->state = LX_OPS_APPLIED;
+		return;
+	}
+	lx_op_fail(op, msg);
+	ap->failed++;
+	if (idx < ap->first_fail) {
+		ap->first_fail = idx;
+		ap->first_err = ret;
+	}
+}
+
+/* Build the message of an address/route op; <0: the op cannot be sent. */
+static int build_op(struct apply *ap, const struct lx_op *op, void *slot,
+		    const char **what)
+{
+	int ifindex = 0;
+
+	if (op->obj == LX_OBJ_ADDRESS) {
+		ifindex = ifindex_of(ap, op->u.addr.dev);
+		*what = "device";
+		if (ifindex < 0)
+			return ifindex;
+		if (op->verb == LX_OP_DELETE)
+			lx_addr_msg_delete(slot, &op->u.addr, ifindex);
+		else
+			lx_addr_msg_new(slot,
+					op->verb == LX_OP_CREATE ? LX_NL_CREATE
+								 : LX_NL_UPDATE,
+					&op->u.addr, ifindex);
+		return 0;
+	}
+	if (op->verb == LX_OP_DELETE) {
+		lx_route_msg_delete(slot, &op->u.route, ap->protocol);
+		return 0;
+	}
+	if (op->u.route.dev[0]) {
+		ifindex = ifindex_of(ap, op->u.route.dev);
+		*what = "device";
+		if (ifindex < 0)
+			return ifindex;
+	}
+	lx_route_msg_new(slot,
+			 op->verb == LX_OP_CREATE ? LX_NL_CREATE : LX_NL_UPDATE,
+			 &op->u.route, ap->protocol, ifindex);
+	return 0;
+}
+
+/* Ops [from, to) of one address/route stage, batched. Returns false when
+ * the pass must stop. */
+static bool apply_batched(struct apply *ap, size_t from, size_t to)
+{
+	struct lx_nl_batch b;
+	int ret;
+
+	ret = ifmap_refresh(ap);
+	if (ret == 0)
+		ret = lx_nl_batch_init(&b, ap->ctx->nl, ack_cb, ap);
+	if (ret < 0) {
+		op_result(ap, from, ret, "");
+		return false;
+	}
+	for (size_t i = from; i < to; i++) {
+		struct lx_op *op = &ap->plan->ops[i];
+		const char *what = "";
+
+		ret = build_op(ap, op, lx_nl_batch_slot(&b), &what);
+		if (ret < 0) {
+			/* Gone device on delete: nothing left to delete. */
+			if (gone(op, ret)) {
+				op->state = LX_OPS_APPLIED;
+				if (op->obj == LX_OBJ_ADDRESS && ap->owned)
+					owned_del_addr(ap->owned, &op->u.addr);
+				continue;
+			}
+			/* Earlier ops first, so the failure order is kept. */
+			if (lx_nl_batch_flush(&b) != 0 || ap->failed) {
+				lx_nl_batch_fini(&b);
+				return false;
+			}
+			op_result(ap, i, ret, what);
+			lx_nl_batch_fini(&b);
+			return false;
+		}
+		ret = lx_nl_batch_add(&b, i);
+		if (ret != 0 || ap->failed) {
+			lx_nl_batch_fini(&b);
+			return false;
+		}
+	}
+	ret = lx_nl_batch_flush(&b);
+	lx_nl_batch_fini(&b);
+	return ret == 0 && ap->failed == 0;
+}
+
+/*
+ * Stages are sent as separate chunks: a failure in one stops the pass
+ * before the next is sent. Routes through a gateway are a stage of their
+ * own after on-link routes (they may need them to be reachable).
+ */
+static bool same_stage(const struct lx_op *a, const struct lx_op *b)
+{
+	if (a->obj != b->obj ||
+	    (a->verb == LX_OP_DELETE) != (b->verb == LX_OP_DELETE))
+		return false;
+	if (a->obj == LX_OBJ_ROUTE && a->verb != LX_OP_DELETE)
+		return a->u.route.has_gw == b->u.route.has_gw;
+	return true;
+}
+
+int lx_rtnl_apply(struct lx_rtnl_ctx *ctx, struct lx_plan *plan,
+		  struct lx_owned *owned, uint8_t protocol,
+		  struct lx_error *err)
+{
+	struct apply ap = {
+	    .ctx = ctx,
+	    .plan = plan,
+	    .owned = owned,
+	    .protocol = protocol ? protocol : LX_DEFAULT_PROTOCOL,
+	    .first_fail = plan->n,
+	    .ifmap_stale = true,
+	};
+	bool go = true;
+	size_t i = 0;
+
+	while (go && i < plan->n) {
+		size_t j = i + 1;
+
+		if (plan->ops[i].state != LX_OPS_PLANNED) {
+			i++;
+			continue;
+		}
+		while (j < plan->n && same_stage(&plan->ops[i], &plan->ops[j]))
+			j++;
+		if (plan->ops[i].obj == LX_OBJ_LINK) {
+			for (size_t k = i; go && k < j; k++) {
+				apply_link(&ap, k);
+				go = ap.failed == 0;
+			}
+		} else if (plan->ops[i].obj == LX_OBJ_ADDRESS ||
+			   plan->ops[i].obj == LX_OBJ_ROUTE) {
+			go = apply_batched(&ap, i, j);
+		}
+		i = j;
+	}
+	free(ap.ifmap);
+	for (size_t k = 0; k < plan->n; k++)
+		if (plan->ops[k].state == LX_OPS_PLANNED &&
+		    plan->ops[k].obj <= LX_OBJ_ROUTE)
+			plan->ops[k].state = LX_OPS_PENDING;
+	if (ap.first_fail < plan->n) {
+		const struct lx_op *op = &plan->ops[ap.first_fail];
+		char d[512];
+		int e = ap.first_err < 0 ? -ap.first_err : ap.first_err;
+
+		lx_error_set(err, LX_ERR_SYSTEM, 0, "rtnl: %s %s %s: %s",
+			     lx_op_verb_name(op->verb), lx_obj_name(op->obj),
+			     lx_op_describe(op, d, sizeof(d)),
+			     op->error ? op->error : "failed");
+		if (err)
+			err->err = e ? e : EINVAL;
+		return e ? -e : -EINVAL;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ passes */
+
+static void subreport_reset(struct lx_subreport *rep)
+{
+	lx_plan_free(&rep->plan);
+	free(rep->error);
+	rep->error = NULL;
+	rep->converged = false;
+}
+
+int lx_rtnl_reconcile(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
+		      struct lx_owned *owned, struct lx_subreport *rep,
+		      struct lx_error *err)
+{
+	struct lx_rtnl_state obs = {0};
+	uint8_t protocol =
+	    d->opts.protocol ? d->opts.protocol : LX_DEFAULT_PROTOCOL;
+	int ret;
+
+	subreport_reset(rep);
+	ret = lx_rtnl_observe(ctx->nl, &obs, err);
+	if (ret < 0) {
+		lx_error_wrap(err, "rtnl: observe");
+		rep->error = strdup(err ? err->msg : "rtnl: observe failed");
+		return ret;
+	}
+	if (owned)
+		prune_owned(owned, d, &obs);
+	ret = lx_rtnl_diff(d, &obs, owned, protocol, &rep->plan, err);
+	lx_rtnl_state_free(&obs);
+	if (ret < 0) {
+		rep->error = strdup(err ? err->msg : "rtnl: diff failed");
+		return ret;
+	}
+	ret = lx_rtnl_apply(ctx, &rep->plan, owned, protocol, err);
+	rep->converged = ret == 0;
+	return ret;
+}
+
+int lx_rtnl_release(struct lx_rtnl_ctx *ctx, struct lx_owned *owned,
+		    struct lx_subreport *rep, struct lx_error *err)
+{
+	size_t start = rep->plan.n;
+	int ret = 0;
+
+	for (size_t i = 0; i < owned->n_links; i++)
+		if (push(&rep->plan, LX_OP_DELETE, LX_OBJ_LINK,
+			 &owned->links[i]) < 0)
+			return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
+					    "rtnl: release");
+	for (size_t i = start; i < rep->plan.n; i++) {
+		struct lx_op *op = &rep->plan.ops[i];
+		char buf[LX_NL_MSG_MAX], msg[LX_NL_EXTACK_MAX + 256];
+		int e = step(ctx->nl, lx_link_msg_delete(buf, op->u.link.name),
+			     msg, sizeof(msg), "delete");
+
+		if (e == 0 || gone(op, e)) {
+			op->state = LX_OPS_APPLIED;
+			/* Its addresses went with it. */
+			for (size_t k = owned->n_addrs; k-- > 0;)
+				if (strncmp(owned->addrs[k].dev,
+					    op->u.link.name, IFNAMSIZ) == 0)
+					owned_del_addr_at(owned, k);
+			owned_del_link(owned, op->u.link.name);
+			continue;
+		}
+		/* Best effort at teardown: try every link, report the first. */
+		lx_op_fail(op, msg);
+		if (ret == 0) {
+			char d[256];
+
+			ret = e;
+			lx_error_set(err, LX_ERR_SYSTEM, 0,
+				     "rtnl: delete link %s: %s",
+				     lx_op_describe(op, d, sizeof(d)), msg);
+			if (err)
+				err->err = -e;
+		}
+	}
+	rep->converged = ret == 0;
+	return ret;
+}
+
+int lx_rtnl_subscribe(struct lx_nl **mon, struct lx_error *err)
+{
+	struct lx_nl *nl = NULL;
+	int ret;
+
+	*mon = NULL;
+	ret = lx_nl_open(&nl,
+			 RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
+			     RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE,
+			 err);
+	if (ret < 0)
+		return ret;
+	ret = lx_nl_set_nonblock(nl);
+	if (ret < 0) {
+		lx_nl_close(nl);
+		return lx_error_set(err, LX_ERR_SYSTEM, -ret,
+				    "rtnl: monitor non-blocking");
+	}
+	*mon = nl;
+	return 0;
+}
+
+int lx_rtnl_monitor_drain(struct lx_nl *mon)
+{
+	return lx_nl_drain(mon);
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The rtnl reconciler: links, addresses and routes of one network namespace
+ * with the four verbs of SPEC.md (observe, diff, apply, subscribe).
+ *
+ * Ownership: routes are ours by rtm_protocol (two-way diff against what
+ * carries our protocol, unicast, not in table local); addresses and links
+ * by the `owned` (last_applied) set threaded from pass to pass (three-way
+ * diff: never delete what is not in owned, leave foreign state alone).
+ *
+ * Plans are ordered: deletes routes -> addresses -> links, then creates and
+ * updates links -> addresses -> routes (routes without gateway before routes
+ * with one). Apply is fail-fast: the first failing op stops the pass and
+ * the ops not sent are left LX_OPS_PENDING.
+ */
+#ifndef LX_RTNL_H
+#define LX_RTNL_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "model.h"
+#include "nl.h"
+#include "op.h"
+#include "report.h"
+
+/* Observed state; arrays owned by the struct (lx_rtnl_state_free). Links
+ * carry their ifindex, addresses and routes their dev names. */
+struct lx_rtnl_state {
+	struct lx_link *links;
+	size_t n_links;
+	struct lx_addr *addrs;
+	size_t n_addrs;
+	struct lx_route *routes;
+	size_t n_routes;
+};
+
+void lx_rtnl_state_free(struct lx_rtnl_state *s);
+
+/* Dump links, addresses and routes of nl's namespace. */
+int lx_rtnl_observe(struct lx_nl *nl, struct lx_rtnl_state *out,
+		    struct lx_error *err) LX_WUR;
+
+/*
+ * Pure: desired x observed x owned -> ops appended to plan. protocol is the
+ * rtm_protocol that marks our routes. No kernel, no I/O.
+ */
+int lx_rtnl_diff(const struct lx_desired *d, const struct lx_rtnl_state *obs,
+		 const struct lx_owned *owned, uint8_t protocol,
+		 struct lx_plan *plan, struct lx_error *err) LX_WUR;
+
+struct lx_rtnl_ctx {
+	struct lx_nl *nl;   /* target netns */
+	struct lx_nl *host; /* host netns or NULL */
+	int host_netns_fd;  /* fd of the host netns or -1 */
+};
+
+/*
+ * Run the plan in order, fail-fast: the first failing op stops the pass,
+ * the ops not reached are LX_OPS_PENDING. Updates owned (adds what it
+ * created, removes what it deleted). Returns 0 when all applied, else the
+ * negative errno of the first failure (err says which op and why,
+ * including the kernel's ext-ack text).
+ */
+int lx_rtnl_apply(struct lx_rtnl_ctx *ctx, struct lx_plan *plan,
+		  struct lx_owned *owned, uint8_t protocol,
+		  struct lx_error *err);
+
+/*
+ * observe + diff + apply into rep->plan (replaced) and rep->converged.
+ * Owned entries that are neither desired nor present any more are
+ * dropped. Returns like lx_rtnl_apply, or the observe error (also copied
+ * into rep->error).
+ */
+int lx_rtnl_reconcile(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
+		      struct lx_owned *owned, struct lx_subreport *rep,
+		      struct lx_error *err);
+
+/*
+ * Teardown: delete the links we created (a veth's peer goes with it) and
+ * forget them and the addresses on them. Ops are appended to rep->plan.
+ */
+int lx_rtnl_release(struct lx_rtnl_ctx *ctx, struct lx_owned *owned,
+		    struct lx_subreport *rep, struct lx_error *err);
+
+/*
+ * Monitor socket in the current netns bound to RTMGRP_LINK,
+ * RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, RTMGRP_IPV4_ROUTE and
+ * RTMGRP_IPV6_ROUTE; non-blocking. Events are hints, never deltas.
+ */
+int lx_rtnl_subscribe(struct lx_nl **mon, struct lx_error *err) LX_WUR;
+
+/* Read everything pending: >0 hints seen, 0 nothing, -ENOBUFS overflow
+ * (caller resyncs), other negative: socket broken. */
+int lx_rtnl_monitor_drain(struct lx_nl *mon);
+
+#endif

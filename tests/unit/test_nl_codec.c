@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/* Codecs on canned netlink messages built with libmnl: no kernel. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <string.h>
+
+#include "addr.h"
+#include "link.h"
+#include "nl.h"
+#include "route.h"
+
+static char buf[LX_NL_MSG_MAX];
+
+Test(nl_codec, verb_table_maps_to_type_and_flags)
+{
+	struct nlmsghdr *h;
+
+	h = lx_nl_put_header(buf, LX_NL_ROUTE, LX_NL_CREATE);
+	cr_assert_eq(h->nlmsg_type, RTM_NEWROUTE);
+	cr_assert_eq(h->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	h = lx_nl_put_header(buf, LX_NL_ADDR, LX_NL_UPDATE);
+	cr_assert_eq(h->nlmsg_type, RTM_NEWADDR);
+	cr_assert_eq(h->nlmsg_flags,
+		     NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE);
+	h = lx_nl_put_header(buf, LX_NL_LINK, LX_NL_DELETE);
+	cr_assert_eq(h->nlmsg_type, RTM_DELLINK);
+	cr_assert_eq(h->nlmsg_flags, NLM_F_REQUEST);
+	h = lx_nl_put_header(buf, LX_NL_ROUTE, LX_NL_DUMP);
+	cr_assert_eq(h->nlmsg_type, RTM_GETROUTE);
+	cr_assert(h->nlmsg_flags & NLM_F_DUMP);
+	cr_assert_eq(h->nlmsg_seq, 0, "the I/O layer numbers messages");
+}
+
+/* A route as the kernel reports it. */
+Test(nl_codec, kernel_route_message_decodes)
+{
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+	struct nlattr *m;
+	struct lx_route r;
+	uint8_t dst[4] = {10, 1, 0, 0}, gw[4] = {10, 0, 0, 254},
+		src[4] = {10, 0, 0, 2};
+
+	h->nlmsg_type = RTM_NEWROUTE;
+	rtm = mnl_nlmsg_put_extra_header(h, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 16;
+	rtm->rtm_table = 100;
+	rtm->rtm_protocol = 76;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(h, RTA_TABLE, 1000);
+	mnl_attr_put(h, RTA_DST, 4, dst);
+	mnl_attr_put(h, RTA_GATEWAY, 4, gw);
+	mnl_attr_put(h, RTA_PREFSRC, 4, src);
+	mnl_attr_put_u32(h, RTA_OIF, 7);
+	mnl_attr_put_u32(h, RTA_PRIORITY, 100);
+	m = mnl_attr_nest_start(h, RTA_METRICS);
+	mnl_attr_put_u32(h, RTAX_MTU, 1300);
+	mnl_attr_nest_end(h, m);
+
+	cr_assert_eq(lx_route_from_msg(h, &r), 0);
+	cr_assert_eq(r.family, AF_INET);
+	cr_assert_eq(r.dst_len, 16);
+	cr_assert_eq(r.table, 1000, "RTA_TABLE wins over rtm_table");
+	cr_assert_eq(r.protocol, 76);
+	cr_assert_eq(memcmp(&r.dst, dst, 4), 0);
+	cr_assert(r.has_gw && memcmp(&r.gw, gw, 4) == 0);
+	cr_assert(r.has_src && memcmp(&r.src, src, 4) == 0);
+	cr_assert_eq(r.oif, 7);
+	cr_assert_eq(r.metric, 100);
+	cr_assert_eq(r.mtu, 1300);
+	cr_assert_eq(r.scope, RT_SCOPE_UNIVERSE);
+}
+
+Test(nl_codec, route_encodes_and_decodes_back)
+{
+	struct lx_route in = {.family = AF_INET6,
+			      .dst_len = 64,
+			      .has_gw = true,
+			      .scope = LX_UNSET,
+			      .mtu = 1280},
+			out;
+	struct nlmsghdr *h;
+	const struct rtmsg *rtm;
+
+	inet_pton(AF_INET6, "fd01::", &in.dst);
+	inet_pton(AF_INET6, "fd00::1", &in.gw);
+	h = lx_route_msg_new(buf, LX_NL_CREATE, &in, 76, 3);
+	rtm = mnl_nlmsg_get_payload(h);
+	cr_assert_eq(rtm->rtm_protocol, 76);
+	cr_assert_eq(rtm->rtm_table, RT_TABLE_MAIN, "table 0 is main");
+	cr_assert_eq(lx_route_from_msg(h, &out), 0);
+	cr_assert_eq(out.metric, 1024, "IPv6 metric 0 is sent as 1024");
+	cr_assert_eq(out.oif, 3);
+	cr_assert_eq(out.mtu, 1280);
+	cr_assert_eq(lx_route_cmp(&in, &out), 0);
+	cr_assert(lx_route_attrs_equal(&in, &out));
+
+	/* Table ids past 255 only fit in RTA_TABLE. */
+	in.table = 1000;
+	h = lx_route_msg_delete(buf, &in, 76);
+	rtm = mnl_nlmsg_get_payload(h);
+	cr_assert_eq(h->nlmsg_type, RTM_DELROUTE);
+	cr_assert_eq(rtm->rtm_table, RT_TABLE_UNSPEC);
+	cr_assert_eq(rtm->rtm_scope, RT_SCOPE_NOWHERE);
+	cr_assert_eq(lx_route_from_msg((h->nlmsg_type = RTM_NEWROUTE, h), &out),
+		     0);
+	cr_assert_eq(out.table, 1000);
+}
+
+Test(nl_codec, ipv4_route_scope_is_link_without_gateway)
+{
+	struct lx_route r = {
+	    .family = AF_INET, .dst_len = 16, .scope = LX_UNSET};
+
+	cr_assert_eq(lx_route_scope(&r), RT_SCOPE_LINK);
+	r.has_gw = true;
+	cr_assert_eq(lx_route_scope(&r), RT_SCOPE_UNIVERSE);
+	r.scope = RT_SCOPE_HOST;
+	cr_assert_eq(lx_route_scope(&r), RT_SCOPE_HOST);
+}
+
+Test(nl_codec, address_message_decodes_local_and_peer)
+{
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	struct lx_addr a;
+	uint8_t local[4] = {10, 0, 0, 2}, peer[4] = {10, 0, 0, 1};
+
+	h->nlmsg_type = RTM_NEWADDR;
+	ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = 32;
+	ifa->ifa_index = 4;
+	mnl_attr_put(h, IFA_ADDRESS, 4, peer);
+	mnl_attr_put(h, IFA_LOCAL, 4, local);
+	mnl_attr_put_u32(h, IFA_FLAGS, IFA_F_NODAD | IFA_F_PERMANENT);
+	cr_assert_eq(lx_addr_from_msg(h, &a), 0);
+	cr_assert_eq(memcmp(&a.addr, local, 4), 0);
+	cr_assert(a.has_peer && memcmp(&a.peer, peer, 4) == 0);
+	cr_assert_eq(a.ifindex, 4);
+	cr_assert(a.nodad);
+}
+
+Test(nl_codec, address_encodes_and_decodes_back)
+{
+	struct lx_addr in = {.family = AF_INET6,
+			     .prefixlen = 64,
+			     .scope = LX_UNSET,
+			     .nodad = true},
+		       out;
+	struct nlmsghdr *h;
+
+	snprintf(in.dev, sizeof(in.dev), "eth0");
+	inet_pton(AF_INET6, "fd00::2", &in.addr);
+	h = lx_addr_msg_new(buf, LX_NL_CREATE, &in, 9);
+	cr_assert_eq(lx_addr_from_msg(h, &out), 0);
+	snprintf(out.dev, sizeof(out.dev), "eth0");
+	cr_assert_eq(lx_addr_cmp(&in, &out), 0);
+	cr_assert_not(out.has_peer);
+	cr_assert(out.nodad);
+	cr_assert_eq(out.ifindex, 9);
+}
+
+Test(nl_codec, link_message_decodes_kind_flags_mtu)
+{
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct nlattr *info;
+	struct lx_link l;
+
+	h->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	ifi->ifi_index = 5;
+	ifi->ifi_flags = IFF_UP | IFF_BROADCAST;
+	mnl_attr_put_strz(h, IFLA_IFNAME, "eth0");
+	mnl_attr_put_u32(h, IFLA_MTU, 1400);
+	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
+	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
+	mnl_attr_nest_end(h, info);
+	cr_assert_eq(lx_link_from_msg(h, &l), 0);
+	cr_assert_str_eq(l.name, "eth0");
+	cr_assert_eq(l.kind, LX_LINK_VETH);
+	cr_assert_eq(l.up, 1);
+	cr_assert_eq(l.mtu, 1400);
+	cr_assert_eq(l.ifindex, 5);
+}
+
+Test(nl_codec, veth_create_carries_peer_in_other_netns)
+{
+	struct lx_link l = {.kind = LX_LINK_VETH, .mtu = 1400, .up = 1};
+	struct lx_link_where w = {.peer_netns_fd = 42, .link_netnsid = -1};
+	struct nlmsghdr *h;
+	const struct ifinfomsg *ifi;
+
+	snprintf(l.name, sizeof(l.name), "eth0");
+	snprintf(l.peer, sizeof(l.peer), "lxh0");
+	h = lx_link_msg_create(buf, &l, &w);
+	ifi = mnl_nlmsg_get_payload(h);
+	cr_assert_eq(h->nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL),
+		     NLM_F_CREATE | NLM_F_EXCL);
+	cr_assert_eq(ifi->ifi_flags & IFF_UP, 0,
+		     "never up in the create message (ENOTCONN)");
+	/* The peer's name and namespace fd are in the message. */
+	cr_assert_not_null(memmem(buf, h->nlmsg_len, "lxh0", 5));
+	cr_assert_eq(lx_link_from_msg((h->nlmsg_type = RTM_NEWLINK, h), &l), 0);
+	cr_assert_eq(l.kind, LX_LINK_VETH);
+	cr_assert_str_eq(l.name, "eth0");
+}
+
+Test(nl_codec, link_modes)
+{
+	uint32_t m = 99;
+
+	cr_assert_eq(lx_link_mode_value(LX_LINK_MACVLAN, "bridge", &m), 0);
+	cr_assert_eq(m, MACVLAN_MODE_BRIDGE);
+	cr_assert_eq(lx_link_mode_value(LX_LINK_IPVLAN, "l3", &m), 0);
+	cr_assert_eq(m, IPVLAN_MODE_L3);
+	cr_assert_eq(lx_link_mode_value(LX_LINK_IPVLAN, "bridge", &m), -EINVAL);
+}
+
+static struct nlmsghdr *error_msg(int error, bool capped, const char *text)
+{
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+	struct nlmsgerr *e;
+
+	h->nlmsg_type = NLMSG_ERROR;
+	h->nlmsg_seq = 7;
+	e = mnl_nlmsg_put_extra_header(h, sizeof(*e));
+	e->error = error;
+	e->msg.nlmsg_type = RTM_NEWROUTE;
+	e->msg.nlmsg_seq = 7;
+	if (capped) {
+		e->msg.nlmsg_len = sizeof(e->msg);
+		h->nlmsg_flags |= NLM_F_CAPPED;
+	} else {
+		/* The whole request echoed: 12 bytes of body after it. */
+		e->msg.nlmsg_len = sizeof(e->msg) + 12;
+		memset(mnl_nlmsg_put_extra_header(h, 12), 0xab, 12);
+	}
+	if (text) {
+		h->nlmsg_flags |= NLM_F_ACK_TLVS;
+		mnl_attr_put_strz(h, NLMSGERR_ATTR_MSG, text);
+	}
+	return h;
+}
+
+Test(nl_codec, error_ack_carries_extack_text)
+{
+	char ext[LX_NL_EXTACK_MAX], out[512];
+
+	cr_assert_eq(lx_nl_parse_error(error_msg(-ENETUNREACH, true,
+						 "Nexthop has invalid gateway"),
+				       ext, sizeof(ext)),
+		     -ENETUNREACH);
+	cr_assert_str_eq(ext, "Nexthop has invalid gateway");
+	cr_assert_eq(
+	    lx_nl_parse_error(error_msg(-EEXIST, false, "File exists here"),
+			      ext, sizeof(ext)),
+	    -EEXIST);
+	cr_assert_str_eq(ext, "File exists here");
+	cr_assert_eq(
+	    lx_nl_parse_error(error_msg(0, true, NULL), ext, sizeof(ext)), 0);
+	cr_assert_str_eq(ext, "");
+	lx_nl_strerror(-ENETUNREACH, "Nexthop has invalid gateway", out,
+		       sizeof(out));
+	cr_assert_str_eq(out, "Network is unreachable (ENETUNREACH): "
+			      "Nexthop has invalid gateway");
+}
