@@ -20,10 +20,10 @@
 
 #include "desired.h"
 
-#define MAX_ITEMS 4096	    /* entries per array / object */
-#define MAX_ITEM_LEN 1024   /* one string-form item */
-#define MAX_WORDS 32	    /* words in one string-form item */
-#define MAX_FILE (16u << 20) /* lx_desired_from_file */
+#define MAX_ITEMS    4096	 /* entries per array / object */
+#define MAX_ITEM_LEN 1024	 /* one string-form item */
+#define MAX_WORDS    32		 /* words in one string-form item */
+#define MAX_FILE     (16u << 20) /* lx_desired_from_file */
 
 /* ------------------------------------------------------------- helpers */
 
@@ -234,8 +234,8 @@ static int prefix_parse(const char *s, int family, union lx_inaddr *a,
 	return 0;
 }
 
-int lx_prefix_parse(const char *s, int family, union lx_inaddr *a,
-		    uint8_t *len, uint8_t *fam_out)
+int lx_prefix_parse(const char *s, int family, union lx_inaddr *a, uint8_t *len,
+		    uint8_t *fam_out)
 {
 	return prefix_parse(s, family, a, len, fam_out, NULL);
 }
@@ -277,12 +277,12 @@ static bool parse_scope(const char *s, bool route, int *out)
 		int v;
 		bool route;
 	} names[] = {
-		{ "global", RT_SCOPE_UNIVERSE, true },
-		{ "universe", RT_SCOPE_UNIVERSE, true },
-		{ "link", RT_SCOPE_LINK, true },
-		{ "host", RT_SCOPE_HOST, true },
-		{ "site", RT_SCOPE_SITE, false },
-		{ "nowhere", RT_SCOPE_NOWHERE, false },
+	    {"global", RT_SCOPE_UNIVERSE, true},
+	    {"universe", RT_SCOPE_UNIVERSE, true},
+	    {"link", RT_SCOPE_LINK, true},
+	    {"host", RT_SCOPE_HOST, true},
+	    {"site", RT_SCOPE_SITE, false},
+	    {"nowhere", RT_SCOPE_NOWHERE, false},
 	};
 	uint64_t v;
 
@@ -341,8 +341,8 @@ static int addr_build(const struct addr_in *in, struct lx_addr *a,
 		r = prefix_parse(in->peer, a->family, &a->peer, &plen, NULL,
 				 &has_len);
 		if (r == -EAFNOSUPPORT)
-			bad(err, "%s: peer %s is not %s like address %s",
-			    field, quote(&q, in->peer), fam_name(a->family),
+			bad(err, "%s: peer %s is not %s like address %s", field,
+			    quote(&q, in->peer), fam_name(a->family),
 			    quote(&q2, in->address));
 		else if (r < 0 || has_len)
 			bad(err, "%s: invalid peer address %s", field,
@@ -351,7 +351,9 @@ static int addr_build(const struct addr_in *in, struct lx_addr *a,
 			a->has_peer = true;
 	}
 	if (in->scope && !parse_scope(in->scope, false, &a->scope))
-		bad(err, "%s: invalid scope %s (global|site|link|host|nowhere|0..255)",
+		bad(err,
+		    "%s: invalid scope %s "
+		    "(global|site|link|host|nowhere|0..255)",
 		    field, quote(&q, in->scope));
 	if (err && err->lines != before)
 		return -EINVAL;
@@ -406,13 +408,13 @@ static int parse_keywords(char **w, size_t n, struct kw *kws, size_t nkw,
 int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
 		  struct lx_error *err)
 {
-	struct addr_in in = { 0 };
+	struct addr_in in = {0};
 	struct words w;
 	struct qbuf q;
 	struct kw kws[] = {
-		{ "peer", &in.peer, NULL },
-		{ "scope", &in.scope, NULL },
-		{ "nodad", NULL, &in.nodad },
+	    {"peer", &in.peer, NULL},
+	    {"scope", &in.scope, NULL},
+	    {"nodad", NULL, &in.nodad},
 	};
 	int r;
 
@@ -472,7 +474,9 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 			char ip[INET6_ADDRSTRLEN];
 
 			if (mask_host_bits(fam, &net, r->dst_len))
-				bad(err, "%s: host bits set in %s (did you mean %s/%u?)",
+				bad(err,
+				    "%s: host bits set in %s (did you mean "
+				    "%s/%u?)",
 				    field, quote(&q, in->dst),
 				    lx_inaddr_format(fam, &net, ip, sizeof(ip)),
 				    r->dst_len);
@@ -508,7 +512,8 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 	if (fam) {
 		r->family = fam;
 		if (gwfam && gwfam != fam)
-			bad(err, "%s: gateway %s is %s but destination %s is %s",
+			bad(err,
+			    "%s: gateway %s is %s but destination %s is %s",
 			    field, quote(&q, in->via), fam_name(gwfam),
 			    quote(&q2, in->dst), fam_name(fam));
 		if (srcfam && srcfam != fam)
@@ -563,14 +568,14 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 		   struct lx_error *err)
 {
-	struct route_in in = { 0 };
+	struct route_in in = {0};
 	struct words w;
 	struct qbuf q;
 	struct kw kws[] = {
-		{ "via", &in.via, NULL },	{ "dev", &in.dev, NULL },
-		{ "metric", &in.metric, NULL }, { "table", &in.table, NULL },
-		{ "src", &in.src, NULL },	{ "scope", &in.scope, NULL },
-		{ "mtu", &in.mtu, NULL },
+	    {"via", &in.via, NULL},	  {"dev", &in.dev, NULL},
+	    {"metric", &in.metric, NULL}, {"table", &in.table, NULL},
+	    {"src", &in.src, NULL},	  {"scope", &in.scope, NULL},
+	    {"mtu", &in.mtu, NULL},
 	};
 	int rc;
 
@@ -590,9 +595,9 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 
 /* ---------------------------------------------------------------- links */
 
-static const char *const macvlan_modes[] = { "private", "vepa", "bridge",
-					     "passthru", "source", NULL };
-static const char *const ipvlan_modes[] = { "l2", "l3", "l3s", NULL };
+static const char *const macvlan_modes[] = {"private",	"vepa",	  "bridge",
+					    "passthru", "source", NULL};
+static const char *const ipvlan_modes[] = {"l2", "l3", "l3s", NULL};
 
 static bool in_list(const char *s, const char *const *l)
 {
@@ -692,8 +697,8 @@ static void peer_from_json(const json_t *p, struct lx_link *l,
 static json_t *link_compact_to_json(const char *s, const char *field,
 				    struct lx_error *err);
 
-static int link_from_json(const json_t *o, struct lx_link *l,
-			  const char *field, struct lx_error *err)
+static int link_from_json(const json_t *o, struct lx_link *l, const char *field,
+			  struct lx_error *err)
 {
 	unsigned int before = err ? err->lines : 0;
 	const json_t *peer = NULL, *mode = NULL;
@@ -709,7 +714,7 @@ static int link_from_json(const json_t *o, struct lx_link *l,
 	if (json_is_string(o)) {
 		/* The compact form, as in io.linx.links. */
 		_cleanup_json_ json_t *j =
-			link_compact_to_json(json_string_value(o), field, err);
+		    link_compact_to_json(json_string_value(o), field, err);
 
 		if (!j)
 			return -EINVAL;
@@ -731,7 +736,9 @@ static int link_from_json(const json_t *o, struct lx_link *l,
 				bad_type(err, f, "a string", v);
 			else if (!link_kind_parse(json_string_value(v),
 						  &l->kind))
-				bad(err, "%s: unknown kind %s (veth|macvlan|ipvlan|dummy)",
+				bad(err,
+				    "%s: unknown kind %s "
+				    "(veth|macvlan|ipvlan|dummy)",
 				    f, jrepr(&q, v));
 		} else if (!strcmp(key, "up")) {
 			bool_member(v, &l->up, f, err);
@@ -740,8 +747,9 @@ static int link_from_json(const json_t *o, struct lx_link *l,
 				bad_type(err, f, "an integer", v);
 			else if (json_integer_value(v) < 68 ||
 				 json_integer_value(v) > 65535)
-				bad(err, "%s: %" JSON_INTEGER_FORMAT
-					 " out of range (68..65535)",
+				bad(err,
+				    "%s: %" JSON_INTEGER_FORMAT
+				    " out of range (68..65535)",
 				    f, json_integer_value(v));
 			else
 				l->mtu = (uint32_t)json_integer_value(v);
@@ -774,11 +782,10 @@ static int link_from_json(const json_t *o, struct lx_link *l,
 		    field);
 	}
 	if (mode) {
-		const char *const *modes = l->kind == LX_LINK_MACVLAN ?
-						   macvlan_modes :
-					   l->kind == LX_LINK_IPVLAN ?
-						   ipvlan_modes :
-						   NULL;
+		const char *const *modes =
+		    l->kind == LX_LINK_MACVLAN	? macvlan_modes
+		    : l->kind == LX_LINK_IPVLAN ? ipvlan_modes
+						: NULL;
 
 		snprintf(f, sizeof(f), "%s.mode", field);
 		if (!modes)
@@ -788,9 +795,9 @@ static int link_from_json(const json_t *o, struct lx_link *l,
 		else if (!in_list(json_string_value(mode), modes))
 			bad(err, "%s: invalid %s mode %s (%s)", f,
 			    link_kind_name(l->kind), jrepr(&q, mode),
-			    l->kind == LX_LINK_MACVLAN ?
-				    "private|vepa|bridge|passthru|source" :
-				    "l2|l3|l3s");
+			    l->kind == LX_LINK_MACVLAN
+				? "private|vepa|bridge|passthru|source"
+				: "l2|l3|l3s");
 		else
 			strcpy(l->mode, json_string_value(mode));
 	}
@@ -858,13 +865,14 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 			}
 			if (!strcmp(word, "mtu")) {
 				if (!parse_u64(val, &n) || n > INT32_MAX) {
-					bad(err, "%s: invalid mtu %s (68..65535)",
+					bad(err,
+					    "%s: invalid mtu %s (68..65535)",
 					    field, quote(&q, val));
 					ok = false;
 				} else {
 					json_object_set_new(
-						o, "mtu",
-						json_integer((json_int_t)n));
+					    o, "mtu",
+					    json_integer((json_int_t)n));
 				}
 			} else if (!strcmp(word, "master")) {
 				master = val;
@@ -934,7 +942,8 @@ static void sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 			}
 			for (const char *c = val; *c; c++)
 				if ((unsigned char)*c < 0x20 && *c != '\t') {
-					bad(err, "%s: control character in value %s",
+					bad(err,
+					    "%s: control character in value %s",
 					    f, jrepr(&q, v));
 					val = NULL;
 					break;
@@ -1051,8 +1060,9 @@ static int cgroup_value(const char *key, const json_t *v, char *out,
 			snprintf(out, outlen, "%" PRIu64, n);
 			return 0;
 		}
-		bad(err, "%s: invalid size %s (bytes, with K/M/G/T, or \"max\")",
-		    f, jrepr(&q, v));
+		bad(err,
+		    "%s: invalid size %s (bytes, with K/M/G/T, or \"max\")", f,
+		    jrepr(&q, v));
 		return -EINVAL;
 	}
 	if (!strcmp(key, "pids.max")) {
@@ -1091,13 +1101,16 @@ static int cgroup_value(const char *key, const json_t *v, char *out,
 			nf = sscanf(s, "%31s %31s %1s", quota, period, extra);
 		}
 		if (nf < 1 || nf > 2) {
-			bad(err, "%s: invalid value %s (\"QUOTA PERIOD\", \"max PERIOD\", \"QUOTA\" or \"max\")",
+			bad(err,
+			    "%s: invalid value %s (\"QUOTA PERIOD\", \"max "
+			    "PERIOD\", \"QUOTA\" or \"max\")",
 			    f, jrepr(&q, v));
 			return -EINVAL;
 		}
 		if (nf == 2 &&
 		    (!parse_u64(period, &pv) || pv < 1000 || pv > 1000000)) {
-			bad(err, "%s: period %s out of range (1000..1000000) in %s",
+			bad(err,
+			    "%s: period %s out of range (1000..1000000) in %s",
 			    f, period, jrepr(&q, v));
 			return -EINVAL;
 		}
@@ -1106,7 +1119,9 @@ static int cgroup_value(const char *key, const json_t *v, char *out,
 			return 0;
 		}
 		if (!parse_u64(quota, &qv) || qv < 1000 || qv > CPU_QUOTA_MAX) {
-			bad(err, "%s: quota out of range (1000..%llu or \"max\") in %s",
+			bad(err,
+			    "%s: quota out of range (1000..%llu or \"max\") in "
+			    "%s",
 			    f, CPU_QUOTA_MAX, jrepr(&q, v));
 			return -EINVAL;
 		}
@@ -1118,10 +1133,10 @@ static int cgroup_value(const char *key, const json_t *v, char *out,
 static void cgroup_from_json(const json_t *o, struct lx_kvs *kvs,
 			     struct lx_error *err)
 {
-	static const char *const keys[] = { "memory.max",      "memory.high",
-					    "memory.swap.max", "pids.max",
-					    "cpu.max",	       "cpu.weight",
-					    NULL };
+	static const char *const keys[] = {
+	    "memory.max", "memory.high", "memory.swap.max",
+	    "pids.max",	  "cpu.max",	 "cpu.weight",
+	    NULL};
 	const char *key;
 	struct qbuf q;
 	char f[512];
@@ -1137,7 +1152,10 @@ static void cgroup_from_json(const json_t *o, struct lx_kvs *kvs,
 
 		join(f, sizeof(f), "cgroup", key);
 		if (!in_list(key, keys)) {
-			bad(err, "cgroup: unknown key %s (memory.max|memory.high|memory.swap.max|pids.max|cpu.max|cpu.weight)",
+			bad(err,
+			    "cgroup: unknown key %s "
+			    "(memory.max|memory.high|memory.swap.max|pids.max|"
+			    "cpu.max|cpu.weight)",
 			    quote(&q, key));
 			continue;
 		}
@@ -1158,7 +1176,9 @@ static void u32_option(const json_t *v, uint32_t *dst, json_int_t max,
 	if (!json_is_integer(v))
 		bad_type(err, f, "an integer", v);
 	else if (json_integer_value(v) < 0 || json_integer_value(v) > max)
-		bad(err, "%s: %" JSON_INTEGER_FORMAT " out of range (0..%" JSON_INTEGER_FORMAT ")",
+		bad(err,
+		    "%s: %" JSON_INTEGER_FORMAT
+		    " out of range (0..%" JSON_INTEGER_FORMAT ")",
 		    f, json_integer_value(v), max);
 	else
 		*dst = (uint32_t)json_integer_value(v);
@@ -1197,12 +1217,14 @@ static void options_from_json(const json_t *o, struct lx_options *opts,
 			if (!json_is_integer(v))
 				bad_type(err, f, "an integer", v);
 			else if (p >= 0 && p <= 4)
-				bad(err, "%s: %" JSON_INTEGER_FORMAT
-					 " is reserved for the kernel (use 5..255)",
+				bad(err,
+				    "%s: %" JSON_INTEGER_FORMAT
+				    " is reserved for the kernel (use 5..255)",
 				    f, p);
 			else if (p < 0 || p > 255)
-				bad(err, "%s: %" JSON_INTEGER_FORMAT
-					 " out of range (5..255)",
+				bad(err,
+				    "%s: %" JSON_INTEGER_FORMAT
+				    " out of range (5..255)",
 				    f, p);
 			else
 				opts->protocol = (uint8_t)p;
@@ -1278,7 +1300,7 @@ static int links_from_json(const json_t *arr, struct lx_desired *d,
 			}
 		}
 		d->n_links++;
-next:;
+	next:;
 	}
 	return 0;
 }
@@ -1302,7 +1324,7 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 		if (json_is_string(v)) {
 			r = lx_addr_parse(json_string_value(v), a, f, err);
 		} else if (json_is_object(v)) {
-			struct addr_in in = { 0 };
+			struct addr_in in = {0};
 			const char *key;
 			json_t *m;
 			char mf[512];
@@ -1310,12 +1332,12 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 
 			json_object_foreach(v, key, m)
 			{
-				const char **dst = !strcmp(key, "dev") ? &in.dev :
-						   !strcmp(key, "address") ?
-									 &in.address :
-						   !strcmp(key, "peer") ? &in.peer :
-						   !strcmp(key, "scope") ? &in.scope :
-									   NULL;
+				const char **dst =
+				    !strcmp(key, "dev")	      ? &in.dev
+				    : !strcmp(key, "address") ? &in.address
+				    : !strcmp(key, "peer")    ? &in.peer
+				    : !strcmp(key, "scope")   ? &in.scope
+							      : NULL;
 
 				join(mf, sizeof(mf), f, key);
 				if (!strcmp(key, "nodad")) {
@@ -1347,7 +1369,7 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 				goto next;
 			}
 		d->n_addrs++;
-next:;
+	next:;
 	}
 	return 0;
 }
@@ -1371,7 +1393,7 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 		if (json_is_string(v)) {
 			rc = lx_route_parse(json_string_value(v), r, f, err);
 		} else if (json_is_object(v)) {
-			struct route_in in = { 0 };
+			struct route_in in = {0};
 			char nums[3][32];
 			const char *key;
 			json_t *m;
@@ -1381,16 +1403,14 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 			json_object_foreach(v, key, m)
 			{
 				static const char *const strs[] = {
-					"dst", "via", "dev", "src", "scope"
-				};
+				    "dst", "via", "dev", "src", "scope"};
 				static const char *const ints[] = {
-					"metric", "table", "mtu"
-				};
-				const char **sdst[] = { &in.dst, &in.via,
-							&in.dev, &in.src,
-							&in.scope };
-				const char **idst[] = { &in.metric, &in.table,
-							&in.mtu };
+				    "metric", "table", "mtu"};
+				const char **sdst[] = {&in.dst, &in.via,
+						       &in.dev, &in.src,
+						       &in.scope};
+				const char **idst[] = {&in.metric, &in.table,
+						       &in.mtu};
 				bool known = false;
 
 				join(mf, sizeof(mf), f, key);
@@ -1399,7 +1419,8 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 						continue;
 					known = true;
 					if (!json_is_string(m))
-						bad_type(err, mf, "a string", m);
+						bad_type(err, mf, "a string",
+							 m);
 					else
 						*sdst[k] = json_string_value(m);
 				}
@@ -1416,12 +1437,14 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 						continue;
 					}
 					if (json_is_string(m))
-						snprintf(nums[k], sizeof(nums[k]),
+						snprintf(nums[k],
+							 sizeof(nums[k]),
 							 "main");
 					else
-						snprintf(nums[k], sizeof(nums[k]),
-							 "%" JSON_INTEGER_FORMAT,
-							 json_integer_value(m));
+						snprintf(
+						    nums[k], sizeof(nums[k]),
+						    "%" JSON_INTEGER_FORMAT,
+						    json_integer_value(m));
 					*idst[k] = nums[k];
 				}
 				if (!known)
@@ -1438,13 +1461,17 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 			continue;
 		for (size_t j = 0; j < d->n_routes; j++)
 			if (route_same(&d->routes[j], r)) {
-				bad(err, "%s: duplicate route \"%s\" (same destination, table and metric as network.routes entry %zu)",
-				    f, lx_route_format(r, false, buf, sizeof(buf)),
+				bad(err,
+				    "%s: duplicate route \"%s\" (same "
+				    "destination, table and metric as "
+				    "network.routes entry %zu)",
+				    f,
+				    lx_route_format(r, false, buf, sizeof(buf)),
 				    j);
 				goto next;
 			}
 		d->n_routes++;
-next:;
+	next:;
 	}
 	return 0;
 }
@@ -1506,8 +1533,7 @@ int lx_desired_from_json(const json_t *doc, struct lx_desired *d,
 				cgroup_from_json(v, &d->cgroup, &local);
 			else if (!strcmp(key, "options"))
 				options_from_json(v, &d->opts, &local);
-			else
-			{
+			else {
 				char f[512];
 
 				bad(&local, "%s: unknown member",
@@ -1567,8 +1593,8 @@ int lx_desired_from_file(const char *path, struct lx_desired *d,
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0)
 			return lx_error_add(err,
-					    errno == ENOENT ? LX_ERR_NOTFOUND :
-							      LX_ERR_INVALID,
+					    errno == ENOENT ? LX_ERR_NOTFOUND
+							    : LX_ERR_INVALID,
 					    errno, "desired state %s", path);
 	}
 	for (;;) {
@@ -1578,9 +1604,10 @@ int lx_desired_from_file(const char *path, struct lx_desired *d,
 			char *p;
 
 			if (cap >= MAX_FILE)
-				return lx_error_add(err, LX_ERR_INVALID, 0,
-						    "desired state %s: larger than %u bytes",
-						    path, MAX_FILE);
+				return lx_error_add(
+				    err, LX_ERR_INVALID, 0,
+				    "desired state %s: larger than %u bytes",
+				    path, MAX_FILE);
 			cap = cap ? cap * 2 : 65536;
 			p = realloc(buf, cap + 1);
 			if (!p)
@@ -1654,15 +1681,14 @@ json_t *lx_desired_to_json(const struct lx_desired *d)
 	json_t *links, *addrs, *routes, *sysctl, *cgroup, *opts;
 	char buf[512];
 
-	doc = json_pack("{s:{s:[],s:[],s:[]},s:{},s:{},s:{s:I,s:I,s:b,s:I,s:b,s:b}}",
-			"network", "links", "addresses", "routes", "sysctl",
-			"cgroup", "options", "interval_ms",
-			(json_int_t)d->opts.interval_ms, "debounce_ms",
-			(json_int_t)d->opts.debounce_ms, "monitor",
-			d->opts.monitor, "protocol",
-			(json_int_t)d->opts.protocol, "revert_on_release",
-			d->opts.revert_on_release, "require_converged",
-			d->opts.require_converged);
+	doc = json_pack(
+	    "{s:{s:[],s:[],s:[]},s:{},s:{},s:{s:I,s:I,s:b,s:I,s:b,s:b}}",
+	    "network", "links", "addresses", "routes", "sysctl", "cgroup",
+	    "options", "interval_ms", (json_int_t)d->opts.interval_ms,
+	    "debounce_ms", (json_int_t)d->opts.debounce_ms, "monitor",
+	    d->opts.monitor, "protocol", (json_int_t)d->opts.protocol,
+	    "revert_on_release", d->opts.revert_on_release, "require_converged",
+	    d->opts.require_converged);
 	if (!doc)
 		return NULL;
 	links = json_object_get(json_object_get(doc, "network"), "links");
@@ -1677,8 +1703,8 @@ json_t *lx_desired_to_json(const struct lx_desired *d)
 			return NULL;
 	for (size_t i = 0; i < d->n_addrs; i++)
 		if (json_array_append_new(
-			    addrs, json_string(lx_addr_format(
-					   &d->addrs[i], buf, sizeof(buf)))))
+			addrs, json_string(lx_addr_format(&d->addrs[i], buf,
+							  sizeof(buf)))))
 			return NULL;
 	for (size_t i = 0; i < d->n_routes; i++) {
 		const struct lx_route *r = &d->routes[i];

@@ -52,8 +52,8 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 /* "10.0.0.0/8", "fd00::1" (bare = host prefix); family 0 = any. Returns 0,
  * -EINVAL (not an address), -ERANGE (bad prefix length) or -EAFNOSUPPORT
  * (not of the requested family). Host bits are not checked here. */
-int lx_prefix_parse(const char *s, int family, union lx_inaddr *a,
-		    uint8_t *len, uint8_t *fam_out);
+int lx_prefix_parse(const char *s, int family, union lx_inaddr *a, uint8_t *len,
+		    uint8_t *fam_out);
 
 /*
  * Formatting, the inverse of the grammars above (round-trips through parse):

@@ -27,12 +27,12 @@ struct member {
 };
 
 static const struct member members[] = {
-	{ "io.linx.links", "links", "network.links", true, false },
-	{ "io.linx.addresses", "addresses", "network.addresses", true, false },
-	{ "io.linx.routes", "routes", "network.routes", true, false },
-	{ "io.linx.sysctl", "sysctl", "sysctl", false, false },
-	{ "io.linx.cgroup", "cgroup", "cgroup", false, false },
-	{ "io.linx.options", "options", "options", false, true },
+    {"io.linx.links", "links", "network.links", true, false},
+    {"io.linx.addresses", "addresses", "network.addresses", true, false},
+    {"io.linx.routes", "routes", "network.routes", true, false},
+    {"io.linx.sysctl", "sysctl", "sysctl", false, false},
+    {"io.linx.cgroup", "cgroup", "cgroup", false, false},
+    {"io.linx.options", "options", "options", false, true},
 };
 
 #define N_MEMBERS LX_ARRAY_SIZE(members)
@@ -159,9 +159,10 @@ static int compact_member(const struct member *m, const char *value,
 		}
 		eq = strchr(item, '=');
 		if (!eq) {
-			bad = lx_error_add(err, LX_ERR_INVALID, 0,
-					   "%s: item %zu %s: expected KEY=VALUE",
-					   m->key, no, quote(q, sizeof(q), item));
+			bad =
+			    lx_error_add(err, LX_ERR_INVALID, 0,
+					 "%s: item %zu %s: expected KEY=VALUE",
+					 m->key, no, quote(q, sizeof(q), item));
 			continue;
 		}
 		*eq = '\0';
@@ -174,13 +175,14 @@ static int compact_member(const struct member *m, const char *value,
 			continue;
 		}
 		if (json_object_get(j, key)) {
-			bad = lx_error_add(err, LX_ERR_INVALID, 0,
-					   "%s: item %zu: duplicate key %s",
-					   m->key, no, quote(q, sizeof(q), key));
+			bad =
+			    lx_error_add(err, LX_ERR_INVALID, 0,
+					 "%s: item %zu: duplicate key %s",
+					 m->key, no, quote(q, sizeof(q), key));
 			continue;
 		}
-		v = m->kv_typed ? typed_value(trim(eq + 1)) :
-				  json_string(trim(eq + 1));
+		v = m->kv_typed ? typed_value(trim(eq + 1))
+				: json_string(trim(eq + 1));
 		if (!v || json_object_set_new(j, key, v) < 0)
 			return -ENOMEM;
 	}
@@ -188,8 +190,8 @@ static int compact_member(const struct member *m, const char *value,
 	return bad;
 }
 
-static int json_member(const struct member *m, const char *value,
-		       json_t **out, struct lx_error *err)
+static int json_member(const struct member *m, const char *value, json_t **out,
+		       struct lx_error *err)
 {
 	json_error_t je;
 	json_t *j = json_loads(value, JSON_REJECT_DUPLICATES, &je);
@@ -237,14 +239,16 @@ static void map_line(const char *line, size_t n, const struct seen *seen,
 					rn--;
 					lx_error_add(err, LX_ERR_INVALID, 0,
 						     "%s: item %zu %s: %.*s",
-						     m->key, seen[i].item_no[idx],
+						     m->key,
+						     seen[i].item_no[idx],
 						     quote(q, sizeof(q),
 							   seen[i].items[idx]),
 						     (int)rn, rest);
 				} else {
 					lx_error_add(err, LX_ERR_INVALID, 0,
 						     "%s: item %zu %s%.*s",
-						     m->key, seen[i].item_no[idx],
+						     m->key,
+						     seen[i].item_no[idx],
 						     quote(q, sizeof(q),
 							   seen[i].items[idx]),
 						     (int)rn, rest);
@@ -257,7 +261,8 @@ static void map_line(const char *line, size_t n, const struct seen *seen,
 			lx_error_add(err, LX_ERR_INVALID, 0, "%s%.*s", m->key,
 				     (int)rn, rest);
 		} else {
-			/* cgroup.memory.max: ... → io.linx.cgroup: memory.max: */
+			/* cgroup.memory.max: ... → io.linx.cgroup: memory.max:
+			 */
 			lx_error_add(err, LX_ERR_INVALID, 0, "%s: %.*s", m->key,
 				     (int)rn - 1, rest + 1);
 		}
@@ -271,7 +276,7 @@ int lx_annotations_to_desired(const json_t *annotations, struct lx_desired *d,
 {
 	_cleanup_json_ json_t *doc = json_object();
 	json_t *network = NULL;
-	struct seen seen[N_MEMBERS] = { 0 };
+	struct seen seen[N_MEMBERS] = {0};
 	struct lx_error local;
 	const char *key;
 	json_t *v;
@@ -307,23 +312,25 @@ int lx_annotations_to_desired(const json_t *annotations, struct lx_desired *d,
 			}
 		if (!m) {
 			bad = lx_error_add(
-				err, LX_ERR_INVALID, 0,
-				"%s: unknown annotation (io.linx.links, io.linx.addresses, io.linx.routes, io.linx.sysctl, io.linx.cgroup, io.linx.options)",
-				quote(q, sizeof(q), key));
+			    err, LX_ERR_INVALID, 0,
+			    "%s: unknown annotation (io.linx.links, "
+			    "io.linx.addresses, io.linx.routes, "
+			    "io.linx.sysctl, io.linx.cgroup, io.linx.options)",
+			    quote(q, sizeof(q), key));
 			continue;
 		}
 		if (!json_is_string(v)) {
-			bad = lx_error_add(err, LX_ERR_INVALID, 0,
-					   "%s: expected a string value",
-					   m->key);
+			bad =
+			    lx_error_add(err, LX_ERR_INVALID, 0,
+					 "%s: expected a string value", m->key);
 			continue;
 		}
 		value = json_string_value(v);
 		if (strlen(value) > MAX_ANNOTATION) {
-			bad = lx_error_add(err, LX_ERR_INVALID, 0,
-					   "%s: value too long (%zu bytes, max %u)",
-					   m->key, strlen(value),
-					   MAX_ANNOTATION);
+			bad = lx_error_add(
+			    err, LX_ERR_INVALID, 0,
+			    "%s: value too long (%zu bytes, max %u)", m->key,
+			    strlen(value), MAX_ANNOTATION);
 			continue;
 		}
 		s->present = true;

@@ -125,15 +125,14 @@ static int check_annotations(const json_t *a, const char *where,
 	int r = 0;
 
 	if (!json_is_object(a))
-		return lx_error_add(err, LX_ERR_INVALID, 0,
-				    "%s: annotations: expected an object, got %s",
-				    where, type_name(a));
-	json_object_foreach((json_t *)a, key, v)
-		if (!json_is_string(v))
-			r = lx_error_add(err, LX_ERR_INVALID, 0,
-					 "%s: annotations.%s: expected a string, got %s",
-					 where, quote(q, sizeof(q), key),
-					 type_name(v));
+		return lx_error_add(
+		    err, LX_ERR_INVALID, 0,
+		    "%s: annotations: expected an object, got %s", where,
+		    type_name(a));
+	json_object_foreach((json_t *)a, key, v) if (!json_is_string(v)) r =
+	    lx_error_add(err, LX_ERR_INVALID, 0,
+			 "%s: annotations.%s: expected a string, got %s", where,
+			 quote(q, sizeof(q), key), type_name(v));
 	return r;
 }
 
@@ -148,8 +147,8 @@ static int dup_into(char **dst, const char *s)
 int lx_oci_state_parse(const char *buf, size_t len, struct lx_oci_state *st,
 		       struct lx_error *err)
 {
-	static const char *const statuses[] = { "creating", "created",
-						"running", "stopped" };
+	static const char *const statuses[] = {"creating", "created", "running",
+					       "stopped"};
 	_cleanup_json_ json_t *j = NULL;
 	const char *version, *id, *status, *bundle, *root;
 	struct lx_error local;
@@ -165,9 +164,10 @@ int lx_oci_state_parse(const char *buf, size_t len, struct lx_oci_state *st,
 				    LX_OCI_STATE_MAX);
 	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
 	if (!j)
-		return lx_error_add(err, LX_ERR_INVALID, 0,
-				    "OCI state: invalid JSON at line %d column %d: %s",
-				    je.line, je.column, je.text);
+		return lx_error_add(
+		    err, LX_ERR_INVALID, 0,
+		    "OCI state: invalid JSON at line %d column %d: %s", je.line,
+		    je.column, je.text);
 	if (!json_is_object(j))
 		return lx_error_add(err, LX_ERR_INVALID, 0,
 				    "OCI state: expected an object, got %s",
@@ -181,7 +181,8 @@ int lx_oci_state_parse(const char *buf, size_t len, struct lx_oci_state *st,
 	root = str_member(j, "root", false, &local);
 	if (id && !lx_oci_id_valid(id))
 		lx_error_add(&local, LX_ERR_INVALID, 0,
-			     "OCI state: id: invalid container id %s ([A-Za-z0-9][A-Za-z0-9_.-]{0,127})",
+			     "OCI state: id: invalid container id %s "
+			     "([A-Za-z0-9][A-Za-z0-9_.-]{0,127})",
 			     quote(q, sizeof(q), id));
 	if (status) {
 		ok = false;
@@ -189,7 +190,8 @@ int lx_oci_state_parse(const char *buf, size_t len, struct lx_oci_state *st,
 			ok |= !strcmp(status, statuses[i]);
 		if (!ok)
 			lx_error_add(&local, LX_ERR_INVALID, 0,
-				     "OCI state: status: unknown status %s (creating|created|running|stopped)",
+				     "OCI state: status: unknown status %s "
+				     "(creating|created|running|stopped)",
 				     quote(q, sizeof(q), status));
 	}
 	if (bundle && (bundle[0] != '/' || strlen(bundle) >= PATH_MAX))
@@ -229,7 +231,8 @@ int lx_oci_state_parse(const char *buf, size_t len, struct lx_oci_state *st,
 	st->annotations = v ? json_incref(v) : json_object();
 	if (!st->annotations || dup_into(&st->oci_version, version) < 0 ||
 	    dup_into(&st->id, id) < 0 || dup_into(&st->status, status) < 0 ||
-	    dup_into(&st->bundle, bundle) < 0 || dup_into(&st->root, root) < 0) {
+	    dup_into(&st->bundle, bundle) < 0 ||
+	    dup_into(&st->root, root) < 0) {
 		lx_oci_state_free(st);
 		return lx_error_add(err, LX_ERR_SYSTEM, ENOMEM, "OCI state");
 	}
@@ -245,8 +248,8 @@ static int read_bounded(int dirfd, const char *name, size_t max, char **out,
 	struct stat sb;
 	size_t len = 0;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-					 O_NONBLOCK);
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &sb) < 0)
@@ -307,17 +310,18 @@ int lx_oci_bundle_annotations(const struct lx_oci_state *st, json_t **out,
 	if (r == -ELOOP || r == -EFBIG || r == -EBADF)
 		return lx_error_add(err, LX_ERR_INVALID, 0,
 				    "%s/config.json: %s", st->bundle,
-				    r == -ELOOP ? "is a symbolic link" :
-				    r == -EFBIG ? "too large" :
-						  "not a regular file");
+				    r == -ELOOP	  ? "is a symbolic link"
+				    : r == -EFBIG ? "too large"
+						  : "not a regular file");
 	if (r < 0)
 		return lx_error_add(err, LX_ERR_SYSTEM, r, "%s/config.json",
 				    st->bundle);
 	cfg = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
 	if (!cfg)
-		return lx_error_add(err, LX_ERR_INVALID, 0,
-				    "%s/config.json: invalid JSON at line %d column %d: %s",
-				    st->bundle, je.line, je.column, je.text);
+		return lx_error_add(
+		    err, LX_ERR_INVALID, 0,
+		    "%s/config.json: invalid JSON at line %d column %d: %s",
+		    st->bundle, je.line, je.column, je.text);
 	a = json_is_object(cfg) ? json_object_get(cfg, "annotations") : NULL;
 	if (a) {
 		char where[PATH_MAX + 16];

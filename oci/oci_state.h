@@ -14,18 +14,18 @@
 
 #include "error.h"
 
-#define LX_OCI_STATE_MAX (1u << 20)   /* stdin bound (SPEC.md) */
+#define LX_OCI_STATE_MAX  (1u << 20)  /* stdin bound (SPEC.md) */
 #define LX_OCI_CONFIG_MAX (16u << 20) /* bundle config.json bound */
-#define LX_OCI_ID_MAX 128
+#define LX_OCI_ID_MAX	  128
 
 /* All strings owned; free with lx_oci_state_free. */
 struct lx_oci_state {
-	char *oci_version; /* NULL when absent */
-	char *id;	   /* [A-Za-z0-9][A-Za-z0-9_.-]{0,127} */
-	char *status;	   /* creating|created|running|stopped */
-	char *bundle;	   /* absolute path */
-	char *root;	   /* crun's state root; NULL when absent */
-	pid_t pid;	   /* 0 when absent (podman's poststop state) */
+	char *oci_version;   /* NULL when absent */
+	char *id;	     /* [A-Za-z0-9][A-Za-z0-9_.-]{0,127} */
+	char *status;	     /* creating|created|running|stopped */
+	char *bundle;	     /* absolute path */
+	char *root;	     /* crun's state root; NULL when absent */
+	pid_t pid;	     /* 0 when absent (podman's poststop state) */
 	json_t *annotations; /* object of strings; empty object when absent */
 };
 

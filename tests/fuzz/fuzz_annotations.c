@@ -10,9 +10,9 @@
 #include "annotations.h"
 #include "fuzz_common.h"
 
-static const char *const keys[] = { "io.linx.links",  "io.linx.addresses",
-				    "io.linx.routes", "io.linx.sysctl",
-				    "io.linx.cgroup", "io.linx.options" };
+static const char *const keys[] = {"io.linx.links",  "io.linx.addresses",
+				   "io.linx.routes", "io.linx.sysctl",
+				   "io.linx.cgroup", "io.linx.options"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -9,7 +9,8 @@
 
 #include "desired.h"
 
-static void same_or_abort(const struct lx_desired *a, const struct lx_desired *b)
+static void same_or_abort(const struct lx_desired *a,
+			  const struct lx_desired *b)
 {
 	if (a->n_links != b->n_links || a->n_addrs != b->n_addrs ||
 	    a->n_routes != b->n_routes || a->sysctl.n != b->sysctl.n ||

@@ -32,14 +32,14 @@ static void expect_invalid(const char *json, const char *const *want)
 	cr_assert(present);
 	cr_assert_eq(e.kind, LX_ERR_INVALID);
 	for (; *want; want++)
-		cr_assert(strstr(e.msg, *want), "%s\n  message: %s\n  lacks: %s",
-			  json, e.msg, *want);
+		cr_assert(strstr(e.msg, *want),
+			  "%s\n  message: %s\n  lacks: %s", json, e.msg, *want);
 }
 
 #define INVALID(name, doc, ...)                                                \
 	Test(annotations_invalid, name)                                        \
 	{                                                                      \
-		expect_invalid(doc, (const char *const[]){ __VA_ARGS__, NULL }); \
+		expect_invalid(doc, (const char *const[]){__VA_ARGS__, NULL}); \
 	}
 
 Test(annotations, no_linx_key_means_not_present)
@@ -65,14 +65,19 @@ Test(annotations, spec_compact_examples_parse)
 	char buf[256];
 
 	cr_assert_eq(
-		ann("{\"io.linx.links\":\"lo up; eth0 veth peer lxh-web42 master lxbr0 mtu 1500 up\","
-		    "\"io.linx.addresses\":\"eth0 10.0.0.2/24; eth0 fd00::2/64 nodad\","
-		    "\"io.linx.routes\":\"default via 10.0.0.1; 10.1.0.0/16 via 10.0.0.254 metric 100\","
-		    "\"io.linx.sysctl\":\"net.ipv4.ip_forward=1; net.ipv4.ip_local_port_range=1024 65000\","
-		    "\"io.linx.cgroup\":\"memory.max=256M; pids.max=100; cpu.max=50000 100000\","
-		    "\"io.linx.options\":\"interval_ms=30000; debounce_ms=50\"}",
-		    &d, &present, &e),
-		0, "%s", e.msg);
+	    ann("{\"io.linx.links\":\"lo up; eth0 veth peer lxh-web42 master "
+		"lxbr0 mtu 1500 up\","
+		"\"io.linx.addresses\":\"eth0 10.0.0.2/24; eth0 fd00::2/64 "
+		"nodad\","
+		"\"io.linx.routes\":\"default via 10.0.0.1; 10.1.0.0/16 via "
+		"10.0.0.254 metric 100\","
+		"\"io.linx.sysctl\":\"net.ipv4.ip_forward=1; "
+		"net.ipv4.ip_local_port_range=1024 65000\","
+		"\"io.linx.cgroup\":\"memory.max=256M; pids.max=100; "
+		"cpu.max=50000 100000\","
+		"\"io.linx.options\":\"interval_ms=30000; debounce_ms=50\"}",
+		&d, &present, &e),
+	    0, "%s", e.msg);
 	cr_assert(present);
 	cr_assert_eq(d.n_links, 2);
 	cr_assert_str_eq(d.links[0].name, "lo");
@@ -91,8 +96,8 @@ Test(annotations, spec_compact_examples_parse)
 	cr_assert_str_eq(lx_kvs_find(&d.sysctl, "net.ipv4.ip_forward")->value,
 			 "1");
 	cr_assert_str_eq(
-		lx_kvs_find(&d.sysctl, "net.ipv4.ip_local_port_range")->value,
-		"1024 65000");
+	    lx_kvs_find(&d.sysctl, "net.ipv4.ip_local_port_range")->value,
+	    "1024 65000");
 	cr_assert_str_eq(lx_kvs_find(&d.cgroup, "memory.max")->value,
 			 "268435456");
 	cr_assert_str_eq(lx_kvs_find(&d.cgroup, "pids.max")->value, "100");
@@ -111,10 +116,12 @@ Test(annotations, json_values_in_document_shape)
 	bool present;
 
 	cr_assert_eq(
-		ann("{\"io.linx.routes\":\"[\\\"default via 10.0.0.1\\\", {\\\"dst\\\":\\\"10.1.0.0/16\\\",\\\"dev\\\":\\\"eth0\\\"}]\","
-		    "\"io.linx.options\":\" {\\\"monitor\\\": false, \\\"revert_on_release\\\": true}\"}",
-		    &d, &present, &e),
-		0, "%s", e.msg);
+	    ann("{\"io.linx.routes\":\"[\\\"default via 10.0.0.1\\\", "
+		"{\\\"dst\\\":\\\"10.1.0.0/16\\\",\\\"dev\\\":\\\"eth0\\\"}]\","
+		"\"io.linx.options\":\" {\\\"monitor\\\": false, "
+		"\\\"revert_on_release\\\": true}\"}",
+		&d, &present, &e),
+	    0, "%s", e.msg);
 	cr_assert_eq(d.n_routes, 2);
 	cr_assert_str_eq(d.routes[1].dev, "eth0");
 	cr_assert(!d.opts.monitor);
@@ -183,19 +190,18 @@ INVALID(link_unknown_word,
 	"{\"io.linx.links\":\"eth0 veth peer h0 colour red\"}",
 	"io.linx.links: item 1 \"eth0 veth peer h0 colour red\"",
 	"unknown word \"colour\"")
-INVALID(route_error_names_item,
-	"{\"io.linx.routes\":\"default via 10.0.0.1; 10.1.2.3/16 via 10.0.0.1\"}",
-	"io.linx.routes: item 2 \"10.1.2.3/16 via 10.0.0.1\": host bits set")
-INVALID(cgroup_bad_size_names_key,
-	"{\"io.linx.cgroup\":\"memory.max=12X\"}",
+INVALID(
+    route_error_names_item,
+    "{\"io.linx.routes\":\"default via 10.0.0.1; 10.1.2.3/16 via 10.0.0.1\"}",
+    "io.linx.routes: item 2 \"10.1.2.3/16 via 10.0.0.1\": host bits set")
+INVALID(cgroup_bad_size_names_key, "{\"io.linx.cgroup\":\"memory.max=12X\"}",
 	"io.linx.cgroup: memory.max: invalid size \"12X\"")
 INVALID(cgroup_unknown_key, "{\"io.linx.cgroup\":\"memory.limit=1\"}",
 	"io.linx.cgroup: unknown key \"memory.limit\"")
 INVALID(sysctl_item_without_equals,
 	"{\"io.linx.sysctl\":\"net.ipv4.ip_forward=1; net.core.x\"}",
 	"io.linx.sysctl: item 2 \"net.core.x\": expected KEY=VALUE")
-INVALID(sysctl_duplicate_key,
-	"{\"io.linx.sysctl\":\"a.b=1; a.b=2\"}",
+INVALID(sysctl_duplicate_key, "{\"io.linx.sysctl\":\"a.b=1; a.b=2\"}",
 	"io.linx.sysctl: item 2: duplicate key \"a.b\"")
 INVALID(option_protocol_reserved, "{\"io.linx.options\":\"protocol=2\"}",
 	"io.linx.options: protocol: 2 is reserved for the kernel (use 5..255)")
@@ -217,12 +223,13 @@ Test(annotations_invalid, one_line_per_problem_across_annotations)
 	struct lx_error e;
 	bool present;
 
-	cr_assert_eq(ann("{\"io.linx.addresses\":\"eth0 10.0.0.300/24; eth0 x\","
-			 "\"io.linx.cgroup\":\"pids.max=0\","
-			 "\"io.linx.sysctl\":\"novalue\","
-			 "\"io.linx.bogus\":\"1\"}",
-			 &d, &present, &e),
-		     -EINVAL);
+	cr_assert_eq(
+	    ann("{\"io.linx.addresses\":\"eth0 10.0.0.300/24; eth0 x\","
+		"\"io.linx.cgroup\":\"pids.max=0\","
+		"\"io.linx.sysctl\":\"novalue\","
+		"\"io.linx.bogus\":\"1\"}",
+		&d, &present, &e),
+	    -EINVAL);
 	cr_assert_eq(e.lines, 5, "%u: %s", e.lines, e.msg);
 	cr_assert(strstr(e.msg, "item 1 \"eth0 10.0.0.300/24\""), "%s", e.msg);
 	cr_assert(strstr(e.msg, "item 2 \"eth0 x\""), "%s", e.msg);

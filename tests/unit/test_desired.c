@@ -23,17 +23,17 @@ static void expect_invalid(const char *doc, const char *const *want)
 	cr_assert_eq(r, -EINVAL, "accepted: %s", doc);
 	cr_assert_eq(e.kind, LX_ERR_INVALID);
 	cr_assert_eq(d.n_links + d.n_addrs + d.n_routes + d.sysctl.n +
-			     d.cgroup.n,
+			 d.cgroup.n,
 		     0, "d not left empty");
 	for (; *want; want++)
-		cr_assert(strstr(e.msg, *want), "%s\n  message: %s\n  lacks: %s",
-			  doc, e.msg, *want);
+		cr_assert(strstr(e.msg, *want),
+			  "%s\n  message: %s\n  lacks: %s", doc, e.msg, *want);
 }
 
 #define INVALID(name, doc, ...)                                                \
 	Test(desired_invalid, name)                                            \
 	{                                                                      \
-		expect_invalid(doc, (const char *const[]){ __VA_ARGS__, NULL }); \
+		expect_invalid(doc, (const char *const[]){__VA_ARGS__, NULL}); \
 	}
 
 /* ------------------------------------------------------------- valid */
@@ -41,15 +41,18 @@ static void expect_invalid(const char *doc, const char *const *want)
 #define SPEC_DOC                                                               \
 	"{\"network\": {\"links\": ["                                          \
 	"{\"name\": \"lo\", \"up\": true},"                                    \
-	"{\"name\": \"eth0\", \"kind\": \"veth\", \"up\": true, \"mtu\": 1500," \
-	" \"peer\": {\"name\": \"lxh-web42\", \"master\": \"lxbr0\", \"up\": true}}," \
+	"{\"name\": \"eth0\", \"kind\": \"veth\", \"up\": true, \"mtu\": "     \
+	"1500,"                                                                \
+	" \"peer\": {\"name\": \"lxh-web42\", \"master\": \"lxbr0\", \"up\": " \
+	"true}},"                                                              \
 	"{\"name\": \"ipv0\", \"kind\": \"ipvlan\", \"parent\": \"eno1\", "    \
 	"\"mode\": \"l2\", \"up\": true},"                                     \
 	"{\"name\": \"d0\", \"kind\": \"dummy\", \"up\": true}],"              \
 	"\"addresses\": [\"eth0 10.0.0.2/24\","                                \
 	"{\"dev\": \"eth0\", \"address\": \"fd00::2/64\", \"nodad\": true}],"  \
 	"\"routes\": [\"default via 10.0.0.1\","                               \
-	"{\"dst\": \"10.1.0.0/16\", \"via\": \"10.0.0.254\", \"dev\": \"eth0\"," \
+	"{\"dst\": \"10.1.0.0/16\", \"via\": \"10.0.0.254\", \"dev\": "        \
+	"\"eth0\","                                                            \
 	" \"metric\": 100, \"table\": 254}]},"                                 \
 	"\"sysctl\": {\"net.ipv4.ip_forward\": 1,"                             \
 	" \"net.ipv4.ip_local_port_range\": \"1024 65000\"},"                  \
@@ -99,8 +102,8 @@ Test(desired, spec_example_parses_into_the_model)
 	cr_assert_str_eq(lx_kvs_find(&d.sysctl, "net.ipv4.ip_forward")->value,
 			 "1");
 	cr_assert_str_eq(
-		lx_kvs_find(&d.sysctl, "net.ipv4.ip_local_port_range")->value,
-		"1024 65000");
+	    lx_kvs_find(&d.sysctl, "net.ipv4.ip_local_port_range")->value,
+	    "1024 65000");
 	cr_assert_str_eq(lx_kvs_find(&d.cgroup, "memory.max")->value,
 			 "268435456");
 	cr_assert_str_eq(lx_kvs_find(&d.cgroup, "pids.max")->value, "100");
@@ -161,8 +164,7 @@ Test(desired, cpu_max_quota_alone_gets_the_default_period)
 	lx_desired_free(&d);
 	cr_assert_eq(parse("{\"cgroup\":{\"cpu.max\":\"max 50000\"}}", &d, &e),
 		     0);
-	cr_assert_str_eq(lx_kvs_find(&d.cgroup, "cpu.max")->value,
-			 "max 50000");
+	cr_assert_str_eq(lx_kvs_find(&d.cgroup, "cpu.max")->value, "max 50000");
 	lx_desired_free(&d);
 }
 
@@ -205,9 +207,9 @@ Test(desired, ipv6_default_route_takes_family_from_gateway)
 	struct lx_error e;
 
 	lx_error_clear(&e);
-	cr_assert_eq(lx_route_parse("default via fe80::1 dev eth0", &r, "r",
-				    &e),
-		     0, "%s", e.msg);
+	cr_assert_eq(
+	    lx_route_parse("default via fe80::1 dev eth0", &r, "r", &e), 0,
+	    "%s", e.msg);
 	cr_assert_eq(r.family, AF_INET6);
 	cr_assert_eq(r.dst_len, 0);
 	cr_assert_str_eq(r.dev, "eth0");
@@ -226,10 +228,11 @@ Test(desired, route_grammar_reads_every_keyword)
 	char ip[64];
 
 	lx_error_clear(&e);
-	cr_assert_eq(lx_route_parse("10.2.0.0/16 via 10.0.0.1 dev eth0 metric 7 "
-				    "table 100 src 10.0.0.2 scope global mtu 1400",
-				    &r, "r", &e),
-		     0, "%s", e.msg);
+	cr_assert_eq(
+	    lx_route_parse("10.2.0.0/16 via 10.0.0.1 dev eth0 metric 7 "
+			   "table 100 src 10.0.0.2 scope global mtu 1400",
+			   &r, "r", &e),
+	    0, "%s", e.msg);
 	cr_assert_eq(r.dst_len, 16);
 	cr_assert_str_eq(lx_inaddr_format(AF_INET, &r.dst, ip, sizeof(ip)),
 			 "10.2.0.0");
@@ -248,9 +251,8 @@ Test(desired, bare_address_is_a_host_route)
 	struct lx_error e;
 
 	lx_error_clear(&e);
-	cr_assert_eq(lx_route_parse("10.9.9.9 dev eth0 scope link", &r, "r",
-				    &e),
-		     0);
+	cr_assert_eq(
+	    lx_route_parse("10.9.9.9 dev eth0 scope link", &r, "r", &e), 0);
 	cr_assert_eq(r.dst_len, 32);
 	cr_assert_eq(r.scope, RT_SCOPE_LINK);
 	cr_assert_eq(lx_route_parse("fd00::9", &r, "r", &e), 0);
@@ -289,7 +291,8 @@ Test(desired, prefix_parse_reports_family_and_range)
 	cr_assert_eq(lx_prefix_parse("10.0.0.0/8", AF_INET6, &a, &len, &fam),
 		     -EAFNOSUPPORT);
 	cr_assert_eq(lx_prefix_parse("10.0.0/8", 0, &a, &len, &fam), -EINVAL);
-	cr_assert_eq(lx_prefix_parse("10.0.0.0/-1", 0, &a, &len, &fam), -ERANGE);
+	cr_assert_eq(lx_prefix_parse("10.0.0.0/-1", 0, &a, &len, &fam),
+		     -ERANGE);
 	cr_assert_eq(lx_prefix_parse("10.0.0.0/", 0, &a, &len, &fam), -ERANGE);
 }
 
@@ -309,7 +312,8 @@ Test(desired, ifname_validation_matches_the_kernel)
 /* ----------------------------------------------------------- invalid */
 
 INVALID(bad_ipv4_octet_names_field_and_value,
-	"{\"network\":{\"addresses\":[\"eth0 10.0.0.2/24\",\"eth0 10.0.0.300/24\"]}}",
+	"{\"network\":{\"addresses\":[\"eth0 10.0.0.2/24\",\"eth0 "
+	"10.0.0.300/24\"]}}",
 	"network.addresses[1]: invalid address \"10.0.0.300/24\"")
 INVALID(mtu_out_of_range,
 	"{\"network\":{\"links\":[{\"name\":\"eth0\",\"mtu\":70000}]}}",
@@ -321,8 +325,7 @@ INVALID(protocol_reserved_for_kernel, "{\"options\":{\"protocol\":2}}",
 	"options.protocol: 2 is reserved for the kernel (use 5..255)")
 INVALID(protocol_above_255, "{\"options\":{\"protocol\":256}}",
 	"options.protocol: 256 out of range (5..255)")
-INVALID(unknown_top_level_member, "{\"netwrok\":{}}",
-	"netwrok: unknown member")
+INVALID(unknown_top_level_member, "{\"netwrok\":{}}", "netwrok: unknown member")
 INVALID(unknown_member_in_link,
 	"{\"network\":{\"links\":[{\"name\":\"eth0\",\"colour\":\"red\"}]}}",
 	"network.links[0].colour: unknown member")
@@ -357,39 +360,45 @@ INVALID(invalid_ifname_too_long,
 	"{\"network\":{\"links\":[{\"name\":\"abcdefghijklmnop\"}]}}",
 	"network.links[0].name: invalid interface name \"abcdefghijklmnop\"")
 INVALID(duplicate_link_names,
-	"{\"network\":{\"links\":[{\"name\":\"lo\"},{\"name\":\"lo\",\"up\":true}]}}",
+	"{\"network\":{\"links\":[{\"name\":\"lo\"},{\"name\":\"lo\",\"up\":"
+	"true}]}}",
 	"network.links[1].name: duplicate link \"lo\"")
 INVALID(up_must_be_boolean,
 	"{\"network\":{\"links\":[{\"name\":\"lo\",\"up\":\"yes\"}]}}",
 	"network.links[0].up: expected true or false, got \"yes\"")
 INVALID(parent_on_dummy,
-	"{\"network\":{\"links\":[{\"name\":\"d0\",\"kind\":\"dummy\",\"parent\":\"eth0\"}]}}",
+	"{\"network\":{\"links\":[{\"name\":\"d0\",\"kind\":\"dummy\","
+	"\"parent\":\"eth0\"}]}}",
 	"network.links[0].parent: only a macvlan or ipvlan has a parent")
 INVALID(ipv4_prefix_too_long,
 	"{\"network\":{\"addresses\":[\"eth0 10.0.0.2/33\"]}}",
 	"network.addresses[0]: invalid prefix length in \"10.0.0.2/33\"")
 INVALID(ipv6_prefix_too_long,
-	"{\"network\":{\"addresses\":[{\"dev\":\"eth0\",\"address\":\"fd00::1/129\"}]}}",
+	"{\"network\":{\"addresses\":[{\"dev\":\"eth0\",\"address\":\"fd00::1/"
+	"129\"}]}}",
 	"network.addresses[0]: invalid prefix length in \"fd00::1/129\"")
-INVALID(duplicate_addresses,
-	"{\"network\":{\"addresses\":[\"eth0 10.0.0.2/24\",\"eth0 10.0.0.2/24\"]}}",
-	"network.addresses[1]: duplicate address \"eth0 10.0.0.2/24\"")
-INVALID(address_object_unknown_member,
-	"{\"network\":{\"addresses\":[{\"dev\":\"eth0\",\"address\":\"10.0.0.1/8\","
-	"\"label\":\"x\"}]}}",
-	"network.addresses[0].label: unknown member")
+INVALID(
+    duplicate_addresses,
+    "{\"network\":{\"addresses\":[\"eth0 10.0.0.2/24\",\"eth0 10.0.0.2/24\"]}}",
+    "network.addresses[1]: duplicate address \"eth0 10.0.0.2/24\"")
+INVALID(
+    address_object_unknown_member,
+    "{\"network\":{\"addresses\":[{\"dev\":\"eth0\",\"address\":\"10.0.0.1/8\","
+    "\"label\":\"x\"}]}}",
+    "network.addresses[0].label: unknown member")
 INVALID(address_peer_family_mismatch,
 	"{\"network\":{\"addresses\":[\"eth0 10.0.0.1/32 peer fd00::1\"]}}",
 	"network.addresses[0]: peer \"fd00::1\" is not IPv4")
-INVALID(address_without_prefix_word,
-	"{\"network\":{\"addresses\":[\"eth0\"]}}",
+INVALID(address_without_prefix_word, "{\"network\":{\"addresses\":[\"eth0\"]}}",
 	"network.addresses[0]: expected \"DEV ADDR/PREFIX\", got \"eth0\"")
 INVALID(route_host_bits_set,
 	"{\"network\":{\"routes\":[\"10.1.2.3/16 via 10.0.0.1\"]}}",
-	"network.routes[0]: host bits set in \"10.1.2.3/16\" (did you mean 10.1.0.0/16?)")
+	"network.routes[0]: host bits set in \"10.1.2.3/16\" (did you mean "
+	"10.1.0.0/16?)")
 INVALID(route_gateway_family_mismatch,
 	"{\"network\":{\"routes\":[\"10.1.0.0/16 via fd00::1\"]}}",
-	"network.routes[0]: gateway \"fd00::1\" is IPv6 but destination \"10.1.0.0/16\" is IPv4")
+	"network.routes[0]: gateway \"fd00::1\" is IPv6 but destination "
+	"\"10.1.0.0/16\" is IPv4")
 INVALID(route_src_family_mismatch,
 	"{\"network\":{\"routes\":[\"default via 10.0.0.1 src fd00::2\"]}}",
 	"network.routes[0]: source \"fd00::2\" is IPv6")
@@ -406,11 +415,13 @@ INVALID(route_bad_metric,
 	"{\"network\":{\"routes\":[\"10.0.0.0/8 dev eth0 metric -1\"]}}",
 	"network.routes[0]: invalid metric \"-1\"")
 INVALID(route_metric_overflow,
-	"{\"network\":{\"routes\":[{\"dst\":\"10.0.0.0/8\",\"metric\":4294967296}]}}",
+	"{\"network\":{\"routes\":[{\"dst\":\"10.0.0.0/"
+	"8\",\"metric\":4294967296}]}}",
 	"network.routes[0]: invalid metric \"4294967296\"")
-INVALID(route_object_metric_wrong_type,
-	"{\"network\":{\"routes\":[{\"dst\":\"10.0.0.0/8\",\"metric\":\"100\"}]}}",
-	"network.routes[0].metric: expected an integer, got \"100\"")
+INVALID(
+    route_object_metric_wrong_type,
+    "{\"network\":{\"routes\":[{\"dst\":\"10.0.0.0/8\",\"metric\":\"100\"}]}}",
+    "network.routes[0].metric: expected an integer, got \"100\"")
 INVALID(duplicate_routes_same_identity,
 	"{\"network\":{\"routes\":[\"10.1.0.0/16 via 10.0.0.1\","
 	"{\"dst\":\"10.1.0.0/16\",\"via\":\"10.0.0.2\",\"table\":254}]}}",
@@ -460,11 +471,11 @@ INVALID(control_characters_are_escaped_in_messages,
 Test(desired_invalid, every_problem_is_reported_one_line_each)
 {
 	const char *doc =
-		"{\"network\":{\"links\":[{\"name\":\"eth0\",\"mtu\":70000}],"
-		"\"addresses\":[\"eth0 10.0.0.300/24\"],"
-		"\"routes\":[\"10.1.2.3/16\"]},"
-		"\"cgroup\":{\"cpu.weight\":0},"
-		"\"options\":{\"protocol\":2},\"bogus\":1}";
+	    "{\"network\":{\"links\":[{\"name\":\"eth0\",\"mtu\":70000}],"
+	    "\"addresses\":[\"eth0 10.0.0.300/24\"],"
+	    "\"routes\":[\"10.1.2.3/16\"]},"
+	    "\"cgroup\":{\"cpu.weight\":0},"
+	    "\"options\":{\"protocol\":2},\"bogus\":1}";
 	struct lx_desired d;
 	struct lx_error e;
 
@@ -484,17 +495,17 @@ static void assert_same(const struct lx_desired *a, const struct lx_desired *b)
 	cr_assert_eq(a->n_addrs, b->n_addrs);
 	cr_assert_eq(a->n_routes, b->n_routes);
 	for (size_t i = 0; i < a->n_links; i++)
-		cr_assert_eq(memcmp(&a->links[i], &b->links[i],
-				    sizeof(a->links[i])),
-			     0, "link %zu", i);
+		cr_assert_eq(
+		    memcmp(&a->links[i], &b->links[i], sizeof(a->links[i])), 0,
+		    "link %zu", i);
 	for (size_t i = 0; i < a->n_addrs; i++)
-		cr_assert_eq(memcmp(&a->addrs[i], &b->addrs[i],
-				    sizeof(a->addrs[i])),
-			     0, "address %zu", i);
+		cr_assert_eq(
+		    memcmp(&a->addrs[i], &b->addrs[i], sizeof(a->addrs[i])), 0,
+		    "address %zu", i);
 	for (size_t i = 0; i < a->n_routes; i++)
-		cr_assert_eq(memcmp(&a->routes[i], &b->routes[i],
-				    sizeof(a->routes[i])),
-			     0, "route %zu", i);
+		cr_assert_eq(
+		    memcmp(&a->routes[i], &b->routes[i], sizeof(a->routes[i])),
+		    0, "route %zu", i);
 	cr_assert_eq(a->sysctl.n, b->sysctl.n);
 	for (size_t i = 0; i < a->sysctl.n; i++) {
 		cr_assert_str_eq(a->sysctl.v[i].key, b->sysctl.v[i].key);
@@ -533,18 +544,26 @@ Test(desired_round_trip, spec_example_survives_to_json_and_back)
 Test(desired_round_trip, every_optional_field_survives)
 {
 	round_trip(
-		"{\"network\":{\"links\":["
-		"{\"name\":\"m0\",\"kind\":\"macvlan\",\"parent\":\"eth9\",\"mode\":\"bridge\",\"mtu\":9000,\"up\":false},"
-		"{\"name\":\"e1\",\"kind\":\"veth\",\"peer\":{\"name\":\"h1\",\"up\":false}}],"
-		"\"addresses\":[\"eth0 10.0.0.1/32 peer 10.0.0.2 scope link\","
-		"\"eth0 fd00::1/64 scope host nodad\", \"eth0 10.0.0.9/8 scope 77\"],"
-		"\"routes\":[\"::/0 dev eth0\",\"default via fd00::1 metric 5\","
-		"\"10.3.0.0/16 dev eth0 table 1000 src 10.0.0.1 scope link mtu 1300\","
-		"\"10.4.0.0/16 via 10.0.0.1 table main\",\"fd00:1::/64 dev eth0 scope host\"]},"
-		"\"sysctl\":{\"net.core.somaxconn\":\"4096\"},"
-		"\"cgroup\":{\"memory.max\":\"max\",\"cpu.max\":\"max 20000\",\"cpu.weight\":\"5\"},"
-		"\"options\":{\"interval_ms\":0,\"debounce_ms\":0,\"monitor\":false,"
-		"\"protocol\":200,\"revert_on_release\":true,\"require_converged\":false}}");
+	    "{\"network\":{\"links\":["
+	    "{\"name\":\"m0\",\"kind\":\"macvlan\",\"parent\":\"eth9\","
+	    "\"mode\":\"bridge\",\"mtu\":9000,\"up\":false},"
+	    "{\"name\":\"e1\",\"kind\":\"veth\",\"peer\":{\"name\":\"h1\","
+	    "\"up\":false}}],"
+	    "\"addresses\":[\"eth0 10.0.0.1/32 peer 10.0.0.2 scope link\","
+	    "\"eth0 fd00::1/64 scope host nodad\", \"eth0 10.0.0.9/8 scope "
+	    "77\"],"
+	    "\"routes\":[\"::/0 dev eth0\",\"default via fd00::1 metric 5\","
+	    "\"10.3.0.0/16 dev eth0 table 1000 src 10.0.0.1 scope link mtu "
+	    "1300\","
+	    "\"10.4.0.0/16 via 10.0.0.1 table main\",\"fd00:1::/64 dev eth0 "
+	    "scope host\"]},"
+	    "\"sysctl\":{\"net.core.somaxconn\":\"4096\"},"
+	    "\"cgroup\":{\"memory.max\":\"max\",\"cpu.max\":\"max "
+	    "20000\",\"cpu.weight\":\"5\"},"
+	    "\"options\":{\"interval_ms\":0,\"debounce_ms\":0,\"monitor\":"
+	    "false,"
+	    "\"protocol\":200,\"revert_on_release\":true,\"require_converged\":"
+	    "false}}");
 }
 
 Test(desired_round_trip, ipv6_default_without_gateway_keeps_its_family)
@@ -553,15 +572,14 @@ Test(desired_round_trip, ipv6_default_without_gateway_keeps_its_family)
 	struct lx_error e;
 	json_t *j;
 
-	cr_assert_eq(parse("{\"network\":{\"routes\":[\"::/0 dev eth0\"]}}", &d,
-			   &e),
-		     0, "%s", e.msg);
+	cr_assert_eq(
+	    parse("{\"network\":{\"routes\":[\"::/0 dev eth0\"]}}", &d, &e), 0,
+	    "%s", e.msg);
 	j = lx_desired_to_json(&d);
-	cr_assert_str_eq(json_string_value(json_array_get(
-				 json_object_get(json_object_get(j, "network"),
-						 "routes"),
-				 0)),
-			 "::/0 dev eth0");
+	cr_assert_str_eq(
+	    json_string_value(json_array_get(
+		json_object_get(json_object_get(j, "network"), "routes"), 0)),
+	    "::/0 dev eth0");
 	json_decref(j);
 	lx_desired_free(&d);
 }
@@ -603,7 +621,8 @@ Test(desired_file, valid_file_parses)
 	int fd = mkstemp(path);
 	struct lx_desired d;
 	struct lx_error e;
-	const char *doc = "{\"network\":{\"routes\":[\"default via 10.0.0.1\"]}}";
+	const char *doc =
+	    "{\"network\":{\"routes\":[\"default via 10.0.0.1\"]}}";
 
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(write(fd, doc, strlen(doc)), (ssize_t)strlen(doc));

@@ -35,7 +35,8 @@ Test(oci_state, runc_creating_state)
 	cr_assert_eq(parse("{\"ociVersion\":\"1.0.2-dev\",\"id\":\"web-42\","
 			   "\"status\":\"creating\",\"pid\":4242,"
 			   "\"bundle\":\"/run/containers/web-42\","
-			   "\"annotations\":{\"io.linx.routes\":\"default via 10.0.0.1\"}}",
+			   "\"annotations\":{\"io.linx.routes\":\"default via "
+			   "10.0.0.1\"}}",
 			   &st, &e),
 		     0, "%s", e.msg);
 	cr_assert_str_eq(st.id, "web-42");
@@ -44,8 +45,8 @@ Test(oci_state, runc_creating_state)
 	cr_assert_str_eq(st.bundle, "/run/containers/web-42");
 	cr_assert_str_eq(st.oci_version, "1.0.2-dev");
 	cr_assert_null(st.root);
-	cr_assert_str_eq(json_string_value(json_object_get(st.annotations,
-							   "io.linx.routes")),
+	cr_assert_str_eq(json_string_value(
+			     json_object_get(st.annotations, "io.linx.routes")),
 			 "default via 10.0.0.1");
 	lx_oci_state_free(&st);
 	cr_assert_null(st.id);
@@ -56,12 +57,13 @@ Test(oci_state, crun_created_state_with_root)
 	struct lx_oci_state st;
 	struct lx_error e;
 
-	cr_assert_eq(parse("{\"ociVersion\":\"1.0.0\",\"id\":\"c1\",\"pid\":7,"
-			   "\"root\":\"/run/crun\",\"bundle\":\"/b\","
-			   "\"status\":\"created\",\"created\":\"2024-01-01T00:00:00Z\","
-			   "\"owner\":\"\"}",
-			   &st, &e),
-		     0, "%s", e.msg);
+	cr_assert_eq(
+	    parse("{\"ociVersion\":\"1.0.0\",\"id\":\"c1\",\"pid\":7,"
+		  "\"root\":\"/run/crun\",\"bundle\":\"/b\","
+		  "\"status\":\"created\",\"created\":\"2024-01-01T00:00:00Z\","
+		  "\"owner\":\"\"}",
+		  &st, &e),
+	    0, "%s", e.msg);
 	cr_assert_str_eq(st.status, "created");
 	cr_assert_str_eq(st.root, "/run/crun");
 	cr_assert_eq(json_object_size(st.annotations), 0,
@@ -132,8 +134,9 @@ Test(oci_state, pid_zero_or_negative)
 
 Test(oci_state, id_is_validated)
 {
-	expect_invalid("{\"id\":\"../etc\",\"status\":\"created\",\"bundle\":\"/b\"}",
-		       "OCI state: id: invalid container id \"../etc\"");
+	expect_invalid(
+	    "{\"id\":\"../etc\",\"status\":\"created\",\"bundle\":\"/b\"}",
+	    "OCI state: id: invalid container id \"../etc\"");
 	expect_invalid("{\"id\":\"\",\"status\":\"created\",\"bundle\":\"/b\"}",
 		       "invalid container id \"\"");
 	expect_invalid("{\"status\":\"created\",\"bundle\":\"/b\"}",
@@ -165,12 +168,15 @@ Test(oci_state, relative_bundle)
 
 Test(oci_state, annotations_must_be_strings)
 {
-	expect_invalid("{\"id\":\"c\",\"status\":\"created\",\"bundle\":\"/b\","
-		       "\"annotations\":{\"io.linx.options\":{\"monitor\":false}}}",
-		       "OCI state: annotations.\"io.linx.options\": expected a string, got an object");
-	expect_invalid("{\"id\":\"c\",\"status\":\"created\",\"bundle\":\"/b\","
-		       "\"annotations\":[]}",
-		       "OCI state: annotations: expected an object, got an array");
+	expect_invalid(
+	    "{\"id\":\"c\",\"status\":\"created\",\"bundle\":\"/b\","
+	    "\"annotations\":{\"io.linx.options\":{\"monitor\":false}}}",
+	    "OCI state: annotations.\"io.linx.options\": expected a string, "
+	    "got an object");
+	expect_invalid(
+	    "{\"id\":\"c\",\"status\":\"created\",\"bundle\":\"/b\","
+	    "\"annotations\":[]}",
+	    "OCI state: annotations: expected an object, got an array");
 }
 
 Test(oci_state, state_must_be_an_object)
@@ -222,7 +228,7 @@ static void rm_bundle(char *dir)
 
 Test(oci_bundle, state_annotations_win)
 {
-	struct lx_oci_state st = { 0 };
+	struct lx_oci_state st = {0};
 	struct lx_error e;
 	json_t *a = NULL;
 
@@ -237,9 +243,10 @@ Test(oci_bundle, state_annotations_win)
 
 Test(oci_bundle, annotations_read_from_config_json)
 {
-	char *dir = make_bundle("{\"ociVersion\":\"1.0.0\",\"annotations\":"
-				"{\"io.linx.addresses\":\"eth0 10.0.0.2/24\"}}");
-	struct lx_oci_state st = { 0 };
+	char *dir =
+	    make_bundle("{\"ociVersion\":\"1.0.0\",\"annotations\":"
+			"{\"io.linx.addresses\":\"eth0 10.0.0.2/24\"}}");
+	struct lx_oci_state st = {0};
 	struct lx_error e;
 	json_t *a = NULL;
 
@@ -247,8 +254,9 @@ Test(oci_bundle, annotations_read_from_config_json)
 	st.annotations = json_object();
 	lx_error_clear(&e);
 	cr_assert_eq(lx_oci_bundle_annotations(&st, &a, &e), 0, "%s", e.msg);
-	cr_assert_str_eq(json_string_value(json_object_get(a, "io.linx.addresses")),
-			 "eth0 10.0.0.2/24");
+	cr_assert_str_eq(
+	    json_string_value(json_object_get(a, "io.linx.addresses")),
+	    "eth0 10.0.0.2/24");
 	json_decref(a);
 	json_decref(st.annotations);
 	rm_bundle(dir);
@@ -257,7 +265,7 @@ Test(oci_bundle, annotations_read_from_config_json)
 Test(oci_bundle, missing_config_json_means_no_annotations)
 {
 	char *dir = make_bundle(NULL);
-	struct lx_oci_state st = { 0 };
+	struct lx_oci_state st = {0};
 	struct lx_error e;
 	json_t *a = NULL;
 
@@ -274,13 +282,13 @@ Test(oci_bundle, symlinked_config_json_is_refused)
 	char *dir = make_bundle(NULL);
 	char target[] = "/tmp/lx-target-XXXXXX", link[256];
 	int fd = mkstemp(target);
-	struct lx_oci_state st = { 0 };
+	struct lx_oci_state st = {0};
 	struct lx_error e;
 	json_t *a = NULL;
 
 	cr_assert_geq(fd, 0);
-	cr_assert_eq(write(fd, "{\"annotations\":{\"io.linx.routes\":\"x\"}}", 38),
-		     38);
+	cr_assert_eq(
+	    write(fd, "{\"annotations\":{\"io.linx.routes\":\"x\"}}", 38), 38);
 	close(fd);
 	snprintf(link, sizeof(link), "%s/config.json", dir);
 	cr_assert_eq(symlink(target, link), 0);
@@ -296,7 +304,7 @@ Test(oci_bundle, symlinked_config_json_is_refused)
 Test(oci_bundle, non_string_config_annotation_is_invalid)
 {
 	char *dir = make_bundle("{\"annotations\":{\"io.linx.links\":[1]}}");
-	struct lx_oci_state st = { 0 };
+	struct lx_oci_state st = {0};
 	struct lx_error e;
 	json_t *a = NULL;
 
