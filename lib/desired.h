@@ -27,16 +27,20 @@ int lx_desired_from_json(const json_t *doc, struct lx_desired *d,
 int lx_desired_from_string(const char *text, size_t len, struct lx_desired *d,
 			   struct lx_error *err) LX_WUR;
 
-/* Read FILE ("-" = stdin, at most 16 MiB) and parse. Missing file:
- * LX_ERR_NOTFOUND? no: LX_ERR_INVALID naming the path. */
+/* Read FILE ("-" = stdin, at most 16 MiB) and parse. A missing file is
+ * LX_ERR_NOTFOUND naming the path; unreadable, too large or invalid JSON
+ * (with line and column) is LX_ERR_INVALID. */
 int lx_desired_from_file(const char *path, struct lx_desired *d,
 			 struct lx_error *err) LX_WUR;
 
-/* Canonical document (objects for links/addresses/routes). New reference. */
+/* Canonical document: links as objects, addresses and routes as strings
+ * (lx_addr_format / lx_route_format), every option spelled out; parses back
+ * to an equal struct. New reference, NULL on allocation failure. */
 json_t *lx_desired_to_json(const struct lx_desired *d);
 
-/* "DEV ADDR/PREFIX" (prefix optional: /32 or /128). field names the place
- * for the error message. */
+/* "DEV ADDR/PREFIX [peer ADDR] [scope S] [nodad]" (prefix optional: /32 or
+ * /128). field names the place for the error message. The string parsers
+ * append one line per problem to err (lx_error_add) and return -EINVAL. */
 int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
 		  struct lx_error *err) LX_WUR;
 
@@ -45,9 +49,11 @@ int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
 int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 		   struct lx_error *err) LX_WUR;
 
-/* "10.0.0.0/8", "fd00::1" (bare = host prefix); family 0 = any. */
-int lx_prefix_parse(const char *s, int family, union lx_inaddr *a,
-		    uint8_t *len, uint8_t *fam_out);
+/* "10.0.0.0/8", "fd00::1" (bare = host prefix); family 0 = any. Returns 0,
+ * -EINVAL (not an address), -ERANGE (bad prefix length) or -EAFNOSUPPORT
+ * (not of the requested family). Host bits are not checked here. */
+int lx_prefix_parse(const char *s, int family, union lx_inaddr *a, uint8_t *len,
+		    uint8_t *fam_out);
 
 /*
  * Formatting, the inverse of the grammars above (round-trips through parse):
@@ -65,7 +71,8 @@ const char *lx_link_format(const struct lx_link *l, char *buf, size_t len);
 const char *lx_inaddr_format(int family, const union lx_inaddr *a, char *buf,
 			     size_t len);
 
-/* Interface-name validation (1..15 chars, no '/', no whitespace, not "." or ".."). */
+/* Interface-name validation as the kernel's dev_valid_name (1..15 chars, no
+ * '/', ':' or whitespace, not "." or ".."), plus no control characters. */
 bool lx_ifname_valid(const char *s);
 
 #endif

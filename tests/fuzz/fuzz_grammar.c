@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer: the address and route string grammars and prefixes. The first
+ * byte picks the parser. Accepted input must format and re-parse to the
+ * same value.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "desired.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct lx_error err;
+	char *s, buf[1024];
+
+	if (size < 1 || size > 4096)
+		return 0;
+	s = malloc(size);
+	memcpy(s, data + 1, size - 1);
+	s[size - 1] = '\0';
+	lx_error_clear(&err);
+	switch (data[0] % 3) {
+	case 0: {
+		struct lx_addr a, b;
+
+		if (lx_addr_parse(s, &a, "a", &err) == 0) {
+			lx_addr_format(&a, buf, sizeof(buf));
+			if (lx_addr_parse(buf, &b, "a", &err) != 0 ||
+			    memcmp(&a, &b, sizeof(a)))
+				abort();
+		} else if (!err.lines) {
+			abort();
+		}
+		break;
+	}
+	case 1: {
+		struct lx_route r, b;
+
+		if (lx_route_parse(s, &r, "r", &err) == 0) {
+			/* "default" alone is IPv4: an IPv6 /0 without gateway
+			 * or source needs "::/0" (lx_desired_to_json does). */
+			if (r.family == AF_INET6 && r.dst_len == 0 &&
+			    !r.has_gw && !r.has_src)
+				break;
+			lx_route_format(&r, false, buf, sizeof(buf));
+			if (lx_route_parse(buf, &b, "r", &err) != 0 ||
+			    memcmp(&r, &b, sizeof(r)))
+				abort();
+		} else if (!err.lines) {
+			abort();
+		}
+		break;
+	}
+	case 2: {
+		union lx_inaddr a;
+		uint8_t len = 0, fam = 0;
+
+		if (lx_prefix_parse(s, 0, &a, &len, &fam) == 0 &&
+		    ((fam == AF_INET && len > 32) || len > 128 ||
+		     (fam != AF_INET && fam != AF_INET6)))
+			abort();
+		break;
+	}
+	}
+	free(s);
+	return 0;
+}
