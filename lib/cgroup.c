@@ -1084,11 +1084,12 @@ static int v1_couple_swap(struct lx_cgroup *cg, const struct lx_kvs *desired,
 	op.u.kv.key = strdup(swp->key);
 	op.u.kv.value = strdup(swp->value);
 	op.u.kv.observed = obs ? strdup(obs) : NULL;
-	if (!op.u.kv.key || !op.u.kv.value || (obs && !op.u.kv.observed) ||
-	    lx_plan_add(plan, &op) < 0) {
+	if (!op.u.kv.key || !op.u.kv.value || (obs && !op.u.kv.observed)) {
 		lx_op_free(&op);
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "cgroup diff");
 	}
+	if (lx_plan_add(plan, &op) < 0) /* the plan freed the op */
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "cgroup diff");
 	return 0;
 }
 

@@ -413,7 +413,7 @@ static int plan_kv(struct lx_plan *plan, enum lx_obj obj,
 		lx_op_free(&op);
 		return -ENOMEM;
 	}
-	return lx_plan_add(plan, &op);
+	return lx_plan_add(plan, &op); /* frees the op on failure */
 }
 
 int lx_kvs_diff3(enum lx_obj obj, const struct lx_kvs *desired,
