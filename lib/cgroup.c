@@ -314,7 +314,8 @@ static int read_at(int dirfd, const char *file, char *buf, size_t len)
 
 static int write_at(int dirfd, const char *file, const char *value)
 {
-	_cleanup_close_ int fd = cg_openat(dirfd, file, O_WRONLY);
+	/* O_TRUNC as runc does: harmless on cgroupfs, right on plain files */
+	_cleanup_close_ int fd = cg_openat(dirfd, file, O_WRONLY | O_TRUNC);
 	size_t len = strlen(value);
 	ssize_t r;
 
