@@ -13,14 +13,14 @@
 
 #define RESOLVE_SAFE                                                           \
 	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
-#define CG_FILE_MAX 4096
-#define TEXT_MAX (1 << 20)
+#define CG_FILE_MAX	   4096
+#define TEXT_MAX	   (1 << 20)
 #define CPU_PERIOD_DEFAULT 100000
 
 static const char *const ctrl_names[LX_CG_NCTRL] = {
-	[LX_CG_MEMORY] = "memory",
-	[LX_CG_PIDS] = "pids",
-	[LX_CG_CPU] = "cpu",
+    [LX_CG_MEMORY] = "memory",
+    [LX_CG_PIDS] = "pids",
+    [LX_CG_CPU] = "cpu",
 };
 
 const char *lx_cg_ctrl_name(enum lx_cg_ctrl c)
@@ -36,13 +36,12 @@ struct cg_key {
 };
 
 static const struct cg_key keys[] = {
-	{ "memory.max", LX_CG_MEMORY, "memory.limit_in_bytes", true },
-	{ "memory.high", LX_CG_MEMORY, "memory.soft_limit_in_bytes", true },
-	{ "memory.swap.max", LX_CG_MEMORY, "memory.memsw.limit_in_bytes",
-	  true },
-	{ "pids.max", LX_CG_PIDS, "pids.max", false },
-	{ "cpu.max", LX_CG_CPU, "cpu.cfs_quota_us", false },
-	{ "cpu.weight", LX_CG_CPU, "cpu.shares", false },
+    {"memory.max", LX_CG_MEMORY, "memory.limit_in_bytes", true},
+    {"memory.high", LX_CG_MEMORY, "memory.soft_limit_in_bytes", true},
+    {"memory.swap.max", LX_CG_MEMORY, "memory.memsw.limit_in_bytes", true},
+    {"pids.max", LX_CG_PIDS, "pids.max", false},
+    {"cpu.max", LX_CG_CPU, "cpu.cfs_quota_us", false},
+    {"cpu.weight", LX_CG_CPU, "cpu.shares", false},
 };
 
 static const struct cg_key *key_find(const char *key)
@@ -278,8 +277,8 @@ int lx_cgroup_translate_v1(const char *key, const char *value,
 static int cg_openat(int dirfd, const char *file, int flags)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
-		.resolve = RESOLVE_SAFE,
+	    .flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
+	    .resolve = RESOLVE_SAFE,
 	};
 	int fd = (int)syscall(SYS_openat2, dirfd, file, &how, sizeof(how));
 
@@ -305,8 +304,8 @@ static int read_at(int dirfd, const char *file, char *buf, size_t len)
 			break;
 		n += (size_t)r;
 	}
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' ' ||
-		     buf[n - 1] == '\t'))
+	while (n &&
+	       (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
 		n--;
 	buf[n] = '\0';
 	return 0;
@@ -374,8 +373,8 @@ static void unescape(char *s)
 	char *o = s;
 
 	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
 			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
 				      (s[3] - '0'));
 			s += 3;
@@ -420,10 +419,10 @@ static bool map_path(const char *cgpath, const char *root, const char *mnt,
 		return false;
 	while (*rel == '/')
 		rel++;
-	if ((size_t)snprintf(loc->mnt, sizeof(loc->mnt), "%s%s", prefix,
-			     mnt) >= sizeof(loc->mnt) ||
+	if ((size_t)snprintf(loc->mnt, sizeof(loc->mnt), "%s%s", prefix, mnt) >=
+		sizeof(loc->mnt) ||
 	    (size_t)snprintf(loc->rel, sizeof(loc->rel), "%s", rel) >=
-		    sizeof(loc->rel))
+		sizeof(loc->rel))
 		return false;
 	loc->found = true;
 	return true;
@@ -511,7 +510,8 @@ int lx_cgroup_resolve(const char *cgroup_text, const char *mountinfo_text,
 			continue;
 		}
 		for (int c = 0; c < LX_CG_NCTRL; c++)
-			if (!out->v1[c].found && list_has(ctrls, ctrl_names[c]) &&
+			if (!out->v1[c].found &&
+			    list_has(ctrls, ctrl_names[c]) &&
 			    find_mount(mountinfo_text, ctrl_names[c], path,
 				       prefix, &out->v1[c]))
 				any = true;
@@ -529,24 +529,22 @@ static int open_loc(const struct lx_cgroup_loc *loc, struct lx_error *err)
 {
 	_cleanup_close_ int mfd = -1;
 	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_SAFE,
+	    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+	    .resolve = RESOLVE_SAFE,
 	};
 	int fd;
 
 	mfd = open(loc->mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (mfd < 0)
-		return lx_error_set(err,
-				    errno == ENOENT ? LX_ERR_NOTFOUND
-						    : LX_ERR_SYSTEM,
-				    errno, "cgroup mount %s", loc->mnt);
+		return lx_error_set(
+		    err, errno == ENOENT ? LX_ERR_NOTFOUND : LX_ERR_SYSTEM,
+		    errno, "cgroup mount %s", loc->mnt);
 	fd = (int)syscall(SYS_openat2, mfd, loc->rel[0] ? loc->rel : ".", &how,
 			  sizeof(how));
 	if (fd < 0)
-		return lx_error_set(err,
-				    errno == ENOENT ? LX_ERR_NOTFOUND
-						    : LX_ERR_SYSTEM,
-				    errno, "cgroup %s/%s", loc->mnt, loc->rel);
+		return lx_error_set(
+		    err, errno == ENOENT ? LX_ERR_NOTFOUND : LX_ERR_SYSTEM,
+		    errno, "cgroup %s/%s", loc->mnt, loc->rel);
 	return fd;
 }
 
@@ -611,8 +609,8 @@ static char *loc_path(const struct lx_cgroup_loc *loc)
 {
 	char *p = NULL;
 
-	if (asprintf(&p, "%s%s%s", loc->mnt, loc->rel[0] ? "/" : "",
-		     loc->rel) < 0)
+	if (asprintf(&p, "%s%s%s", loc->mnt, loc->rel[0] ? "/" : "", loc->rel) <
+	    0)
 		return NULL;
 	return p;
 }
@@ -635,8 +633,8 @@ int lx_cgroup_open_layout(const struct lx_cgroup_layout *l,
 		/* An empty cgroup2 (hybrid host) lists nothing: all v1. */
 		r = adopt_v2(cg, fd, p ? p : "?");
 		if (r < 0 && r != -ENOENT)
-			return lx_error_set(err, LX_ERR_SYSTEM, -r,
-					    "cgroup %s", p ? p : "?");
+			return lx_error_set(err, LX_ERR_SYSTEM, -r, "cgroup %s",
+					    p ? p : "?");
 	}
 	for (int c = 0; c < LX_CG_NCTRL; c++) {
 		if (cg->fd[c] >= 0) {
@@ -679,8 +677,8 @@ int lx_cgroup_open_pid(pid_t pid, const struct lx_cgroup_roots *roots,
 	if (r < 0)
 		return lx_error_set(err,
 				    r == -ENOENT || r == -ESRCH
-					    ? LX_ERR_NOTFOUND
-					    : LX_ERR_SYSTEM,
+					? LX_ERR_NOTFOUND
+					: LX_ERR_SYSTEM,
 				    -r, "cgroup of pid %d: %s", (int)pid, path);
 	/* Our own mount table: the host's, not the container's. */
 	snprintf(path, sizeof(path), "%s/self/mountinfo", proc);
@@ -709,10 +707,9 @@ int lx_cgroup_open_v2_dir(const char *path, struct lx_cgroup **out,
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "cgroup");
 	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return lx_error_set(err,
-				    errno == ENOENT ? LX_ERR_NOTFOUND
-						    : LX_ERR_SYSTEM,
-				    errno, "cgroup %s", path);
+		return lx_error_set(
+		    err, errno == ENOENT ? LX_ERR_NOTFOUND : LX_ERR_SYSTEM,
+		    errno, "cgroup %s", path);
 	r = adopt_v2(cg, fd, path);
 	if (r == -ENOENT)
 		return lx_error_set(err, LX_ERR_NOTFOUND, ENOENT,
@@ -786,8 +783,7 @@ static int read_v1(struct lx_cgroup *cg, const struct cg_key *k, char **value)
 			r = read_at(fd, "cpu.cfs_period_us", b, sizeof(b));
 		if (r < 0)
 			return r;
-		snprintf(buf, sizeof(buf), "%s %s", a[0] == '-' ? "max" : a,
-			 b);
+		snprintf(buf, sizeof(buf), "%s %s", a[0] == '-' ? "max" : a, b);
 	} else if (strcmp(k->key, "cpu.weight") == 0) {
 		r = read_at(fd, "cpu.shares", a, sizeof(a));
 		if (r < 0)
@@ -841,8 +837,8 @@ int lx_cgroup_observe(struct lx_cgroup *cg, const struct lx_kvs *desired,
 	size_t nd = desired ? desired->n : 0, no = owned ? owned->n : 0;
 
 	for (size_t i = 0; i < nd + no; i++) {
-		const char *key = i < nd ? desired->v[i].key
-					 : owned->v[i - nd].key;
+		const char *key =
+		    i < nd ? desired->v[i].key : owned->v[i - nd].key;
 		_cleanup_free_ char *v = NULL;
 		struct lx_error e;
 
@@ -927,8 +923,7 @@ static int write_op(struct lx_cgroup *cg, struct lx_plan *plan,
 
 	if (!k)
 		return lx_error_set(err, LX_ERR_INVALID, EINVAL,
-				    "cgroup %s: unknown setting",
-				    op->u.kv.key);
+				    "cgroup %s: unknown setting", op->u.kv.key);
 	if (cg->readonly)
 		return lx_error_set(err, LX_ERR_SYSTEM, EROFS,
 				    "cgroup %s: read-only context", k->key);
@@ -972,10 +967,9 @@ static int write_op(struct lx_cgroup *cg, struct lx_plan *plan,
 		return 0;
 	}
 	if (r < 0)
-		return lx_error_set(err, LX_ERR_SYSTEM, -r,
-				    "cgroup %s=%s (%s/%s=%s)", k->key,
-				    op->u.kv.value, cg->path[k->ctrl],
-				    w[0].file, w[0].value);
+		return lx_error_set(
+		    err, LX_ERR_SYSTEM, -r, "cgroup %s=%s (%s/%s=%s)", k->key,
+		    op->u.kv.value, cg->path[k->ctrl], w[0].file, w[0].value);
 	if (n == 2) {
 		r = write_at(fd, w[1].file, w[1].value);
 		if (r < 0)
@@ -1072,12 +1066,11 @@ static int v1_couple_swap(struct lx_cgroup *cg, const struct lx_kvs *desired,
 			  const struct lx_kvs *observed, struct lx_plan *plan,
 			  struct lx_error *err)
 {
-	const struct lx_kv *swp = desired ? lx_kvs_find(desired,
-							"memory.swap.max")
-					  : NULL;
+	const struct lx_kv *swp =
+	    desired ? lx_kvs_find(desired, "memory.swap.max") : NULL;
 	struct lx_op *mem = plan_find(plan, "memory.max");
 	const char *obs = lx_kvs_get(observed, "memory.swap.max");
-	struct lx_op op = { .verb = LX_OP_UPDATE, .obj = LX_OBJ_CGROUP };
+	struct lx_op op = {.verb = LX_OP_UPDATE, .obj = LX_OBJ_CGROUP};
 
 	if (!swp || !mem || !mem->u.kv.value || cg->fd[LX_CG_MEMORY] < 0 ||
 	    cg->v2[LX_CG_MEMORY] || plan_find(plan, "memory.swap.max"))
@@ -1098,7 +1091,7 @@ int lx_cgroup_reconcile(struct lx_cgroup *cg, const struct lx_kvs *desired,
 			struct lx_owned_kvs *owned, bool revert,
 			struct lx_subreport *rep, struct lx_error *err)
 {
-	struct lx_kvs observed = { 0 };
+	struct lx_kvs observed = {0};
 	struct lx_error e;
 	int r;
 
@@ -1157,8 +1150,7 @@ int lx_cgroup_release(struct lx_cgroup *cg, struct lx_owned_kvs *owned,
 
 /* ------------------------------------------------------------- policy */
 
-bool lx_cgroup_is_raise(const char *key, const char *desired,
-			const char *spawn)
+bool lx_cgroup_is_raise(const char *key, const char *desired, const char *spawn)
 {
 	const struct cg_key *k = key_find(key);
 	uint64_t d, s, dq, dp, sq, sp;
@@ -1204,7 +1196,7 @@ int lx_cgroup_check_policy(struct lx_cgroup *cg, const struct lx_kvs *desired,
 	for (size_t i = 0; i < desired->n; i++) {
 		const struct lx_kv *d = &desired->v[i];
 		const struct lx_owned_kv *w =
-			owned ? lx_owned_kvs_find(owned, d->key) : NULL;
+		    owned ? lx_owned_kvs_find(owned, d->key) : NULL;
 		_cleanup_free_ char *cur = NULL;
 		const char *spawn = w ? w->original : NULL;
 		char q[300];

@@ -64,8 +64,8 @@ struct lx_cgroup_loc {
 };
 
 struct lx_cgroup_layout {
-	struct lx_cgroup_loc unified;		/* cgroup2 "0::" */
-	struct lx_cgroup_loc v1[LX_CG_NCTRL];	/* v1 hierarchy per controller */
+	struct lx_cgroup_loc unified;	      /* cgroup2 "0::" */
+	struct lx_cgroup_loc v1[LX_CG_NCTRL]; /* v1 hierarchy per controller */
 };
 
 /*
@@ -79,10 +79,10 @@ int lx_cgroup_resolve(const char *cgroup_text, const char *mountinfo_text,
 		      struct lx_error *err) LX_WUR;
 
 struct lx_cgroup {
-	int fd[LX_CG_NCTRL];	/* O_PATH dir fd per controller, -1 = none */
-	bool v2[LX_CG_NCTRL];	/* driven through cgroup v2 */
+	int fd[LX_CG_NCTRL];	 /* O_PATH dir fd per controller, -1 = none */
+	bool v2[LX_CG_NCTRL];	 /* driven through cgroup v2 */
 	char *path[LX_CG_NCTRL]; /* for messages */
-	bool readonly;		/* refuse writes (plan / observe) */
+	bool readonly;		 /* refuse writes (plan / observe) */
 };
 
 /*

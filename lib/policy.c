@@ -69,8 +69,8 @@ static void list_join(char **list, size_t n, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n && o < len; i++) {
-		int w = snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
-				 list[i]);
+		int w =
+		    snprintf(buf + o, len - o, "%s%s", i ? ", " : "", list[i]);
 		if (w < 0)
 			break;
 		o += (size_t)w;

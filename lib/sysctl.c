@@ -27,78 +27,78 @@
  * rule) instead of an ENOENT/EACCES at apply time.
  */
 static const char *const host_global[] = {
-	"net.core.bpf_jit_enable",
-	"net.core.bpf_jit_harden",
-	"net.core.bpf_jit_kallsyms",
-	"net.core.bpf_jit_limit",
-	"net.core.busy_poll",
-	"net.core.busy_read",
-	"net.core.default_qdisc",
-	"net.core.dev_weight",
-	"net.core.dev_weight_rx_bias",
-	"net.core.dev_weight_tx_bias",
-	"net.core.devconf_inherit_init_net",
-	"net.core.fb_tunnels_only_for_init_net",
-	"net.core.flow_limit_cpu_bitmap",
-	"net.core.flow_limit_table_len",
-	"net.core.gro_normal_batch",
-	"net.core.high_order_alloc_disable",
-	"net.core.max_skb_frags",
-	"net.core.mem_pcpu_rsv",
-	"net.core.message_burst",
-	"net.core.message_cost",
-	"net.core.netdev_budget",
-	"net.core.netdev_budget_usecs",
-	"net.core.netdev_max_backlog",
-	"net.core.netdev_rss_key",
-	"net.core.netdev_tstamp_prequeue",
-	"net.core.netdev_unregister_timeout_secs",
-	"net.core.rmem_default", /* read-only mirror in a child netns */
-	"net.core.rmem_max",	 /* read-only mirror in a child netns */
-	"net.core.rps_sock_flow_entries",
-	"net.core.skb_defer_max",
-	"net.core.warnings",
-	"net.core.wmem_default", /* read-only mirror in a child netns */
-	"net.core.wmem_max",	 /* read-only mirror in a child netns */
-	"net.ipv4.cipso_cache_bucket_size",
-	"net.ipv4.cipso_cache_enable",
-	"net.ipv4.cipso_rbm_optfmt",
-	"net.ipv4.cipso_rbm_strictvalid",
-	"net.ipv4.fib_sync_mem",
-	"net.ipv4.inet_peer_maxttl",
-	"net.ipv4.inet_peer_minttl",
-	"net.ipv4.inet_peer_threshold",
-	"net.ipv4.ipfrag_secret_interval",
-	"net.ipv4.neigh.default.", /* the ARP table's parameters are global */
-	"net.ipv4.route.error_burst",
-	"net.ipv4.route.error_cost",
-	"net.ipv4.route.gc_elasticity",
-	"net.ipv4.route.gc_interval",
-	"net.ipv4.route.gc_min_interval",
-	"net.ipv4.route.gc_min_interval_ms",
-	"net.ipv4.route.gc_thresh",
-	"net.ipv4.route.gc_timeout",
-	"net.ipv4.route.max_size",
-	"net.ipv4.route.redirect_load",
-	"net.ipv4.route.redirect_number",
-	"net.ipv4.route.redirect_silence",
-	"net.ipv4.tcp_allowed_congestion_control", /* read-only in a child */
-	"net.ipv4.tcp_available_ulp",
-	"net.ipv4.tcp_low_latency",
-	"net.ipv4.tcp_max_orphans",
-	"net.ipv4.tcp_mem",
-	"net.ipv4.udp_mem",
-	"net.ipv6.calipso_cache_bucket_size",
-	"net.ipv6.calipso_cache_enable",
-	"net.ipv6.ip6frag_secret_interval",
-	"net.ipv6.mld_max_msf",
-	"net.ipv6.mld_qrv",
-	"net.ipv6.neigh.default.", /* the NDISC table's parameters are global */
-	"net.netfilter.nf_conntrack_buckets",	 /* read-only in a child */
-	"net.netfilter.nf_conntrack_expect_max", /* read-only in a child */
-	"net.netfilter.nf_conntrack_max",	 /* read-only in a child */
-	"net.netfilter.nf_log_all_netns",
-	"net.nf_conntrack_max",
+    "net.core.bpf_jit_enable",
+    "net.core.bpf_jit_harden",
+    "net.core.bpf_jit_kallsyms",
+    "net.core.bpf_jit_limit",
+    "net.core.busy_poll",
+    "net.core.busy_read",
+    "net.core.default_qdisc",
+    "net.core.dev_weight",
+    "net.core.dev_weight_rx_bias",
+    "net.core.dev_weight_tx_bias",
+    "net.core.devconf_inherit_init_net",
+    "net.core.fb_tunnels_only_for_init_net",
+    "net.core.flow_limit_cpu_bitmap",
+    "net.core.flow_limit_table_len",
+    "net.core.gro_normal_batch",
+    "net.core.high_order_alloc_disable",
+    "net.core.max_skb_frags",
+    "net.core.mem_pcpu_rsv",
+    "net.core.message_burst",
+    "net.core.message_cost",
+    "net.core.netdev_budget",
+    "net.core.netdev_budget_usecs",
+    "net.core.netdev_max_backlog",
+    "net.core.netdev_rss_key",
+    "net.core.netdev_tstamp_prequeue",
+    "net.core.netdev_unregister_timeout_secs",
+    "net.core.rmem_default", /* read-only mirror in a child netns */
+    "net.core.rmem_max",     /* read-only mirror in a child netns */
+    "net.core.rps_sock_flow_entries",
+    "net.core.skb_defer_max",
+    "net.core.warnings",
+    "net.core.wmem_default", /* read-only mirror in a child netns */
+    "net.core.wmem_max",     /* read-only mirror in a child netns */
+    "net.ipv4.cipso_cache_bucket_size",
+    "net.ipv4.cipso_cache_enable",
+    "net.ipv4.cipso_rbm_optfmt",
+    "net.ipv4.cipso_rbm_strictvalid",
+    "net.ipv4.fib_sync_mem",
+    "net.ipv4.inet_peer_maxttl",
+    "net.ipv4.inet_peer_minttl",
+    "net.ipv4.inet_peer_threshold",
+    "net.ipv4.ipfrag_secret_interval",
+    "net.ipv4.neigh.default.", /* the ARP table's parameters are global */
+    "net.ipv4.route.error_burst",
+    "net.ipv4.route.error_cost",
+    "net.ipv4.route.gc_elasticity",
+    "net.ipv4.route.gc_interval",
+    "net.ipv4.route.gc_min_interval",
+    "net.ipv4.route.gc_min_interval_ms",
+    "net.ipv4.route.gc_thresh",
+    "net.ipv4.route.gc_timeout",
+    "net.ipv4.route.max_size",
+    "net.ipv4.route.redirect_load",
+    "net.ipv4.route.redirect_number",
+    "net.ipv4.route.redirect_silence",
+    "net.ipv4.tcp_allowed_congestion_control", /* read-only in a child */
+    "net.ipv4.tcp_available_ulp",
+    "net.ipv4.tcp_low_latency",
+    "net.ipv4.tcp_max_orphans",
+    "net.ipv4.tcp_mem",
+    "net.ipv4.udp_mem",
+    "net.ipv6.calipso_cache_bucket_size",
+    "net.ipv6.calipso_cache_enable",
+    "net.ipv6.ip6frag_secret_interval",
+    "net.ipv6.mld_max_msf",
+    "net.ipv6.mld_qrv",
+    "net.ipv6.neigh.default.", /* the NDISC table's parameters are global */
+    "net.netfilter.nf_conntrack_buckets",    /* read-only in a child */
+    "net.netfilter.nf_conntrack_expect_max", /* read-only in a child */
+    "net.netfilter.nf_conntrack_max",	     /* read-only in a child */
+    "net.netfilter.nf_log_all_netns",
+    "net.nf_conntrack_max",
 };
 
 bool lx_sysctl_is_host_global(const char *dotted)
@@ -209,7 +209,8 @@ int lx_sysctl_validate(const char *key, struct lx_error *err)
 
 	r = lx_sysctl_check_name(key, NULL, 0, why, sizeof(why));
 	if (r < 0) {
-		lx_error_set(err, LX_ERR_POLICY, 0, "sysctl \"%s\": refused: %s",
+		lx_error_set(err, LX_ERR_POLICY, 0,
+			     "sysctl \"%s\": refused: %s",
 			     lx_quote(key ? key : "", q, sizeof(q)), why);
 		if (err)
 			err->err = EPERM;
@@ -286,9 +287,9 @@ static int sysctl_openat(struct lx_sysctl_ctx *ctx, const char *key, int flags,
 {
 	char path[LX_SYSCTL_NAME_MAX + 1];
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS,
+	    .flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
+	    .resolve =
+		RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	int r, fd;
 
@@ -302,10 +303,13 @@ static int sysctl_openat(struct lx_sysctl_ctx *ctx, const char *key, int flags,
 		if (*p == '.')
 			*p = '/';
 	if (ctx->procsys_fd < 0)
-		return lx_error_set(err, LX_ERR_SYSTEM, EBADF, "sysctl %s", key);
-	fd = (int)syscall(SYS_openat2, ctx->procsys_fd, path, &how, sizeof(how));
+		return lx_error_set(err, LX_ERR_SYSTEM, EBADF, "sysctl %s",
+				    key);
+	fd =
+	    (int)syscall(SYS_openat2, ctx->procsys_fd, path, &how, sizeof(how));
 	if (fd < 0)
-		return lx_error_set(err, LX_ERR_SYSTEM, errno, "sysctl %s", key);
+		return lx_error_set(err, LX_ERR_SYSTEM, errno, "sysctl %s",
+				    key);
 	return fd;
 }
 
@@ -335,7 +339,8 @@ int lx_sysctl_read(struct lx_sysctl_ctx *ctx, const char *key, char **value,
 	buf[n] = '\0';
 	*value = lx_sysctl_fold(buf);
 	if (!*value)
-		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "sysctl %s", key);
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "sysctl %s",
+				    key);
 	return 0;
 }
 
@@ -360,8 +365,8 @@ int lx_sysctl_write(struct lx_sysctl_ctx *ctx, const char *key,
 		r = write(fd, value, len);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
-		return lx_error_set(err, LX_ERR_SYSTEM, errno,
-				    "sysctl %s=%s", key, value);
+		return lx_error_set(err, LX_ERR_SYSTEM, errno, "sysctl %s=%s",
+				    key, value);
 	if ((size_t)r != len)
 		return lx_error_set(err, LX_ERR_SYSTEM, EIO,
 				    "sysctl %s=%s: short write", key, value);
@@ -382,8 +387,8 @@ int lx_sysctl_observe(struct lx_sysctl_ctx *ctx, const struct lx_kvs *desired,
 	size_t nd = desired ? desired->n : 0, no = owned ? owned->n : 0;
 
 	for (size_t i = 0; i < nd + no; i++) {
-		const char *key = i < nd ? desired->v[i].key
-					 : owned->v[i - nd].key;
+		const char *key =
+		    i < nd ? desired->v[i].key : owned->v[i - nd].key;
 		_cleanup_free_ char *v = NULL;
 		struct lx_error e;
 
@@ -399,11 +404,10 @@ int lx_sysctl_observe(struct lx_sysctl_ctx *ctx, const struct lx_kvs *desired,
 	return 0;
 }
 
-static int plan_kv(struct lx_plan *plan, enum lx_obj obj,
-		   enum lx_op_verb verb, const char *key, const char *value,
-		   const char *observed)
+static int plan_kv(struct lx_plan *plan, enum lx_obj obj, enum lx_op_verb verb,
+		   const char *key, const char *value, const char *observed)
 {
-	struct lx_op op = { .verb = verb, .obj = obj };
+	struct lx_op op = {.verb = verb, .obj = obj};
 
 	op.u.kv.key = strdup(key);
 	op.u.kv.value = value ? strdup(value) : NULL;
@@ -469,8 +473,7 @@ int lx_kvs_adopt(const struct lx_kvs *desired, const struct lx_kvs *observed,
 			if (!orig)
 				return -ENOMEM;
 		}
-		if (lx_owned_kvs_set(owned, d->key, d->value,
-				     w ? orig : o) < 0)
+		if (lx_owned_kvs_set(owned, d->key, d->value, w ? orig : o) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -541,12 +544,11 @@ static void subreport_error(struct lx_subreport *rep, const char *msg)
 	rep->converged = false;
 }
 
-int lx_sysctl_reconcile(struct lx_sysctl_ctx *ctx,
-			const struct lx_kvs *desired,
+int lx_sysctl_reconcile(struct lx_sysctl_ctx *ctx, const struct lx_kvs *desired,
 			struct lx_owned_kvs *owned, bool revert_on_release,
 			struct lx_subreport *rep, struct lx_error *err)
 {
-	struct lx_kvs observed = { 0 };
+	struct lx_kvs observed = {0};
 	struct lx_error e;
 	int r;
 

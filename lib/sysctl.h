@@ -162,8 +162,7 @@ int lx_sysctl_apply(struct lx_sysctl_ctx *ctx, struct lx_plan *plan,
  * Returns 0 when the pass ran (rep->converged says if it converged), <0 when
  * it could not run.
  */
-int lx_sysctl_reconcile(struct lx_sysctl_ctx *ctx,
-			const struct lx_kvs *desired,
+int lx_sysctl_reconcile(struct lx_sysctl_ctx *ctx, const struct lx_kvs *desired,
 			struct lx_owned_kvs *owned, bool revert_on_release,
 			struct lx_subreport *rep, struct lx_error *err) LX_WUR;
 

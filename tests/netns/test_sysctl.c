@@ -16,12 +16,9 @@
 #include "sysctl.h"
 
 static const char *const watched[] = {
-	"net/ipv4/ip_forward",
-	"net/ipv4/ip_local_port_range",
-	"net/core/rmem_max",
-	"net/core/netdev_max_backlog",
-	"kernel/core_pattern",
-	"kernel/hostname",
+    "net/ipv4/ip_forward", "net/ipv4/ip_local_port_range",
+    "net/core/rmem_max",   "net/core/netdev_max_backlog",
+    "kernel/core_pattern", "kernel/hostname",
 };
 #define NW (sizeof(watched) / sizeof(watched[0]))
 
@@ -66,7 +63,7 @@ static void host_unchanged(void)
 
 static struct lx_sysctl_ctx open_ctx(void)
 {
-	struct lx_sysctl_ctx c = { .procsys_fd = -1 };
+	struct lx_sysctl_ctx c = {.procsys_fd = -1};
 	struct lx_error e;
 
 	lx_error_clear(&e);
@@ -99,9 +96,9 @@ TestSuite(sysctl_netns, .init = enter_fresh_netns);
 Test(sysctl_netns, sets_in_the_namespace_and_leaves_the_host_alone)
 {
 	struct lx_sysctl_ctx c = open_ctx();
-	struct lx_kvs d = { 0 };
-	struct lx_owned_kvs w = { 0 };
-	struct lx_subreport rep = { 0 };
+	struct lx_kvs d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
 	struct lx_error e;
 	char *v;
 
@@ -111,18 +108,16 @@ Test(sysctl_netns, sets_in_the_namespace_and_leaves_the_host_alone)
 	v = rd(&c, "net.ipv4.ip_local_port_range");
 	cr_assert_str_neq(v, "1024 65000");
 	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_forward", fwd), 0);
-	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_local_port_range",
-				"1024 65000"),
-		     0);
+	cr_assert_eq(
+	    lx_kvs_add(&d, "net.ipv4.ip_local_port_range", "1024 65000"), 0);
 	lx_error_clear(&e);
 	cr_assert_eq(lx_sysctl_reconcile(&c, &d, &w, false, &rep, &e), 0, "%s",
 		     e.msg);
 	cr_assert(rep.converged, "%s", rep.plan.n ? rep.plan.ops[0].error : "");
 	cr_assert_eq(lx_plan_count(&rep.plan, LX_OPS_APPLIED), 2);
 	cr_assert_eq(w.n, 2);
-	cr_assert_str_eq(lx_owned_kvs_find(&w, "net.ipv4.ip_local_port_range")
-				 ->original,
-			 v);
+	cr_assert_str_eq(
+	    lx_owned_kvs_find(&w, "net.ipv4.ip_local_port_range")->original, v);
 	free(v);
 	v = rd(&c, "net.ipv4.ip_forward");
 	cr_assert_str_eq(v, fwd);
@@ -148,17 +143,16 @@ Test(sysctl_netns, sets_in_the_namespace_and_leaves_the_host_alone)
 Test(sysctl_netns, revert_on_release_restores_the_original)
 {
 	struct lx_sysctl_ctx c = open_ctx();
-	struct lx_kvs d = { 0 };
-	struct lx_owned_kvs w = { 0 };
-	struct lx_subreport rep = { 0 };
+	struct lx_kvs d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
 	struct lx_error e;
 	char *before = rd(&c, "net.ipv4.ip_local_port_range"), *v;
 	const char *fwd = flipped_forward(&c);
 	const char *fwd0 = strcmp(fwd, "1") == 0 ? "0" : "1";
 
-	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_local_port_range",
-				"2000 3000"),
-		     0);
+	cr_assert_eq(
+	    lx_kvs_add(&d, "net.ipv4.ip_local_port_range", "2000 3000"), 0);
 	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_forward", fwd), 0);
 	lx_error_clear(&e);
 	cr_assert_eq(lx_sysctl_reconcile(&c, &d, &w, true, &rep, &e), 0);
@@ -193,9 +187,9 @@ Test(sysctl_netns, revert_on_release_restores_the_original)
 Test(sysctl_netns, release_without_revert_leaves_values_and_forgets)
 {
 	struct lx_sysctl_ctx c = open_ctx();
-	struct lx_kvs d = { 0 };
-	struct lx_owned_kvs w = { 0 };
-	struct lx_subreport rep = { 0 };
+	struct lx_kvs d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
 	struct lx_error e;
 	char *v;
 
@@ -219,19 +213,19 @@ Test(sysctl_netns, release_without_revert_leaves_values_and_forgets)
 Test(sysctl_netns, tenant_escapes_are_refused_before_any_write)
 {
 	static const char *const escapes[] = {
-		"kernel.core_pattern",
-		"net.ipv4/../../kernel/core_pattern",
-		"net/../kernel/hostname",
-		"net.core.rmem_max",
-		"net.core.netdev_max_backlog",
-		"/proc/sys/kernel/x",
-		"net..ipv4",
+	    "kernel.core_pattern",
+	    "net.ipv4/../../kernel/core_pattern",
+	    "net/../kernel/hostname",
+	    "net.core.rmem_max",
+	    "net.core.netdev_max_backlog",
+	    "/proc/sys/kernel/x",
+	    "net..ipv4",
 	};
 	struct lx_sysctl_ctx c = open_ctx();
-	struct lx_policy p = { 0 };
-	struct lx_desired d = { 0 };
-	struct lx_owned_kvs w = { 0 };
-	struct lx_subreport rep = { 0 };
+	struct lx_policy p = {0};
+	struct lx_desired d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
 	struct lx_error e;
 	char *big = malloc(10001);
 	const char *fwd = flipped_forward(&c);
@@ -260,8 +254,9 @@ Test(sysctl_netns, tenant_escapes_are_refused_before_any_write)
 	{
 		char *v = rd(&c, "net.ipv4.ip_forward");
 
-		cr_assert_str_neq(v, fwd, "nothing was written, not even the "
-					  "valid key");
+		cr_assert_str_neq(v, fwd,
+				  "nothing was written, not even the "
+				  "valid key");
 		free(v);
 	}
 	free(rep.error);
@@ -305,15 +300,14 @@ Test(sysctl_netns, reads_and_writes_act_on_the_callers_namespace)
 Test(sysctl_netns, a_failed_write_is_collected_and_the_rest_applied)
 {
 	struct lx_sysctl_ctx c = open_ctx();
-	struct lx_kvs d = { 0 };
-	struct lx_owned_kvs w = { 0 };
-	struct lx_subreport rep = { 0 };
+	struct lx_kvs d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
 	struct lx_error e;
 
 	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.conf.nosuchdev.forwarding", "1"),
 		     0);
-	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_forward",
-				flipped_forward(&c)),
+	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_forward", flipped_forward(&c)),
 		     0);
 	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_local_port_range", "x y"), 0);
 	lx_error_clear(&e);

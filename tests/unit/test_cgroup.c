@@ -15,14 +15,13 @@
 
 /* --------------------------------------------------------- translation */
 
-static void tr(const char *key, const char *value, const char *limit,
-	       int n, const char *f0, const char *v0, const char *f1,
-	       const char *v1)
+static void tr(const char *key, const char *value, const char *limit, int n,
+	       const char *f0, const char *v0, const char *f1, const char *v1)
 {
 	struct lx_cg_write w[2];
 
-	cr_assert_eq(lx_cgroup_translate_v1(key, value, limit, w), n,
-		     "%s=%s", key, value);
+	cr_assert_eq(lx_cgroup_translate_v1(key, value, limit, w), n, "%s=%s",
+		     key, value);
 	cr_assert_str_eq(w[0].file, f0);
 	cr_assert_str_eq(w[0].value, v0, "%s=%s", key, value);
 	if (n == 2) {
@@ -47,8 +46,7 @@ Test(cgroup_translate, v2_names_map_to_v1_files_as_runc_does)
 	   "cpu.cfs_quota_us", "-1");
 	tr("cpu.weight", "100", NULL, 1, "cpu.shares", "2597", NULL, NULL);
 	tr("cpu.weight", "1", NULL, 1, "cpu.shares", "2", NULL, NULL);
-	tr("cpu.weight", "10000", NULL, 1, "cpu.shares", "262144", NULL,
-	   NULL);
+	tr("cpu.weight", "10000", NULL, 1, "cpu.shares", "262144", NULL, NULL);
 }
 
 Test(cgroup_translate, v1_memsw_is_memory_plus_swap)
@@ -93,9 +91,9 @@ Test(cgroup_equal, v1_unlimited_reads_as_max_and_memory_rounds_to_pages)
 
 Test(cgroup_diff, three_way_with_page_rounding)
 {
-	struct lx_kvs d = { 0 }, o = { 0 };
-	struct lx_owned_kvs w = { 0 };
-	struct lx_plan plan = { 0 };
+	struct lx_kvs d = {0}, o = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_plan plan = {0};
 	struct lx_error e;
 
 	cr_assert_eq(lx_kvs_add(&d, "memory.max", "268435457"), 0);
@@ -103,9 +101,8 @@ Test(cgroup_diff, three_way_with_page_rounding)
 	cr_assert_eq(lx_kvs_add(&o, "memory.max", "268435456"), 0);
 	cr_assert_eq(lx_kvs_add(&o, "pids.max", "max"), 0);
 	cr_assert_eq(lx_kvs_add(&o, "cpu.max", "50000 100000"), 0);
-	cr_assert_eq(lx_owned_kvs_set(&w, "cpu.max", "50000 100000",
-				      "max 100000"),
-		     0);
+	cr_assert_eq(
+	    lx_owned_kvs_set(&w, "cpu.max", "50000 100000", "max 100000"), 0);
 	cr_assert_eq(lx_cgroup_diff(&d, &o, &w, true, &plan, &e), 0);
 	cr_assert_eq(plan.n, 2);
 	cr_assert_str_eq(plan.ops[0].u.kv.key, "pids.max");
@@ -127,17 +124,17 @@ Test(cgroup_policy, raises_are_detected_max_is_the_top)
 	cr_assert(!lx_cgroup_is_raise("memory.max", "268435456", "536870912"));
 	cr_assert(!lx_cgroup_is_raise("memory.max", "268435456", "max"));
 	cr_assert(lx_cgroup_is_raise("memory.max", "max", "268435456"));
-	cr_assert(!lx_cgroup_is_raise("memory.max", "max",
-				      "9223372036854771712"));
+	cr_assert(
+	    !lx_cgroup_is_raise("memory.max", "max", "9223372036854771712"));
 	cr_assert(!lx_cgroup_is_raise("memory.max", "268435457", "268435456"),
 		  "same page count is not a raise");
 	cr_assert(lx_cgroup_is_raise("pids.max", "101", "100"));
 	cr_assert(!lx_cgroup_is_raise("pids.max", "100", "100"));
 	/* cpu.max compares quota/period */
-	cr_assert(!lx_cgroup_is_raise("cpu.max", "100000 200000",
-				      "50000 100000"));
-	cr_assert(lx_cgroup_is_raise("cpu.max", "100001 200000",
-				     "50000 100000"));
+	cr_assert(
+	    !lx_cgroup_is_raise("cpu.max", "100000 200000", "50000 100000"));
+	cr_assert(
+	    lx_cgroup_is_raise("cpu.max", "100001 200000", "50000 100000"));
 	cr_assert(lx_cgroup_is_raise("cpu.max", "max 100000", "50000 100000"));
 	cr_assert(!lx_cgroup_is_raise("cpu.max", "50000 100000", "max 100000"));
 	/* documented: a higher weight takes CPU from the neighbours */
@@ -148,30 +145,30 @@ Test(cgroup_policy, raises_are_detected_max_is_the_top)
 /* --------------------------------------------------------- resolution */
 
 static const char hybrid_cgroup[] =
-	"9:name=systemd:/\n8:pids:/lxtest-1\n7:blkio:/\n"
-	"4:memory:/process_api/abc\n1:cpu:/a:b\n0::/\n";
+    "9:name=systemd:/\n8:pids:/lxtest-1\n7:blkio:/\n"
+    "4:memory:/process_api/abc\n1:cpu:/a:b\n0::/\n";
 static const char hybrid_mountinfo[] =
-	"30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
-	"31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
-	"32 30 0:29 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup "
-	"rw,cpuacct\n"
-	"33 30 0:30 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup "
-	"rw,cpuset\n"
-	"34 30 0:31 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup "
-	"cgroup rw,memory\n"
-	"38 30 0:35 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup "
-	"rw,pids\n"
-	"40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 "
-	"rw\n";
+    "30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+    "32 30 0:29 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup "
+    "rw,cpuacct\n"
+    "33 30 0:30 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup "
+    "rw,cpuset\n"
+    "34 30 0:31 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup "
+    "cgroup rw,memory\n"
+    "38 30 0:35 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup "
+    "rw,pids\n"
+    "40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 "
+    "rw\n";
 
 Test(cgroup_resolve, hybrid_host_finds_each_v1_controller_and_the_unified)
 {
 	struct lx_cgroup_layout l;
 	struct lx_error e;
 
-	cr_assert_eq(lx_cgroup_resolve(hybrid_cgroup, hybrid_mountinfo, "/T",
-				       &l, &e),
-		     0);
+	cr_assert_eq(
+	    lx_cgroup_resolve(hybrid_cgroup, hybrid_mountinfo, "/T", &l, &e),
+	    0);
 	cr_assert(l.unified.found);
 	cr_assert_str_eq(l.unified.mnt, "/T/sys/fs/cgroup/unified");
 	cr_assert_str_eq(l.unified.rel, "");
@@ -188,8 +185,8 @@ Test(cgroup_resolve, comounted_cpu_cpuacct_and_bind_mount_roots)
 {
 	static const char cg[] = "3:cpu,cpuacct:/kube/pod1\n0::/\n";
 	static const char mi[] =
-		"31 30 0:28 /kube /mnt/cg\\040x rw - cgroup cgroup "
-		"rw,cpu,cpuacct\n";
+	    "31 30 0:28 /kube /mnt/cg\\040x rw - cgroup cgroup "
+	    "rw,cpu,cpuacct\n";
 	struct lx_cgroup_layout l;
 	struct lx_error e;
 
@@ -203,8 +200,8 @@ Test(cgroup_resolve, path_outside_every_mount_root_is_not_found)
 {
 	static const char cg[] = "4:memory:/other/x\n";
 	static const char mi[] =
-		"34 30 0:31 /kube /sys/fs/cgroup/memory rw - cgroup cgroup "
-		"rw,memory\n";
+	    "34 30 0:31 /kube /sys/fs/cgroup/memory rw - cgroup cgroup "
+	    "rw,memory\n";
 	struct lx_cgroup_layout l;
 	struct lx_error e;
 
@@ -295,15 +292,14 @@ static void v2_teardown(void)
 static struct lx_cgroup *open_fake(void)
 {
 	char proc[128], root[128];
-	struct lx_cgroup_roots roots = { proc, root };
+	struct lx_cgroup_roots roots = {proc, root};
 	struct lx_cgroup *cg = NULL;
 	struct lx_error e;
 
 	snprintf(proc, sizeof(proc), "%s/proc", tmp);
 	snprintf(root, sizeof(root), "%s/root", tmp);
 	lx_error_clear(&e);
-	cr_assert_eq(lx_cgroup_open_pid(4242, &roots, &cg, &e), 0, "%s",
-		     e.msg);
+	cr_assert_eq(lx_cgroup_open_pid(4242, &roots, &cg, &e), 0, "%s", e.msg);
 	return cg;
 }
 
@@ -315,7 +311,8 @@ Test(cgroup_v2, synthetic_proc_cgroup_resolves_to_the_v2_directory)
 
 	for (int c = 0; c < LX_CG_NCTRL; c++) {
 		cr_assert(cg->v2[c], "%s", lx_cg_ctrl_name(c));
-		cr_assert(strstr(cg->path[c], "/root/sys/fs/cgroup/kubepods/x"));
+		cr_assert(
+		    strstr(cg->path[c], "/root/sys/fs/cgroup/kubepods/x"));
 	}
 	lx_cgroup_free(cg);
 }
@@ -323,9 +320,9 @@ Test(cgroup_v2, synthetic_proc_cgroup_resolves_to_the_v2_directory)
 Test(cgroup_v2, converges_then_second_pass_is_a_no_op_and_revert_restores)
 {
 	struct lx_cgroup *cg = open_fake();
-	struct lx_kvs d = { 0 };
-	struct lx_owned_kvs w = { 0 };
-	struct lx_subreport rep = { 0 };
+	struct lx_kvs d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
 	struct lx_error e;
 
 	cr_assert_eq(lx_kvs_add(&d, "memory.max", "268435456"), 0);
@@ -348,7 +345,7 @@ Test(cgroup_v2, converges_then_second_pass_is_a_no_op_and_revert_restores)
 	lx_plan_free(&rep.plan);
 
 	/* the fake files hold exactly what we wrote: nothing to do */
-	rep = (struct lx_subreport){ 0 };
+	rep = (struct lx_subreport){0};
 	cr_assert_eq(lx_cgroup_reconcile(cg, &d, &w, true, &rep, &e), 0);
 	cr_assert(rep.converged);
 	cr_assert_eq(rep.plan.n, 0);
@@ -376,8 +373,8 @@ Test(cgroup_v2, converges_then_second_pass_is_a_no_op_and_revert_restores)
 Test(cgroup_v2, raise_over_the_spawn_value_is_refused_naming_both_values)
 {
 	struct lx_cgroup *cg;
-	struct lx_kvs d = { 0 };
-	struct lx_owned_kvs w = { 0 };
+	struct lx_kvs d = {0};
+	struct lx_owned_kvs w = {0};
 	struct lx_error e;
 
 	put(CG "memory.max", "268435456\n");
@@ -399,9 +396,8 @@ Test(cgroup_v2, raise_over_the_spawn_value_is_refused_naming_both_values)
 	cr_assert_eq(lx_cgroup_check_policy(cg, &d, &w, true, &e), 0);
 
 	/* once owned, the spawn value is the original, not the current */
-	cr_assert_eq(lx_owned_kvs_set(&w, "memory.max", "134217728",
-				      "268435456"),
-		     0);
+	cr_assert_eq(
+	    lx_owned_kvs_set(&w, "memory.max", "134217728", "268435456"), 0);
 	put(CG "memory.max", "134217728\n");
 	lx_kvs_free(&d);
 	cr_assert_eq(lx_kvs_add(&d, "memory.max", "268435456"), 0);
@@ -416,9 +412,9 @@ Test(cgroup_v2, raise_over_the_spawn_value_is_refused_naming_both_values)
 Test(cgroup_v2, missing_controller_fails_its_op_and_not_the_others)
 {
 	struct lx_cgroup *cg;
-	struct lx_kvs d = { 0 };
-	struct lx_owned_kvs w = { 0 };
-	struct lx_subreport rep = { 0 };
+	struct lx_kvs d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
 	struct lx_error e;
 
 	put(CG "cgroup.controllers", "memory\n");
@@ -465,7 +461,7 @@ Test(cgroup_v2, symlinked_cgroup_directory_is_not_followed)
 {
 	struct lx_cgroup *cg = NULL;
 	char proc[128], root[128], p[256];
-	struct lx_cgroup_roots roots = { proc, root };
+	struct lx_cgroup_roots roots = {proc, root};
 	struct lx_error e;
 
 	snprintf(p, sizeof(p), "%s/root/sys/fs/cgroup/kubepods/y", tmp);

@@ -22,15 +22,12 @@ static void add_sysctl(struct lx_desired *d, const char *k)
 Test(policy, every_escape_is_refused_and_all_refusals_are_collected)
 {
 	static const char *const escapes[] = {
-		"kernel.core_pattern",
-		"net.ipv4/../../kernel/core_pattern",
-		"net/../kernel/hostname",
-		"net.core.rmem_max",
-		"/proc/sys/kernel/x",
-		"net..ipv4",
+	    "kernel.core_pattern",    "net.ipv4/../../kernel/core_pattern",
+	    "net/../kernel/hostname", "net.core.rmem_max",
+	    "/proc/sys/kernel/x",     "net..ipv4",
 	};
-	struct lx_policy p = { 0 };
-	struct lx_desired d = { 0 };
+	struct lx_policy p = {0};
+	struct lx_desired d = {0};
 	struct lx_error e;
 
 	for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++)
@@ -55,8 +52,8 @@ Test(policy, every_escape_is_refused_and_all_refusals_are_collected)
 
 Test(policy, long_key_is_refused_with_a_bounded_message)
 {
-	struct lx_policy p = { 0 };
-	struct lx_desired d = { 0 };
+	struct lx_policy p = {0};
+	struct lx_desired d = {0};
 	struct lx_error e;
 	char *k = malloc(10001);
 
@@ -74,8 +71,8 @@ Test(policy, long_key_is_refused_with_a_bounded_message)
 
 Test(policy, control_characters_in_keys_are_escaped_in_messages)
 {
-	struct lx_policy p = { 0 };
-	struct lx_desired d = { 0 };
+	struct lx_policy p = {0};
+	struct lx_desired d = {0};
 	struct lx_error e;
 
 	add_sysctl(&d, "net.ipv4\n.x\x1b[31m");
@@ -89,16 +86,15 @@ Test(policy, control_characters_in_keys_are_escaped_in_messages)
 
 Test(policy, allow_sysctl_prefixes_match_whole_segments)
 {
-	struct lx_policy p = { 0 };
-	struct lx_desired d = { 0 };
+	struct lx_policy p = {0};
+	struct lx_desired d = {0};
 	struct lx_error e;
 
-	cr_assert_eq(lx_policy_add(&p.allow_sysctl, &p.n_allow_sysctl,
-				   "net.ipv4.conf"),
-		     0);
-	cr_assert_eq(lx_policy_add(&p.allow_sysctl, &p.n_allow_sysctl,
-				   "net/ipv6/*"),
-		     0);
+	cr_assert_eq(
+	    lx_policy_add(&p.allow_sysctl, &p.n_allow_sysctl, "net.ipv4.conf"),
+	    0);
+	cr_assert_eq(
+	    lx_policy_add(&p.allow_sysctl, &p.n_allow_sysctl, "net/ipv6/*"), 0);
 	add_sysctl(&d, "net.ipv4.conf.all.rp_filter");
 	add_sysctl(&d, "net/ipv6/conf/all/forwarding");
 	lx_error_clear(&e);
@@ -119,15 +115,13 @@ Test(policy, allow_sysctl_prefixes_match_whole_segments)
 
 Test(policy, prefixes_do_not_open_host_global_keys)
 {
-	struct lx_policy p = { 0 };
-	struct lx_desired d = { 0 };
+	struct lx_policy p = {0};
+	struct lx_desired d = {0};
 	struct lx_error e;
 
-	cr_assert_eq(lx_policy_add(&p.allow_sysctl, &p.n_allow_sysctl, "*"),
-		     0);
-	cr_assert_eq(lx_policy_add(&p.allow_sysctl, &p.n_allow_sysctl,
-				   "kernel"),
-		     0);
+	cr_assert_eq(lx_policy_add(&p.allow_sysctl, &p.n_allow_sysctl, "*"), 0);
+	cr_assert_eq(
+	    lx_policy_add(&p.allow_sysctl, &p.n_allow_sysctl, "kernel"), 0);
 	add_sysctl(&d, "net.core.somaxconn");
 	lx_error_clear(&e);
 	cr_assert_eq(lx_policy_check(&p, &d, &e), 0, "%s", e.msg);
@@ -142,9 +136,9 @@ Test(policy, prefixes_do_not_open_host_global_keys)
 
 Test(policy, master_and_parent_only_when_named)
 {
-	struct lx_policy p = { 0 };
-	struct lx_desired d = { 0 };
-	struct lx_link l[2] = { 0 };
+	struct lx_policy p = {0};
+	struct lx_desired d = {0};
+	struct lx_link l[2] = {0};
 	struct lx_error e;
 
 	strcpy(l[0].name, "eth0");
@@ -168,8 +162,7 @@ Test(policy, master_and_parent_only_when_named)
 				"parent \"eno1\" is not named by "
 				"--allow-parent"),
 		  "%s", e.msg);
-	cr_assert_eq(lx_policy_add(&p.allow_master, &p.n_allow_master,
-				   "lxbr0"),
+	cr_assert_eq(lx_policy_add(&p.allow_master, &p.n_allow_master, "lxbr0"),
 		     0);
 	cr_assert_eq(lx_policy_add(&p.allow_parent, &p.n_allow_parent, "eno1"),
 		     0);
@@ -181,8 +174,8 @@ Test(policy, master_and_parent_only_when_named)
 
 Test(policy, empty_document_passes)
 {
-	struct lx_policy p = { 0 };
-	struct lx_desired d = { 0 };
+	struct lx_policy p = {0};
+	struct lx_desired d = {0};
 	struct lx_error e;
 
 	lx_error_clear(&e);

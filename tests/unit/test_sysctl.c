@@ -27,23 +27,23 @@ Test(sysctl_name, escapes_are_refused_with_the_rule)
 	static const struct {
 		const char *key, *rule;
 	} cases[] = {
-		{ "kernel.core_pattern", "only net.* sysctls may be set" },
-		{ "net.ipv4/../../kernel/core_pattern", "empty name segment" },
-		{ "net/../kernel/hostname", "empty name segment" },
-		{ "/proc/sys/kernel/x", "absolute path" },
-		{ "net..ipv4", "empty name segment" },
-		{ "net.ipv4.", "empty name segment" },
-		{ "", "empty name" },
-		{ "net.ipv4.IP_forward", "invalid character" },
-		{ "net.ipv4.ip forward", "invalid character" },
-		{ "net.ipv4.-x", "must start with" },
-		{ "net.ipv4.x_", "must end with" },
-		{ "net.core.rmem_max",
-		  "net.core.rmem_max is host-global: not per network "
-		  "namespace" },
-		{ "net/core/netdev_max_backlog", "host-global" },
-		{ "net.ipv4.neigh.default.gc_thresh3", "host-global" },
-		{ "net.ipv4.tcp_mem", "host-global" },
+	    {"kernel.core_pattern", "only net.* sysctls may be set"},
+	    {"net.ipv4/../../kernel/core_pattern", "empty name segment"},
+	    {"net/../kernel/hostname", "empty name segment"},
+	    {"/proc/sys/kernel/x", "absolute path"},
+	    {"net..ipv4", "empty name segment"},
+	    {"net.ipv4.", "empty name segment"},
+	    {"", "empty name"},
+	    {"net.ipv4.IP_forward", "invalid character"},
+	    {"net.ipv4.ip forward", "invalid character"},
+	    {"net.ipv4.-x", "must start with"},
+	    {"net.ipv4.x_", "must end with"},
+	    {"net.core.rmem_max",
+	     "net.core.rmem_max is host-global: not per network "
+	     "namespace"},
+	    {"net/core/netdev_max_backlog", "host-global"},
+	    {"net.ipv4.neigh.default.gc_thresh3", "host-global"},
+	    {"net.ipv4.tcp_mem", "host-global"},
 	};
 	char why[256];
 
@@ -78,9 +78,8 @@ Test(sysctl_name, per_device_and_namespaced_keys_are_allowed)
 {
 	char c[LX_SYSCTL_NAME_MAX + 1], why[256];
 
-	cr_assert_eq(check("net.ipv4.neigh.eth0.base_reachable_time_ms", c,
-			   why),
-		     0);
+	cr_assert_eq(
+	    check("net.ipv4.neigh.eth0.base_reachable_time_ms", c, why), 0);
 	cr_assert_eq(check("net.ipv4.ip_local_port_range", c, why), 0);
 	cr_assert_eq(check("net.core.somaxconn", c, why), 0);
 	cr_assert_eq(check("net.ipv4.route.flush", c, why), 0);
@@ -114,7 +113,7 @@ static void fx_free(struct fx *f)
 
 Test(sysctl_diff, equal_after_folding_is_no_op)
 {
-	struct fx f = { 0 };
+	struct fx f = {0};
 	struct lx_error e;
 
 	cr_assert_eq(lx_kvs_add(&f.desired, "net.ipv4.ip_local_port_range",
@@ -132,7 +131,7 @@ Test(sysctl_diff, equal_after_folding_is_no_op)
 
 Test(sysctl_diff, differing_value_is_updated_with_the_observed_value_kept)
 {
-	struct fx f = { 0 };
+	struct fx f = {0};
 	struct lx_error e;
 
 	cr_assert_eq(lx_kvs_add(&f.desired, "net.ipv4.ip_forward", "1"), 0);
@@ -150,7 +149,7 @@ Test(sysctl_diff, differing_value_is_updated_with_the_observed_value_kept)
 
 Test(sysctl_diff, unobserved_desired_key_is_still_planned)
 {
-	struct fx f = { 0 };
+	struct fx f = {0};
 	struct lx_error e;
 
 	cr_assert_eq(lx_kvs_add(&f.desired, "net.ipv4.ip_forward", "1"), 0);
@@ -164,12 +163,11 @@ Test(sysctl_diff, unobserved_desired_key_is_still_planned)
 
 Test(sysctl_diff, removed_key_is_restored_when_revert_on_release)
 {
-	struct fx f = { 0 };
+	struct fx f = {0};
 	struct lx_error e;
 
-	cr_assert_eq(lx_owned_kvs_set(&f.owned, "net.ipv4.ip_forward", "1",
-				      "0"),
-		     0);
+	cr_assert_eq(
+	    lx_owned_kvs_set(&f.owned, "net.ipv4.ip_forward", "1", "0"), 0);
 	cr_assert_eq(lx_kvs_add(&f.observed, "net.ipv4.ip_forward", "1"), 0);
 	cr_assert_eq(lx_sysctl_diff(&f.desired, &f.observed, &f.owned, true,
 				    &f.plan, &e),
@@ -182,16 +180,14 @@ Test(sysctl_diff, removed_key_is_restored_when_revert_on_release)
 
 Test(sysctl_diff, removed_key_is_only_forgotten_without_revert)
 {
-	struct fx f = { 0 };
+	struct fx f = {0};
 	struct lx_error e;
 
-	cr_assert_eq(lx_owned_kvs_set(&f.owned, "net.ipv4.ip_forward", "1",
-				      "0"),
-		     0);
+	cr_assert_eq(
+	    lx_owned_kvs_set(&f.owned, "net.ipv4.ip_forward", "1", "0"), 0);
 	cr_assert_eq(lx_kvs_add(&f.observed, "net.ipv4.ip_forward", "1"), 0);
-	cr_assert_eq(lx_sysctl_diff(NULL, &f.observed, &f.owned, false,
-				    &f.plan, &e),
-		     0);
+	cr_assert_eq(
+	    lx_sysctl_diff(NULL, &f.observed, &f.owned, false, &f.plan, &e), 0);
 	cr_assert_eq(f.plan.n, 1);
 	cr_assert_eq(f.plan.ops[0].verb, LX_OP_DELETE);
 	cr_assert_null(f.plan.ops[0].u.kv.value);
@@ -200,16 +196,14 @@ Test(sysctl_diff, removed_key_is_only_forgotten_without_revert)
 
 Test(sysctl_diff, restore_to_the_value_already_there_is_a_forget)
 {
-	struct fx f = { 0 };
+	struct fx f = {0};
 	struct lx_error e;
 
-	cr_assert_eq(lx_owned_kvs_set(&f.owned, "net.ipv4.ip_forward", "1",
-				      "0"),
-		     0);
+	cr_assert_eq(
+	    lx_owned_kvs_set(&f.owned, "net.ipv4.ip_forward", "1", "0"), 0);
 	cr_assert_eq(lx_kvs_add(&f.observed, "net.ipv4.ip_forward", "0\n"), 0);
-	cr_assert_eq(lx_sysctl_diff(NULL, &f.observed, &f.owned, true,
-				    &f.plan, &e),
-		     0);
+	cr_assert_eq(
+	    lx_sysctl_diff(NULL, &f.observed, &f.owned, true, &f.plan, &e), 0);
 	cr_assert_eq(f.plan.n, 1);
 	cr_assert_null(f.plan.ops[0].u.kv.value);
 	fx_free(&f);
@@ -217,21 +211,20 @@ Test(sysctl_diff, restore_to_the_value_already_there_is_a_forget)
 
 Test(sysctl_diff, foreign_key_never_owned_is_left_alone)
 {
-	struct fx f = { 0 };
+	struct fx f = {0};
 	struct lx_error e;
 
 	cr_assert_eq(lx_kvs_add(&f.observed, "net.ipv4.ip_forward", "1"), 0);
-	cr_assert_eq(lx_sysctl_diff(NULL, &f.observed, &f.owned, true,
-				    &f.plan, &e),
-		     0);
+	cr_assert_eq(
+	    lx_sysctl_diff(NULL, &f.observed, &f.owned, true, &f.plan, &e), 0);
 	cr_assert_eq(f.plan.n, 0);
 	fx_free(&f);
 }
 
 Test(sysctl_owned, original_is_the_value_before_the_first_write)
 {
-	struct lx_owned_kvs o = { 0 };
-	struct lx_op op = { .verb = LX_OP_UPDATE, .obj = LX_OBJ_SYSCTL };
+	struct lx_owned_kvs o = {0};
+	struct lx_op op = {.verb = LX_OP_UPDATE, .obj = LX_OBJ_SYSCTL};
 
 	op.u.kv.key = "net.ipv4.ip_forward";
 	op.u.kv.value = "1";
@@ -257,22 +250,20 @@ static bool eq(const char *key, const char *a, const char *b)
 
 Test(sysctl_owned, adopt_records_keys_already_at_the_desired_value)
 {
-	struct fx f = { 0 };
+	struct fx f = {0};
 
 	cr_assert_eq(lx_kvs_add(&f.desired, "net.ipv4.ip_forward", "1"), 0);
-	cr_assert_eq(lx_kvs_add(&f.desired, "net.ipv4.tcp_syncookies", "1"),
-		     0);
+	cr_assert_eq(lx_kvs_add(&f.desired, "net.ipv4.tcp_syncookies", "1"), 0);
 	cr_assert_eq(lx_kvs_add(&f.observed, "net.ipv4.ip_forward", "1\n"), 0);
 	cr_assert_eq(lx_kvs_add(&f.observed, "net.ipv4.tcp_syncookies", "1"),
 		     0);
 	/* owned from an earlier pass that wrote 0 over 7 */
-	cr_assert_eq(lx_owned_kvs_set(&f.owned, "net.ipv4.ip_forward", "0",
-				      "7"),
-		     0);
+	cr_assert_eq(
+	    lx_owned_kvs_set(&f.owned, "net.ipv4.ip_forward", "0", "7"), 0);
 	cr_assert_eq(lx_kvs_adopt(&f.desired, &f.observed, &f.owned, eq), 0);
 	cr_assert_eq(f.owned.n, 2);
 	struct lx_owned_kv *w =
-		lx_owned_kvs_find(&f.owned, "net.ipv4.ip_forward");
+	    lx_owned_kvs_find(&f.owned, "net.ipv4.ip_forward");
 	cr_assert_str_eq(w->applied, "1");
 	cr_assert_str_eq(w->original, "7", "the first original is kept");
 	w = lx_owned_kvs_find(&f.owned, "net.ipv4.tcp_syncookies");
