@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sysctl source against the real kernel. Each test unshares a fresh network
+ * namespace (criterion forks per test) after noting the host's values and
+ * keeping an fd on the host namespace; host values are re-read from the
+ * host namespace at the end and must be unchanged.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy.h"
+#include "sysctl.h"
+
+static const char *const watched[] = {
+    "net/ipv4/ip_forward", "net/ipv4/ip_local_port_range",
+    "net/core/rmem_max",   "net/core/netdev_max_backlog",
+    "kernel/core_pattern", "kernel/hostname",
+};
+#define NW (sizeof(watched) / sizeof(watched[0]))
+
+static char host_before[NW][512];
+static int host_ns = -1;
+
+static void slurp(const char *rel, char *buf, size_t len)
+{
+	char p[256];
+	FILE *f;
+	size_t n;
+
+	snprintf(p, sizeof(p), "/proc/sys/%s", rel);
+	f = fopen(p, "r");
+	cr_assert_not_null(f, "%s", p);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+static void enter_fresh_netns(void)
+{
+	for (size_t i = 0; i < NW; i++)
+		slurp(watched[i], host_before[i], sizeof(host_before[i]));
+	host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(host_ns, 0);
+	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare: %m");
+}
+
+/* Back to the host namespace: every watched value is as it was. */
+static void host_unchanged(void)
+{
+	char now[512];
+
+	cr_assert_eq(setns(host_ns, CLONE_NEWNET), 0, "setns: %m");
+	for (size_t i = 0; i < NW; i++) {
+		slurp(watched[i], now, sizeof(now));
+		cr_assert_str_eq(now, host_before[i], "host %s changed",
+				 watched[i]);
+	}
+}
+
+static struct lx_sysctl_ctx open_ctx(void)
+{
+	struct lx_sysctl_ctx c = {.procsys_fd = -1};
+	struct lx_error e;
+
+	lx_error_clear(&e);
+	cr_assert_eq(lx_sysctl_open(&c, &e), 0, "%s", e.msg);
+	return c;
+}
+
+static char *rd(struct lx_sysctl_ctx *c, const char *key)
+{
+	char *v = NULL;
+	struct lx_error e;
+
+	lx_error_clear(&e);
+	cr_assert_eq(lx_sysctl_read(c, key, &v, &e), 0, "%s", e.msg);
+	return v;
+}
+
+/* ip_forward of a fresh netns is inherited from the host: flip it. */
+static const char *flipped_forward(struct lx_sysctl_ctx *c)
+{
+	char *v = rd(c, "net.ipv4.ip_forward");
+	const char *r = strcmp(v, "1") == 0 ? "0" : "1";
+
+	free(v);
+	return r;
+}
+
+TestSuite(sysctl_netns, .init = enter_fresh_netns);
+
+Test(sysctl_netns, sets_in_the_namespace_and_leaves_the_host_alone)
+{
+	struct lx_sysctl_ctx c = open_ctx();
+	struct lx_kvs d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
+	struct lx_error e;
+	char *v;
+
+	/* pick values that differ from the fresh namespace's defaults */
+	const char *fwd = flipped_forward(&c);
+
+	v = rd(&c, "net.ipv4.ip_local_port_range");
+	cr_assert_str_neq(v, "1024 65000");
+	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_forward", fwd), 0);
+	cr_assert_eq(
+	    lx_kvs_add(&d, "net.ipv4.ip_local_port_range", "1024 65000"), 0);
+	lx_error_clear(&e);
+	cr_assert_eq(lx_sysctl_reconcile(&c, &d, &w, false, &rep, &e), 0, "%s",
+		     e.msg);
+	cr_assert(rep.converged, "%s", rep.plan.n ? rep.plan.ops[0].error : "");
+	cr_assert_eq(lx_plan_count(&rep.plan, LX_OPS_APPLIED), 2);
+	cr_assert_eq(w.n, 2);
+	cr_assert_str_eq(
+	    lx_owned_kvs_find(&w, "net.ipv4.ip_local_port_range")->original, v);
+	free(v);
+	v = rd(&c, "net.ipv4.ip_forward");
+	cr_assert_str_eq(v, fwd);
+	free(v);
+	/* the kernel prints a tab; folded it is what we asked for */
+	v = rd(&c, "net.ipv4.ip_local_port_range");
+	cr_assert_str_eq(v, "1024 65000");
+	free(v);
+	lx_plan_free(&rep.plan);
+
+	/* second pass: nothing to do */
+	lx_error_clear(&e);
+	cr_assert_eq(lx_sysctl_reconcile(&c, &d, &w, false, &rep, &e), 0);
+	cr_assert(rep.converged);
+	cr_assert_eq(rep.plan.n, 0);
+
+	host_unchanged();
+	lx_kvs_free(&d);
+	lx_owned_kvs_free(&w);
+	lx_sysctl_close(&c);
+}
+
+Test(sysctl_netns, revert_on_release_restores_the_original)
+{
+	struct lx_sysctl_ctx c = open_ctx();
+	struct lx_kvs d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
+	struct lx_error e;
+	char *before = rd(&c, "net.ipv4.ip_local_port_range"), *v;
+	const char *fwd = flipped_forward(&c);
+	const char *fwd0 = strcmp(fwd, "1") == 0 ? "0" : "1";
+
+	cr_assert_eq(
+	    lx_kvs_add(&d, "net.ipv4.ip_local_port_range", "2000 3000"), 0);
+	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_forward", fwd), 0);
+	lx_error_clear(&e);
+	cr_assert_eq(lx_sysctl_reconcile(&c, &d, &w, true, &rep, &e), 0);
+	cr_assert(rep.converged);
+	lx_plan_free(&rep.plan);
+
+	/* a smaller desired state restores only what left it */
+	lx_kvs_free(&d);
+	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_forward", fwd), 0);
+	cr_assert_eq(lx_sysctl_reconcile(&c, &d, &w, true, &rep, &e), 0);
+	cr_assert_eq(rep.plan.n, 1);
+	cr_assert_eq(rep.plan.ops[0].verb, LX_OP_DELETE);
+	v = rd(&c, "net.ipv4.ip_local_port_range");
+	cr_assert_str_eq(v, before);
+	free(v);
+	cr_assert_eq(w.n, 1);
+	lx_plan_free(&rep.plan);
+
+	cr_assert_eq(lx_sysctl_release(&c, &w, true, &rep, &e), 0);
+	cr_assert(rep.converged);
+	v = rd(&c, "net.ipv4.ip_forward");
+	cr_assert_str_eq(v, fwd0);
+	free(v);
+	cr_assert_eq(w.n, 0);
+	lx_plan_free(&rep.plan);
+	free(before);
+	host_unchanged();
+	lx_kvs_free(&d);
+	lx_sysctl_close(&c);
+}
+
+Test(sysctl_netns, release_without_revert_leaves_values_and_forgets)
+{
+	struct lx_sysctl_ctx c = open_ctx();
+	struct lx_kvs d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
+	struct lx_error e;
+	char *v;
+
+	const char *fwd = flipped_forward(&c);
+
+	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_forward", fwd), 0);
+	lx_error_clear(&e);
+	cr_assert_eq(lx_sysctl_reconcile(&c, &d, &w, false, &rep, &e), 0);
+	cr_assert_eq(lx_plan_count(&rep.plan, LX_OPS_APPLIED), 1);
+	lx_plan_free(&rep.plan);
+	cr_assert_eq(lx_sysctl_release(&c, &w, false, &rep, &e), 0);
+	cr_assert_eq(w.n, 0);
+	v = rd(&c, "net.ipv4.ip_forward");
+	cr_assert_str_eq(v, fwd);
+	free(v);
+	lx_plan_free(&rep.plan);
+	lx_kvs_free(&d);
+	lx_sysctl_close(&c);
+}
+
+Test(sysctl_netns, tenant_escapes_are_refused_before_any_write)
+{
+	static const char *const escapes[] = {
+	    "kernel.core_pattern",
+	    "net.ipv4/../../kernel/core_pattern",
+	    "net/../kernel/hostname",
+	    "net.core.rmem_max",
+	    "net.core.netdev_max_backlog",
+	    "/proc/sys/kernel/x",
+	    "net..ipv4",
+	};
+	struct lx_sysctl_ctx c = open_ctx();
+	struct lx_policy p = {0};
+	struct lx_desired d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
+	struct lx_error e;
+	char *big = malloc(10001);
+	const char *fwd = flipped_forward(&c);
+
+	memset(big, 'a', 10000);
+	memcpy(big, "net.", 4);
+	big[10000] = '\0';
+	for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++)
+		cr_assert_eq(lx_kvs_add(&d.sysctl, escapes[i], "|/tmp/pwn"), 0);
+	cr_assert_eq(lx_kvs_add(&d.sysctl, big, "1"), 0);
+	cr_assert_eq(lx_kvs_add(&d.sysctl, "net.ipv4.ip_forward", fwd), 0);
+
+	lx_error_clear(&e);
+	cr_assert_eq(lx_policy_check(&p, &d, &e), -EPERM);
+	cr_assert_eq(e.kind, LX_ERR_POLICY);
+	cr_assert_eq(e.lines, 8, "%s", e.msg);
+
+	/* even if the caller skipped the policy, the source refuses it all */
+	lx_error_clear(&e);
+	cr_assert_eq(lx_sysctl_reconcile(&c, &d.sysctl, &w, false, &rep, &e),
+		     -EPERM);
+	cr_assert_eq(e.kind, LX_ERR_POLICY);
+	cr_assert_eq(rep.plan.n, 0);
+	cr_assert(!rep.converged);
+	cr_assert_eq(w.n, 0);
+	{
+		char *v = rd(&c, "net.ipv4.ip_forward");
+
+		cr_assert_str_neq(v, fwd,
+				  "nothing was written, not even the "
+				  "valid key");
+		free(v);
+	}
+	free(rep.error);
+	free(big);
+	host_unchanged();
+	lx_desired_free(&d);
+	lx_sysctl_close(&c);
+}
+
+Test(sysctl_netns, reads_and_writes_act_on_the_callers_namespace)
+{
+	/*
+	 * The kernel resolves /proc/sys/net per calling task: a /proc/sys
+	 * fd opened in the host namespace and used from the container's
+	 * writes the container's value. (So the fd does not pin a namespace:
+	 * the caller's setns does.)
+	 */
+	int mine = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	struct lx_sysctl_ctx c;
+	struct lx_error e;
+	char *v;
+
+	const char *fwd;
+
+	cr_assert_geq(mine, 0);
+	cr_assert_eq(setns(host_ns, CLONE_NEWNET), 0);
+	c = open_ctx();
+	cr_assert_eq(setns(mine, CLONE_NEWNET), 0);
+	fwd = flipped_forward(&c);
+	lx_error_clear(&e);
+	cr_assert_eq(lx_sysctl_write(&c, "net.ipv4.ip_forward", fwd, &e), 0,
+		     "%s", e.msg);
+	v = rd(&c, "net.ipv4.ip_forward");
+	cr_assert_str_eq(v, fwd);
+	free(v);
+	host_unchanged();
+	lx_sysctl_close(&c);
+	close(mine);
+}
+
+Test(sysctl_netns, a_failed_write_is_collected_and_the_rest_applied)
+{
+	struct lx_sysctl_ctx c = open_ctx();
+	struct lx_kvs d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
+	struct lx_error e;
+
+	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.conf.nosuchdev.forwarding", "1"),
+		     0);
+	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_forward", flipped_forward(&c)),
+		     0);
+	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_local_port_range", "x y"), 0);
+	lx_error_clear(&e);
+	cr_assert_eq(lx_sysctl_reconcile(&c, &d, &w, false, &rep, &e), 0);
+	cr_assert(!rep.converged);
+	cr_assert_eq(lx_plan_count(&rep.plan, LX_OPS_FAILED), 2);
+	cr_assert_eq(lx_plan_count(&rep.plan, LX_OPS_APPLIED), 1);
+	cr_assert(strstr(rep.plan.ops[0].error, "(ENOENT)"), "%s",
+		  rep.plan.ops[0].error);
+	cr_assert(strstr(rep.plan.ops[2].error, "(EINVAL)"), "%s",
+		  rep.plan.ops[2].error);
+	cr_assert_eq(w.n, 1);
+	lx_plan_free(&rep.plan);
+	lx_kvs_free(&d);
+	lx_owned_kvs_free(&w);
+	lx_sysctl_close(&c);
+}
