@@ -20,7 +20,7 @@ struct lx_subreport {
 };
 
 struct lx_report {
-	char id[128];
+	char id[129];
 	uint64_t pass;
 	const char *trigger; /* static string: initial|timer|monitor|put|manual */
 	bool converged;

@@ -35,7 +35,7 @@ static int one_id(struct lx_cli *cli, const char **id, struct lx_error *err)
 static int call(struct lx_cli *cli, json_t *req, json_t **reply,
 		struct lx_error *err)
 {
-	const char *id;
+	const char *id = NULL;
 	int r;
 
 	r = one_id(cli, &id, err);

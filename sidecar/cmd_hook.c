@@ -5,7 +5,6 @@
  * sidecar fully detached and exit 0 once it is ready. poststop: stop the
  * sidecar of that container and remove its state, idempotently.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -24,7 +23,6 @@
 #include "sandbox.h"
 #include "oci_state.h"
 
-#define LX_OCI_STATE_MAX (1024 * 1024)
 
 static int fail(struct lx_error *err)
 {

@@ -35,7 +35,7 @@ static void client_close(struct client *cl)
 	for (int i = 0; i < LX_CONTROL_MAX_CLIENTS; i++)
 		if (c->clients[i] == cl)
 			c->clients[i] = NULL;
-	lx_evloop_del(c->ev, cl->fd);
+	lx_evloop_del(c->ev, cl->fd, NULL);
 	close(cl->fd);
 	free(cl->buf);
 	free(cl);
@@ -281,7 +281,7 @@ void lx_control_free(struct lx_control *c)
 	for (int i = 0; i < LX_CONTROL_MAX_CLIENTS; i++)
 		if (c->clients[i])
 			client_close(c->clients[i]);
-	lx_evloop_del(c->ev, c->fd);
+	lx_evloop_del(c->ev, c->fd, NULL);
 	close(c->fd);
 	free(c);
 }

@@ -192,25 +192,11 @@ static int plan_sysctl(struct lx_engine *e, const struct lx_desired *d,
 		       struct lx_subreport *rep, struct lx_error *err)
 {
 	struct lx_kvs obs = { 0 };
-	int r = 0;
+	int r;
 
-	for (size_t i = 0; i < d->sysctl.n && r == 0; i++) {
-		_cleanup_free_ char *v = NULL;
-
-		if (lx_sysctl_read(&e->sysctl, d->sysctl.v[i].key, &v, err) < 0)
-			continue; /* the diff plans a write; apply reports */
-		r = lx_kvs_add(&obs, d->sysctl.v[i].key, v);
-	}
-	for (size_t i = 0; i < e->owned.sysctl.n && r == 0; i++) {
-		_cleanup_free_ char *v = NULL;
-
-		if (lx_kvs_find(&obs, e->owned.sysctl.v[i].key) ||
-		    lx_sysctl_read(&e->sysctl, e->owned.sysctl.v[i].key, &v,
-				   err) < 0)
-			continue;
-		r = lx_kvs_add(&obs, e->owned.sysctl.v[i].key, v);
-	}
-	lx_error_clear(err);
+	r = lx_sysctl_observe(&e->sysctl, &d->sysctl, &e->owned.sysctl, &obs,
+			      err);
+	lx_error_clear(err); /* unreadable keys: the diff plans a write */
 	if (r == 0)
 		r = lx_sysctl_diff(&d->sysctl, &obs, &e->owned.sysctl,
 				   d->opts.revert_on_release, &rep->plan, err);
@@ -222,12 +208,20 @@ static int plan_sysctl(struct lx_engine *e, const struct lx_desired *d,
 static int plan_cgroup(struct lx_engine *e, const struct lx_desired *d,
 		       struct lx_subreport *rep, struct lx_error *err)
 {
-	if (!e->cg) {
-		rep->converged = true;
+	struct lx_kvs obs = { 0 };
+	int r;
+
+	rep->converged = true;
+	if (!e->cg)
 		return 0;
-	}
-	return lx_cgroup_plan(e->cg, &d->cgroup, &e->owned.cgroup,
-			      d->opts.revert_on_release, rep, err);
+	r = lx_cgroup_observe(e->cg, &d->cgroup, &e->owned.cgroup, &obs, err);
+	lx_error_clear(err);
+	if (r == 0)
+		r = lx_cgroup_diff(&d->cgroup, &obs, &e->owned.cgroup,
+				   d->opts.revert_on_release, &rep->plan, err);
+	lx_kvs_free(&obs);
+	rep->converged = rep->plan.n == 0;
+	return r;
 }
 
 int lx_engine_pass(struct lx_engine *e, bool apply, const char *trigger,
@@ -278,20 +272,22 @@ void lx_engine_release(struct lx_engine *e, bool links, bool revert,
 	snprintf(rep->id, sizeof(rep->id), "%s", e->id);
 	rep->trigger = "teardown";
 	lx_error_clear(&err);
-	if (links)
-		(void)lx_rtnl_release(&e->rtnl, &e->owned,
-				      &rep->sub[LX_SUB_RTNL], &err);
+	if (links && lx_rtnl_release(&e->rtnl, &e->owned,
+				     &rep->sub[LX_SUB_RTNL], &err) < 0)
+		rep->sub[LX_SUB_RTNL].converged = false;
 	if (!revert) {
 		lx_report_finish(rep);
 		return;
 	}
 	lx_error_clear(&err);
-	(void)lx_sysctl_release(&e->sysctl, &e->owned.sysctl, revert,
-				&rep->sub[LX_SUB_SYSCTL], &err);
+	if (lx_sysctl_release(&e->sysctl, &e->owned.sysctl, revert,
+			      &rep->sub[LX_SUB_SYSCTL], &err) < 0)
+		rep->sub[LX_SUB_SYSCTL].converged = false;
 	if (e->cg) {
 		lx_error_clear(&err);
-		(void)lx_cgroup_release(e->cg, &e->owned.cgroup, revert,
-					&rep->sub[LX_SUB_CGROUP], &err);
+		if (lx_cgroup_release(e->cg, &e->owned.cgroup, revert,
+				      &rep->sub[LX_SUB_CGROUP], &err) < 0)
+			rep->sub[LX_SUB_CGROUP].converged = false;
 	}
 	lx_report_finish(rep);
 }
