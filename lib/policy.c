@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* openat2, O_PATH, asprintf */
+#endif
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
