@@ -34,7 +34,7 @@ for h in $harnesses; do
 	if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	     "$out/$h" -max_total_time="$secs" -max_len=8192 -timeout=10 \
-	     -print_final_stats=1 -artifact_prefix="$out/artifacts/$h-" \
+	     -dict=tests/fuzz/linx.dict -print_final_stats=1 -artifact_prefix="$out/artifacts/$h-" \
 	     "$out/corpus/$h" "tests/fuzz/corpus/$h" >"$out/$h.log" 2>&1; then
 		echo "FAIL $h (see $out/$h.log)"
 		grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$out/$h.log" | head -20
