@@ -42,6 +42,8 @@ expect_rc() {
 # Namespaces made by new_netns inside the test are removed when it ends.
 t() {
 	local name=$1; shift
+	# ONLY=name runs one test of a suite
+	[ -n "${ONLY:-}" ] && [ "$ONLY" != "$name" ] && return 0
 	if ( set -e; trap lx_cleanup_netns EXIT; "$@" ); then
 		echo "ok $name"
 	else

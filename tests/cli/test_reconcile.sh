@@ -40,7 +40,7 @@ test_converges_then_noop() {
 	write_full "$d" "$peer"
 	local rc=0
 	out=$("$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD" --json) || rc=$?
-	ip link del "$peer" 2>/dev/null &
+	trap "ip link del $peer 2>/dev/null; lx_cleanup_netns" EXIT
 	expect_eq "$rc" 0 "first reconcile exit"
 	expect_eq "$(echo "$out" | jq -r .converged)" true converged
 	ip -n "$ns" -4 addr show dev eth0 | grep -q "10.77.0.2/24" || fail "v4 address missing"
@@ -49,7 +49,7 @@ test_converges_then_noop() {
 	ip -n "$ns" route show | grep -q "10.78.0.0/16 via 10.77.0.254 dev eth0 proto 76 metric 100" || fail "prefix route missing"
 	ip -n "$ns" -6 route show | grep -q "fd78::/48 via fd77::1 dev eth0 proto 76" || fail "v6 route missing"
 	expect_eq "$(ip -n "$ns" -o link show eth0 | grep -o 'mtu [0-9]*')" "mtu 1400" mtu
-	wait
+	ip link show "$peer" | grep -q "state UP" || fail "host peer not up"
 }
 
 test_second_pass_applies_nothing() {
@@ -74,7 +74,7 @@ test_shrink_removes_only_ours() {
 	ip -n "$ns" route add 10.99.0.0/16 via 10.77.0.1 proto static
 	local rc=0
 	out=$("$LX_BIN" reconcile --netns /run/netns/$ns --desired "$s" --state-dir "$SD" --json) || rc=$?
-	ip link del "$peer" 2>/dev/null &
+	trap "ip link del $peer 2>/dev/null; lx_cleanup_netns" EXIT
 	expect_eq "$rc" 0 "shrink exit"
 	ip -n "$ns" addr show dev eth0 | grep -q "10.77.0.99/24" || fail "foreign address removed"
 	ip -n "$ns" route show | grep -q "10.99.0.0/16 via 10.77.0.1 dev eth0 proto static" || fail "static route removed"
@@ -83,7 +83,6 @@ test_shrink_removes_only_ours() {
 	ip -n "$ns" -6 route show | grep -q "fd78::/48" && fail "owned v6 route kept"
 	ip -n "$ns" route show | grep -q "default via 10.77.0.1" || fail "desired default route removed"
 	expect_eq "$(echo "$out" | jq '[.subsystems.rtnl.applied[] | select(.op == "delete")] | length')" 3 "deletes"
-	wait
 }
 
 test_plan_applies_nothing() {
@@ -155,7 +154,13 @@ test_failed_route_is_exit_1_and_reported() {
 	rc=0; out=$("$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD" --json) || rc=$?
 	expect_eq "$rc" 1 "exit"
 	expect_eq "$(echo "$out" | jq -r '.subsystems.rtnl.failed[0].error' | grep -c 'ENETUNREACH')" 1 "error names the errno"
-	expect_eq "$(echo "$out" | jq '.subsystems.rtnl.pending | length')" 1 "rest pending"
+	# fail-fast across stages: a missing link leaves its addresses and
+	# routes pending (ops within one batched stage all reach the kernel)
+	echo '{"network": {"links": [{"name": "eth9", "up": true}], "addresses": ["eth9 10.9.0.1/24"], "routes": ["10.3.0.0/16 dev eth9"]}}' >"$d"
+	rc=0; out=$("$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD" --json) || rc=$?
+	expect_eq "$rc" 1 "exit with a missing link"
+	expect_match "$(echo "$out" | jq -r '.subsystems.rtnl.failed[0].error')" 'ENODEV' "missing link error"
+	expect_eq "$(echo "$out" | jq '.subsystems.rtnl.pending | length')" 2 "later stages pending"
 }
 
 t converges_then_noop test_converges_then_noop
