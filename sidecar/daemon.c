@@ -470,16 +470,18 @@ int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
 	r = lx_evloop_add(d->ev, d->sigfd, EPOLLIN, signal_cb, d, err);
 	if (r < 0)
 		goto fail;
-	r = lx_control_listen(&d->ctl, d, d->ev, &eng->state, err);
-	if (r < 0)
-		goto fail;
+	/* state.json and pid first: the control socket appearing is the
+	 * signal that the sidecar is ready, so it is created last. */
+	save_state(d);
 	r = lx_daemon_write_pid(d);
 	if (r < 0) {
 		r = lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/pid",
 				 eng->state.path);
 		goto fail;
 	}
-	save_state(d);
+	r = lx_control_listen(&d->ctl, d, d->ev, &eng->state, err);
+	if (r < 0)
+		goto fail;
 	*out = d;
 	return 0;
 fail:

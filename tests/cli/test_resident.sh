@@ -39,11 +39,11 @@ eventually() {
 	fail "timed out waiting for: $*"
 }
 
+# EXIT trap of every test: runs under set -e, so nothing here may fail.
 stop_all() {
-	[ -n "${spid:-}" ] && kill "$spid" 2>/dev/null
-	[ -n "${tpid:-}" ] && kill "$tpid" 2>/dev/null
-	wait 2>/dev/null
-	true
+	if [ -n "${spid:-}" ]; then kill "$spid" 2>/dev/null || true; fi
+	if [ -n "${tpid:-}" ]; then kill -9 "$tpid" 2>/dev/null || true; fi
+	wait 2>/dev/null || true
 }
 
 desired() {
@@ -61,7 +61,7 @@ JSON
 
 test_converges_and_heals() {
 	local d=$LX_TMP/d1.json peer=lxr$$a
-	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null' EXIT
+	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null || true' EXIT
 	desired "$d" $peer
 	start_sidecar "$d"
 	eventually in_ns sh -c 'ip route | grep -q "default via 10.88.0.1"'
@@ -82,7 +82,7 @@ test_converges_and_heals() {
 
 test_status_reconcile_put_stop() {
 	local d=$LX_TMP/d2.json d2=$LX_TMP/d2b.json peer=lxr$$b out rc
-	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null' EXIT
+	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null || true' EXIT
 	desired "$d" $peer
 	start_sidecar "$d" web-$$
 	out=$("$LX_BIN" status web-$$ --state-dir "$SD" --json)
@@ -108,7 +108,7 @@ test_status_reconcile_put_stop() {
 
 test_exits_when_target_dies() {
 	local d=$LX_TMP/d3.json peer=lxr$$c t0 t1
-	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null' EXIT
+	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null || true' EXIT
 	desired "$d" $peer
 	start_sidecar "$d"
 	ip link show $peer >/dev/null || fail "host peer missing"
@@ -124,7 +124,7 @@ test_exits_when_target_dies() {
 
 test_sigterm_stops_cleanly() {
 	local d=$LX_TMP/d4.json peer=lxr$$d
-	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null' EXIT
+	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null || true' EXIT
 	desired "$d" $peer
 	start_sidecar "$d"
 	kill -TERM "$spid"
@@ -136,7 +136,7 @@ test_sigterm_stops_cleanly() {
 
 test_restart_recovers_ownership() {
 	local d=$LX_TMP/d5.json d2=$LX_TMP/d5b.json peer=lxr$$e
-	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null' EXIT
+	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null || true' EXIT
 	desired "$d" $peer
 	start_sidecar "$d" keep-$$
 	# crash: no teardown, state.json stays
@@ -156,7 +156,7 @@ test_restart_recovers_ownership() {
 
 test_burst_of_events_is_coalesced() {
 	local d=$LX_TMP/d6.json peer=lxr$$f before after
-	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null' EXIT
+	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null || true' EXIT
 	desired "$d" $peer
 	sed -i 's/"interval_ms": 300, "debounce_ms": 10/"interval_ms": 60000, "debounce_ms": 100/' "$d"
 	start_sidecar "$d"
