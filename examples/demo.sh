@@ -28,6 +28,13 @@ pid=$(e2e_init_pid runc "$id")
 in_ctr ip -br addr
 in_ctr ip route
 in_ctr sysctl net.ipv4.ip_forward
+cg() { # v1 controller file of the container's cgroup
+	local rel
+	rel=$(awk -F: -v c="$1" '$2 == c {print $3}' /proc/$pid/cgroup)
+	echo "$2 = $(cat "/sys/fs/cgroup/$1$rel/$2" 2>/dev/null || echo '?')"
+}
+cg pids pids.max
+cg memory memory.limit_in_bytes
 step "host side: give the peer an address, ping the container"
 ip link set lxh-web42 up # the host side is the admin's: linx-sidecar only creates it
 ip addr add 10.213.42.1/24 dev lxh-web42
@@ -36,11 +43,22 @@ step "status"
 "$LX_BIN" status "$id" --state-dir "$sd"
 step "drift: delete the default route; the sidecar puts it back"
 in_ctr ip route del default
-sleep 0.5
+t0=$(date +%s%N)
+for _ in $(seq 200); do in_ctr ip route show default | grep -q . && break; sleep 0.005; done
+echo "healed after $(( ($(date +%s%N) - t0) / 1000000 )) ms:"
 in_ctr ip route show default
+echo "events.log:"
+grep -E '"(drift.detected|apply.op)"' "$sd/$id/events.log" | tail -2 | sed 's/^/  /' 
 step "runc kill: the sidecar tears down with the container"
+spid=$(cat "$sd/$id/pid")
 runc kill "$id" KILL
-sleep 0.5
-ls "$sd" 2>/dev/null || true
-ip link show lxh-web42 2>&1 | head -1
+t0=$(date +%s%N)
+for _ in $(seq 400); do
+	st=$(awk '/^State:/{print $2}' /proc/$spid/status 2>/dev/null) || break
+	[ "$st" = Z ] && break
+	sleep 0.005
+done
+echo "sidecar $spid exited $(( ($(date +%s%N) - t0) / 1000000 )) ms after the container"
+ip link show lxh-web42 >/dev/null 2>&1 && echo "host peer lxh-web42: still there" || echo "host peer lxh-web42: removed"
+[ -e "$sd/$id" ] && echo "state dir: still there" || echo "state dir $sd/$id: removed"
 runc delete "$id"

@@ -29,6 +29,7 @@ jq --arg root "$rootfs" --arg bin "$bin" '
 		"io.linx.addresses": "eth0 10.213.42.2/24; eth0 fd42:4c58::2/64 nodad",
 		"io.linx.routes": "default via 10.213.42.1; 10.1.0.0/16 via 10.213.42.254 metric 100",
 		"io.linx.sysctl": "net.ipv4.ip_forward=1; net.ipv4.ip_local_port_range=1024 65000",
+		"io.linx.cgroup": "pids.max=100; memory.max=256M",
 		"io.linx.options": "interval_ms=30000; debounce_ms=50"
 	}
 	# JSON works too in config.json (not through podman --annotation):
