@@ -20,7 +20,7 @@
 
 #include "desired.h"
 
-#define MAX_ITEMS    4096	 /* entries per array / object */
+#define MAX_ITEMS    65536	 /* entries per array / object */
 #define MAX_ITEM_LEN 1024	 /* one string-form item */
 #define MAX_WORDS    32		 /* words in one string-form item */
 #define MAX_FILE     (16u << 20) /* lx_desired_from_file */
@@ -1242,17 +1242,101 @@ static void options_from_json(const json_t *o, struct lx_options *opts,
 
 /* --------------------------------------------------------------- network */
 
-static bool addr_same(const struct lx_addr *a, const struct lx_addr *b)
+/* Orders whose equality is "the same object" for the duplicate check. */
+static int addr_order(const void *x, const void *y)
 {
-	return !strcmp(a->dev, b->dev) && a->family == b->family &&
-	       !memcmp(&a->addr, &b->addr, sizeof(a->addr));
+	const struct lx_addr *a = x, *b = y;
+	int c = strcmp(a->dev, b->dev);
+
+	if (c)
+		return c;
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(&a->addr, &b->addr, sizeof(a->addr));
 }
 
-static bool route_same(const struct lx_route *a, const struct lx_route *b)
+static int route_order(const void *x, const void *y)
 {
-	return a->family == b->family && a->table == b->table &&
-	       a->dst_len == b->dst_len && a->metric == b->metric &&
-	       !memcmp(&a->dst, &b->dst, sizeof(a->dst));
+	const struct lx_route *a = x, *b = y;
+
+#define ORDER(m)                                                               \
+	if (a->m != b->m)                                                      \
+		return a->m < b->m ? -1 : 1;
+	ORDER(family)
+	ORDER(table)
+	ORDER(dst_len)
+	ORDER(metric)
+#undef ORDER
+	return memcmp(&a->dst, &b->dst, sizeof(a->dst));
+}
+
+/* A duplicate: element `later` equals the earlier element `first`. */
+struct dup {
+	size_t first, later;
+};
+
+struct dup_sort {
+	const char *base;
+	size_t size;
+	int (*order)(const void *, const void *);
+};
+
+static int dup_cmp(const void *x, const void *y, void *ctx)
+{
+	const struct dup_sort *ds = ctx;
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	int c = ds->order(ds->base + i * ds->size, ds->base + j * ds->size);
+
+	if (c)
+		return c;
+	return i < j ? -1 : i > j;
+}
+
+static int dup_by_input(const void *x, const void *y, void *ctx)
+{
+	const size_t *src = ctx;
+	size_t i = src[((const struct dup *)x)->later];
+	size_t j = src[((const struct dup *)y)->later];
+
+	return i < j ? -1 : i > j;
+}
+
+/*
+ * Find the elements of base[0..n) equal under `order` to an earlier one,
+ * in O(n log n); *out lists them ordered by the later element's position
+ * in the input (`src` maps an element to that position). Returns how many.
+ */
+static size_t find_dups(const void *base, size_t size, size_t n,
+			int (*order)(const void *, const void *),
+			const size_t *src, struct dup **out)
+{
+	struct dup_sort ds = {base, size, order};
+	_cleanup_free_ size_t *idx = NULL;
+	struct dup *d;
+	size_t nd = 0, first = 0;
+
+	*out = NULL;
+	if (n < 2)
+		return 0;
+	idx = calloc(n, sizeof(*idx));
+	d = calloc(n, sizeof(*d));
+	if (!idx || !d) {
+		free(d);
+		return 0;
+	}
+	for (size_t k = 0; k < n; k++)
+		idx[k] = k;
+	qsort_r(idx, n, sizeof(*idx), dup_cmp, &ds);
+	for (size_t k = 0; k < n; k++) {
+		if (k == 0 || order(ds.base + idx[k - 1] * size,
+				    ds.base + idx[k] * size))
+			first = idx[k];
+		else
+			d[nd++] = (struct dup){first, idx[k]};
+	}
+	qsort_r(d, nd, sizeof(*d), dup_by_input, (void *)src);
+	*out = d;
+	return nd;
 }
 
 static const json_t *array_member(const json_t *v, const char *f,
@@ -1308,12 +1392,15 @@ static int links_from_json(const json_t *arr, struct lx_desired *d,
 static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 			   struct lx_error *err)
 {
-	size_t i;
+	size_t i, nd;
 	json_t *v;
 	char f[64], buf[128];
+	_cleanup_free_ size_t *src = NULL;
+	struct dup *dups = NULL;
 
 	d->addrs = calloc(json_array_size(arr) + 1, sizeof(*d->addrs));
-	if (!d->addrs)
+	src = calloc(json_array_size(arr) + 1, sizeof(*src));
+	if (!d->addrs || !src)
 		return -ENOMEM;
 	json_array_foreach(arr, i, v)
 	{
@@ -1362,27 +1449,33 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 		}
 		if (r < 0)
 			continue;
-		for (size_t j = 0; j < d->n_addrs; j++)
-			if (addr_same(&d->addrs[j], a)) {
-				bad(err, "%s: duplicate address \"%s\"", f,
-				    lx_addr_format(a, buf, sizeof(buf)));
-				goto next;
-			}
-		d->n_addrs++;
-	next:;
+		src[d->n_addrs++] = i;
 	}
+	nd = find_dups(d->addrs, sizeof(*d->addrs), d->n_addrs, addr_order,
+		       src, &dups);
+	for (size_t k = 0; k < nd; k++)
+		bad(err,
+		    "network.addresses[%zu]: duplicate address \"%s\" (same "
+		    "as network.addresses[%zu])",
+		    src[dups[k].later],
+		    lx_addr_format(&d->addrs[dups[k].later], buf, sizeof(buf)),
+		    src[dups[k].first]);
+	free(dups);
 	return 0;
 }
 
 static int routes_from_json(const json_t *arr, struct lx_desired *d,
 			    struct lx_error *err)
 {
-	size_t i;
+	size_t i, nd;
 	json_t *v;
 	char f[64], buf[256];
+	_cleanup_free_ size_t *src = NULL;
+	struct dup *dups = NULL;
 
 	d->routes = calloc(json_array_size(arr) + 1, sizeof(*d->routes));
-	if (!d->routes)
+	src = calloc(json_array_size(arr) + 1, sizeof(*src));
+	if (!d->routes || !src)
 		return -ENOMEM;
 	json_array_foreach(arr, i, v)
 	{
@@ -1459,20 +1552,22 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 		}
 		if (rc < 0)
 			continue;
-		for (size_t j = 0; j < d->n_routes; j++)
-			if (route_same(&d->routes[j], r)) {
-				bad(err,
-				    "%s: duplicate route \"%s\" (same "
-				    "destination, table and metric as "
-				    "network.routes entry %zu)",
-				    f,
-				    lx_route_format(r, false, buf, sizeof(buf)),
-				    j);
-				goto next;
-			}
-		d->n_routes++;
-	next:;
+		src[d->n_routes++] = i;
 	}
+	/* Duplicates by sorting, not pairwise: 10,000 routes are a normal
+	 * document and n^2 compares would cost more than the pass. */
+	nd = find_dups(d->routes, sizeof(*d->routes), d->n_routes, route_order,
+		       src, &dups);
+	for (size_t k = 0; k < nd; k++) {
+		bad(err,
+		    "network.routes[%zu]: duplicate route \"%s\" (same "
+		    "destination, table and metric as network.routes[%zu])",
+		    src[dups[k].later],
+		    lx_route_format(&d->routes[dups[k].later], false, buf,
+				    sizeof(buf)),
+		    src[dups[k].first]);
+	}
+	free(dups);
 	return 0;
 }
 

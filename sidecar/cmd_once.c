@@ -30,7 +30,7 @@ static int need_target(struct lx_cli *cli, bool need_desired,
 /* Parse, open, load ownership and check policy: everything that may refuse
  * happens here, before anything is applied. */
 static int prepare(struct lx_cli *cli, bool create_state,
-		   struct lx_engine *e, struct lx_error *err)
+		   struct lx_engine *e, json_t **saved, struct lx_error *err)
 {
 	struct lx_desired d = { 0 };
 	struct lx_engine_target t = {
@@ -52,7 +52,7 @@ static int prepare(struct lx_cli *cli, bool create_state,
 	r = lx_engine_open(e, &t, &cli->policy, err);
 	if (r < 0)
 		goto out;
-	r = lx_engine_load_state(e, NULL, err);
+	r = lx_engine_load_state(e, saved, err);
 	if (r == 0)
 		r = lx_engine_check(e, &d, err);
 	if (r == 0 && lx_engine_set_desired(e, &d) < 0)
@@ -66,17 +66,27 @@ out:
 
 static int reconcile_once(struct lx_cli *cli)
 {
+	_cleanup_json_ json_t *saved = NULL, *desired = NULL;
+	_cleanup_json_ json_t *owned_before = NULL, *owned_after = NULL;
 	struct lx_engine e;
 	struct lx_report rep = { 0 };
 	struct lx_error err;
 	int r, code;
 
 	lx_error_clear(&err);
-	r = prepare(cli, true, &e, &err);
+	r = prepare(cli, true, &e, &saved, &err);
 	if (r < 0)
 		return fail(&err);
+	owned_before = lx_owned_to_json(&e.owned);
 	lx_engine_pass(&e, true, "manual", &rep, &err);
-	r = lx_state_save(&e.state, &e.desired, &e.owned, &err);
+	/* state.json is rewritten only when what it holds changed: a no-op
+	 * pass over a large document must not pay for serialising it. */
+	owned_after = lx_owned_to_json(&e.owned);
+	desired = lx_desired_to_json(&e.desired);
+	r = 0;
+	if (!saved || !json_equal(saved, desired) ||
+	    !json_equal(owned_before, owned_after))
+		r = lx_state_save(&e.state, &e.desired, &e.owned, &err);
 	if (r < 0)
 		lx_print_error(&err);
 	{
@@ -112,7 +122,7 @@ int cmd_plan(struct lx_cli *cli)
 	int r;
 
 	lx_error_clear(&err);
-	r = prepare(cli, false, &e, &err);
+	r = prepare(cli, false, &e, NULL, &err);
 	if (r < 0)
 		return fail(&err);
 	lx_engine_pass(&e, false, "manual", &rep, &err);

@@ -23,8 +23,9 @@ start_sidecar() {
 	"$LX_BIN" --pid "$tpid" --desired "$1" --state-dir "$SD" --id "${2:-pid-$tpid}" \
 		2>"$LX_TMP/sidecar-$tpid.log" &
 	spid=$!
+	# ready: the control socket is up and the first pass has reported
 	for _ in $(seq 300); do
-		[ -S "$SD/${2:-pid-$tpid}/control.sock" ] && return 0
+		[ -S "$SD/${2:-pid-$tpid}/control.sock" ] && [ -f "$SD/${2:-pid-$tpid}/report.json" ] && return 0
 		wait_gone "$spid" 1 && fail "sidecar died: $(cat "$LX_TMP/sidecar-$tpid.log")"
 		sleep 0.01
 	done
@@ -139,6 +140,7 @@ test_restart_recovers_ownership() {
 	start_target; trap 'stop_all; ip link del '$peer' 2>/dev/null || true' EXIT
 	desired "$d" $peer
 	start_sidecar "$d" keep-$$
+	eventually in_ns sh -c 'ip route | grep -q 10.89.0.0/16 && ip addr show eth0 | grep -q 10.88.1.2/24'
 	# crash: no teardown, state.json stays
 	kill -9 "$spid"; wait_gone "$spid" 2000
 	[ -f "$SD/keep-$$/state.json" ] || fail "state.json missing after crash"
