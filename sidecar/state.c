@@ -203,7 +203,10 @@ static int write_atomic(struct lx_state *s, const char *name, const char *data,
 		data += w;
 		len -= (size_t)w;
 	}
-	if (r == 0 && fsync(fd) < 0)
+	/* Only state.json (ownership) must survive a crash whole; the
+	 * report is rewritten after every pass and is not worth an fsync
+	 * on the heal path. */
+	if (r == 0 && !strcmp(name, "state.json") && fsync(fd) < 0)
 		r = -errno;
 	close(fd);
 	if (r == 0 && renameat(s->dirfd, tmp, s->dirfd, name) < 0)
