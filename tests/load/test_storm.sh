@@ -33,7 +33,7 @@ in_ns() { nsenter -t "$tpid" -n "$@"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # rtnl passes so far, from the sidecar's own count in status (every pass of
 # any subsystem; during the storm only rtnl runs: the resync interval is long)
-passes() { "$LX_BIN" status "$ID" --state-dir "$SD" --json | jq -r .report.pass; }
+passes() { "$LX_BIN" status "$ID" --state-dir "$SD" --json | jq -r .report.pass || echo 0; }
 converged() { [ "$("$LX_BIN" status "$ID" --state-dir "$SD" --json | jq -r .converged)" = true ]; }
 has_our_route() { in_ns ip route show 10.79.0.0/16 | grep -q "proto 76"; }
 eventually() {
@@ -108,7 +108,7 @@ if [ -S "$SD/$ID/control.sock" ] && eventually 2000 converged; then
 	STORM_MS=$((t1 - t0))
 	# the last pass may still be due (debounce) or running
 	sleep $(awk "BEGIN{print ($DEBOUNCE_MS * 3) / 1000}")
-	C1=$(cpu_ticks "$spid") P1=$(passes)
+	C1=$(cpu_ticks "$spid" || echo "$C0") P1=$(passes)
 	ENOBUFS=$(cat "$SD/$ID"/events.log* 2>/dev/null |
 		grep '"event":"resync_needed"' | grep -c ENOBUFS || true)
 fi
