@@ -22,6 +22,7 @@ fi
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # --------------------------------------------------------------- bundles
+T_SETUP=$SECONDS
 # One template (rootfs, hooks), then per container its annotations.
 e2e_bundle "$LX_TMP/template" || { echo "not ok runc50_setup: no bundle"; exit 0; }
 e2e_hooks "$LX_TMP/template" "$LX_BIN" linx-sidecar --state-dir "$SD"
@@ -41,6 +42,7 @@ for i in $(seq 1 "$N"); do
 done
 
 # ---------------------------------------------------------------- start
+T_START=$SECONDS
 # Every `runc run -d` in the background, stdio on files; each job records
 # "rc ms" of its own run.
 t0=$(now_ms)
@@ -112,12 +114,14 @@ one_sidecar_each() {
 	expect_eq "$(e2e_sidecar_pids "$SD" | wc -l)" "$N" "resident sidecars of this run"
 }
 
+T_CHECK=$SECONDS
 t runc50_all_started all_started
 t runc50_all_converged all_converged
 t runc50_all_netns_converged all_netns_converged
 t runc50_one_sidecar_each one_sidecar_each
 
 # ------------------------------------------------------------- teardown
+T_STOP=$SECONDS
 # What to look for afterwards: the sidecars' pids (from their pid files)
 # and the containers' netns inodes.
 spids=() nsinos=()
@@ -182,8 +186,10 @@ deletes_succeeded() {
 	done
 }
 
+T_AFTER=$SECONDS
 t runc50_deletes_succeeded deletes_succeeded
 t runc50_no_sidecar_left no_sidecar_left
 t runc50_no_state_left no_state_left
 t runc50_no_host_peer_left no_host_peer_left
 t runc50_no_container_left no_container_left
+echo "# runc50: phases s: bundles $((T_START - T_SETUP)), start $((T_CHECK - T_START)), checks $((T_STOP - T_CHECK)), kill+delete $((T_AFTER - T_STOP)), leftover checks $((SECONDS - T_AFTER))"
