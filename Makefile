@@ -61,6 +61,11 @@ check-asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ./tests/run.sh build-asan
 
+# Load and storm: 50 concurrent runc containers with the hook, a netlink
+# storm against one resident sidecar. Minutes, root; not part of check.
+load: all
+	./tests/run.sh $(BUILD) load
+
 demo: deps all
 	./examples/demo.sh $(BUILD)/linx-sidecar
 
@@ -83,6 +88,6 @@ format:
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all tests deps check check-unit check-asan demo bench fuzz install format clean
+.PHONY: all tests deps check check-unit check-asan load demo bench fuzz install format clean
 
 -include $(LIB_OBJS:.o=.d) $(BIN_OBJS:.o=.d)

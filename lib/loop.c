@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loop.h"
@@ -26,12 +27,20 @@ struct lx_loop {
 	uint32_t backoff_ms; /* 0 = not backing off */
 	bool in_pass;
 	uint64_t passes;
+	uint64_t last_pass_end_ms; /* CLOCK_MONOTONIC; 0 = no pass yet */
 	const char *last_trigger;
 	struct lx_subreport last;
 };
 
 /* ------------------------------------------------------------ helpers */
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /* Map a caller's trigger onto the static strings reports carry. */
 static const char *trigger_name(const char *t)
@@ -171,8 +180,19 @@ static int monitor_cb(struct lx_evloop *ev, int fd, uint32_t revents,
 	if (r > 0) {
 		lx_loop_kick(loop, "monitor");
 	} else if (r == -ENOBUFS) {
-		/* Events were lost: nothing tells us what changed. */
-		(void)lx_loop_reconcile_now(loop, "monitor");
+		/*
+		 * Events were lost: nothing tells us what changed, so resync
+		 * at once -- unless a pass ended within the debounce window.
+		 * In a storm the buffer overflows again right after every
+		 * pass; resyncing on each overflow would run passes back to
+		 * back (their dumps competing with the storm). Then the
+		 * debounced pass is the resync: one per window.
+		 */
+		if (loop->last_pass_end_ms &&
+		    mono_ms() - loop->last_pass_end_ms < loop->cfg.debounce_ms)
+			lx_loop_kick(loop, "monitor");
+		else
+			(void)lx_loop_reconcile_now(loop, "monitor");
 	} else if (r < 0) {
 		resubscribe(loop);
 		(void)lx_loop_reconcile_now(loop, "monitor");
@@ -320,6 +340,7 @@ int lx_loop_reconcile_now(struct lx_loop *loop, const char *trigger)
 		}
 	}
 	loop->passes++;
+	loop->last_pass_end_ms = mono_ms();
 	loop->last_trigger = trigger;
 	schedule_next(loop,
 		      rc >= 0 && loop->last.converged && monitor_ok(loop));

@@ -14,7 +14,9 @@
  *     when interval_ms is 0; reset by a converged pass; trigger "timer");
  *   - at once when the monitor overflowed (drain returned -ENOBUFS) or broke
  *     (then it is also re-subscribed; if that fails, re-subscribing is
- *     retried on the backoff) (trigger "monitor");
+ *     retried on the backoff) (trigger "monitor"); an overflow within
+ *     debounce_ms of the end of the previous pass arms the debounce
+ *     instead, so an overflowing storm still costs one pass per window;
  *   - when the owner asks: lx_loop_reconcile_now(), lx_loop_kick(),
  *     lx_loop_put_desired().
  * Idle costs nothing: no polling; only the resync timer is armed.

@@ -33,7 +33,7 @@ struct lx_nl {
 int lx_nl_open(struct lx_nl **out, unsigned groups, struct lx_error *err)
 {
 	_cleanup_free_ struct lx_nl *nl = calloc(1, sizeof(*nl));
-	int one = 1, size = LX_NL_RCVBUF, fd;
+	int one = 1, fd;
 
 	*out = NULL;
 	if (!nl)
@@ -50,10 +50,10 @@ int lx_nl_open(struct lx_nl **out, unsigned groups, struct lx_error *err)
 				    "netlink: open NETLINK_ROUTE socket");
 	}
 	fd = mnl_socket_get_fd(nl->sk);
-	/* FORCE needs CAP_NET_ADMIN and ignores rmem_max; fall back. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
-				 sizeof(size));
+	if (lx_nl_set_rcvbuf(nl, LX_NL_RCVBUF) < 0) {
+		/* The default buffer works too: overruns only come sooner,
+		 * and they are seen (ENOBUFS). */
+	}
 	/* Optional features: older kernels answer ENOPROTOOPT, that is fine. */
 	(void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
@@ -85,6 +85,19 @@ void lx_nl_close(struct lx_nl *nl)
 int lx_nl_fd(const struct lx_nl *nl)
 {
 	return mnl_socket_get_fd(nl->sk);
+}
+
+int lx_nl_set_rcvbuf(struct lx_nl *nl, int bytes)
+{
+	int fd = lx_nl_fd(nl);
+
+	/* FORCE needs CAP_NET_ADMIN and ignores rmem_max; fall back. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) ==
+	    0)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0)
+		return -errno;
+	return 0;
 }
 
 /* ------------------------------------------------------- verb table */

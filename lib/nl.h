@@ -40,6 +40,14 @@ int lx_nl_open(struct lx_nl **out, unsigned groups,
 void lx_nl_close(struct lx_nl *nl);
 int lx_nl_fd(const struct lx_nl *nl);
 
+/*
+ * Set the receive buffer to bytes (the kernel doubles it for bookkeeping and
+ * enforces a small minimum): SO_RCVBUFFORCE, else SO_RCVBUF (capped by
+ * net.core.rmem_max). For tuning and tests; lx_nl_open() already sets a
+ * large one. 0 or the negative errno of SO_RCVBUF.
+ */
+int lx_nl_set_rcvbuf(struct lx_nl *nl, int bytes) LX_WUR;
+
 static inline void lx_nl_closep(struct lx_nl **nl)
 {
 	lx_nl_close(*nl);

@@ -1003,7 +1003,7 @@ int lx_rtnl_release(struct lx_rtnl_ctx *ctx, struct lx_owned *owned,
 	return ret;
 }
 
-int lx_rtnl_subscribe(struct lx_nl **mon, struct lx_error *err)
+int lx_rtnl_subscribe(struct lx_nl **mon, int rcvbuf, struct lx_error *err)
 {
 	struct lx_nl *nl = NULL;
 	int ret;
@@ -1020,6 +1020,15 @@ int lx_rtnl_subscribe(struct lx_nl **mon, struct lx_error *err)
 		lx_nl_close(nl);
 		return lx_error_set(err, LX_ERR_SYSTEM, -ret,
 				    "rtnl: monitor non-blocking");
+	}
+	if (rcvbuf > 0) {
+		ret = lx_nl_set_rcvbuf(nl, rcvbuf);
+		if (ret < 0) {
+			lx_nl_close(nl);
+			return lx_error_set(err, LX_ERR_SYSTEM, -ret,
+					    "rtnl: monitor receive buffer %d",
+					    rcvbuf);
+		}
 	}
 	*mon = nl;
 	return 0;

@@ -87,8 +87,11 @@ int lx_rtnl_release(struct lx_rtnl_ctx *ctx, struct lx_owned *owned,
  * Monitor socket in the current netns bound to RTMGRP_LINK,
  * RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, RTMGRP_IPV4_ROUTE and
  * RTMGRP_IPV6_ROUTE; non-blocking. Events are hints, never deltas.
+ * rcvbuf: receive buffer in bytes, 0 = lx_nl_open()'s large default (a
+ * small one overflows sooner: -ENOBUFS from the drain).
  */
-int lx_rtnl_subscribe(struct lx_nl **mon, struct lx_error *err) LX_WUR;
+int lx_rtnl_subscribe(struct lx_nl **mon, int rcvbuf,
+		      struct lx_error *err) LX_WUR;
 
 /* Read everything pending: >0 hints seen, 0 nothing, -ENOBUFS overflow
  * (caller resyncs), other negative: socket broken. */

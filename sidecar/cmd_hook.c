@@ -229,6 +229,7 @@ static int create_runtime(struct lx_cli *cli, struct lx_oci_state *st)
 	int code;
 
 	lx_error_clear(&err);
+	lx_daemon_config_env(&cfg);
 	if (!ann || json_object_size(ann) == 0) {
 		/* Some runtimes pass annotations only in config.json. */
 		if (lx_oci_bundle_annotations(st, &bundle_ann, &err) < 0)

@@ -28,6 +28,7 @@ int cmd_run(struct lx_cli *cli)
 	int r;
 
 	lx_error_clear(&err);
+	lx_daemon_config_env(&cfg);
 	if (!!cli->pid == !!cli->netns || !cli->desired) {
 		lx_error_set(&err, LX_ERR_USAGE, 0,
 			     "run: (--pid N | --netns PATH) and --desired FILE are required");

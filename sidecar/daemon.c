@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -95,7 +97,7 @@ static int rtnl_subscribe(void *p, struct lx_error *err)
 	struct source *s = p;
 	int r;
 
-	r = lx_rtnl_subscribe(&s->mon, err);
+	r = lx_rtnl_subscribe(&s->mon, s->d->cfg.monitor_rcvbuf, err);
 	if (r < 0)
 		return r;
 	return lx_nl_fd(s->mon);
@@ -315,6 +317,20 @@ static int signal_cb(struct lx_evloop *ev, int fd, uint32_t revents,
 }
 
 /* ------------------------------------------------------- public API */
+
+void lx_daemon_config_env(struct lx_daemon_config *cfg)
+{
+	const char *v = getenv("LINX_SIDECAR_RCVBUF");
+	char *end = NULL;
+	long n;
+
+	if (!v || !*v)
+		return;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno == 0 && end && *end == '\0' && n > 0 && n <= INT_MAX)
+		cfg->monitor_rcvbuf = (int)n;
+}
 
 int lx_daemon_put_desired(struct lx_daemon *d, const struct lx_desired *nd,
 			  struct lx_error *err)

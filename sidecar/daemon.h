@@ -20,7 +20,19 @@ struct lx_daemon_config {
 	const char *desired_path; /* re-read on SIGHUP; NULL = none */
 	bool log_stderr;          /* foreground: log lines to stderr */
 	bool seccomp;             /* install the seccomp filter (sandbox.h) */
+	int monitor_rcvbuf;       /* rtnl monitor receive buffer in bytes;
+				     0 = the library's large default */
 };
+
+/*
+ * Tuning and test knobs from the environment, read once at startup (before
+ * lx_daemon_setup): LINX_SIDECAR_RCVBUF=BYTES sets monitor_rcvbuf. Not part
+ * of the desired document (SPEC.md has no such option): a small buffer only
+ * makes the monitor overflow sooner, which the loop answers with a full
+ * resync, so it is for storm tests and hosts that must bound kernel memory.
+ * An unparsable or out-of-range value is ignored.
+ */
+void lx_daemon_config_env(struct lx_daemon_config *cfg);
 
 /*
  * Take over an opened engine (desired state set, first pass not yet run or

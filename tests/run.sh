@@ -1,8 +1,10 @@
 #!/bin/bash
 # Run the test suites and print one closing line "N passed, N failed, N skipped".
-#   tests/run.sh BUILD_DIR [unit|netns|cli|e2e]...
+#   tests/run.sh BUILD_DIR [unit|netns|cli|e2e|load]...
 # Criterion binaries (tests/unit, tests/netns) and shell suites (tests/cli,
-# tests/e2e: each prints "ok NAME", "not ok NAME: why" or "skip NAME: why").
+# tests/e2e, tests/load: each prints "ok NAME", "not ok NAME: why" or
+# "skip NAME: why"). `load` is not in the default list: it takes minutes
+# (make load).
 set -u
 build=${1:-build}; shift || true
 suites=${*:-unit netns cli e2e}
@@ -32,12 +34,18 @@ run_criterion() {
 	[ "$rc" = 0 ] || [ $((f + c)) -gt 0 ] || { echo "$(basename "$bin"): exit $rc"; failed=$((failed + 1)); }
 }
 
+# run_shell SUITE_FILE [figures]: with "figures", also print the suite's
+# "# ..." lines (measurements) and its duration.
 run_shell() {
-	local t=$1 out
+	local t=$1 out t0=$SECONDS
 	out="$log/$(basename "$t").log"
 	bash "$t" >"$out" 2>&1; local rc=$?
 	local p f s
 	p=$(grep -c '^ok ' "$out"); f=$(grep -c '^not ok ' "$out"); s=$(grep -c '^skip ' "$out")
+	if [ "${2:-}" = figures ]; then
+		grep -E '^# ' "$out" | sed "s|^|$(basename "$t"): |"
+		echo "$(basename "$t"): # took $((SECONDS - t0)) s"
+	fi
 	grep -E '^(ok|not ok|skip) ' "$out" | sed "s|^|$(basename "$t"): |"
 	if [ "$f" -gt 0 ] || [ "$rc" != 0 ]; then
 		echo "---- $(basename "$t") (rc=$rc), last lines:"; tail -25 "$out"
@@ -53,10 +61,10 @@ for s in $suites; do
 			[ -x "$b" ] || continue
 			run_criterion "$b"
 		done ;;
-	cli|e2e)
+	cli|e2e|load)
 		for t in "$here"/$s/test_*.sh; do
 			[ -f "$t" ] || continue
-			run_shell "$t"
+			run_shell "$t" "$([ "$s" = load ] && echo figures)"
 		done ;;
 	esac
 done

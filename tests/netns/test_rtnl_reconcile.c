@@ -300,7 +300,7 @@ Test(rtnl_monitor, change_is_seen_and_drain_empties)
 	int n;
 
 	env_init(&e, NULL);
-	cr_assert_eq(lx_rtnl_subscribe(&mon, &e.err), 0, "%s", e.err.msg);
+	cr_assert_eq(lx_rtnl_subscribe(&mon, 0, &e.err), 0, "%s", e.err.msg);
 	cr_assert_eq(lx_rtnl_monitor_drain(mon), 0);
 	add_link(&e.d, "lo", LX_LINK_EXISTING);
 	add_addr(&e.d, "lo", "10.0.0.2", 32);

@@ -399,6 +399,47 @@ Test(loop, enobufs_from_the_monitor_runs_an_immediate_resync)
 	fixture_fini(&x);
 }
 
+Test(loop, enobufs_right_after_a_pass_waits_for_the_debounce)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 100, true, 0);
+	uint64_t t0;
+
+	fixture_init(&x, &c, true);
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "initial"), 0);
+	hint(&x.f, "N");
+	t0 = now_ms();
+	cr_assert_eq(lx_evloop_run_once(x.ev, 0), 1);
+	cr_assert_eq(x.f.passes, 1, "overflow right after a pass: no pass yet");
+	run_for(x.ev, 200);
+	cr_assert_eq(x.f.passes, 2);
+	cr_assert_str_eq(x.f.trig[1], "monitor");
+	cr_assert_geq(x.f.t[1] - t0, 90);
+	fixture_fini(&x);
+}
+
+Test(loop, overflow_storm_costs_one_pass_per_debounce_window)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 50, true, 0);
+	uint64_t t0, end;
+
+	fixture_init(&x, &c, true);
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "initial"), 0);
+	/* an overflow every 5 ms for 500 ms */
+	t0 = now_ms();
+	for (end = t0 + 500; now_ms() < end;) {
+		hint(&x.f, "N");
+		run_for(x.ev, 5);
+	}
+	run_for(x.ev, 100);
+	cr_assert_geq(x.f.passes, 3);
+	cr_assert_leq(x.f.passes, 1 + (now_ms() - t0) / 50 + 2,
+		      "%d passes in %llu ms", x.f.passes,
+		      (unsigned long long)(now_ms() - t0));
+	fixture_fini(&x);
+}
+
 Test(loop, resync_covers_hints_queued_before_it)
 {
 	struct fixture x;
