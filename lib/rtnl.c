@@ -36,6 +36,9 @@ static const char *ifname_of(const struct lx_rtnl_state *s, int ifindex)
 	struct lx_link key = {.ifindex = ifindex};
 	const struct lx_link *l;
 
+	/* No links: links is NULL, which bsearch may not be given. */
+	if (!s->n_links)
+		return NULL;
 	l = bsearch(&key, s->links, s->n_links, sizeof(*s->links),
 		    link_by_ifindex_cmp);
 	return l ? l->name : NULL;
@@ -44,7 +47,9 @@ static const char *ifname_of(const struct lx_rtnl_state *s, int ifindex)
 void lx_rtnl_state_name_devs(struct lx_rtnl_state *s)
 {
 	/* Links sorted by ifindex: the dev names of the rest come from here. */
-	qsort(s->links, s->n_links, sizeof(*s->links), link_by_ifindex_cmp);
+	if (s->n_links)
+		qsort(s->links, s->n_links, sizeof(*s->links),
+		      link_by_ifindex_cmp);
 	for (size_t i = 0; i < s->n_addrs; i++) {
 		const char *n = ifname_of(s, s->addrs[i].ifindex);
 

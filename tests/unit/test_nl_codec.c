@@ -12,6 +12,7 @@
 #include "link.h"
 #include "nl.h"
 #include "route.h"
+#include "rtnl.h"
 
 static char buf[LX_NL_MSG_MAX];
 
@@ -271,4 +272,19 @@ Test(nl_codec, error_ack_carries_extack_text)
 		       sizeof(out));
 	cr_assert_str_eq(out, "Network is unreachable (ENETUNREACH): "
 			      "Nexthop has invalid gateway");
+}
+
+/* Found by fuzz_netlink: a dump without links left links NULL, and qsort and
+ * bsearch may not be given NULL even for zero elements (UBSan: nonnull). */
+Test(nl_codec, devs_are_named_without_any_link)
+{
+	struct lx_addr a = {.family = AF_INET, .ifindex = 3};
+	struct lx_route r = {.family = AF_INET, .oif = 3};
+	struct lx_rtnl_state s = {
+	    .addrs = &a, .n_addrs = 1, .routes = &r, .n_routes = 1};
+
+	snprintf(a.dev, sizeof(a.dev), "stale");
+	lx_rtnl_state_name_devs(&s);
+	cr_assert_str_eq(a.dev, "");
+	cr_assert_str_eq(r.dev, "");
 }
