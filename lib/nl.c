@@ -219,7 +219,7 @@ int lx_nl_talk(struct lx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 			return (int)n;
 		len = (int)n;
 		for (m = (const struct nlmsghdr *)nl->rbuf;
-		     mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+		     lx_nl_msg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
 			if (m->nlmsg_seq != seq || m->nlmsg_pid != nl->portid)
 				continue;
 			if (m->nlmsg_type == NLMSG_ERROR) {
@@ -255,7 +255,7 @@ int lx_nl_dump(struct lx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 			return (int)n;
 		len = (int)n;
 		for (m = (const struct nlmsghdr *)nl->rbuf;
-		     mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+		     lx_nl_msg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
 			if (m->nlmsg_seq != seq || m->nlmsg_pid != nl->portid)
 				continue;
 			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
@@ -370,7 +370,7 @@ int lx_nl_batch_flush(struct lx_nl_batch *b)
 		}
 		rlen = (int)n;
 		for (m = (const struct nlmsghdr *)b->nl->rbuf;
-		     mnl_nlmsg_ok(m, rlen); m = mnl_nlmsg_next(m, &rlen)) {
+		     lx_nl_msg_ok(m, rlen); m = mnl_nlmsg_next(m, &rlen)) {
 			char ext[LX_NL_EXTACK_MAX];
 			size_t i;
 			int e;
@@ -446,7 +446,7 @@ int lx_nl_drain(struct lx_nl *nl)
 			break;
 		len = (int)n;
 		for (m = (const struct nlmsghdr *)nl->rbuf;
-		     mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len))
+		     lx_nl_msg_ok(m, len); m = mnl_nlmsg_next(m, &len))
 			seen++;
 	}
 	if (overrun)

@@ -288,3 +288,21 @@ Test(nl_codec, devs_are_named_without_any_link)
 	cr_assert_str_eq(a.dev, "");
 	cr_assert_str_eq(r.dev, "");
 }
+
+/* Found by fuzz_netlink: mnl_nlmsg_ok() takes a length past INT_MAX for a
+ * negative one, so a message claiming 2 GiB was handed to the decoders. */
+Test(nl_codec, message_longer_than_int_max_is_not_ok)
+{
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+	int len = 16;
+
+	h->nlmsg_type = RTM_NEWROUTE;
+	cr_assert(lx_nl_msg_ok(h, len));
+	h->nlmsg_len = 0x8772630a;
+	cr_assert_not(lx_nl_msg_ok(h, len));
+	h->nlmsg_len = 17;
+	cr_assert_not(lx_nl_msg_ok(h, len));
+	h->nlmsg_len = 8;
+	cr_assert_not(lx_nl_msg_ok(h, len));
+	cr_assert_not(lx_nl_msg_ok(h, 12));
+}
