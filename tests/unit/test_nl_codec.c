@@ -2,6 +2,7 @@
 /* Codecs on canned netlink messages built with libmnl: no kernel. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -305,4 +306,21 @@ Test(nl_codec, message_longer_than_int_max_is_not_ok)
 	h->nlmsg_len = 8;
 	cr_assert_not(lx_nl_msg_ok(h, len));
 	cr_assert_not(lx_nl_msg_ok(h, 12));
+}
+
+/* Found by fuzz_netlink: an error field of INT_MIN was negated (UB) on its
+ * way to strerror. Only 0 and -1..-4095 are errnos; the rest is garbage. */
+Test(nl_codec, error_outside_errno_range_is_a_bad_message)
+{
+	char ext[LX_NL_EXTACK_MAX];
+
+	cr_assert_eq(
+	    lx_nl_parse_error(error_msg(INT_MIN, true, NULL), ext, sizeof(ext)),
+	    -EBADMSG);
+	cr_assert_eq(
+	    lx_nl_parse_error(error_msg(-5000, true, "x"), ext, sizeof(ext)),
+	    -EBADMSG);
+	cr_assert_str_eq(ext, "x", "the text is still kept");
+	cr_assert_eq(lx_nl_parse_error(error_msg(EPERM, true, NULL), NULL, 0),
+		     -EPERM);
 }
