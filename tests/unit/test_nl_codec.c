@@ -324,3 +324,20 @@ Test(nl_codec, error_outside_errno_range_is_a_bad_message)
 	cr_assert_eq(lx_nl_parse_error(error_msg(EPERM, true, NULL), NULL, 0),
 		     -EPERM);
 }
+
+/* Found by fuzz_netlink: an RTM_NEWROUTE of 34 bytes at the end of the
+ * buffer; libmnl walks attributes up to the padded end (36), so an RTA_PREFSRC
+ * claiming 8 bytes at offset 28 was read 2 bytes past the buffer. */
+Test(nl_codec, message_whose_padding_is_missing_is_not_ok)
+{
+	static const uint8_t crash[] = {
+	    0x22, 0x00, 0x00, 0x00, 0x18, 0x00, 0x00, 0x76, 0xff,
+	    0x77, 0x6d, 0x77, 0x6b, 0x00, 0x00, 0x00, 0x02, 0x02,
+	    0x00, 0x60, 0x15, 0x89, 0x14, 0x00, 0x00, 0x00, 0x14,
+	    0xaa, 0x08, 0x00, 0x07, 0x00, 0x20, 0x00, 0x00, 0x00};
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+	memcpy(buf, crash, sizeof(crash));
+	cr_assert_not(lx_nl_msg_ok(h, 34), "34 bytes: the padding is missing");
+	cr_assert(lx_nl_msg_ok(h, 36), "as the kernel sends it: padded");
+}
