@@ -341,3 +341,36 @@ Test(nl_codec, message_whose_padding_is_missing_is_not_ok)
 	cr_assert_not(lx_nl_msg_ok(h, 34), "34 bytes: the padding is missing");
 	cr_assert(lx_nl_msg_ok(h, 36), "as the kernel sends it: padded");
 }
+
+/* IFLA_INFO_KIND is only checked to be non-empty: without its NUL, the
+ * kind was read with strcmp past the attribute and the buffer (ASan, with
+ * fuzz_netlink on this message). Compared within the attribute now. */
+Test(nl_codec, link_kind_without_nul_is_read_within_the_attribute)
+{
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct nlattr *info;
+	struct lx_link l;
+
+	h->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	ifi->ifi_index = 1;
+	mnl_attr_put_strz(h, IFLA_IFNAME, "a");
+	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
+	mnl_attr_put(h, IFLA_INFO_KIND, 4, "veth");
+	mnl_attr_nest_end(h, info);
+	/* What follows the message must not be taken for the kind. */
+	memset((char *)h + h->nlmsg_len, 'x', 16);
+	cr_assert_eq(lx_link_from_msg(h, &l), 0);
+	cr_assert_eq(l.kind, LX_LINK_VETH);
+	/* A longer kind that starts like a known one is not that one. */
+	h = mnl_nlmsg_put_header(buf);
+	h->nlmsg_type = RTM_NEWLINK;
+	mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	mnl_attr_put_strz(h, IFLA_IFNAME, "b");
+	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
+	mnl_attr_put_strz(h, IFLA_INFO_KIND, "vethx");
+	mnl_attr_nest_end(h, info);
+	cr_assert_eq(lx_link_from_msg(h, &l), 0);
+	cr_assert_eq(l.kind, LX_LINK_OTHER);
+}
