@@ -11,6 +11,10 @@
  * Invariants: an error decodes to 0 or a negative errno with a terminated
  * ext-ack text that fits; a decoded route/address/link re-encoded with the
  * lib's own encoder decodes to the same object.
+ *
+ * Seeds in corpus/fuzz_netlink: real kernel messages written by
+ * capture_netlink.py (one message per file, stream-* are whole dump
+ * buffers), plus the crashers found so far (crash-*).
  */
 #include <errno.h>
 #include <linux/netlink.h>
