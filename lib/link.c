@@ -32,14 +32,20 @@ const char *lx_link_kind_name(enum lx_link_kind k)
 	return NULL;
 }
 
-static enum lx_link_kind kind_from_name(const char *s)
+/* IFLA_INFO_KIND: len bytes at s, NUL-terminated or not (MNL_TYPE_STRING
+ * does not check): never read past them. */
+static enum lx_link_kind kind_from_attr(const char *s, size_t len)
 {
 	static const enum lx_link_kind kinds[] = {
 	    LX_LINK_VETH, LX_LINK_MACVLAN, LX_LINK_IPVLAN, LX_LINK_DUMMY};
 
-	for (size_t i = 0; i < LX_ARRAY_SIZE(kinds); i++)
-		if (strcmp(s, lx_link_kind_name(kinds[i])) == 0)
+	len = strnlen(s, len);
+	for (size_t i = 0; i < LX_ARRAY_SIZE(kinds); i++) {
+		const char *name = lx_link_kind_name(kinds[i]);
+
+		if (strlen(name) == len && memcmp(s, name, len) == 0)
 			return kinds[i];
+	}
 	return LX_LINK_OTHER;
 }
 
@@ -143,8 +149,9 @@ int lx_link_from_msg(const struct nlmsghdr *nlh, struct lx_link *l)
 					  info) < 0)
 			return -EBADMSG;
 		if (info[IFLA_INFO_KIND])
-			l->kind = kind_from_name(
-			    mnl_attr_get_str(info[IFLA_INFO_KIND]));
+			l->kind = kind_from_attr(
+			    mnl_attr_get_str(info[IFLA_INFO_KIND]),
+			    mnl_attr_get_payload_len(info[IFLA_INFO_KIND]));
 	}
 	return 0;
 }

@@ -134,6 +134,17 @@ struct nlmsghdr *lx_nl_put_header(void *buf, enum lx_nl_obj obj,
 
 /* ------------------------------------------------------- errors */
 
+/* The kernel sends 0 or -errno, errno below MAX_ERRNO (4095). Anything
+ * else is a garbled message: not an errno to negate or print. */
+static int error_value(int e)
+{
+	if (e > 0 && e < 4096)
+		return -e;
+	if (e <= 0 && e > -4096)
+		return e;
+	return -EBADMSG;
+}
+
 int lx_nl_parse_error(const struct nlmsghdr *nlh, char *ext, size_t extlen)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
@@ -145,14 +156,14 @@ int lx_nl_parse_error(const struct nlmsghdr *nlh, char *ext, size_t extlen)
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
 		return -EBADMSG;
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || !ext || !extlen)
-		return e->error > 0 ? -e->error : e->error;
+		return error_value(e->error);
 	/* The TLVs follow the echoed request: its header alone if capped. */
 	off = sizeof(*e);
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		off += e->msg.nlmsg_len - sizeof(e->msg);
 	off = MNL_ALIGN(off);
 	if (MNL_NLMSG_HDRLEN + off > nlh->nlmsg_len)
-		return e->error > 0 ? -e->error : e->error;
+		return error_value(e->error);
 	for (a = (const struct nlattr *)((const char *)e + off);
 	     mnl_attr_ok(a, (int)((const char *)nlh + nlh->nlmsg_len -
 				  (const char *)a));
@@ -171,7 +182,7 @@ int lx_nl_parse_error(const struct nlmsghdr *nlh, char *ext, size_t extlen)
 		while (n && (ext[n - 1] == '\n' || ext[n - 1] == ' '))
 			ext[--n] = '\0';
 	}
-	return e->error > 0 ? -e->error : e->error;
+	return error_value(e->error);
 }
 
 const char *lx_nl_strerror(int error, const char *ext, char *buf, size_t len)
@@ -232,7 +243,7 @@ int lx_nl_talk(struct lx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 			return (int)n;
 		len = (int)n;
 		for (m = (const struct nlmsghdr *)nl->rbuf;
-		     mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+		     lx_nl_msg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
 			if (m->nlmsg_seq != seq || m->nlmsg_pid != nl->portid)
 				continue;
 			if (m->nlmsg_type == NLMSG_ERROR) {
@@ -268,7 +279,7 @@ int lx_nl_dump(struct lx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 			return (int)n;
 		len = (int)n;
 		for (m = (const struct nlmsghdr *)nl->rbuf;
-		     mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+		     lx_nl_msg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
 			if (m->nlmsg_seq != seq || m->nlmsg_pid != nl->portid)
 				continue;
 			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
@@ -383,7 +394,7 @@ int lx_nl_batch_flush(struct lx_nl_batch *b)
 		}
 		rlen = (int)n;
 		for (m = (const struct nlmsghdr *)b->nl->rbuf;
-		     mnl_nlmsg_ok(m, rlen); m = mnl_nlmsg_next(m, &rlen)) {
+		     lx_nl_msg_ok(m, rlen); m = mnl_nlmsg_next(m, &rlen)) {
 			char ext[LX_NL_EXTACK_MAX];
 			size_t i;
 			int e;
@@ -459,7 +470,7 @@ int lx_nl_drain(struct lx_nl *nl)
 			break;
 		len = (int)n;
 		for (m = (const struct nlmsghdr *)nl->rbuf;
-		     mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len))
+		     lx_nl_msg_ok(m, len); m = mnl_nlmsg_next(m, &len))
 			seen++;
 	}
 	if (overrun)

@@ -81,6 +81,22 @@ struct nlmsghdr *lx_nl_put_header(void *buf, enum lx_nl_obj obj,
  */
 int lx_nl_parse_error(const struct nlmsghdr *nlh, char *ext, size_t extlen);
 
+/*
+ * Is a whole message at nlh, within the len bytes left of a receive buffer?
+ * Use it instead of mnl_nlmsg_ok(), which compares (int)nlmsg_len with len
+ * (libmnl 1.0.4): a length past INT_MAX turns negative, passes, and the
+ * message then runs far past the buffer. The padded length must fit too:
+ * libmnl's attribute walkers read up to MNL_ALIGN(nlmsg_len). The kernel
+ * always pads (its skbs grow by NLMSG_ALIGN), so no real message fails
+ * that. Pure.
+ */
+static inline bool lx_nl_msg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return len >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned int)len &&
+	       MNL_ALIGN(nlh->nlmsg_len) <= (unsigned int)len;
+}
+
 /* ------------------------------------------------------- one request */
 
 /*

@@ -36,9 +36,31 @@ static const char *ifname_of(const struct lx_rtnl_state *s, int ifindex)
 	struct lx_link key = {.ifindex = ifindex};
 	const struct lx_link *l;
 
+	/* No links: links is NULL, which bsearch may not be given. */
+	if (!s->n_links)
+		return NULL;
 	l = bsearch(&key, s->links, s->n_links, sizeof(*s->links),
 		    link_by_ifindex_cmp);
 	return l ? l->name : NULL;
+}
+
+void lx_rtnl_state_name_devs(struct lx_rtnl_state *s)
+{
+	/* Links sorted by ifindex: the dev names of the rest come from here. */
+	if (s->n_links)
+		qsort(s->links, s->n_links, sizeof(*s->links),
+		      link_by_ifindex_cmp);
+	for (size_t i = 0; i < s->n_addrs; i++) {
+		const char *n = ifname_of(s, s->addrs[i].ifindex);
+
+		snprintf(s->addrs[i].dev, IFNAMSIZ, "%s", n ? n : "");
+	}
+	for (size_t i = 0; i < s->n_routes; i++) {
+		const char *n =
+		    s->routes[i].oif ? ifname_of(s, s->routes[i].oif) : NULL;
+
+		snprintf(s->routes[i].dev, IFNAMSIZ, "%s", n ? n : "");
+	}
 }
 
 int lx_rtnl_observe(struct lx_nl *nl, struct lx_rtnl_state *out,
@@ -57,19 +79,7 @@ int lx_rtnl_observe(struct lx_nl *nl, struct lx_rtnl_state *out,
 		lx_rtnl_state_free(&s);
 		return ret;
 	}
-	/* Links sorted by ifindex: the dev names of the rest come from here. */
-	qsort(s.links, s.n_links, sizeof(*s.links), link_by_ifindex_cmp);
-	for (size_t i = 0; i < s.n_addrs; i++) {
-		const char *n = ifname_of(&s, s.addrs[i].ifindex);
-
-		snprintf(s.addrs[i].dev, IFNAMSIZ, "%s", n ? n : "");
-	}
-	for (size_t i = 0; i < s.n_routes; i++) {
-		const char *n =
-		    s.routes[i].oif ? ifname_of(&s, s.routes[i].oif) : NULL;
-
-		snprintf(s.routes[i].dev, IFNAMSIZ, "%s", n ? n : "");
-	}
+	lx_rtnl_state_name_devs(&s);
 	*out = s;
 	return 0;
 }
@@ -568,18 +578,27 @@ static int ifindex_of(struct apply *ap, const char *name)
 	return l ? l->ifindex : -ENODEV;
 }
 
-static int nsid_cb(const struct nlmsghdr *nlh, void *data)
+int lx_rtnl_nsid_from_msg(const struct nlmsghdr *nlh, int32_t *id)
 {
 	const struct nlattr *a;
+	int ret = -ENOENT;
 
 	if (nlh->nlmsg_type != RTM_NEWNSID)
-		return MNL_CB_OK;
+		return -EBADMSG;
 	mnl_attr_for_each(a, nlh, sizeof(struct rtgenmsg))
 	{
 		if (mnl_attr_get_type(a) == NETNSA_NSID &&
-		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			*(int32_t *)data = (int32_t)mnl_attr_get_u32(a);
+		    mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+			*id = (int32_t)mnl_attr_get_u32(a);
+			ret = 0;
+		}
 	}
+	return ret;
+}
+
+static int nsid_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)lx_rtnl_nsid_from_msg(nlh, data);
 	return MNL_CB_OK;
 }
 

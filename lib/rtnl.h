@@ -37,6 +37,20 @@ struct lx_rtnl_state {
 
 void lx_rtnl_state_free(struct lx_rtnl_state *s);
 
+/*
+ * Pure: sort s->links by ifindex and fill the dev names of s's addresses
+ * and routes from their ifindex/oif ("" when no link has it). What
+ * lx_rtnl_observe does after its dumps.
+ */
+void lx_rtnl_state_name_devs(struct lx_rtnl_state *s);
+
+/*
+ * Decode RTM_NEWNSID (the reply to RTM_GETNSID): *id = NETNSA_NSID
+ * (-1 when the namespace has none). Returns 0, -ENOENT without a valid
+ * NETNSA_NSID (*id untouched) or -EBADMSG for another message type.
+ */
+int lx_rtnl_nsid_from_msg(const struct nlmsghdr *nlh, int32_t *id);
+
 /* Dump links, addresses and routes of nl's namespace. */
 int lx_rtnl_observe(struct lx_nl *nl, struct lx_rtnl_state *out,
 		    struct lx_error *err) LX_WUR;

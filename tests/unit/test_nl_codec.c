@@ -2,6 +2,7 @@
 /* Codecs on canned netlink messages built with libmnl: no kernel. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -12,6 +13,7 @@
 #include "link.h"
 #include "nl.h"
 #include "route.h"
+#include "rtnl.h"
 
 static char buf[LX_NL_MSG_MAX];
 
@@ -271,4 +273,104 @@ Test(nl_codec, error_ack_carries_extack_text)
 		       sizeof(out));
 	cr_assert_str_eq(out, "Network is unreachable (ENETUNREACH): "
 			      "Nexthop has invalid gateway");
+}
+
+/* Found by fuzz_netlink: a dump without links left links NULL, and qsort and
+ * bsearch may not be given NULL even for zero elements (UBSan: nonnull). */
+Test(nl_codec, devs_are_named_without_any_link)
+{
+	struct lx_addr a = {.family = AF_INET, .ifindex = 3};
+	struct lx_route r = {.family = AF_INET, .oif = 3};
+	struct lx_rtnl_state s = {
+	    .addrs = &a, .n_addrs = 1, .routes = &r, .n_routes = 1};
+
+	snprintf(a.dev, sizeof(a.dev), "stale");
+	lx_rtnl_state_name_devs(&s);
+	cr_assert_str_eq(a.dev, "");
+	cr_assert_str_eq(r.dev, "");
+}
+
+/* Found by fuzz_netlink: mnl_nlmsg_ok() takes a length past INT_MAX for a
+ * negative one, so a message claiming 2 GiB was handed to the decoders. */
+Test(nl_codec, message_longer_than_int_max_is_not_ok)
+{
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+	int len = 16;
+
+	h->nlmsg_type = RTM_NEWROUTE;
+	cr_assert(lx_nl_msg_ok(h, len));
+	h->nlmsg_len = 0x8772630a;
+	cr_assert_not(lx_nl_msg_ok(h, len));
+	h->nlmsg_len = 17;
+	cr_assert_not(lx_nl_msg_ok(h, len));
+	h->nlmsg_len = 8;
+	cr_assert_not(lx_nl_msg_ok(h, len));
+	cr_assert_not(lx_nl_msg_ok(h, 12));
+}
+
+/* Found by fuzz_netlink: an error field of INT_MIN was negated (UB) on its
+ * way to strerror. Only 0 and -1..-4095 are errnos; the rest is garbage. */
+Test(nl_codec, error_outside_errno_range_is_a_bad_message)
+{
+	char ext[LX_NL_EXTACK_MAX];
+
+	cr_assert_eq(
+	    lx_nl_parse_error(error_msg(INT_MIN, true, NULL), ext, sizeof(ext)),
+	    -EBADMSG);
+	cr_assert_eq(
+	    lx_nl_parse_error(error_msg(-5000, true, "x"), ext, sizeof(ext)),
+	    -EBADMSG);
+	cr_assert_str_eq(ext, "x", "the text is still kept");
+	cr_assert_eq(lx_nl_parse_error(error_msg(EPERM, true, NULL), NULL, 0),
+		     -EPERM);
+}
+
+/* Found by fuzz_netlink: an RTM_NEWROUTE of 34 bytes at the end of the
+ * buffer; libmnl walks attributes up to the padded end (36), so an RTA_PREFSRC
+ * claiming 8 bytes at offset 28 was read 2 bytes past the buffer. */
+Test(nl_codec, message_whose_padding_is_missing_is_not_ok)
+{
+	static const uint8_t crash[] = {
+	    0x22, 0x00, 0x00, 0x00, 0x18, 0x00, 0x00, 0x76, 0xff,
+	    0x77, 0x6d, 0x77, 0x6b, 0x00, 0x00, 0x00, 0x02, 0x02,
+	    0x00, 0x60, 0x15, 0x89, 0x14, 0x00, 0x00, 0x00, 0x14,
+	    0xaa, 0x08, 0x00, 0x07, 0x00, 0x20, 0x00, 0x00, 0x00};
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+	memcpy(buf, crash, sizeof(crash));
+	cr_assert_not(lx_nl_msg_ok(h, 34), "34 bytes: the padding is missing");
+	cr_assert(lx_nl_msg_ok(h, 36), "as the kernel sends it: padded");
+}
+
+/* IFLA_INFO_KIND is only checked to be non-empty: without its NUL, the
+ * kind was read with strcmp past the attribute and the buffer (ASan, with
+ * fuzz_netlink on this message). Compared within the attribute now. */
+Test(nl_codec, link_kind_without_nul_is_read_within_the_attribute)
+{
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct nlattr *info;
+	struct lx_link l;
+
+	h->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	ifi->ifi_index = 1;
+	mnl_attr_put_strz(h, IFLA_IFNAME, "a");
+	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
+	mnl_attr_put(h, IFLA_INFO_KIND, 4, "veth");
+	mnl_attr_nest_end(h, info);
+	/* What follows the message must not be taken for the kind. */
+	memset((char *)h + h->nlmsg_len, 'x', 16);
+	cr_assert_eq(lx_link_from_msg(h, &l), 0);
+	cr_assert_eq(l.kind, LX_LINK_VETH);
+	/* A longer kind that starts like a known one is not that one. */
+	h = mnl_nlmsg_put_header(buf);
+	h->nlmsg_type = RTM_NEWLINK;
+	mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
+	mnl_attr_put_strz(h, IFLA_IFNAME, "b");
+	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
+	mnl_attr_put_strz(h, IFLA_INFO_KIND, "vethx");
+	mnl_attr_nest_end(h, info);
+	cr_assert_eq(lx_link_from_msg(h, &l), 0);
+	cr_assert_eq(l.kind, LX_LINK_OTHER);
 }
