@@ -381,10 +381,12 @@ static int parse_keywords(char **w, size_t n, struct kw *kws, size_t nkw,
 			if (!strcmp(w[i], kws[j].name))
 				k = &kws[j];
 		if (!k) {
+			/* Whether it would take a value is unknown, so the
+			 * rest of the item cannot be read: one problem, one
+			 * line. */
 			bad(err, "%s: unknown word %s in %s", field,
 			    quote(&q, w[i]), quote(&q2, item));
-			ret = -EINVAL;
-			continue;
+			return -EINVAL;
 		}
 		if (!k->val) {
 			*k->flag = true;
@@ -880,9 +882,12 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 				json_object_set_new(o, word, json_string(val));
 			}
 		} else {
+			/* The rest of the item cannot be read (see
+			 * parse_keywords). */
 			bad(err, "%s: unknown word %s in %s", field,
 			    quote(&q, word), quote(&q2, s));
 			ok = false;
+			break;
 		}
 	}
 	if (master) {
