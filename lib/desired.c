@@ -908,6 +908,17 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 
 /* ---------------------------------------------------- sysctl and cgroup */
 
+/* Sysctl names are the same when they differ only in the separator: the
+ * kernel reads net.ipv4.ip_forward and net/ipv4/ip_forward as one file. */
+static bool sysctl_same_name(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (*a != *b && !((*a == '.' || *a == '/') &&
+				  (*b == '.' || *b == '/')))
+			return false;
+	return *a == *b;
+}
+
 static void sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 			     struct lx_error *err)
 {
@@ -928,11 +939,24 @@ static void sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 	json_object_foreach((json_t *)o, key, v)
 	{
 		char num[32];
-		const char *val = NULL;
+		const char *val = NULL, *dup;
 
 		join(f, sizeof(f), "sysctl", key);
 		if (!*key) {
 			bad(err, "sysctl: empty key");
+			continue;
+		}
+		/* Two spellings of one file would fight over its value on
+		 * every pass. */
+		dup = NULL;
+		for (size_t i = 0; i < kvs->n && !dup; i++)
+			if (sysctl_same_name(kvs->v[i].key, key))
+				dup = kvs->v[i].key;
+		if (dup) {
+			struct qbuf q2;
+
+			bad(err, "%s: duplicate sysctl %s (same file as %s)", f,
+			    quote(&q, key), quote(&q2, dup));
 			continue;
 		}
 		if (json_is_integer(v)) {

@@ -433,6 +433,10 @@ Test(desired_invalid, link_unknown_word_with_value_is_one_line)
 	    "unknown word \"colour\"");
 }
 
+INVALID(sysctl_same_file_in_two_spellings,
+	"{\"sysctl\":{\"net.ipv4.ip_forward\":1,\"net/ipv4/ip_forward\":0}}",
+	"sysctl.net/ipv4/ip_forward: duplicate sysctl \"net/ipv4/ip_forward\" "
+	"(same file as \"net.ipv4.ip_forward\")")
 INVALID(route_keyword_without_value,
 	"{\"network\":{\"routes\":[\"default via\"]}}",
 	"network.routes[0]: \"via\" needs a value")
