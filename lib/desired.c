@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "desired.h"
+#include "sysctl.h"
 
 #define MAX_ITEMS    4096	 /* entries per array / object */
 #define MAX_ITEM_LEN 1024	 /* one string-form item */
@@ -967,6 +968,12 @@ static void sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 			val = json_string_value(v);
 			if (!*val) {
 				bad(err, "%s: empty value", f);
+				continue;
+			}
+			/* lx_sysctl_write would refuse it on every pass. */
+			if (strlen(val) > LX_SYSCTL_VALUE_MAX) {
+				bad(err, "%s: value too long (%zu bytes, max %d)",
+				    f, strlen(val), LX_SYSCTL_VALUE_MAX);
 				continue;
 			}
 			for (const char *c = val; *c; c++)

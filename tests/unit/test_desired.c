@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -437,6 +438,23 @@ INVALID(sysctl_same_file_in_two_spellings,
 	"{\"sysctl\":{\"net.ipv4.ip_forward\":1,\"net/ipv4/ip_forward\":0}}",
 	"sysctl.net/ipv4/ip_forward: duplicate sysctl \"net/ipv4/ip_forward\" "
 	"(same file as \"net.ipv4.ip_forward\")")
+Test(desired_invalid, sysctl_value_longer_than_a_write_is_refused)
+{
+	size_t n = 5000;
+	char *doc = malloc(n + 64), *v;
+	struct lx_desired d;
+	struct lx_error e;
+
+	cr_assert(doc);
+	v = doc + sprintf(doc, "{\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"");
+	memset(v, '1', n);
+	strcpy(v + n, "\"}}");
+	cr_assert_eq(parse(doc, &d, &e), -EINVAL);
+	cr_assert(strstr(e.msg, "sysctl.net.ipv4.ip_local_port_range: value "
+				"too long (5000 bytes, max 4096)"),
+		  "%s", e.msg);
+	free(doc);
+}
 INVALID(route_keyword_without_value,
 	"{\"network\":{\"routes\":[\"default via\"]}}",
 	"network.routes[0]: \"via\" needs a value")
