@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "desired.h"
+#include "sysctl.h"
 
 #define MAX_ITEMS    65536	 /* entries per array / object */
 #define MAX_ITEM_LEN 1024	 /* one string-form item */
@@ -381,10 +382,12 @@ static int parse_keywords(char **w, size_t n, struct kw *kws, size_t nkw,
 			if (!strcmp(w[i], kws[j].name))
 				k = &kws[j];
 		if (!k) {
+			/* Whether it would take a value is unknown, so the
+			 * rest of the item cannot be read: one problem, one
+			 * line. */
 			bad(err, "%s: unknown word %s in %s", field,
 			    quote(&q, w[i]), quote(&q2, item));
-			ret = -EINVAL;
-			continue;
+			return -EINVAL;
 		}
 		if (!k->val) {
 			*k->flag = true;
@@ -880,9 +883,12 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 				json_object_set_new(o, word, json_string(val));
 			}
 		} else {
+			/* The rest of the item cannot be read (see
+			 * parse_keywords). */
 			bad(err, "%s: unknown word %s in %s", field,
 			    quote(&q, word), quote(&q2, s));
 			ok = false;
+			break;
 		}
 	}
 	if (master) {
@@ -902,6 +908,17 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 }
 
 /* ---------------------------------------------------- sysctl and cgroup */
+
+/* Sysctl names are the same when they differ only in the separator: the
+ * kernel reads net.ipv4.ip_forward and net/ipv4/ip_forward as one file. */
+static bool sysctl_same_name(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (*a != *b && !((*a == '.' || *a == '/') &&
+				  (*b == '.' || *b == '/')))
+			return false;
+	return *a == *b;
+}
 
 static void sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 			     struct lx_error *err)
@@ -923,11 +940,24 @@ static void sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 	json_object_foreach((json_t *)o, key, v)
 	{
 		char num[32];
-		const char *val = NULL;
+		const char *val = NULL, *dup;
 
 		join(f, sizeof(f), "sysctl", key);
 		if (!*key) {
 			bad(err, "sysctl: empty key");
+			continue;
+		}
+		/* Two spellings of one file would fight over its value on
+		 * every pass. */
+		dup = NULL;
+		for (size_t i = 0; i < kvs->n && !dup; i++)
+			if (sysctl_same_name(kvs->v[i].key, key))
+				dup = kvs->v[i].key;
+		if (dup) {
+			struct qbuf q2;
+
+			bad(err, "%s: duplicate sysctl %s (same file as %s)", f,
+			    quote(&q, key), quote(&q2, dup));
 			continue;
 		}
 		if (json_is_integer(v)) {
@@ -938,6 +968,12 @@ static void sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 			val = json_string_value(v);
 			if (!*val) {
 				bad(err, "%s: empty value", f);
+				continue;
+			}
+			/* lx_sysctl_write would refuse it on every pass. */
+			if (strlen(val) > LX_SYSCTL_VALUE_MAX) {
+				bad(err, "%s: value too long (%zu bytes, max %d)",
+				    f, strlen(val), LX_SYSCTL_VALUE_MAX);
 				continue;
 			}
 			for (const char *c = val; *c; c++)

@@ -251,7 +251,8 @@ static int create_runtime(struct lx_cli *cli, struct lx_oci_state *st)
 		return fail(&err);
 	}
 	if (lx_engine_load_state(&e, NULL, &err) < 0 ||
-	    lx_engine_check(&e, &d, &err) < 0)
+	    lx_engine_check(&e, &d, &err) < 0 ||
+	    lx_engine_create_state(&e, &err) < 0)
 		goto fail_engine;
 	if (lx_engine_set_desired(&e, &d) < 0) {
 		lx_error_set(&err, LX_ERR_SYSTEM, ENOMEM, "desired");

@@ -55,6 +55,8 @@ static int prepare(struct lx_cli *cli, bool create_state,
 	r = lx_engine_load_state(e, saved, err);
 	if (r == 0)
 		r = lx_engine_check(e, &d, err);
+	if (r == 0)
+		r = lx_engine_create_state(e, err);
 	if (r == 0 && lx_engine_set_desired(e, &d) < 0)
 		r = lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "desired");
 	if (r < 0)

@@ -41,7 +41,8 @@ int cmd_run(struct lx_cli *cli)
 		goto fail;
 	/* A restarted sidecar knows what it owns from state.json. */
 	if (lx_engine_load_state(&e, NULL, &err) < 0 ||
-	    lx_engine_check(&e, &d, &err) < 0)
+	    lx_engine_check(&e, &d, &err) < 0 ||
+	    lx_engine_create_state(&e, &err) < 0)
 		goto fail_engine;
 	if (lx_engine_set_desired(&e, &d) < 0) {
 		lx_error_set(&err, LX_ERR_SYSTEM, ENOMEM, "desired");

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -61,12 +62,18 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 					.host_netns_fd =
 						e->target.host_netns_fd };
 	if (t->state_dir) {
-		r = lx_state_open(&e->state, t->state_dir, e->id,
-				  t->create_state, err);
-		/* Without create (plan), no state dir just means we own nothing. */
-		if (r < 0 && !t->create_state && err->kind == LX_ERR_NOTFOUND) {
+		r = lx_state_open(&e->state, t->state_dir, e->id, false, err);
+		/* No state dir means we own nothing. Creating it waits for
+		 * lx_engine_create_state, after the checks. */
+		if (r < 0 && err->kind == LX_ERR_NOTFOUND) {
 			lx_error_clear(err);
 			r = 0;
+			if (t->create_state) {
+				e->state_dir = strdup(t->state_dir);
+				if (!e->state_dir)
+					r = lx_error_set(err, LX_ERR_SYSTEM,
+							 ENOMEM, "state dir");
+			}
 		}
 		if (r < 0)
 			goto fail;
@@ -80,6 +87,8 @@ fail:
 void lx_engine_close(struct lx_engine *e)
 {
 	lx_state_close(&e->state);
+	free(e->state_dir);
+	e->state_dir = NULL;
 	lx_sysctl_close(&e->sysctl);
 	if (e->nl)
 		lx_nl_close(e->nl);
@@ -133,6 +142,20 @@ int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
 			return r;
 		}
 	}
+	return 0;
+}
+
+int lx_engine_create_state(struct lx_engine *e, struct lx_error *err)
+{
+	int r;
+
+	if (!e->state_dir)
+		return 0;
+	r = lx_state_open(&e->state, e->state_dir, e->id, true, err);
+	if (r < 0)
+		return r;
+	free(e->state_dir);
+	e->state_dir = NULL;
 	return 0;
 }
 

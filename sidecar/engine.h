@@ -29,6 +29,7 @@ struct lx_engine {
 	struct lx_desired desired;
 	struct lx_owned owned;
 	struct lx_state state;
+	char *state_dir; /* set while the state dir waits for create_state */
 	char id[129];
 	uint64_t passes;
 };
@@ -57,6 +58,13 @@ int lx_engine_load_state(struct lx_engine *e, json_t **desired,
  */
 int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
 		    struct lx_error *err) LX_WUR;
+
+/*
+ * Create the state dir that lx_engine_open found missing (when the target
+ * asked for create_state). Call it once lx_engine_check has passed, so that
+ * an invalid or refused request leaves nothing behind. No-op otherwise.
+ */
+int lx_engine_create_state(struct lx_engine *e, struct lx_error *err) LX_WUR;
 
 /* Replace the desired state (copied). Does not check: call check first. */
 int lx_engine_set_desired(struct lx_engine *e, const struct lx_desired *d) LX_WUR;

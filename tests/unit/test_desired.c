@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -405,6 +406,55 @@ INVALID(route_src_family_mismatch,
 INVALID(route_unknown_word,
 	"{\"network\":{\"routes\":[\"default via 10.0.0.1 weight 3\"]}}",
 	"network.routes[0]: unknown word \"weight\"")
+
+/* An unknown word may or may not take a value: the rest of the item is
+ * unreadable, so it is one problem and one line, not one per word. */
+static void expect_one_line(const char *doc, const char *want)
+{
+	struct lx_desired d;
+	struct lx_error e;
+
+	cr_assert_eq(parse(doc, &d, &e), -EINVAL, "accepted: %s", doc);
+	cr_assert_eq(e.lines, 1, "%s\n  message: %s", doc, e.msg);
+	cr_assert(strstr(e.msg, want), "message: %s\n  lacks: %s", e.msg,
+		  want);
+}
+
+Test(desired_invalid, route_unknown_word_with_value_is_one_line)
+{
+	expect_one_line(
+	    "{\"network\":{\"routes\":[\"default via 10.0.0.1 bogus 5\"]}}",
+	    "unknown word \"bogus\"");
+}
+
+Test(desired_invalid, link_unknown_word_with_value_is_one_line)
+{
+	expect_one_line(
+	    "{\"network\":{\"links\":[\"eth0 veth colour red\"]}}",
+	    "unknown word \"colour\"");
+}
+
+INVALID(sysctl_same_file_in_two_spellings,
+	"{\"sysctl\":{\"net.ipv4.ip_forward\":1,\"net/ipv4/ip_forward\":0}}",
+	"sysctl.net/ipv4/ip_forward: duplicate sysctl \"net/ipv4/ip_forward\" "
+	"(same file as \"net.ipv4.ip_forward\")")
+Test(desired_invalid, sysctl_value_longer_than_a_write_is_refused)
+{
+	size_t n = 5000;
+	char *doc = malloc(n + 64), *v;
+	struct lx_desired d;
+	struct lx_error e;
+
+	cr_assert(doc);
+	v = doc + sprintf(doc, "{\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"");
+	memset(v, '1', n);
+	strcpy(v + n, "\"}}");
+	cr_assert_eq(parse(doc, &d, &e), -EINVAL);
+	cr_assert(strstr(e.msg, "sysctl.net.ipv4.ip_local_port_range: value "
+				"too long (5000 bytes, max 4096)"),
+		  "%s", e.msg);
+	free(doc);
+}
 INVALID(route_keyword_without_value,
 	"{\"network\":{\"routes\":[\"default via\"]}}",
 	"network.routes[0]: \"via\" needs a value")

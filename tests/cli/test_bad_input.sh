@@ -1,0 +1,407 @@
+#!/bin/bash
+# Bad-input matrix (issue 6): malformed or hostile OCI state, annotations,
+# desired documents, sysctls and cgroup limits. Each row runs one command
+# under `timeout 10` and checks the exit code (SPEC.md "Exit codes"), that
+# stderr is one "linx-sidecar: ..." line matching the row's regex (which
+# names the field and the value), and that nothing changed: the target
+# namespace's links, addresses, routes and sysctls, a few host sysctls, the
+# target's cgroup limits, no state dir, no sidecar process, no host veth.
+#
+#   row NAME KIND RC REGEX INPUT [EXTRA ARGS...]
+#
+# KIND   command                                      INPUT is
+# state  hook createRuntime, INPUT on stdin           the OCI state
+# ann    hook createRuntime, state with annotations    the annotations object
+# cfg    hook createRuntime, state without annotations the bundle's config.json
+# doc    reconcile --netns PATH --desired FILE        the desired document
+# pid    reconcile --pid PID --desired FILE           the desired document
+# host   reconcile --netns /proc/self/ns/net ...      the desired document
+#
+# INPUT placeholders: @PID@ target pid, @DEAD@ pid of an exited process,
+# @HOSTPID@ a process in the host netns,
+# @BUNDLE@ a bundle with a valid config.json, @NOCFG@ a bundle without one,
+# @BADCFG@ a bundle whose config.json is not JSON, @MIB@ 1 MiB of "x",
+# @PEER@ a host-side name unique to this run, @NUL@ a NUL byte (state only),
+# @5K@ 5000 digits, @HOSTFWD@ the host's own net.ipv4.ip_forward (so that a
+# row aimed at the host netns changes nothing even if the guard failed).
+# RC 0: stderr must be empty; RC 1: REGEX is matched against the report on
+# stdout; RC/N (e.g. 3/2): N problems, N lines. docs/bad-input.md is generated from the rows: BADINPUT_DOC=FILE.
+. "$(dirname "$0")/../lib.sh"
+
+SD=$LX_TMP/state
+PEER=lxh$$x
+PEER=${PEER:0:15}
+NS= PID= DEAD= HOSTPID=
+CG_CTRLS="memory pids cpu"
+CGN=lxbad-$$
+
+# Sysctls read inside the target namespace and on the host.
+NS_SYSCTLS="net/ipv4/ip_forward net/ipv4/conf/all/forwarding
+net/ipv6/conf/all/forwarding net/ipv4/ip_local_port_range
+net/core/somaxconn net/ipv4/conf/lo/rp_filter"
+HOST_SYSCTLS="kernel/core_pattern vm/overcommit_memory net/core/rmem_max
+net/ipv4/ip_forward"
+
+setup() {
+	new_netns NS || return 1
+	# Shared by every row: `t` would delete it after the first one.
+	LX_NETNS=()
+	ip netns exec "$NS" sleep 600 &
+	PID=$!
+	sleep 600 & # in the host netns
+	HOSTPID=$!
+	sleep 0 &
+	DEAD=$!
+	wait "$DEAD"
+	# The target's own v1 cgroups, with limits the rows must not change.
+	local c
+	for c in $CG_CTRLS; do
+		[ -d /sys/fs/cgroup/$c ] || continue
+		mkdir -p /sys/fs/cgroup/$c/$CGN
+		echo "$PID" >/sys/fs/cgroup/$c/$CGN/cgroup.procs
+	done
+	[ -d /sys/fs/cgroup/pids/$CGN ] && echo 50 >/sys/fs/cgroup/pids/$CGN/pids.max
+	[ -d /sys/fs/cgroup/memory/$CGN ] &&
+		echo 67108864 >/sys/fs/cgroup/memory/$CGN/memory.limit_in_bytes
+	[ -d /sys/fs/cgroup/cpu/$CGN ] &&
+		echo 50000 >/sys/fs/cgroup/cpu/$CGN/cpu.cfs_quota_us
+	mkdir -p "$LX_TMP/bundle" "$LX_TMP/bundle-empty" "$LX_TMP/nocfg" \
+		"$LX_TMP/badcfg"
+	echo '{"ociVersion":"1.0.2","annotations":{"io.linx.links":"lo up"}}' \
+		>"$LX_TMP/bundle/config.json"
+	echo '{"ociVersion":"1.0.2"}' >"$LX_TMP/bundle-empty/config.json"
+	echo 'not json {' >"$LX_TMP/badcfg/config.json"
+	MIB=$(head -c 1048577 /dev/zero | tr '\0' x)
+	K5=$(head -c 5000 /dev/zero | tr '\0' 1)
+	return 0
+}
+
+teardown() {
+	local c
+	for p in $PID $HOSTPID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	for c in $CG_CTRLS; do
+		[ -d /sys/fs/cgroup/$c/$CGN ] && rmdir /sys/fs/cgroup/$c/$CGN 2>/dev/null
+	done
+	ip link del "$PEER" 2>/dev/null
+	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+	lx_cleanup
+}
+trap teardown EXIT
+
+snapshot() {
+	local c f
+	echo "== links"; ip -n "$NS" -d link
+	echo "== addrs"; ip -n "$NS" addr
+	echo "== routes"; ip -n "$NS" route show table all
+	ip -n "$NS" -6 route show table all
+	echo "== ns sysctls"
+	ip netns exec "$NS" sh -c 'cd /proc/sys && for k; do echo "$k=$(cat $k)"; done' - $NS_SYSCTLS
+	echo "== host sysctls"
+	for f in $HOST_SYSCTLS; do echo "$f=$(cat /proc/sys/$f)"; done
+	echo "== cgroup"
+	for f in memory/memory.limit_in_bytes memory/memory.soft_limit_in_bytes \
+		pids/pids.max cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpu/cpu.shares; do
+		c=/sys/fs/cgroup/${f%%/*}/$CGN/${f#*/}
+		[ -f "$c" ] && echo "$f=$(cat "$c")"
+	done
+	echo "== host peer"; ip link show "$PEER" 2>&1 | head -1
+	echo "== state dir"; ls -A "$SD" 2>/dev/null
+	echo "== sidecars"; pgrep -f -- "--state-dir $SD" || true
+	echo "== target"; [ -d /proc/$PID ] && echo alive
+}
+
+expand() {
+	local s=$1
+	s=${s//@PID@/$PID}
+	s=${s//@DEAD@/$DEAD}
+	s=${s//@HOSTPID@/$HOSTPID}
+	s=${s//@BUNDLE@/$LX_TMP/bundle}
+	s=${s//@NOCFG@/$LX_TMP/nocfg}
+	s=${s//@BADCFG@/$LX_TMP/badcfg}
+	s=${s//@PEER@/$PEER}
+	s=${s//@MIB@/$MIB}
+	s=${s//@5K@/$K5}
+	s=${s//@HOSTFWD@/$(cat /proc/sys/net/ipv4/ip_forward)}
+	printf '%s' "$s"
+}
+
+state_with() { # ANNOTATIONS-JSON BUNDLE
+	printf '{"ociVersion":"1.0.2","id":"lxbad-%s","status":"creating","pid":%s,"bundle":"%s","annotations":%s}' \
+		"$$" "$PID" "$2" "$1"
+}
+
+# Run one row; fills OUT, ERR, RC.
+run_row() {
+	local kind=$1 input=$2; shift 2
+	local in=$LX_TMP/in out=$LX_TMP/out errf=$LX_TMP/err d
+	case $kind in
+	state)
+		expand "$input" | sed 's/@NUL@/\x00/g' >"$in"
+		set -- hook createRuntime --state-dir "$SD" "$@" ;;
+	ann)
+		state_with "$(expand "$input")" "$LX_TMP/bundle-empty" >"$in"
+		set -- hook createRuntime --state-dir "$SD" "$@" ;;
+	cfg)
+		d=$LX_TMP/cfg-bundle
+		rm -rf "$d"; mkdir -p "$d"
+		expand "$input" >"$d/config.json"
+		state_with '{}' "$d" >"$in"
+		set -- hook createRuntime --state-dir "$SD" "$@" ;;
+	doc|pid|host)
+		expand "$input" >"$LX_TMP/desired.json"
+		: >"$in"
+		if [ "$kind" = doc ]; then
+			set -- reconcile --netns "/run/netns/$NS" --desired "$LX_TMP/desired.json" --state-dir "$SD" "$@"
+		elif [ "$kind" = host ]; then
+			set -- reconcile --netns /proc/self/ns/net --desired "$LX_TMP/desired.json" --state-dir "$SD" "$@"
+		else
+			set -- reconcile --pid "$PID" --desired "$LX_TMP/desired.json" --state-dir "$SD" "$@"
+		fi ;;
+	*) fail "unknown kind $kind" ;;
+	esac
+	RC=0
+	timeout 10 "$LX_BIN" "$@" <"$in" >"$out" 2>"$errf" || RC=$?
+	OUT=$(cat "$out"); ERR=$(cat "$errf")
+}
+
+check_row() {
+	local name=$1 kind=$2 want=${3%/*} nlines=1 re=$4 input=$5
+	local before after lines p
+	[[ $3 == */* ]] && nlines=${3#*/}
+	shift 5
+	before=$(snapshot)
+	run_row "$kind" "$input" "$@"
+	[ -n "${BADINPUT_VERBOSE:-}" ] && printf "# %s rc=%s: %s\n" "$name" "$RC" "${ERR:-${OUT%%$'\n'*}}" >&2
+	re=$(expand "$re")
+	# A row that wrongly succeeded must not leave a sidecar for the next.
+	for p in $(pgrep -f -- "--state-dir $SD"); do kill "$p"; done
+	[ "$RC" != 124 ] || fail "$name: hung (killed after 10 s)"
+	[ "$RC" -lt 128 ] || fail "$name: crashed (exit $RC): $ERR"
+	expect_eq "$RC" "$want" "$name: exit code (stderr: ${ERR:0:300})"
+	case $want in
+	0) expect_eq "$ERR" "" "$name: stderr" ;;
+	1) expect_match "$OUT$ERR" "$re" "$name: report" ;;
+	*)
+		lines=$(printf '%s\n' "$ERR" | wc -l)
+		expect_eq "$lines" "$nlines" "$name: stderr lines ($ERR)"
+		[ "$(printf '%s\n' "$ERR" | grep -vc '^linx-sidecar: ')" = 0 ] ||
+			fail "$name: a stderr line lacks the 'linx-sidecar: ' prefix: $ERR"
+		expect_match "$ERR" "$re" "$name: message" ;;
+	esac
+	# Exit 1 is a pass that ran: reconcile records it in its state dir.
+	[ "$want" = 1 ] && rm -rf "$SD"
+	after=$(snapshot)
+	rm -rf "$SD"
+	[ "$after" = "$before" ] ||
+		fail "$name: system changed: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -10)"
+}
+
+ROWS=()
+row() { ROWS+=("$(printf '%q ' "$@")"); }
+
+# ---------------------------------------------------------------- OCI state
+row state_empty state 3 'OCI state: invalid JSON' ''
+row state_truncated state 3 'OCI state: invalid JSON at line 1 column' '{"ociVersion":"1.0.2","id":"x'
+row state_huge state 3 'OCI state on stdin: larger than 1048576 bytes' '{"ociVersion":"1.0.2","id":"@MIB@"}'
+row state_not_object state 3 'OCI state: expected an object, got an array' '["creating"]'
+row state_nul_byte state 3 'OCI state: invalid JSON at line 1 column [0-9]+: control character 0x0' '{"id":"a@NUL@b","status":"creating","pid":@PID@,"bundle":"@BUNDLE@"}'
+row state_duplicate_member state 3 'OCI state: invalid JSON.*duplicate.*pid' '{"id":"a","status":"creating","pid":@PID@,"pid":1,"bundle":"@BUNDLE@"}'
+row state_id_number state 3 'OCI state: id: expected a string, got a number' '{"id":42,"status":"creating","pid":@PID@,"bundle":"@BUNDLE@"}'
+row state_id_traversal state 3 'OCI state: id: invalid container id "\.\./\.\./etc"' '{"id":"../../etc","status":"creating","pid":@PID@,"bundle":"@BUNDLE@"}'
+row state_status_unknown state 3 'OCI state: status: unknown status "exploding"' '{"id":"a","status":"exploding","pid":@PID@,"bundle":"@BUNDLE@"}'
+row state_pid_missing state 3 'OCI state: member "pid" missing' '{"id":"a","status":"creating","bundle":"@BUNDLE@"}'
+row state_pid_string state 3 'OCI state: pid: expected an integer, got a string' '{"id":"a","status":"creating","pid":"@PID@","bundle":"@BUNDLE@"}'
+row state_pid_float state 3 'OCI state: pid: expected an integer, got a number' '{"id":"a","status":"creating","pid":1.5,"bundle":"@BUNDLE@"}'
+row state_pid_zero state 3 'OCI state: pid: 0 is not a valid pid' '{"id":"a","status":"creating","pid":0,"bundle":"@BUNDLE@"}'
+row state_pid_negative state 3 'OCI state: pid: -7 is not a valid pid' '{"id":"a","status":"creating","pid":-7,"bundle":"@BUNDLE@"}'
+row state_pid_overflow state 3 'OCI state: pid: 4294967297 is not a valid pid' '{"id":"a","status":"creating","pid":4294967297,"bundle":"@BUNDLE@"}'
+row state_pid_dead state 4 'pid @DEAD@: .*\(ESRCH\)' '{"id":"a","status":"creating","pid":@DEAD@,"bundle":"@BUNDLE@"}'
+row state_bundle_missing state 3 'OCI state: bundle: missing' '{"id":"a","status":"creating","pid":@PID@}'
+row state_bundle_relative state 3 'OCI state: bundle: not an absolute path: "bundle"' '{"id":"a","status":"creating","pid":@PID@,"bundle":"bundle"}'
+row state_bundle_no_config state 0 '' '{"id":"a","status":"creating","pid":@PID@,"bundle":"@NOCFG@"}'
+row state_config_not_json state 3 'badcfg/config.json: invalid JSON at line 1' '{"id":"a","status":"creating","pid":@PID@,"bundle":"@BADCFG@"}'
+row state_annotation_not_string state 3 'OCI state: annotations\."io\.linx\.links": expected a string, got a number' '{"id":"a","status":"creating","pid":@PID@,"bundle":"@BUNDLE@","annotations":{"io.linx.links":1500}}'
+row state_annotations_array state 3 'OCI state: annotations: expected an object, got an array' '{"id":"a","status":"creating","pid":@PID@,"bundle":"@BUNDLE@","annotations":["io.linx.links"]}'
+
+# -------------------------------------------------------------- annotations
+row ann_json_array_invalid ann 3 'io\.linx\.routes: invalid JSON' '{"io.linx.routes":"[\"default via 10.0.0.1\""}'
+row ann_json_object_invalid ann 3 'io\.linx\.sysctl: invalid JSON' '{"io.linx.sysctl":"{net.ipv4.ip_forward: 1}"}'
+row ann_json_wrong_shape ann 3 'io\.linx\.sysctl: expected a JSON object' '{"io.linx.sysctl":"[\"net.ipv4.ip_forward=1\"]"}'
+row ann_unknown_key ann 3 '"io\.linx\.route": unknown annotation' '{"io.linx.route":"default via 10.0.0.1"}'
+row ann_config_not_string cfg 3 'config\.json: annotations\."io\.linx\.options": expected a string, got a boolean' '{"annotations":{"io.linx.options":true}}'
+row ann_mib_string cfg 3 'io\.linx\.routes: value too long \(1048577 bytes' '{"annotations":{"io.linx.routes":"@MIB@"}}'
+row ann_compact_no_equals ann 3 'io\.linx\.sysctl: item 1 "net\.ipv4\.ip_forward": expected KEY=VALUE' '{"io.linx.sysctl":"net.ipv4.ip_forward"}'
+row ann_compact_empty_key ann 3 'io\.linx\.cgroup: item 2 "=100": empty key' '{"io.linx.cgroup":"memory.max=32M; =100"}'
+row ann_compact_duplicate ann 3 'io\.linx\.sysctl: item 2: duplicate key "net\.ipv4\.ip_forward"' '{"io.linx.sysctl":"net.ipv4.ip_forward=1; net.ipv4.ip_forward=0"}'
+row ann_compact_bad_address ann 3 'io\.linx\.addresses: item 2 "lo 10\.0\.0\.256/24"' '{"io.linx.addresses":"lo 10.0.0.2/32; lo 10.0.0.256/24"}'
+row ann_compact_bad_route_word ann 3 'io\.linx\.routes: item 1 "default via 10\.0\.0\.1 bogus 5".*bogus' '{"io.linx.routes":"default via 10.0.0.1 bogus 5"}'
+row ann_compact_link_mtu_absurd ann 3 'io\.linx\.links: item 1 "lo up mtu 99999999999".*mtu' '{"io.linx.links":"lo up mtu 99999999999"}'
+row ann_options_negative ann 3 'io\.linx\.options: .*interval_ms.*-1' '{"io.linx.options":"interval_ms=-1"}'
+row ann_options_wrong_type ann 3 'io\.linx\.options: .*monitor.*maybe' '{"io.linx.options":"monitor=maybe"}'
+row ann_options_unknown ann 3 'io\.linx\.options: .*frobnicate' '{"io.linx.options":"frobnicate=1"}'
+row ann_sysctl_escape ann 5 'sysctl "net/\.\./\.\./kernel/core_pattern" \(io\.linx\.sysctl\): refused' '{"io.linx.sysctl":"net/../../kernel/core_pattern=|/tmp/x"}' --allow-sysctl net
+row ann_sysctl_outside_prefix ann 5 'sysctl "net\.ipv4\.ip_forward" \(io\.linx\.sysctl\): refused: not under an allowed prefix' '{"io.linx.sysctl":"net.ipv4.ip_forward=1"}' --allow-sysctl net.ipv6
+row ann_master_not_allowed ann 5 'link "eth0" \(io\.linx\.links\): refused: master "lxbr0"' '{"io.linx.links":"eth0 veth peer @PEER@ master lxbr0 up"}'
+row ann_parent_not_allowed ann 5 'link "ipv0" \(io\.linx\.links\): refused: parent "lo"' '{"io.linx.links":"ipv0 ipvlan parent lo mode l2"}'
+row ann_cgroup_negative ann 3 'io\.linx\.cgroup: .*pids\.max.*-1' '{"io.linx.cgroup":"pids.max=-1"}'
+row ann_cgroup_suffix_overflow ann 3 'io\.linx\.cgroup: memory\.max: invalid size "99999999999999G"' '{"io.linx.cgroup":"memory.max=99999999999999G"}'
+row ann_sysctl_prefix_is_whole_segments ann 5 'sysctl "net\.ipv4foo\.x" \(io\.linx\.sysctl\): refused: not under an allowed prefix' '{"io.linx.sysctl":"net.ipv4foo.x=1"}' --allow-sysctl net.ipv4
+row ann_sysctl_two_spellings ann 3 'io\.linx\.sysctl: .*duplicate sysctl "net/ipv4/ip_forward" \(same file as "net\.ipv4\.ip_forward"\)' '{"io.linx.sysctl":"net.ipv4.ip_forward=1; net/ipv4/ip_forward=0"}'
+row ann_two_problems ann 3/2 '"io\.linx\.route": unknown annotation.*io\.linx\.cgroup: pids\.max: invalid value "0"' '{"io.linx.route":"default via 10.0.0.1","io.linx.cgroup":"pids.max=0"}'
+row ann_cgroup_raise ann 5 'pids\.max.*100.*50' '{"io.linx.cgroup":"pids.max=100"}'
+
+# -------------------------------------------------------- desired documents
+row doc_unknown_member doc 3 'bogus' '{"network": {}, "bogus": 1}'
+row doc_unknown_link_member doc 3 'network\.links\[0\].*colour' '{"network": {"links": [{"name": "lo", "colour": "red"}]}}'
+row doc_not_object doc 3 'expected an object|object' '["network"]'
+row doc_truncated doc 3 'invalid JSON' '{"network": {"links": ['
+row doc_addr_octet doc 3 'network\.addresses\[0\].*10\.0\.0\.300' '{"network": {"addresses": ["lo 10.0.0.300/24"]}}'
+row doc_addr_prefix_v4 doc 3 'network\.addresses\[0\].*10\.0\.0\.1/33' '{"network": {"addresses": ["lo 10.0.0.1/33"]}}'
+row doc_addr_prefix_v6 doc 3 'network\.addresses\[0\].*fd00::1/129' '{"network": {"addresses": [{"dev": "lo", "address": "fd00::1/129"}]}}'
+row doc_addr_prefix_garbage doc 3 'network\.addresses\[0\].*10\.0\.0\.1/2x' '{"network": {"addresses": ["lo 10.0.0.1/2x"]}}'
+row doc_addr_peer_family doc 3 'network\.addresses\[0\].*fd00::9' '{"network": {"addresses": [{"dev": "lo", "address": "10.0.0.1/32", "peer": "fd00::9/128"}]}}'
+row doc_addr_scope doc 3 'network\.addresses\[0\].*galaxy' '{"network": {"addresses": [{"dev": "lo", "address": "10.0.0.1/8", "scope": "galaxy"}]}}'
+row doc_addr_dev_too_long doc 3 'network\.addresses\[0\].*abcdefghijklmnopq' '{"network": {"addresses": ["abcdefghijklmnopq 10.0.0.1/24"]}}'
+row doc_addr_unknown_dev doc 1 'nodev.*ENODEV' '{"network": {"addresses": ["nodev9 10.0.0.1/24"]}}'
+row doc_route_dst_prefix doc 3 'network\.routes\[0\].*10\.1\.0\.0/40' '{"network": {"routes": ["10.1.0.0/40 via 10.0.0.1"]}}'
+row doc_route_v4_via_v6 doc 3 'network\.routes\[0\].*fd00::1' '{"network": {"routes": ["10.1.0.0/16 via fd00::1"]}}'
+row doc_route_v6_via_v4 doc 3 'network\.routes\[0\].*10\.0\.0\.1' '{"network": {"routes": [{"dst": "fd01::/64", "via": "10.0.0.1"}]}}'
+row doc_route_src_family doc 3 'network\.routes\[0\].*fd00::2' '{"network": {"routes": ["10.1.0.0/16 dev lo src fd00::2"]}}'
+row doc_route_metric_negative doc 3 'network\.routes\[0\].*metric.*-1' '{"network": {"routes": [{"dst": "10.1.0.0/16", "dev": "lo", "metric": -1}]}}'
+row doc_route_metric_overflow doc 3 'network\.routes\[0\].*metric.*4294967296' '{"network": {"routes": ["10.1.0.0/16 dev lo metric 4294967296"]}}'
+row doc_route_table_overflow doc 3 'network\.routes\[0\].*table.*4294967296' '{"network": {"routes": [{"dst": "10.1.0.0/16", "dev": "lo", "table": 4294967296}]}}'
+row doc_route_table_name doc 3 'network\.routes\[0\].*table.*bogus' '{"network": {"routes": ["10.1.0.0/16 dev lo table bogus"]}}'
+row doc_route_mtu doc 3 'network\.routes\[0\].*mtu.*99999999999' '{"network": {"routes": ["10.1.0.0/16 dev lo mtu 99999999999"]}}'
+row doc_route_unknown_dev doc 1 'nodev9.*ENODEV' '{"network": {"routes": ["10.1.0.0/16 dev nodev9"]}}'
+row doc_link_duplicate doc 3 'network\.links\[1\].*d0' '{"network": {"links": [{"name": "d0", "kind": "dummy"}, {"name": "d0", "kind": "dummy", "up": true}]}}'
+row doc_link_mtu_zero doc 3 'network\.links\[0\].*mtu.*0' '{"network": {"links": [{"name": "lo", "mtu": 0}]}}'
+row doc_link_mtu_string doc 3 'network\.links\[0\].*mtu' '{"network": {"links": [{"name": "lo", "mtu": "1500"}]}}'
+row doc_link_name_slash doc 3 'network\.links\[0\].*a/b' '{"network": {"links": [{"name": "a/b", "kind": "dummy"}]}}'
+row doc_link_kind_unknown doc 3 'network\.links\[0\].*wireguard' '{"network": {"links": [{"name": "w0", "kind": "wireguard"}]}}'
+row doc_options_protocol_kernel doc 3 'options\.protocol.*2' '{"options": {"protocol": 2}}'
+row doc_options_interval_huge doc 3 'options\.interval_ms.*1e\+?300|options\.interval_ms' '{"options": {"interval_ms": 1e300}}'
+
+# ------------------------------------------------------------------ sysctls
+row sysctl_dotdot doc 5 'sysctl "net/\.\./kernel/core_pattern".*refused: empty name segment' '{"sysctl": {"net/../kernel/core_pattern": "|/tmp/x"}}'
+row sysctl_absolute doc 5 'sysctl "/proc/sys/kernel/core_pattern".*refused: an absolute path' '{"sysctl": {"/proc/sys/kernel/core_pattern": "|/tmp/x"}}'
+row sysctl_empty_part doc 5 'sysctl "net\.\.ipv4\.ip_forward".*refused: empty name segment' '{"sysctl": {"net..ipv4.ip_forward": 1}}'
+row sysctl_dot doc 5 'sysctl "\.".*refused: empty name segment' '{"sysctl": {".": 1}}'
+row sysctl_trailing_slash doc 5 'sysctl "net/ipv4/".*refused: empty name segment' '{"sysctl": {"net/ipv4/": 1}}'
+row sysctl_kernel doc 5 'sysctl "kernel\.core_pattern".*refused: only net\.\* sysctls' '{"sysctl": {"net.ipv4.ip_forward": 1, "kernel.core_pattern": "|/tmp/x"}}'
+row sysctl_vm doc 5 'sysctl "vm\.overcommit_memory".*refused: only net\.\*' '{"sysctl": {"vm.overcommit_memory": 1}}'
+row sysctl_host_global doc 5 'sysctl "net\.core\.rmem_max".*refused: net\.core\.rmem_max is host-global' '{"sysctl": {"net.core.rmem_max": 4194304}}'
+row sysctl_space doc 5 'sysctl "net\.ipv4\.ip forward".*refused: invalid character' '{"sysctl": {"net.ipv4.ip forward": 1}}'
+row sysctl_nul doc 3 'invalid JSON.*NUL|\\u0000' '{"sysctl": {"net.ipv4.ip_forward\u0000/../../kernel/core_pattern": 1}}'
+row sysctl_newline_value doc 3 'sysctl\.net\.ipv4\.ip_forward.*\\x0a|sysctl\.net\.ipv4\.ip_forward.*newline' '{"sysctl": {"net.ipv4.ip_forward": "1\nkernel.core_pattern=|/tmp/x"}}'
+row sysctl_two_spellings doc 3 'sysctl\.net/ipv4/ip_forward: duplicate sysctl "net/ipv4/ip_forward" \(same file as "net\.ipv4\.ip_forward"\)' '{"sysctl": {"net.ipv4.ip_forward": 1, "net/ipv4/ip_forward": 0}}'
+row sysctl_value_too_long doc 3 'sysctl\.net\.ipv4\.ip_local_port_range: value too long \(5000 bytes, max 4096\)' '{"sysctl": {"net.ipv4.ip_local_port_range": "@5K@"}}'
+row sysctl_into_host_netns host 5 'sysctl \(io\.linx\.sysctl\): refused: the target is the sidecar.s own network namespace' '{"sysctl": {"net.ipv4.ip_forward": @HOSTFWD@}}'
+row sysctl_hook_host_netns_pid state 5 'sysctl \(io\.linx\.sysctl\): refused: the target is the sidecar.s own network namespace' '{"id":"a","status":"creating","pid":@HOSTPID@,"bundle":"@BUNDLE@","annotations":{"io.linx.sysctl":"net.ipv4.ip_forward=@HOSTFWD@"}}'
+row sysctl_value_object doc 3 'sysctl\.net\.ipv4\.ip_forward.*object' '{"sysctl": {"net.ipv4.ip_forward": {"v": 1}}}'
+row sysctl_host_netns_via_annotation ann 5 'sysctl "kernel\.core_pattern" \(io\.linx\.sysctl\): refused' '{"io.linx.sysctl":"kernel.core_pattern=|/tmp/x"}'
+
+# ------------------------------------------------------------------ cgroups
+row cg_negative pid 3 'cgroup\.pids\.max.*-5' '{"cgroup": {"pids.max": -5}}'
+row cg_overflow pid 3 'cgroup\.memory\.max.*18446744073709551616' '{"cgroup": {"memory.max": "18446744073709551616"}}'
+row cg_suffix_overflow pid 3 'cgroup\.memory\.max.*99999999999G' '{"cgroup": {"memory.max": "99999999999G"}}'
+row cg_suffix_unknown pid 3 'cgroup\.memory\.max.*12X' '{"cgroup": {"memory.max": "12X"}}'
+row cg_unknown_knob pid 3 'cgroup.*cgroup\.procs' '{"cgroup": {"cgroup.procs": 1}}'
+row cg_path_knob pid 3 'cgroup.*\.\./pids\.max' '{"cgroup": {"../pids.max": 1}}'
+row cg_weight_max pid 3 'cgroup\.cpu\.weight.*max' '{"cgroup": {"cpu.weight": "max"}}'
+row cg_weight_range pid 3 'cgroup\.cpu\.weight.*10001' '{"cgroup": {"cpu.weight": 10001}}'
+row cg_cpu_max_zero_period pid 3 'cgroup\.cpu\.max.*50000 0' '{"cgroup": {"cpu.max": "50000 0"}}'
+row cg_cpu_max_words pid 3 'cgroup\.cpu\.max.*fast' '{"cgroup": {"cpu.max": "fast"}}'
+row cg_cpu_max_extra pid 3 'cgroup\.cpu\.max.*50000 100000 7' '{"cgroup": {"cpu.max": "50000 100000 7"}}'
+row cg_pids_boolean pid 3 'cgroup\.pids\.max: expected an integer or a string, got true' '{"cgroup": {"pids.max": true}}'
+row cg_raise_pids pid 5 'pids\.max.*100.*50' '{"cgroup": {"pids.max": 100}}'
+row cg_raise_memory_max pid 5 'memory\.max.*max.*67108864' '{"cgroup": {"memory.max": "max"}}'
+
+# --------------------------------------------------------------------------
+# docs/bad-input.md: each row run once more, its actual message recorded.
+class_of() {
+	case $1 in
+	state_*) echo "OCI state" ;;
+	ann_*) echo "annotation" ;;
+	doc_*) echo "desired document" ;;
+	sysctl_*) echo "sysctl" ;;
+	cg_*) echo "cgroup" ;;
+	esac
+}
+
+gen_doc() {
+	local r name kind rc input msg via p
+	cat <<'EOF'
+# Bad-input matrix
+
+Generated by `BADINPUT_DOC=docs/bad-input.md tests/cli/test_bad_input.sh`
+(as root) from the rows of that suite. For every row the suite checks the
+exit code, that stderr is one `linx-sidecar: ...` line per problem naming the
+field and the value, and that nothing changed: the target namespace's links,
+addresses, routes and sysctls, a few host sysctls, the target's cgroup
+limits, no state dir, no resident sidecar, no host veth.
+
+Exit codes (SPEC.md): 0 done, 1 not converged (the message is the failed op
+of the report on stdout), 2 usage, 3 invalid input, 4 target not found,
+5 refused by policy. `via`: `hook` is `linx-sidecar hook createRuntime` with
+the OCI state on stdin (annotations in the state or in the bundle's
+config.json); `reconcile` is `linx-sidecar reconcile --netns PATH` (or
+`--pid N` for cgroup rows) `--desired FILE`. Temporary paths are shown as
+`…`, pids as `N`.
+
+Decisions the rows pin down: a state without annotations whose bundle has
+no config.json is a container that is not ours (exit 0: the hook is
+installed globally and must cost nothing); a `dev` that does not exist is
+exit 1, not 3 (the device may appear later and the resident loop heals);
+two spellings of one sysctl (`net.ipv4.x`, `net/ipv4/x`) and values longer
+than one write (4096 bytes) are refused before anything is applied; a
+refused request leaves no state dir.
+
+| row | input class | via | example | exit | message |
+| --- | --- | --- | --- | --- | --- |
+EOF
+	for r in "${ROWS[@]}"; do
+		eval "set -- $r"
+		name=$1 kind=$2 rc=${3%/*} input=$5
+		shift 5
+		run_row "$kind" "$input" "$@"
+		for p in $(pgrep -f -- "--state-dir $SD"); do kill "$p"; done
+		rm -rf "$SD"
+		[ "$RC" = "$rc" ] || echo "warning: $name: exit $RC, row says $rc" >&2
+		if [ "$rc" = 1 ]; then
+			msg=$(printf '%s\n' "$OUT" | grep -m1 FAILED | sed 's/^ *//')
+		else
+			msg=$ERR
+		fi
+		msg=${msg//$LX_TMP/…}
+		msg=${msg//$'\n'/ / }
+		[ "$kind" = cfg ] && input="config.json: $input"
+		[ "$kind" = ann ] && input="annotations: $input"
+		input=${input//@MIB@/<1 MiB of x>}
+		input=${input//@5K@/<5000 digits>}
+		[ ${#input} -gt 110 ] && input="${input:0:107}..."
+		[ ${#msg} -gt 200 ] && msg="${msg:0:197}..."
+		msg=$(printf '%s' "$msg" | sed -E 's/\b(pid[ -])[0-9]+/\1N/g; s/netns-[0-9]+/netns-N/g')
+		input=${input//|/\\|}
+		msg=${msg//|/\\|}
+		case $kind in
+		state | ann | cfg) via=hook ;;
+		*) via=reconcile ;;
+		esac
+		[ $# -gt 0 ] && via="$via $*"
+		printf '| %s | %s | %s | `%s` | %s | %s |\n' "$name" \
+			"$(class_of "$name")" "$via" "$input" "$rc" "${msg:+\`$msg\`}"
+	done
+}
+
+if [ -n "${BADINPUT_DOC:-}" ]; then
+	setup || exit 1
+	gen_doc >"$BADINPUT_DOC"
+	exit 0
+fi
+
+setup || { echo "not ok bad_input_setup"; exit 1; }
+echo "# ${#ROWS[@]} rows"
+for r in "${ROWS[@]}"; do
+	eval "set -- $r"
+	t "$1" check_row "$@"
+done
