@@ -120,12 +120,27 @@ int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
 
 	lx_error_clear(err);
 	r = lx_policy_check(e->policy, d, err);
-	if (d->sysctl.n && e->target.is_host_netns &&
-	    !e->policy->allow_host_netns)
-		r = lx_error_add(err, LX_ERR_POLICY, 0,
-				 "sysctl (io.linx.sysctl): refused: the target "
-				 "is the sidecar's own network namespace "
-				 "(--allow-host-netns not given)");
+	/* A container that shares the host's network namespace must not get
+	 * to change the host's links, addresses, routes or sysctls through
+	 * its annotations: all of them need the admin's --allow-host-netns.
+	 * (SPEC.md names sysctls; the same danger holds for the rest.) */
+	if (e->target.is_host_netns && !e->policy->allow_host_netns) {
+		static const char *const what[] = {
+		    "network.links (io.linx.links)",
+		    "network.addresses (io.linx.addresses)",
+		    "network.routes (io.linx.routes)", "sysctl (io.linx.sysctl)"};
+		const size_t n[] = {d->n_links, d->n_addrs, d->n_routes,
+				    d->sysctl.n};
+
+		for (size_t i = 0; i < LX_ARRAY_SIZE(what); i++)
+			if (n[i])
+				r = lx_error_add(
+				    err, LX_ERR_POLICY, 0,
+				    "%s: refused: the target is the sidecar's "
+				    "own network namespace (--allow-host-netns "
+				    "not given)",
+				    what[i]);
+	}
 	if (r < 0)
 		return r;
 	if (d->cgroup.n && !e->cg)
