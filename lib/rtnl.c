@@ -585,9 +585,11 @@ static int nsid_cb(const struct nlmsghdr *nlh, void *data)
 
 static struct nlmsghdr *nsid_msg(void *buf, uint16_t type, int fd, bool alloc)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct rtgenmsg *g;
 
+	memset(buf, 0, LX_NL_MSG_MAX); /* padding included: see lx_nl_put_header */
+	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
