@@ -263,3 +263,77 @@ t loop_paths_survive_the_filter test_loop_paths_survive_the_filter
 t control_paths_survive_the_filter test_control_paths_survive_the_filter
 t enobufs_resync_survives_the_filter test_enobufs_resync_survives_the_filter
 t target_death_teardown_survives_the_filter test_target_death_teardown_survives_the_filter
+
+# Document with N routes under PREFIX (10.PREFIX.x.y/32), the links and
+# addresses given as JSON list bodies.
+many_routes() { # FILE PREFIX N LINKS ADDRESSES
+	{
+		printf '{"network": {"links": [%s], "addresses": [%s],\n "routes": ["default via 10.60.0.1"' "$4" "$5"
+		for i in $(seq 0 $(($3 - 1))); do printf ', "10.%d.%d.%d/32 via 10.60.0.254"' "$2" $((i / 256)) $((i % 256)); done
+		printf ']},\n "options": {"interval_ms": 60000, "debounce_ms": 10}}\n'
+	} >"$1"
+}
+
+proto76() { in_ns ip route show proto 76 | grep -c "^10\.$1\." || true; }
+
+# kill -9 while a pass of a changed document is running, then a new sidecar
+# with the same id: it knows what it owns from state.json, converges, leaves
+# foreign state alone and removes what we installed and no longer want.
+test_kill9_mid_pass_and_reattach() {
+	local a=$LX_TMP/k-a.json b=$LX_TMP/k-b.json peer=lxh$$k peer2=lxh$$l n=2000 na nb i rc
+	local links='{"name": "lo", "up": true}, {"name": "eth0", "kind": "veth", "up": true, "peer": {"name": "'$peer'", "up": true}}'
+	local links2="$links"', {"name": "eth1", "kind": "veth", "up": true, "peer": {"name": "'$peer2'", "up": true}}'
+	start_target; trap "cleanup $peer $peer2" EXIT
+	many_routes "$a" 100 $n "$links" '"eth0 10.60.0.2/24", "eth0 10.60.1.2/24"'
+	many_routes "$b" 101 $n "$links2" '"eth0 10.60.0.2/24", "eth1 10.61.0.2/24"'
+	start_sidecar "$a" k9-$$
+	eventually sh -c "[ \$(nsenter -t $tpid -n ip route show proto 76 | grep -c '^10\.100\.') = $n ]"
+	# foreign state, other protocol / not ours
+	in_ns ip route add 10.90.0.0/16 via 10.60.0.1 proto static
+	in_ns ip route add 10.101.0.5/32 via 10.60.0.1 proto static metric 7
+	in_ns ip addr add 10.60.0.77/24 dev eth0
+	# A pass of 4,000 route ops takes milliseconds: throttle the sidecar
+	# to 1% of a CPU (v1 cpu controller) so the kill lands inside it.
+	if [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
+		mkdir -p /sys/fs/cgroup/cpu/lxhard-$$-k
+		cgs="${cgs:-} /sys/fs/cgroup/cpu/lxhard-$$-k"
+		echo 100000 >/sys/fs/cgroup/cpu/lxhard-$$-k/cpu.cfs_period_us
+		echo 1000 >/sys/fs/cgroup/cpu/lxhard-$$-k/cpu.cfs_quota_us
+		echo "$sidecar" >/sys/fs/cgroup/cpu/lxhard-$$-k/cgroup.procs
+	fi
+	"$LX_BIN" put k9-$$ --desired "$b" --state-dir "$SD" >/dev/null 2>&1 &
+	# mid-pass: some of B's routes are in, not all of them
+	for i in $(seq 1000); do
+		nb=$(proto76 101)
+		[ "$nb" -gt 0 ] && break
+		sleep 0.005
+	done
+	kill -9 "$sidecar"
+	wait $! || true # the put client (its reply may never come)
+	rc=0; wait "$spid" || rc=$?
+	expect_eq "$rc" 137 "killed by SIGKILL"
+	spid=
+	na=$(proto76 100); nb=$(proto76 101)
+	echo "at kill -9: $na routes of A, $nb routes of B (of $n each)"
+	[ "$nb" -lt $n ] || [ "$na" -gt 0 ] || fail "the pass had finished before the kill"
+	[ -f "$SD/k9-$$/state.json" ] || fail "state.json missing after kill -9"
+	# re-attach with the changed document
+	start_sidecar "$b" k9-$$
+	eventually sh -c "[ \$(nsenter -t $tpid -n ip route show proto 76 | grep -c '^10\.101\.') = $n ]"
+	expect_eq "$(proto76 100)" 0 "A's routes (ours, no longer desired) removed"
+	in_ns ip route show proto static | grep -q "^10.90.0.0/16 via 10.60.0.1" || fail "foreign route removed"
+	in_ns ip route show proto static | grep -q "^10.101.0.5 via 10.60.0.1" || fail "foreign route with a desired prefix removed"
+	in_ns ip addr show eth0 | grep -q 10.60.0.77/24 || fail "foreign address removed"
+	in_ns ip addr show eth1 | grep -q 10.61.0.2/24 || fail "eth1 address missing"
+	eventually sh -c "! nsenter -t $tpid -n ip addr show eth0 | grep -q 10.60.1.2/24"
+	"$LX_BIN" status k9-$$ --state-dir "$SD" --json | jq -e .converged >/dev/null || fail "not converged"
+	# what the killed pass created is owned too: back to A removes it
+	"$LX_BIN" put k9-$$ --desired "$a" --state-dir "$SD" || fail "put A"
+	eventually sh -c "[ \$(nsenter -t $tpid -n ip route show proto 76 | grep -c '^10\.100\.') = $n ]"
+	eventually sh -c "! nsenter -t $tpid -n ip link show eth1"
+	eventually sh -c "! ip link show $peer2"
+	in_ns ip addr show eth0 | grep -q 10.60.0.77/24 || fail "foreign address removed"
+	"$LX_BIN" stop k9-$$ --state-dir "$SD" >/dev/null
+	expect_clean_exit k9-$$
+}
+t kill9_mid_pass_and_reattach test_kill9_mid_pass_and_reattach
