@@ -67,7 +67,7 @@ cleanup() {
 	if [ -n "${sidecar:-}" ]; then kill -9 "$sidecar" 2>/dev/null || true; fi
 	if [ -n "${tpid:-}" ]; then kill -9 "$tpid" 2>/dev/null || true; fi
 	wait 2>/dev/null || true
-	for c in ${cgs:-}; do rmdir "$c" 2>/dev/null || true; done
+	rmdir_cgroups ${cgs:-}
 	for p in "$@"; do ip link del "$p" 2>/dev/null || true; done
 }
 

@@ -100,7 +100,7 @@ test_rss_is_flat_and_events_bounded() {
 	unshare -n sleep 600 &
 	tpid=$!
 	trap 'kill -9 ${spid:-} '$tpid' 2>/dev/null || true; wait 2>/dev/null || true
-	      for c in $cgs; do rmdir $c 2>/dev/null || true; done' EXIT
+	      rmdir_cgroups ${cgs:-}' EXIT
 	for _ in $(seq 100); do
 		[ "$(readlink /proc/$tpid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
 		sleep 0.01
