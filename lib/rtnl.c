@@ -588,7 +588,8 @@ static struct nlmsghdr *nsid_msg(void *buf, uint16_t type, int fd, bool alloc)
 	struct nlmsghdr *nlh;
 	struct rtgenmsg *g;
 
-	memset(buf, 0, LX_NL_MSG_MAX); /* padding included: see lx_nl_put_header */
+	/* padding included: see lx_nl_put_header() */
+	memset(buf, 0, LX_NL_MSG_MAX);
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
@@ -934,8 +935,7 @@ static void subreport_reset(struct lx_subreport *rep)
 
 /* See lx_rtnl_intent_fn. Best effort: without memory for the copy the
  * pass runs as it would without the hook. */
-static void announce_intent(struct lx_rtnl_ctx *ctx,
-			    const struct lx_plan *plan,
+static void announce_intent(struct lx_rtnl_ctx *ctx, const struct lx_plan *plan,
 			    const struct lx_owned *owned)
 {
 	struct lx_owned ahead = {0};

@@ -62,9 +62,9 @@ int lx_rtnl_diff(const struct lx_desired *d, const struct lx_rtnl_state *obs,
 typedef void (*lx_rtnl_intent_fn)(void *data, const struct lx_owned *ahead);
 
 struct lx_rtnl_ctx {
-	struct lx_nl *nl;   /* target netns */
-	struct lx_nl *host; /* host netns or NULL */
-	int host_netns_fd;  /* fd of the host netns or -1 */
+	struct lx_nl *nl;	  /* target netns */
+	struct lx_nl *host;	  /* host netns or NULL */
+	int host_netns_fd;	  /* fd of the host netns or -1 */
 	lx_rtnl_intent_fn intent; /* NULL = none */
 	void *intent_data;
 };
