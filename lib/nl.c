@@ -125,8 +125,14 @@ static const struct {
 struct nlmsghdr *lx_nl_put_header(void *buf, enum lx_nl_obj obj,
 				  enum lx_nl_verb verb)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 
+	/* The whole room, not just the header: libmnl before 1.0.5 leaves an
+	 * attribute's alignment padding as it found it, and those bytes go
+	 * to the kernel (valgrind: "sendto(msg) points to uninitialised
+	 * byte(s)" for IFLA_IFNAME "lo"). */
+	memset(buf, 0, LX_NL_MSG_MAX);
+	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = types[obj].type[verbs[verb].type];
 	nlh->nlmsg_flags = NLM_F_REQUEST | verbs[verb].flags;
 	return nlh;

@@ -68,8 +68,9 @@ enum lx_nl_verb {
 };
 
 /*
- * Put a request header for (obj, verb) at buf (zeroed, seq 0: the I/O layer
- * numbers it). NLM_F_REQUEST is set; NLM_F_ACK is added when sent.
+ * Put a request header for (obj, verb) at buf, which has LX_NL_MSG_MAX bytes
+ * of room, all zeroed here (seq 0: the I/O layer numbers it). NLM_F_REQUEST
+ * is set; NLM_F_ACK is added when sent.
  */
 struct nlmsghdr *lx_nl_put_header(void *buf, enum lx_nl_obj obj,
 				  enum lx_nl_verb verb);

@@ -604,9 +604,12 @@ static int nsid_cb(const struct nlmsghdr *nlh, void *data)
 
 static struct nlmsghdr *nsid_msg(void *buf, uint16_t type, int fd, bool alloc)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct rtgenmsg *g;
 
+	/* padding included: see lx_nl_put_header() */
+	memset(buf, 0, LX_NL_MSG_MAX);
+	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
@@ -949,6 +952,36 @@ static void subreport_reset(struct lx_subreport *rep)
 	rep->converged = false;
 }
 
+/* See lx_rtnl_intent_fn. Best effort: without memory for the copy the
+ * pass runs as it would without the hook. */
+static void announce_intent(struct lx_rtnl_ctx *ctx, const struct lx_plan *plan,
+			    const struct lx_owned *owned)
+{
+	struct lx_owned ahead = {0};
+	bool creates = false;
+	int ret = 0;
+
+	for (size_t i = 0; i < plan->n && !creates; i++)
+		creates = plan->ops[i].verb == LX_OP_CREATE &&
+			  (plan->ops[i].obj == LX_OBJ_LINK ||
+			   plan->ops[i].obj == LX_OBJ_ADDRESS);
+	if (!creates || lx_owned_copy(&ahead, owned) < 0)
+		return;
+	for (size_t i = 0; i < plan->n && ret == 0; i++) {
+		const struct lx_op *op = &plan->ops[i];
+
+		if (op->verb != LX_OP_CREATE)
+			continue;
+		if (op->obj == LX_OBJ_LINK)
+			ret = owned_add_link(&ahead, &op->u.link);
+		else if (op->obj == LX_OBJ_ADDRESS)
+			ret = owned_add_addr(&ahead, &op->u.addr);
+	}
+	if (ret == 0)
+		ctx->intent(ctx->intent_data, &ahead);
+	lx_owned_free(&ahead);
+}
+
 int lx_rtnl_reconcile(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
 		      struct lx_owned *owned, struct lx_subreport *rep,
 		      struct lx_error *err)
@@ -973,6 +1006,8 @@ int lx_rtnl_reconcile(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
 		rep->error = strdup(err ? err->msg : "rtnl: diff failed");
 		return ret;
 	}
+	if (ctx->intent && owned)
+		announce_intent(ctx, &rep->plan, owned);
 	ret = lx_rtnl_apply(ctx, &rep->plan, owned, protocol, err);
 	rep->converged = ret == 0;
 	return ret;

@@ -63,10 +63,24 @@ int lx_rtnl_diff(const struct lx_desired *d, const struct lx_rtnl_state *obs,
 		 const struct lx_owned *owned, uint8_t protocol,
 		 struct lx_plan *plan, struct lx_error *err) LX_WUR;
 
+/*
+ * Write-ahead ownership. Links and addresses are ours only by the owned
+ * set, which the caller persists after the pass: a process killed in the
+ * middle of the apply would leave what the pass created unrecorded, and
+ * the next process would take it for foreign state and never remove it.
+ * When a plan creates links or addresses, lx_rtnl_reconcile() calls this
+ * before the first op with owned as it will be once they exist, for the
+ * caller to persist. A create that then fails stays in that record only
+ * until the pass's own outcome is persisted.
+ */
+typedef void (*lx_rtnl_intent_fn)(void *data, const struct lx_owned *ahead);
+
 struct lx_rtnl_ctx {
-	struct lx_nl *nl;   /* target netns */
-	struct lx_nl *host; /* host netns or NULL */
-	int host_netns_fd;  /* fd of the host netns or -1 */
+	struct lx_nl *nl;	  /* target netns */
+	struct lx_nl *host;	  /* host netns or NULL */
+	int host_netns_fd;	  /* fd of the host netns or -1 */
+	lx_rtnl_intent_fn intent; /* NULL = none */
+	void *intent_data;
 };
 
 /*

@@ -214,7 +214,7 @@ static int create_runtime(struct lx_cli *cli, struct lx_oci_state *st)
 	struct lx_desired d = { 0 };
 	struct lx_engine e;
 	struct lx_daemon *dm = NULL;
-	struct lx_daemon_config cfg = { .seccomp = LX_SANDBOX_SECCOMP_DEFAULT };
+	struct lx_daemon_config cfg = { .seccomp = lx_sandbox_seccomp_wanted() };
 	struct lx_engine_target t = {
 		.pid = st->pid,
 		.cgroup = cli->cgroup,

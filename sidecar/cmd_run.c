@@ -23,7 +23,7 @@ int cmd_run(struct lx_cli *cli)
 	};
 	struct lx_daemon_config cfg = { .desired_path = cli->desired,
 					.log_stderr = true,
-					.seccomp = LX_SANDBOX_SECCOMP_DEFAULT };
+					.seccomp = lx_sandbox_seccomp_wanted() };
 	struct lx_error err;
 	int r;
 

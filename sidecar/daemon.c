@@ -193,6 +193,25 @@ static void save_state(struct lx_daemon *d)
 	d->saved = TAKE_PTR(now);
 }
 
+/* Write-ahead ownership (lx_rtnl_intent_fn): what the coming rtnl ops
+ * create is on disk before the first of them runs. */
+static void rtnl_intent(void *data, const struct lx_owned *ahead)
+{
+	struct lx_daemon *d = data;
+	struct lx_error err;
+
+	lx_error_clear(&err);
+	/* The pass's own save_state() must write, even if it ends where the
+	 * last saved state was. */
+	free(d->saved);
+	d->saved = NULL;
+	if (lx_state_save(&d->eng->state, &d->eng->desired, ahead, &err) < 0) {
+		logf_(d, "%s", err.msg);
+		lx_state_event(&d->eng->state, "error",
+			       json_pack("{s:s}", "error", err.msg));
+	}
+}
+
 static void log_ops(struct lx_daemon *d, const struct lx_subreport *rep,
 		    const char *sub)
 {
@@ -452,6 +471,8 @@ int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
 	d->cfg = *cfg;
 	d->sigfd = -1;
 	d->trigger = "initial";
+	eng->rtnl.intent = rtnl_intent;
+	eng->rtnl.intent_data = d;
 	r = lx_evloop_new(&d->ev, err);
 	if (r < 0)
 		goto fail;
@@ -541,6 +562,7 @@ void lx_daemon_free(struct lx_daemon *d)
 {
 	if (!d)
 		return;
+	d->eng->rtnl.intent = NULL; /* the engine may outlive us */
 	lx_control_free(d->ctl);
 	for (int i = 0; i < LX_SUB_COUNT; i++)
 		if (d->loops[i])

@@ -24,6 +24,15 @@
 #define LX_SANDBOX_SECCOMP_DEFAULT 1
 #endif
 
+/*
+ * Whether to install the filter: LX_SANDBOX_SECCOMP_DEFAULT, except under
+ * valgrind (detected with RUNNING_ON_VALGRIND: its core makes syscalls the
+ * loop never does) and when the environment has LINX_SIDECAR_NO_SECCOMP=1,
+ * a test and debugging hook (e.g. strace surveys of the syscalls in use).
+ * Capabilities are dropped and no_new_privs set either way.
+ */
+bool lx_sandbox_seccomp_wanted(void);
+
 /* Drop capabilities, set no_new_privs, install the filter (if seccomp). */
 int lx_sandbox_enter(bool seccomp, struct lx_error *err) LX_WUR;
 

@@ -63,3 +63,17 @@ wait_gone() {
 	done
 	return 1
 }
+
+# Remove cgroup directories; a cgroup whose last task just died can stay
+# busy for a moment, so retry (up to 1 s each). Never fails.
+rmdir_cgroups() {
+	local c
+	for c in "$@"; do
+		for _ in $(seq 50); do
+			[ -d "$c" ] || break
+			rmdir "$c" 2>/dev/null && break
+			sleep 0.02
+		done
+	done
+	true
+}
