@@ -14,587 +14,17 @@
 #include <inttypes.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "desired.h"
+#include "grammar.h"
 #include "sysctl.h"
 
-#define MAX_ITEMS    65536	 /* entries per array / object */
-#define MAX_ITEM_LEN 1024	 /* one string-form item */
-#define MAX_WORDS    32		 /* words in one string-form item */
-#define MAX_FILE     (16u << 20) /* lx_desired_from_file */
-
-/* ------------------------------------------------------------- helpers */
-
-/* A printable, escaped, bounded rendering of a value for error messages:
- * tenant text must not be able to break the one-line-per-problem format. */
-struct qbuf {
-	char s[160];
-};
-
-static const char *quote(struct qbuf *q, const char *s)
-{
-	size_t o = 0, max = sizeof(q->s) - 8;
-
-	q->s[o++] = '"';
-	for (; *s && o < max; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			q->s[o++] = '\\';
-			q->s[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			o += (size_t)snprintf(q->s + o, sizeof(q->s) - o,
-					      "\\x%02x", c);
-		} else {
-			q->s[o++] = (char)c;
-		}
-	}
-	if (*s) {
-		memcpy(q->s + o, "...", 3);
-		o += 3;
-	}
-	q->s[o++] = '"';
-	q->s[o] = '\0';
-	return q->s;
-}
-
-/* base + "." + key into f, control characters in the (tenant) key escaped. */
-static const char *join(char *f, size_t n, const char *base, const char *key)
-{
-	size_t o = (size_t)snprintf(f, n, "%s.", base);
-
-	for (; *key && o + 5 < n; key++) {
-		unsigned char c = (unsigned char)*key;
-
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(f + o, n - o, "\\x%02x", c);
-		else
-			f[o++] = (char)c;
-	}
-	if (o < n)
-		f[o] = '\0';
-	return f;
-}
-
-static const char *jrepr(struct qbuf *q, const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		return quote(q, json_string_value(v));
-	case JSON_INTEGER:
-		snprintf(q->s, sizeof(q->s), "%" JSON_INTEGER_FORMAT,
-			 json_integer_value(v));
-		return q->s;
-	case JSON_REAL:
-		snprintf(q->s, sizeof(q->s), "%g", json_real_value(v));
-		return q->s;
-	case JSON_TRUE:
-		return "true";
-	case JSON_FALSE:
-		return "false";
-	case JSON_NULL:
-		return "null";
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	}
-	return "?";
-}
-
-LX_PRINTF(2, 3) static void bad(struct lx_error *err, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	lx_error_add(err, LX_ERR_INVALID, 0, "%s", line);
-}
-
-static void bad_type(struct lx_error *err, const char *field, const char *want,
-		     const json_t *v)
-{
-	struct qbuf q;
-
-	bad(err, "%s: expected %s, got %s", field, want, jrepr(&q, v));
-}
-
-/* Strict unsigned decimal: digits only, no sign, no spaces, no overflow. */
-static bool parse_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s || strlen(s) > 20)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return true;
-}
-
-bool lx_ifname_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	/* The kernel's dev_valid_name(), plus no control characters. */
-	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '/' || c == ':' || isspace(c) || c < 0x20 || c == 0x7f)
-			return false;
-	}
-	return true;
-}
-
-/* Split an item into whitespace-separated words (in w->buf). */
-struct words {
-	char buf[MAX_ITEM_LEN + 1];
-	char *w[MAX_WORDS];
-	size_t n;
-};
-
-static int split_words(const char *s, struct words *w, const char *field,
-		       struct lx_error *err)
-{
-	struct qbuf q;
-	char *p, *save = NULL;
-
-	w->n = 0;
-	if (strlen(s) > MAX_ITEM_LEN) {
-		bad(err, "%s: item too long (%zu bytes, max %d): %s", field,
-		    strlen(s), MAX_ITEM_LEN, quote(&q, s));
-		return -EINVAL;
-	}
-	strcpy(w->buf, s);
-	for (p = strtok_r(w->buf, " \t\r\n", &save); p;
-	     p = strtok_r(NULL, " \t\r\n", &save)) {
-		if (w->n == MAX_WORDS) {
-			bad(err, "%s: too many words (max %d) in %s", field,
-			    MAX_WORDS, quote(&q, s));
-			return -EINVAL;
-		}
-		w->w[w->n++] = p;
-	}
-	return 0;
-}
-
-/* -------------------------------------------------------------- prefixes */
-
-/*
- * Internal form of lx_prefix_parse: 0, -EINVAL (not an address), -ERANGE
- * (prefix length out of range or malformed), -EAFNOSUPPORT (wrong family).
- */
-static int prefix_parse(const char *s, int family, union lx_inaddr *a,
-			uint8_t *len, uint8_t *fam_out, bool *has_len)
-{
-	char ip[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(s, '/');
-	size_t iplen = slash ? (size_t)(slash - s) : strlen(s);
-	union lx_inaddr tmp;
-	uint64_t l = 0;
-	int fam;
-
-	if (iplen == 0 || iplen >= sizeof(ip))
-		return -EINVAL;
-	memcpy(ip, s, iplen);
-	ip[iplen] = '\0';
-	memset(&tmp, 0, sizeof(tmp));
-	if (inet_pton(AF_INET, ip, &tmp.v4) == 1)
-		fam = AF_INET;
-	else if (inet_pton(AF_INET6, ip, &tmp.v6) == 1)
-		fam = AF_INET6;
-	else
-		return -EINVAL;
-	if (family && family != fam)
-		return -EAFNOSUPPORT;
-	if (slash) {
-		if (strlen(slash + 1) > 3 || !parse_u64(slash + 1, &l) ||
-		    l > (fam == AF_INET ? 32u : 128u))
-			return -ERANGE;
-	} else {
-		l = fam == AF_INET ? 32 : 128;
-	}
-	*a = tmp;
-	*len = (uint8_t)l;
-	if (fam_out)
-		*fam_out = (uint8_t)fam;
-	if (has_len)
-		*has_len = slash != NULL;
-	return 0;
-}
-
-int lx_prefix_parse(const char *s, int family, union lx_inaddr *a, uint8_t *len,
-		    uint8_t *fam_out)
-{
-	return prefix_parse(s, family, a, len, fam_out, NULL);
-}
-
-static int addr_bits(int family)
-{
-	return family == AF_INET ? 32 : 128;
-}
-
-/* Clear the host bits of a; returns true when some were set. */
-static bool mask_host_bits(int family, union lx_inaddr *a, unsigned int len)
-{
-	bool set = false;
-
-	for (int i = 0; i < addr_bits(family) / 8; i++) {
-		unsigned int lo = (unsigned int)i * 8;
-		uint8_t keep;
-
-		if (len >= lo + 8)
-			continue;
-		keep = len <= lo ? 0 : (uint8_t)(0xff << (8 - (len - lo)));
-		if (a->bytes[i] & ~keep)
-			set = true;
-		a->bytes[i] &= keep;
-	}
-	return set;
-}
-
-static const char *fam_name(int family)
-{
-	return family == AF_INET ? "IPv4" : "IPv6";
-}
-
-/* Parse a scope name or number. */
-static bool parse_scope(const char *s, bool route, int *out)
-{
-	static const struct {
-		const char *name;
-		int v;
-		bool route;
-	} names[] = {
-	    {"global", RT_SCOPE_UNIVERSE, true},
-	    {"universe", RT_SCOPE_UNIVERSE, true},
-	    {"link", RT_SCOPE_LINK, true},
-	    {"host", RT_SCOPE_HOST, true},
-	    {"site", RT_SCOPE_SITE, false},
-	    {"nowhere", RT_SCOPE_NOWHERE, false},
-	};
-	uint64_t v;
-
-	for (size_t i = 0; i < LX_ARRAY_SIZE(names); i++)
-		if (!strcmp(s, names[i].name) && (names[i].route || !route)) {
-			*out = names[i].v;
-			return true;
-		}
-	if (!route && parse_u64(s, &v) && v <= 255) {
-		*out = (int)v;
-		return true;
-	}
-	return false;
-}
-
-/* ------------------------------------------------------------- addresses */
-
-struct addr_in {
-	const char *dev, *address, *peer, *scope;
-	bool nodad;
-};
-
-static int addr_build(const struct addr_in *in, struct lx_addr *a,
-		      const char *field, struct lx_error *err)
-{
-	unsigned int before = err ? err->lines : 0;
-	struct qbuf q, q2;
-	uint8_t plen;
-	int r;
-
-	memset(a, 0, sizeof(*a));
-	a->scope = LX_UNSET;
-	a->nodad = in->nodad;
-	if (!in->dev)
-		bad(err, "%s: missing device", field);
-	else if (!lx_ifname_valid(in->dev))
-		bad(err, "%s: invalid interface name %s", field,
-		    quote(&q, in->dev));
-	else
-		strcpy(a->dev, in->dev);
-	if (!in->address) {
-		bad(err, "%s: missing address", field);
-	} else {
-		r = prefix_parse(in->address, 0, &a->addr, &a->prefixlen,
-				 &a->family, NULL);
-		if (r == -ERANGE)
-			bad(err, "%s: invalid prefix length in %s", field,
-			    quote(&q, in->address));
-		else if (r < 0)
-			bad(err, "%s: invalid address %s", field,
-			    quote(&q, in->address));
-	}
-	if (in->peer) {
-		bool has_len = false;
-
-		r = prefix_parse(in->peer, a->family, &a->peer, &plen, NULL,
-				 &has_len);
-		if (r == -EAFNOSUPPORT)
-			bad(err, "%s: peer %s is not %s like address %s", field,
-			    quote(&q, in->peer), fam_name(a->family),
-			    quote(&q2, in->address));
-		else if (r < 0 || has_len)
-			bad(err, "%s: invalid peer address %s", field,
-			    quote(&q, in->peer));
-		else
-			a->has_peer = true;
-	}
-	if (in->scope && !parse_scope(in->scope, false, &a->scope))
-		bad(err,
-		    "%s: invalid scope %s "
-		    "(global|site|link|host|nowhere|0..255)",
-		    field, quote(&q, in->scope));
-	if (err && err->lines != before)
-		return -EINVAL;
-	return 0;
-}
-
-/* Words after the first ones: KEY VALUE pairs or flags. */
-struct kw {
-	const char *name;
-	const char **val; /* NULL for a flag */
-	bool *flag;
-};
-
-static int parse_keywords(char **w, size_t n, struct kw *kws, size_t nkw,
-			  const char *field, const char *item,
-			  struct lx_error *err)
-{
-	struct qbuf q, q2;
-	int ret = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct kw *k = NULL;
-
-		for (size_t j = 0; j < nkw; j++)
-			if (!strcmp(w[i], kws[j].name))
-				k = &kws[j];
-		if (!k) {
-			/* Whether it would take a value is unknown, so the
-			 * rest of the item cannot be read: one problem, one
-			 * line. */
-			bad(err, "%s: unknown word %s in %s", field,
-			    quote(&q, w[i]), quote(&q2, item));
-			return -EINVAL;
-		}
-		if (!k->val) {
-			*k->flag = true;
-			continue;
-		}
-		if (*k->val) {
-			bad(err, "%s: \"%s\" given twice in %s", field, k->name,
-			    quote(&q, item));
-			ret = -EINVAL;
-		}
-		if (i + 1 == n) {
-			bad(err, "%s: \"%s\" needs a value in %s", field,
-			    k->name, quote(&q, item));
-			return -EINVAL;
-		}
-		*k->val = w[++i];
-	}
-	return ret;
-}
-
-int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
-		  struct lx_error *err)
-{
-	struct addr_in in = {0};
-	struct words w;
-	struct qbuf q;
-	struct kw kws[] = {
-	    {"peer", &in.peer, NULL},
-	    {"scope", &in.scope, NULL},
-	    {"nodad", NULL, &in.nodad},
-	};
-	int r;
-
-	if (split_words(s, &w, field, err) < 0)
-		return -EINVAL;
-	if (w.n < 2) {
-		bad(err, "%s: expected \"DEV ADDR/PREFIX\", got %s", field,
-		    quote(&q, s));
-		return -EINVAL;
-	}
-	in.dev = w.w[0];
-	in.address = w.w[1];
-	r = parse_keywords(w.w + 2, w.n - 2, kws, LX_ARRAY_SIZE(kws), field, s,
-			   err);
-	if (addr_build(&in, a, field, err) < 0 || r < 0)
-		return -EINVAL;
-	return 0;
-}
-
-/* ---------------------------------------------------------------- routes */
-
-struct route_in {
-	const char *dst, *via, *dev, *metric, *table, *src, *scope, *mtu;
-};
-
-static int route_build(const struct route_in *in, struct lx_route *r,
-		       const char *field, struct lx_error *err)
-{
-	unsigned int before = err ? err->lines : 0;
-	bool dflt = false;
-	uint8_t fam = 0, gwfam = 0, srcfam = 0, len;
-	struct qbuf q, q2;
-	uint64_t v;
-	int rc;
-
-	memset(r, 0, sizeof(*r));
-	r->scope = LX_UNSET;
-	r->type = RTN_UNICAST;
-
-	if (!in->dst) {
-		bad(err, "%s: missing destination", field);
-	} else if (!strcmp(in->dst, "default")) {
-		dflt = true;
-	} else {
-		bool has_len;
-
-		rc = prefix_parse(in->dst, 0, &r->dst, &r->dst_len, &fam,
-				  &has_len);
-		if (rc == -ERANGE) {
-			bad(err, "%s: invalid prefix length in %s", field,
-			    quote(&q, in->dst));
-		} else if (rc < 0) {
-			bad(err, "%s: invalid destination %s", field,
-			    quote(&q, in->dst));
-		} else {
-			union lx_inaddr net = r->dst;
-			char ip[INET6_ADDRSTRLEN];
-
-			if (mask_host_bits(fam, &net, r->dst_len))
-				bad(err,
-				    "%s: host bits set in %s (did you mean "
-				    "%s/%u?)",
-				    field, quote(&q, in->dst),
-				    lx_inaddr_format(fam, &net, ip, sizeof(ip)),
-				    r->dst_len);
-		}
-	}
-	if (in->via) {
-		rc = prefix_parse(in->via, 0, &r->gw, &len, &gwfam, NULL);
-		if (rc < 0 || len != addr_bits(gwfam)) {
-			bad(err, "%s: invalid gateway %s", field,
-			    quote(&q, in->via));
-			gwfam = 0;
-		} else {
-			r->has_gw = true;
-		}
-		if (rc == 0 && strchr(in->via, '/'))
-			bad(err, "%s: gateway %s must be a bare address", field,
-			    quote(&q, in->via));
-	}
-	if (in->src) {
-		rc = prefix_parse(in->src, 0, &r->src, &len, &srcfam, NULL);
-		if (rc < 0 || strchr(in->src, '/')) {
-			bad(err, "%s: invalid source address %s", field,
-			    quote(&q, in->src));
-			srcfam = 0;
-		} else {
-			r->has_src = true;
-		}
-	}
-	/* Family: from the destination, else the gateway, else the source,
-	 * else IPv4 ("default" alone). */
-	if (dflt)
-		fam = gwfam ? gwfam : srcfam ? srcfam : AF_INET;
-	if (fam) {
-		r->family = fam;
-		if (gwfam && gwfam != fam)
-			bad(err,
-			    "%s: gateway %s is %s but destination %s is %s",
-			    field, quote(&q, in->via), fam_name(gwfam),
-			    quote(&q2, in->dst), fam_name(fam));
-		if (srcfam && srcfam != fam)
-			bad(err, "%s: source %s is %s but %s %s is %s", field,
-			    quote(&q, in->src), fam_name(srcfam),
-			    dflt && gwfam ? "gateway" : "destination",
-			    quote(&q2, dflt && gwfam ? in->via : in->dst),
-			    fam_name(fam));
-	}
-	if (in->dev) {
-		if (!lx_ifname_valid(in->dev))
-			bad(err, "%s: invalid interface name %s", field,
-			    quote(&q, in->dev));
-		else
-			strcpy(r->dev, in->dev);
-	}
-	if (in->metric) {
-		if (!parse_u64(in->metric, &v) || v > UINT32_MAX)
-			bad(err, "%s: invalid metric %s (0..4294967295)", field,
-			    quote(&q, in->metric));
-		else
-			r->metric = (uint32_t)v;
-	}
-	if (in->table) {
-		if (!strcmp(in->table, "main"))
-			v = RT_TABLE_MAIN;
-		else if (!parse_u64(in->table, &v) || v > UINT32_MAX)
-			v = UINT64_MAX;
-		/* 0 and 254 are both the main table: one canonical value,
-		 * so identity and duplicates compare equal. */
-		if (v == UINT64_MAX)
-			bad(err, "%s: invalid table %s (main|0..4294967295)",
-			    field, quote(&q, in->table));
-		else
-			r->table = v == RT_TABLE_MAIN ? 0 : (uint32_t)v;
-	}
-	if (in->scope && !parse_scope(in->scope, true, &r->scope))
-		bad(err, "%s: invalid scope %s (link|host|global)", field,
-		    quote(&q, in->scope));
-	if (in->mtu) {
-		if (!parse_u64(in->mtu, &v) || v < 68 || v > 65535)
-			bad(err, "%s: invalid mtu %s (68..65535)", field,
-			    quote(&q, in->mtu));
-		else
-			r->mtu = (uint32_t)v;
-	}
-	if (err && err->lines != before)
-		return -EINVAL;
-	return 0;
-}
-
-int lx_route_parse(const char *s, struct lx_route *r, const char *field,
-		   struct lx_error *err)
-{
-	struct route_in in = {0};
-	struct words w;
-	struct qbuf q;
-	struct kw kws[] = {
-	    {"via", &in.via, NULL},	  {"dev", &in.dev, NULL},
-	    {"metric", &in.metric, NULL}, {"table", &in.table, NULL},
-	    {"src", &in.src, NULL},	  {"scope", &in.scope, NULL},
-	    {"mtu", &in.mtu, NULL},
-	};
-	int rc;
-
-	if (split_words(s, &w, field, err) < 0)
-		return -EINVAL;
-	if (w.n < 1) {
-		bad(err, "%s: empty route %s", field, quote(&q, s));
-		return -EINVAL;
-	}
-	in.dst = w.w[0];
-	rc = parse_keywords(w.w + 1, w.n - 1, kws, LX_ARRAY_SIZE(kws), field, s,
-			    err);
-	if (route_build(&in, r, field, err) < 0 || rc < 0)
-		return -EINVAL;
-	return 0;
-}
+#define MAX_ITEMS 65536	      /* entries per array / object */
+#define MAX_FILE  (16u << 20) /* lx_desired_from_file */
 
 /* ---------------------------------------------------------------- links */
 
@@ -640,15 +70,15 @@ static bool link_kind_parse(const char *s, enum lx_link_kind *k)
 static bool ifname_member(const json_t *v, char *dst, const char *field,
 			  struct lx_error *err)
 {
-	struct qbuf q;
+	struct lx_qbuf q;
 
 	if (!json_is_string(v)) {
-		bad_type(err, field, "an interface name (string)", v);
+		lx_bad_type(err, field, "an interface name (string)", v);
 		return false;
 	}
 	if (!lx_ifname_valid(json_string_value(v))) {
-		bad(err, "%s: invalid interface name %s", field,
-		    quote(&q, json_string_value(v)));
+		lx_bad(err, "%s: invalid interface name %s", field,
+		       lx_text_quote(&q, json_string_value(v)));
 		return false;
 	}
 	strcpy(dst, json_string_value(v));
@@ -659,7 +89,7 @@ static bool bool_member(const json_t *v, int *dst, const char *field,
 			struct lx_error *err)
 {
 	if (!json_is_boolean(v)) {
-		bad_type(err, field, "true or false", v);
+		lx_bad_type(err, field, "true or false", v);
 		return false;
 	}
 	*dst = json_is_true(v);
@@ -678,14 +108,14 @@ static void peer_from_json(const json_t *p, struct lx_link *l,
 		return;
 	}
 	if (!json_is_object(p)) {
-		bad_type(err, field, "an object or an interface name", p);
+		lx_bad_type(err, field, "an object or an interface name", p);
 		return;
 	}
 	if (!json_object_get(p, "name"))
-		bad(err, "%s.name: missing", field);
+		lx_bad(err, "%s.name: missing", field);
 	json_object_foreach((json_t *)p, key, v)
 	{
-		join(f, sizeof(f), field, key);
+		lx_field_join(f, sizeof(f), field, key);
 		if (!strcmp(key, "name"))
 			ifname_member(v, l->peer, f, err);
 		else if (!strcmp(key, "master"))
@@ -693,7 +123,7 @@ static void peer_from_json(const json_t *p, struct lx_link *l,
 		else if (!strcmp(key, "up"))
 			bool_member(v, &l->peer_up, f, err);
 		else
-			bad(err, "%s: unknown member", f);
+			lx_bad(err, "%s: unknown member", f);
 	}
 }
 
@@ -706,7 +136,7 @@ static int link_from_json(const json_t *o, struct lx_link *l, const char *field,
 	unsigned int before = err ? err->lines : 0;
 	const json_t *peer = NULL, *mode = NULL;
 	bool has_parent = false;
-	struct qbuf q;
+	struct lx_qbuf q;
 	const char *key;
 	char f[512];
 	json_t *v;
@@ -724,36 +154,36 @@ static int link_from_json(const json_t *o, struct lx_link *l, const char *field,
 		return link_from_json(j, l, field, err);
 	}
 	if (!json_is_object(o)) {
-		bad_type(err, field, "an object", o);
+		lx_bad_type(err, field, "an object", o);
 		return -EINVAL;
 	}
 	if (!json_object_get(o, "name"))
-		bad(err, "%s.name: missing", field);
+		lx_bad(err, "%s.name: missing", field);
 	json_object_foreach((json_t *)o, key, v)
 	{
-		join(f, sizeof(f), field, key);
+		lx_field_join(f, sizeof(f), field, key);
 		if (!strcmp(key, "name")) {
 			ifname_member(v, l->name, f, err);
 		} else if (!strcmp(key, "kind")) {
 			if (!json_is_string(v))
-				bad_type(err, f, "a string", v);
+				lx_bad_type(err, f, "a string", v);
 			else if (!link_kind_parse(json_string_value(v),
 						  &l->kind))
-				bad(err,
-				    "%s: unknown kind %s "
-				    "(veth|macvlan|ipvlan|dummy)",
-				    f, jrepr(&q, v));
+				lx_bad(err,
+				       "%s: unknown kind %s "
+				       "(veth|macvlan|ipvlan|dummy)",
+				       f, lx_jrepr(&q, v));
 		} else if (!strcmp(key, "up")) {
 			bool_member(v, &l->up, f, err);
 		} else if (!strcmp(key, "mtu")) {
 			if (!json_is_integer(v))
-				bad_type(err, f, "an integer", v);
+				lx_bad_type(err, f, "an integer", v);
 			else if (json_integer_value(v) < 68 ||
 				 json_integer_value(v) > 65535)
-				bad(err,
-				    "%s: %" JSON_INTEGER_FORMAT
-				    " out of range (68..65535)",
-				    f, json_integer_value(v));
+				lx_bad(err,
+				       "%s: %" JSON_INTEGER_FORMAT
+				       " out of range (68..65535)",
+				       f, json_integer_value(v));
 			else
 				l->mtu = (uint32_t)json_integer_value(v);
 		} else if (!strcmp(key, "peer")) {
@@ -764,25 +194,25 @@ static int link_from_json(const json_t *o, struct lx_link *l, const char *field,
 		} else if (!strcmp(key, "mode")) {
 			mode = v;
 		} else {
-			bad(err, "%s: unknown member", f);
+			lx_bad(err, "%s: unknown member", f);
 		}
 	}
 	if (peer) {
 		snprintf(f, sizeof(f), "%s.peer", field);
 		if (l->kind != LX_LINK_VETH)
-			bad(err, "%s: only a veth has a peer", f);
+			lx_bad(err, "%s: only a veth has a peer", f);
 		else
 			peer_from_json(peer, l, f, err);
 	} else if (l->kind == LX_LINK_VETH) {
-		bad(err, "%s.peer: a veth needs a peer", field);
+		lx_bad(err, "%s.peer: a veth needs a peer", field);
 	}
 	if (l->kind == LX_LINK_MACVLAN || l->kind == LX_LINK_IPVLAN) {
 		if (!has_parent)
-			bad(err, "%s.parent: a %s needs a parent", field,
-			    link_kind_name(l->kind));
+			lx_bad(err, "%s.parent: a %s needs a parent", field,
+			       link_kind_name(l->kind));
 	} else if (has_parent) {
-		bad(err, "%s.parent: only a macvlan or ipvlan has a parent",
-		    field);
+		lx_bad(err, "%s.parent: only a macvlan or ipvlan has a parent",
+		       field);
 	}
 	if (mode) {
 		const char *const *modes =
@@ -792,15 +222,16 @@ static int link_from_json(const json_t *o, struct lx_link *l, const char *field,
 
 		snprintf(f, sizeof(f), "%s.mode", field);
 		if (!modes)
-			bad(err, "%s: only a macvlan or ipvlan has a mode", f);
+			lx_bad(err, "%s: only a macvlan or ipvlan has a mode",
+			       f);
 		else if (!json_is_string(mode))
-			bad_type(err, f, "a string", mode);
+			lx_bad_type(err, f, "a string", mode);
 		else if (!in_list(json_string_value(mode), modes))
-			bad(err, "%s: invalid %s mode %s (%s)", f,
-			    link_kind_name(l->kind), jrepr(&q, mode),
-			    l->kind == LX_LINK_MACVLAN
-				? "private|vepa|bridge|passthru|source"
-				: "l2|l3|l3s");
+			lx_bad(err, "%s: invalid %s mode %s (%s)", f,
+			       link_kind_name(l->kind), lx_jrepr(&q, mode),
+			       l->kind == LX_LINK_MACVLAN
+				   ? "private|vepa|bridge|passthru|source"
+				   : "l2|l3|l3s");
 		else
 			strcpy(l->mode, json_string_value(mode));
 	}
@@ -821,16 +252,16 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 	_cleanup_json_ json_t *peer = NULL;
 	const char *master = NULL;
 	enum lx_link_kind k;
-	struct words w;
-	struct qbuf q, q2;
+	struct lx_words w;
+	struct lx_qbuf q, q2;
 	bool ok = true;
 
 	if (!o)
 		return NULL;
-	if (split_words(s, &w, field, err) < 0)
+	if (lx_split_words(s, &w, field, err) < 0)
 		return NULL;
 	if (w.n == 0) {
-		bad(err, "%s: empty link", field);
+		lx_bad(err, "%s: empty link", field);
 		return NULL;
 	}
 	json_object_set_new(o, "name", json_string(w.w[0]));
@@ -841,8 +272,8 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 			json_object_set_new(o, "kind", json_string(word));
 		} else if (!strcmp(word, "up") || !strcmp(word, "down")) {
 			if (json_object_get(o, "up")) {
-				bad(err, "%s: up/down given twice in %s", field,
-				    quote(&q, s));
+				lx_bad(err, "%s: up/down given twice in %s",
+				       field, lx_text_quote(&q, s));
 				ok = false;
 			}
 			json_object_set_new(o, "up",
@@ -854,23 +285,23 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 			uint64_t n;
 
 			if (i + 1 == w.n) {
-				bad(err, "%s: \"%s\" needs a value in %s",
-				    field, word, quote(&q, s));
+				lx_bad(err, "%s: \"%s\" needs a value in %s",
+				       field, word, lx_text_quote(&q, s));
 				return NULL;
 			}
 			val = w.w[++i];
 			if ((!strcmp(word, "master") && master) ||
 			    (strcmp(word, "master") &&
 			     json_object_get(o, word))) {
-				bad(err, "%s: \"%s\" given twice in %s", field,
-				    word, quote(&q, s));
+				lx_bad(err, "%s: \"%s\" given twice in %s",
+				       field, word, lx_text_quote(&q, s));
 				ok = false;
 			}
 			if (!strcmp(word, "mtu")) {
-				if (!parse_u64(val, &n) || n > INT32_MAX) {
-					bad(err,
-					    "%s: invalid mtu %s (68..65535)",
-					    field, quote(&q, val));
+				if (!lx_parse_u64(val, &n) || n > INT32_MAX) {
+					lx_bad(err,
+					       "%s: invalid mtu %s (68..65535)",
+					       field, lx_text_quote(&q, val));
 					ok = false;
 				} else {
 					json_object_set_new(
@@ -885,8 +316,8 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 		} else {
 			/* The rest of the item cannot be read (see
 			 * parse_keywords). */
-			bad(err, "%s: unknown word %s in %s", field,
-			    quote(&q, word), quote(&q2, s));
+			lx_bad(err, "%s: unknown word %s in %s", field,
+			       lx_text_quote(&q, word), lx_text_quote(&q2, s));
 			ok = false;
 			break;
 		}
@@ -895,8 +326,8 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 		json_t *p = json_object_get(o, "peer");
 
 		if (!p) {
-			bad(err, "%s: \"master\" without \"peer\" in %s", field,
-			    quote(&q, s));
+			lx_bad(err, "%s: \"master\" without \"peer\" in %s",
+			       field, lx_text_quote(&q, s));
 			return NULL;
 		}
 		peer = json_pack("{s:O,s:s}", "name", p, "master", master);
@@ -914,8 +345,8 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 static bool sysctl_same_name(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++)
-		if (*a != *b && !((*a == '.' || *a == '/') &&
-				  (*b == '.' || *b == '/')))
+		if (*a != *b &&
+		    !((*a == '.' || *a == '/') && (*b == '.' || *b == '/')))
 			return false;
 	return *a == *b;
 }
@@ -924,17 +355,17 @@ static void sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 			     struct lx_error *err)
 {
 	const char *key;
-	struct qbuf q;
+	struct lx_qbuf q;
 	char f[512];
 	json_t *v;
 
 	if (!json_is_object(o)) {
-		bad_type(err, "sysctl", "an object", o);
+		lx_bad_type(err, "sysctl", "an object", o);
 		return;
 	}
 	if (json_object_size(o) > MAX_ITEMS) {
-		bad(err, "sysctl: too many entries (%zu, max %d)",
-		    json_object_size(o), MAX_ITEMS);
+		lx_bad(err, "sysctl: too many entries (%zu, max %d)",
+		       json_object_size(o), MAX_ITEMS);
 		return;
 	}
 	json_object_foreach((json_t *)o, key, v)
@@ -942,9 +373,9 @@ static void sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 		char num[32];
 		const char *val = NULL, *dup;
 
-		join(f, sizeof(f), "sysctl", key);
+		lx_field_join(f, sizeof(f), "sysctl", key);
 		if (!*key) {
-			bad(err, "sysctl: empty key");
+			lx_bad(err, "sysctl: empty key");
 			continue;
 		}
 		/* Two spellings of one file would fight over its value on
@@ -954,10 +385,11 @@ static void sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 			if (sysctl_same_name(kvs->v[i].key, key))
 				dup = kvs->v[i].key;
 		if (dup) {
-			struct qbuf q2;
+			struct lx_qbuf q2;
 
-			bad(err, "%s: duplicate sysctl %s (same file as %s)", f,
-			    quote(&q, key), quote(&q2, dup));
+			lx_bad(err, "%s: duplicate sysctl %s (same file as %s)",
+			       f, lx_text_quote(&q, key),
+			       lx_text_quote(&q2, dup));
 			continue;
 		}
 		if (json_is_integer(v)) {
@@ -967,27 +399,29 @@ static void sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 		} else if (json_is_string(v)) {
 			val = json_string_value(v);
 			if (!*val) {
-				bad(err, "%s: empty value", f);
+				lx_bad(err, "%s: empty value", f);
 				continue;
 			}
 			/* lx_sysctl_write would refuse it on every pass. */
 			if (strlen(val) > LX_SYSCTL_VALUE_MAX) {
-				bad(err, "%s: value too long (%zu bytes, max %d)",
-				    f, strlen(val), LX_SYSCTL_VALUE_MAX);
+				lx_bad(err,
+				       "%s: value too long (%zu bytes, max %d)",
+				       f, strlen(val), LX_SYSCTL_VALUE_MAX);
 				continue;
 			}
 			for (const char *c = val; *c; c++)
 				if ((unsigned char)*c < 0x20 && *c != '\t') {
-					bad(err,
+					lx_bad(
+					    err,
 					    "%s: control character in value %s",
-					    f, jrepr(&q, v));
+					    f, lx_jrepr(&q, v));
 					val = NULL;
 					break;
 				}
 			if (!val)
 				continue;
 		} else {
-			bad_type(err, f, "an integer or a string", v);
+			lx_bad_type(err, f, "an integer or a string", v);
 			continue;
 		}
 		if (lx_kvs_add(kvs, key, val) < 0) {
@@ -1009,7 +443,7 @@ static bool parse_size(const char *s, uint64_t *out)
 		return false;
 	memcpy(digits, s, n);
 	digits[n] = '\0';
-	if (!parse_u64(digits, &v))
+	if (!lx_parse_u64(digits, &v))
 		return false;
 	if (*suf) {
 		switch (*suf++) {
@@ -1059,11 +493,11 @@ static bool int_or_digits(const json_t *v, uint64_t *out, bool *overflow)
 		const char *s = json_string_value(v);
 
 		if (*s && strspn(s, "0123456789") == strlen(s) &&
-		    !parse_u64(s, out)) {
+		    !lx_parse_u64(s, out)) {
 			*overflow = true;
 			return false;
 		}
-		return parse_u64(s, out);
+		return lx_parse_u64(s, out);
 	}
 	return false;
 }
@@ -1074,12 +508,12 @@ static int cgroup_value(const char *key, const json_t *v, char *out,
 			size_t outlen, const char *f, struct lx_error *err)
 {
 	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
-	struct qbuf q;
+	struct lx_qbuf q;
 	uint64_t n;
 	bool ovf;
 
 	if (!json_is_string(v) && !json_is_integer(v)) {
-		bad_type(err, f, "an integer or a string", v);
+		lx_bad_type(err, f, "an integer or a string", v);
 		return -EINVAL;
 	}
 	if (!strncmp(key, "memory.", 7)) {
@@ -1096,9 +530,9 @@ static int cgroup_value(const char *key, const json_t *v, char *out,
 			snprintf(out, outlen, "%" PRIu64, n);
 			return 0;
 		}
-		bad(err,
-		    "%s: invalid size %s (bytes, with K/M/G/T, or \"max\")", f,
-		    jrepr(&q, v));
+		lx_bad(err,
+		       "%s: invalid size %s (bytes, with K/M/G/T, or \"max\")",
+		       f, lx_jrepr(&q, v));
 		return -EINVAL;
 	}
 	if (!strcmp(key, "pids.max")) {
@@ -1111,8 +545,8 @@ static int cgroup_value(const char *key, const json_t *v, char *out,
 			snprintf(out, outlen, "%" PRIu64, n);
 			return 0;
 		}
-		bad(err, "%s: invalid value %s (1.. or \"max\")", f,
-		    jrepr(&q, v));
+		lx_bad(err, "%s: invalid value %s (1.. or \"max\")", f,
+		       lx_jrepr(&q, v));
 		return -EINVAL;
 	}
 	if (!strcmp(key, "cpu.weight")) {
@@ -1120,7 +554,8 @@ static int cgroup_value(const char *key, const json_t *v, char *out,
 			snprintf(out, outlen, "%" PRIu64, n);
 			return 0;
 		}
-		bad(err, "%s: %s out of range (1..10000)", f, jrepr(&q, v));
+		lx_bad(err, "%s: %s out of range (1..10000)", f,
+		       lx_jrepr(&q, v));
 		return -EINVAL;
 	}
 	/* cpu.max: "QUOTA PERIOD" | "max PERIOD" | "QUOTA" | "max" */
@@ -1137,28 +572,31 @@ static int cgroup_value(const char *key, const json_t *v, char *out,
 			nf = sscanf(s, "%31s %31s %1s", quota, period, extra);
 		}
 		if (nf < 1 || nf > 2) {
-			bad(err,
-			    "%s: invalid value %s (\"QUOTA PERIOD\", \"max "
-			    "PERIOD\", \"QUOTA\" or \"max\")",
-			    f, jrepr(&q, v));
+			lx_bad(err,
+			       "%s: invalid value %s (\"QUOTA PERIOD\", \"max "
+			       "PERIOD\", \"QUOTA\" or \"max\")",
+			       f, lx_jrepr(&q, v));
 			return -EINVAL;
 		}
 		if (nf == 2 &&
-		    (!parse_u64(period, &pv) || pv < 1000 || pv > 1000000)) {
-			bad(err,
+		    (!lx_parse_u64(period, &pv) || pv < 1000 || pv > 1000000)) {
+			lx_bad(
+			    err,
 			    "%s: period %s out of range (1000..1000000) in %s",
-			    f, period, jrepr(&q, v));
+			    f, period, lx_jrepr(&q, v));
 			return -EINVAL;
 		}
 		if (!strcmp(quota, "max")) {
 			snprintf(out, outlen, "max %" PRIu64, pv);
 			return 0;
 		}
-		if (!parse_u64(quota, &qv) || qv < 1000 || qv > CPU_QUOTA_MAX) {
-			bad(err,
+		if (!lx_parse_u64(quota, &qv) || qv < 1000 ||
+		    qv > CPU_QUOTA_MAX) {
+			lx_bad(
+			    err,
 			    "%s: quota out of range (1000..%llu or \"max\") in "
 			    "%s",
-			    f, CPU_QUOTA_MAX, jrepr(&q, v));
+			    f, CPU_QUOTA_MAX, lx_jrepr(&q, v));
 			return -EINVAL;
 		}
 		snprintf(out, outlen, "%" PRIu64 " %" PRIu64, qv, pv);
@@ -1174,25 +612,26 @@ static void cgroup_from_json(const json_t *o, struct lx_kvs *kvs,
 	    "pids.max",	  "cpu.max",	 "cpu.weight",
 	    NULL};
 	const char *key;
-	struct qbuf q;
+	struct lx_qbuf q;
 	char f[512];
 	json_t *v;
 
 	if (!json_is_object(o)) {
-		bad_type(err, "cgroup", "an object", o);
+		lx_bad_type(err, "cgroup", "an object", o);
 		return;
 	}
 	json_object_foreach((json_t *)o, key, v)
 	{
 		char val[64];
 
-		join(f, sizeof(f), "cgroup", key);
+		lx_field_join(f, sizeof(f), "cgroup", key);
 		if (!in_list(key, keys)) {
-			bad(err,
+			lx_bad(
+			    err,
 			    "cgroup: unknown key %s "
 			    "(memory.max|memory.high|memory.swap.max|pids.max|"
 			    "cpu.max|cpu.weight)",
-			    quote(&q, key));
+			    lx_text_quote(&q, key));
 			continue;
 		}
 		if (cgroup_value(key, v, val, sizeof(val), f, err) < 0)
@@ -1210,12 +649,12 @@ static void u32_option(const json_t *v, uint32_t *dst, json_int_t max,
 		       const char *f, struct lx_error *err)
 {
 	if (!json_is_integer(v))
-		bad_type(err, f, "an integer", v);
+		lx_bad_type(err, f, "an integer", v);
 	else if (json_integer_value(v) < 0 || json_integer_value(v) > max)
-		bad(err,
-		    "%s: %" JSON_INTEGER_FORMAT
-		    " out of range (0..%" JSON_INTEGER_FORMAT ")",
-		    f, json_integer_value(v), max);
+		lx_bad(err,
+		       "%s: %" JSON_INTEGER_FORMAT
+		       " out of range (0..%" JSON_INTEGER_FORMAT ")",
+		       f, json_integer_value(v), max);
 	else
 		*dst = (uint32_t)json_integer_value(v);
 }
@@ -1237,12 +676,12 @@ static void options_from_json(const json_t *o, struct lx_options *opts,
 	json_t *v;
 
 	if (!json_is_object(o)) {
-		bad_type(err, "options", "an object", o);
+		lx_bad_type(err, "options", "an object", o);
 		return;
 	}
 	json_object_foreach((json_t *)o, key, v)
 	{
-		join(f, sizeof(f), "options", key);
+		lx_field_join(f, sizeof(f), "options", key);
 		if (!strcmp(key, "interval_ms")) {
 			u32_option(v, &opts->interval_ms, 86400000, f, err);
 		} else if (!strcmp(key, "debounce_ms")) {
@@ -1251,17 +690,18 @@ static void options_from_json(const json_t *o, struct lx_options *opts,
 			json_int_t p = json_integer_value(v);
 
 			if (!json_is_integer(v))
-				bad_type(err, f, "an integer", v);
+				lx_bad_type(err, f, "an integer", v);
 			else if (p >= 0 && p <= 4)
-				bad(err,
+				lx_bad(
+				    err,
 				    "%s: %" JSON_INTEGER_FORMAT
 				    " is reserved for the kernel (use 5..255)",
 				    f, p);
 			else if (p < 0 || p > 255)
-				bad(err,
-				    "%s: %" JSON_INTEGER_FORMAT
-				    " out of range (5..255)",
-				    f, p);
+				lx_bad(err,
+				       "%s: %" JSON_INTEGER_FORMAT
+				       " out of range (5..255)",
+				       f, p);
 			else
 				opts->protocol = (uint8_t)p;
 		} else if (!strcmp(key, "monitor")) {
@@ -1271,7 +711,7 @@ static void options_from_json(const json_t *o, struct lx_options *opts,
 		} else if (!strcmp(key, "require_converged")) {
 			bool_option(v, &opts->require_converged, f, err);
 		} else {
-			bad(err, "%s: unknown member", f);
+			lx_bad(err, "%s: unknown member", f);
 		}
 	}
 }
@@ -1364,8 +804,8 @@ static size_t find_dups(const void *base, size_t size, size_t n,
 		idx[k] = k;
 	qsort_r(idx, n, sizeof(*idx), dup_cmp, &ds);
 	for (size_t k = 0; k < n; k++) {
-		if (k == 0 || order(ds.base + idx[k - 1] * size,
-				    ds.base + idx[k] * size))
+		if (k == 0 ||
+		    order(ds.base + idx[k - 1] * size, ds.base + idx[k] * size))
 			first = idx[k];
 		else
 			d[nd++] = (struct dup){first, idx[k]};
@@ -1379,12 +819,12 @@ static const json_t *array_member(const json_t *v, const char *f,
 				  struct lx_error *err)
 {
 	if (!json_is_array(v)) {
-		bad_type(err, f, "an array", v);
+		lx_bad_type(err, f, "an array", v);
 		return NULL;
 	}
 	if (json_array_size(v) > MAX_ITEMS) {
-		bad(err, "%s: too many entries (%zu, max %d)", f,
-		    json_array_size(v), MAX_ITEMS);
+		lx_bad(err, "%s: too many entries (%zu, max %d)", f,
+		       json_array_size(v), MAX_ITEMS);
 		return NULL;
 	}
 	return v;
@@ -1409,13 +849,13 @@ static int links_from_json(const json_t *arr, struct lx_desired *d,
 			continue;
 		for (size_t j = 0; j < d->n_links; j++) {
 			if (!strcmp(d->links[j].name, l->name)) {
-				bad(err, "%s.name: duplicate link \"%s\"", f,
-				    l->name);
+				lx_bad(err, "%s.name: duplicate link \"%s\"", f,
+				       l->name);
 				goto next;
 			}
 			if (l->peer[0] && !strcmp(d->links[j].peer, l->peer)) {
-				bad(err, "%s.peer: duplicate peer \"%s\"", f,
-				    l->peer);
+				lx_bad(err, "%s.peer: duplicate peer \"%s\"", f,
+				       l->peer);
 				goto next;
 			}
 		}
@@ -1447,7 +887,7 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 		if (json_is_string(v)) {
 			r = lx_addr_parse(json_string_value(v), a, f, err);
 		} else if (json_is_object(v)) {
-			struct addr_in in = {0};
+			struct lx_addr_in in = {0};
 			const char *key;
 			json_t *m;
 			char mf[512];
@@ -1462,35 +902,36 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 				    : !strcmp(key, "scope")   ? &in.scope
 							      : NULL;
 
-				join(mf, sizeof(mf), f, key);
+				lx_field_join(mf, sizeof(mf), f, key);
 				if (!strcmp(key, "nodad")) {
 					int b;
 
 					if (bool_member(m, &b, mf, err))
 						in.nodad = b;
 				} else if (!dst) {
-					bad(err, "%s: unknown member", mf);
+					lx_bad(err, "%s: unknown member", mf);
 				} else if (!json_is_string(m)) {
-					bad_type(err, mf, "a string", m);
+					lx_bad_type(err, mf, "a string", m);
 				} else {
 					*dst = json_string_value(m);
 				}
 			}
-			r = addr_build(&in, a, f, err);
+			r = lx_addr_build(&in, a, f, err);
 			if (err && err->lines != before)
 				r = -EINVAL;
 		} else {
-			bad_type(err, f, "a string or an object", v);
+			lx_bad_type(err, f, "a string or an object", v);
 			continue;
 		}
 		if (r < 0)
 			continue;
 		src[d->n_addrs++] = i;
 	}
-	nd = find_dups(d->addrs, sizeof(*d->addrs), d->n_addrs, addr_order,
-		       src, &dups);
+	nd = find_dups(d->addrs, sizeof(*d->addrs), d->n_addrs, addr_order, src,
+		       &dups);
 	for (size_t k = 0; k < nd; k++)
-		bad(err,
+		lx_bad(
+		    err,
 		    "network.addresses[%zu]: duplicate address \"%s\" (same "
 		    "as network.addresses[%zu])",
 		    src[dups[k].later],
@@ -1522,7 +963,7 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 		if (json_is_string(v)) {
 			rc = lx_route_parse(json_string_value(v), r, f, err);
 		} else if (json_is_object(v)) {
-			struct route_in in = {0};
+			struct lx_route_in in = {0};
 			char nums[3][32];
 			const char *key;
 			json_t *m;
@@ -1542,14 +983,14 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 						       &in.mtu};
 				bool known = false;
 
-				join(mf, sizeof(mf), f, key);
+				lx_field_join(mf, sizeof(mf), f, key);
 				for (size_t k = 0; k < 5; k++) {
 					if (strcmp(key, strs[k]))
 						continue;
 					known = true;
 					if (!json_is_string(m))
-						bad_type(err, mf, "a string",
-							 m);
+						lx_bad_type(err, mf, "a string",
+							    m);
 					else
 						*sdst[k] = json_string_value(m);
 				}
@@ -1561,8 +1002,8 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 					    !(k == 1 && json_is_string(m) &&
 					      !strcmp(json_string_value(m),
 						      "main"))) {
-						bad_type(err, mf, "an integer",
-							 m);
+						lx_bad_type(err, mf,
+							    "an integer", m);
 						continue;
 					}
 					if (json_is_string(m))
@@ -1577,13 +1018,13 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 					*idst[k] = nums[k];
 				}
 				if (!known)
-					bad(err, "%s: unknown member", mf);
+					lx_bad(err, "%s: unknown member", mf);
 			}
-			rc = route_build(&in, r, f, err);
+			rc = lx_route_build(&in, r, f, err);
 			if (err && err->lines != before)
 				rc = -EINVAL;
 		} else {
-			bad_type(err, f, "a string or an object", v);
+			lx_bad_type(err, f, "a string or an object", v);
 			continue;
 		}
 		if (rc < 0)
@@ -1595,13 +1036,13 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 	nd = find_dups(d->routes, sizeof(*d->routes), d->n_routes, route_order,
 		       src, &dups);
 	for (size_t k = 0; k < nd; k++) {
-		bad(err,
-		    "network.routes[%zu]: duplicate route \"%s\" (same "
-		    "destination, table and metric as network.routes[%zu])",
-		    src[dups[k].later],
-		    lx_route_format(&d->routes[dups[k].later], false, buf,
-				    sizeof(buf)),
-		    src[dups[k].first]);
+		lx_bad(err,
+		       "network.routes[%zu]: duplicate route \"%s\" (same "
+		       "destination, table and metric as network.routes[%zu])",
+		       src[dups[k].later],
+		       lx_route_format(&d->routes[dups[k].later], false, buf,
+				       sizeof(buf)),
+		       src[dups[k].first]);
 	}
 	free(dups);
 	return 0;
@@ -1616,12 +1057,12 @@ static int network_from_json(const json_t *o, struct lx_desired *d,
 	int r = 0;
 
 	if (!json_is_object(o)) {
-		bad_type(err, "network", "an object", o);
+		lx_bad_type(err, "network", "an object", o);
 		return 0;
 	}
 	json_object_foreach((json_t *)o, key, v)
 	{
-		join(f, sizeof(f), "network", key);
+		lx_field_join(f, sizeof(f), "network", key);
 		if (!strcmp(key, "links")) {
 			if (array_member(v, f, err))
 				r = r ?: links_from_json(v, d, err);
@@ -1632,7 +1073,7 @@ static int network_from_json(const json_t *o, struct lx_desired *d,
 			if (array_member(v, f, err))
 				r = r ?: routes_from_json(v, d, err);
 		} else {
-			bad(err, "%s: unknown member", f);
+			lx_bad(err, "%s: unknown member", f);
 		}
 	}
 	return r;
@@ -1652,7 +1093,7 @@ int lx_desired_from_json(const json_t *doc, struct lx_desired *d,
 	 * not make a valid document look invalid. */
 	lx_error_clear(&local);
 	if (!json_is_object(doc)) {
-		bad_type(&local, "document", "an object", doc);
+		lx_bad_type(&local, "document", "an object", doc);
 	} else {
 		json_object_foreach((json_t *)doc, key, v)
 		{
@@ -1667,8 +1108,9 @@ int lx_desired_from_json(const json_t *doc, struct lx_desired *d,
 			else {
 				char f[512];
 
-				bad(&local, "%s: unknown member",
-				    join(f, sizeof(f), "", key) + 1);
+				lx_bad(&local, "%s: unknown member",
+				       lx_field_join(f, sizeof(f), "", key) +
+					   1);
 			}
 		}
 	}

@@ -106,11 +106,19 @@ int lx_sandbox_enter(bool seccomp, struct lx_error *err)
 	}
 	/* New sockets: netlink only (re-subscribing the monitor). stdio may
 	 * ask whether stderr is a terminal; no other ioctl. */
+	/* Spelled out: SCMP_A0() leaves datum_b to the compiler, which
+	 * clang's -Wmissing-field-initializers refuses under -Werror. */
 	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-			     SCMP_A0(SCMP_CMP_EQ, AF_NETLINK));
+			     (struct scmp_arg_cmp){.arg = 0,
+						   .op = SCMP_CMP_EQ,
+						   .datum_a = AF_NETLINK,
+						   .datum_b = 0});
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				     SCMP_A1(SCMP_CMP_EQ, TCGETS));
+				     (struct scmp_arg_cmp){.arg = 1,
+							   .op = SCMP_CMP_EQ,
+							   .datum_a = TCGETS,
+							   .datum_b = 0});
 	if (r < 0) {
 		seccomp_release(ctx);
 		return lx_error_set(err, LX_ERR_SYSTEM, -r, "seccomp rule");

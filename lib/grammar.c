@@ -1,0 +1,568 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * String grammars of the desired document: prefixes, `DEV ADDR/PREFIX`
+ * addresses and `ip route`-like routes, and the message helpers shared by
+ * the parsers of tenant input (lib/desired.c). See grammar.h.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "desired.h"
+#include "grammar.h"
+
+/* ------------------------------------------------------------- helpers */
+
+/* A printable, escaped, bounded rendering of a value for error messages:
+ * tenant text must not be able to break the one-line-per-problem format. */
+
+const char *lx_text_quote(struct lx_qbuf *q, const char *s)
+{
+	size_t o = 0, max = sizeof(q->s) - 8;
+
+	q->s[o++] = '"';
+	for (; *s && o < max; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			q->s[o++] = '\\';
+			q->s[o++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			o += (size_t)snprintf(q->s + o, sizeof(q->s) - o,
+					      "\\x%02x", c);
+		} else {
+			q->s[o++] = (char)c;
+		}
+	}
+	if (*s) {
+		memcpy(q->s + o, "...", 3);
+		o += 3;
+	}
+	q->s[o++] = '"';
+	q->s[o] = '\0';
+	return q->s;
+}
+
+/* base + "." + key into f, control characters in the (tenant) key escaped. */
+const char *lx_field_join(char *f, size_t n, const char *base, const char *key)
+{
+	size_t o = (size_t)snprintf(f, n, "%s.", base);
+
+	for (; *key && o + 5 < n; key++) {
+		unsigned char c = (unsigned char)*key;
+
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(f + o, n - o, "\\x%02x", c);
+		else
+			f[o++] = (char)c;
+	}
+	if (o < n)
+		f[o] = '\0';
+	return f;
+}
+
+const char *lx_jrepr(struct lx_qbuf *q, const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return lx_text_quote(q, json_string_value(v));
+	case JSON_INTEGER:
+		snprintf(q->s, sizeof(q->s), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(v));
+		return q->s;
+	case JSON_REAL:
+		snprintf(q->s, sizeof(q->s), "%g", json_real_value(v));
+		return q->s;
+	case JSON_TRUE:
+		return "true";
+	case JSON_FALSE:
+		return "false";
+	case JSON_NULL:
+		return "null";
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	}
+	return "?";
+}
+
+LX_PRINTF(2, 3) void lx_bad(struct lx_error *err, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	lx_error_add(err, LX_ERR_INVALID, 0, "%s", line);
+}
+
+void lx_bad_type(struct lx_error *err, const char *field, const char *want,
+		 const json_t *v)
+{
+	struct lx_qbuf q;
+
+	lx_bad(err, "%s: expected %s, got %s", field, want, lx_jrepr(&q, v));
+}
+
+/* Strict unsigned decimal: digits only, no sign, no spaces, no overflow. */
+bool lx_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s || strlen(s) > 20)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+bool lx_ifname_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	/* The kernel's dev_valid_name(), plus no control characters. */
+	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '/' || c == ':' || isspace(c) || c < 0x20 || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+int lx_split_words(const char *s, struct lx_words *w, const char *field,
+		   struct lx_error *err)
+{
+	struct lx_qbuf q;
+	char *p, *save = NULL;
+
+	w->n = 0;
+	if (strlen(s) > LX_ITEM_MAX) {
+		lx_bad(err, "%s: item too long (%zu bytes, max %d): %s", field,
+		       strlen(s), LX_ITEM_MAX, lx_text_quote(&q, s));
+		return -EINVAL;
+	}
+	strcpy(w->buf, s);
+	for (p = strtok_r(w->buf, " \t\r\n", &save); p;
+	     p = strtok_r(NULL, " \t\r\n", &save)) {
+		if (w->n == LX_ITEM_WORDS_MAX) {
+			lx_bad(err, "%s: too many words (max %d) in %s", field,
+			       LX_ITEM_WORDS_MAX, lx_text_quote(&q, s));
+			return -EINVAL;
+		}
+		w->w[w->n++] = p;
+	}
+	return 0;
+}
+
+/* -------------------------------------------------------------- prefixes */
+
+/*
+ * Internal form of lx_prefix_parse: 0, -EINVAL (not an address), -ERANGE
+ * (prefix length out of range or malformed), -EAFNOSUPPORT (wrong family).
+ */
+static int prefix_parse(const char *s, int family, union lx_inaddr *a,
+			uint8_t *len, uint8_t *fam_out, bool *has_len)
+{
+	char ip[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t iplen = slash ? (size_t)(slash - s) : strlen(s);
+	union lx_inaddr tmp;
+	uint64_t l = 0;
+	int fam;
+
+	if (iplen == 0 || iplen >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, iplen);
+	ip[iplen] = '\0';
+	memset(&tmp, 0, sizeof(tmp));
+	if (inet_pton(AF_INET, ip, &tmp.v4) == 1)
+		fam = AF_INET;
+	else if (inet_pton(AF_INET6, ip, &tmp.v6) == 1)
+		fam = AF_INET6;
+	else
+		return -EINVAL;
+	if (family && family != fam)
+		return -EAFNOSUPPORT;
+	if (slash) {
+		if (strlen(slash + 1) > 3 || !lx_parse_u64(slash + 1, &l) ||
+		    l > (fam == AF_INET ? 32u : 128u))
+			return -ERANGE;
+	} else {
+		l = fam == AF_INET ? 32 : 128;
+	}
+	*a = tmp;
+	*len = (uint8_t)l;
+	if (fam_out)
+		*fam_out = (uint8_t)fam;
+	if (has_len)
+		*has_len = slash != NULL;
+	return 0;
+}
+
+int lx_prefix_parse(const char *s, int family, union lx_inaddr *a, uint8_t *len,
+		    uint8_t *fam_out)
+{
+	return prefix_parse(s, family, a, len, fam_out, NULL);
+}
+
+static int addr_bits(int family)
+{
+	return family == AF_INET ? 32 : 128;
+}
+
+/* Clear the host bits of a; returns true when some were set. */
+static bool mask_host_bits(int family, union lx_inaddr *a, unsigned int len)
+{
+	bool set = false;
+
+	for (int i = 0; i < addr_bits(family) / 8; i++) {
+		unsigned int lo = (unsigned int)i * 8;
+		uint8_t keep;
+
+		if (len >= lo + 8)
+			continue;
+		keep = len <= lo ? 0 : (uint8_t)(0xff << (8 - (len - lo)));
+		if (a->bytes[i] & ~keep)
+			set = true;
+		a->bytes[i] &= keep;
+	}
+	return set;
+}
+
+static const char *fam_name(int family)
+{
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
+
+/* Parse a scope name or number. */
+static bool parse_scope(const char *s, bool route, int *out)
+{
+	static const struct {
+		const char *name;
+		int v;
+		bool route;
+	} names[] = {
+	    {"global", RT_SCOPE_UNIVERSE, true},
+	    {"universe", RT_SCOPE_UNIVERSE, true},
+	    {"link", RT_SCOPE_LINK, true},
+	    {"host", RT_SCOPE_HOST, true},
+	    {"site", RT_SCOPE_SITE, false},
+	    {"nowhere", RT_SCOPE_NOWHERE, false},
+	};
+	uint64_t v;
+
+	for (size_t i = 0; i < LX_ARRAY_SIZE(names); i++)
+		if (!strcmp(s, names[i].name) && (names[i].route || !route)) {
+			*out = names[i].v;
+			return true;
+		}
+	if (!route && lx_parse_u64(s, &v) && v <= 255) {
+		*out = (int)v;
+		return true;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------- addresses */
+
+int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
+		  const char *field, struct lx_error *err)
+{
+	unsigned int before = err ? err->lines : 0;
+	struct lx_qbuf q, q2;
+	uint8_t plen;
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	a->scope = LX_UNSET;
+	a->nodad = in->nodad;
+	if (!in->dev)
+		lx_bad(err, "%s: missing device", field);
+	else if (!lx_ifname_valid(in->dev))
+		lx_bad(err, "%s: invalid interface name %s", field,
+		       lx_text_quote(&q, in->dev));
+	else
+		strcpy(a->dev, in->dev);
+	if (!in->address) {
+		lx_bad(err, "%s: missing address", field);
+	} else {
+		r = prefix_parse(in->address, 0, &a->addr, &a->prefixlen,
+				 &a->family, NULL);
+		if (r == -ERANGE)
+			lx_bad(err, "%s: invalid prefix length in %s", field,
+			       lx_text_quote(&q, in->address));
+		else if (r < 0)
+			lx_bad(err, "%s: invalid address %s", field,
+			       lx_text_quote(&q, in->address));
+	}
+	if (in->peer) {
+		bool has_len = false;
+
+		r = prefix_parse(in->peer, a->family, &a->peer, &plen, NULL,
+				 &has_len);
+		if (r == -EAFNOSUPPORT)
+			lx_bad(err, "%s: peer %s is not %s like address %s",
+			       field, lx_text_quote(&q, in->peer),
+			       fam_name(a->family),
+			       lx_text_quote(&q2, in->address));
+		else if (r < 0 || has_len)
+			lx_bad(err, "%s: invalid peer address %s", field,
+			       lx_text_quote(&q, in->peer));
+		else
+			a->has_peer = true;
+	}
+	if (in->scope && !parse_scope(in->scope, false, &a->scope))
+		lx_bad(err,
+		       "%s: invalid scope %s "
+		       "(global|site|link|host|nowhere|0..255)",
+		       field, lx_text_quote(&q, in->scope));
+	if (err && err->lines != before)
+		return -EINVAL;
+	return 0;
+}
+
+int lx_parse_keywords(char **w, size_t n, struct lx_kw *kws, size_t nkw,
+		      const char *field, const char *item, struct lx_error *err)
+{
+	struct lx_qbuf q, q2;
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct lx_kw *k = NULL;
+
+		for (size_t j = 0; j < nkw; j++)
+			if (!strcmp(w[i], kws[j].name))
+				k = &kws[j];
+		if (!k) {
+			/* Whether it would take a value is unknown, so the
+			 * rest of the item cannot be read: one problem, one
+			 * line. */
+			lx_bad(err, "%s: unknown word %s in %s", field,
+			       lx_text_quote(&q, w[i]),
+			       lx_text_quote(&q2, item));
+			return -EINVAL;
+		}
+		if (!k->val) {
+			*k->flag = true;
+			continue;
+		}
+		if (*k->val) {
+			lx_bad(err, "%s: \"%s\" given twice in %s", field,
+			       k->name, lx_text_quote(&q, item));
+			ret = -EINVAL;
+		}
+		if (i + 1 == n) {
+			lx_bad(err, "%s: \"%s\" needs a value in %s", field,
+			       k->name, lx_text_quote(&q, item));
+			return -EINVAL;
+		}
+		*k->val = w[++i];
+	}
+	return ret;
+}
+
+int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
+		  struct lx_error *err)
+{
+	struct lx_addr_in in = {0};
+	struct lx_words w;
+	struct lx_qbuf q;
+	struct lx_kw kws[] = {
+	    {"peer", &in.peer, NULL},
+	    {"scope", &in.scope, NULL},
+	    {"nodad", NULL, &in.nodad},
+	};
+	int r;
+
+	if (lx_split_words(s, &w, field, err) < 0)
+		return -EINVAL;
+	if (w.n < 2) {
+		lx_bad(err, "%s: expected \"DEV ADDR/PREFIX\", got %s", field,
+		       lx_text_quote(&q, s));
+		return -EINVAL;
+	}
+	in.dev = w.w[0];
+	in.address = w.w[1];
+	r = lx_parse_keywords(w.w + 2, w.n - 2, kws, LX_ARRAY_SIZE(kws), field,
+			      s, err);
+	if (lx_addr_build(&in, a, field, err) < 0 || r < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- routes */
+
+int lx_route_build(const struct lx_route_in *in, struct lx_route *r,
+		   const char *field, struct lx_error *err)
+{
+	unsigned int before = err ? err->lines : 0;
+	bool dflt = false;
+	uint8_t fam = 0, gwfam = 0, srcfam = 0, len;
+	struct lx_qbuf q, q2;
+	uint64_t v;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->scope = LX_UNSET;
+	r->type = RTN_UNICAST;
+
+	if (!in->dst) {
+		lx_bad(err, "%s: missing destination", field);
+	} else if (!strcmp(in->dst, "default")) {
+		dflt = true;
+	} else {
+		bool has_len;
+
+		rc = prefix_parse(in->dst, 0, &r->dst, &r->dst_len, &fam,
+				  &has_len);
+		if (rc == -ERANGE) {
+			lx_bad(err, "%s: invalid prefix length in %s", field,
+			       lx_text_quote(&q, in->dst));
+		} else if (rc < 0) {
+			lx_bad(err, "%s: invalid destination %s", field,
+			       lx_text_quote(&q, in->dst));
+		} else {
+			union lx_inaddr net = r->dst;
+			char ip[INET6_ADDRSTRLEN];
+
+			if (mask_host_bits(fam, &net, r->dst_len))
+				lx_bad(
+				    err,
+				    "%s: host bits set in %s (did you mean "
+				    "%s/%u?)",
+				    field, lx_text_quote(&q, in->dst),
+				    lx_inaddr_format(fam, &net, ip, sizeof(ip)),
+				    r->dst_len);
+		}
+	}
+	if (in->via) {
+		rc = prefix_parse(in->via, 0, &r->gw, &len, &gwfam, NULL);
+		if (rc < 0 || len != addr_bits(gwfam)) {
+			lx_bad(err, "%s: invalid gateway %s", field,
+			       lx_text_quote(&q, in->via));
+			gwfam = 0;
+		} else {
+			r->has_gw = true;
+		}
+		if (rc == 0 && strchr(in->via, '/'))
+			lx_bad(err, "%s: gateway %s must be a bare address",
+			       field, lx_text_quote(&q, in->via));
+	}
+	if (in->src) {
+		rc = prefix_parse(in->src, 0, &r->src, &len, &srcfam, NULL);
+		if (rc < 0 || strchr(in->src, '/')) {
+			lx_bad(err, "%s: invalid source address %s", field,
+			       lx_text_quote(&q, in->src));
+			srcfam = 0;
+		} else {
+			r->has_src = true;
+		}
+	}
+	/* Family: from the destination, else the gateway, else the source,
+	 * else IPv4 ("default" alone). */
+	if (dflt)
+		fam = gwfam ? gwfam : srcfam ? srcfam : AF_INET;
+	if (fam) {
+		r->family = fam;
+		if (gwfam && gwfam != fam)
+			lx_bad(err,
+			       "%s: gateway %s is %s but destination %s is %s",
+			       field, lx_text_quote(&q, in->via),
+			       fam_name(gwfam), lx_text_quote(&q2, in->dst),
+			       fam_name(fam));
+		if (srcfam && srcfam != fam)
+			lx_bad(err, "%s: source %s is %s but %s %s is %s",
+			       field, lx_text_quote(&q, in->src),
+			       fam_name(srcfam),
+			       dflt && gwfam ? "gateway" : "destination",
+			       lx_text_quote(&q2,
+					     dflt && gwfam ? in->via : in->dst),
+			       fam_name(fam));
+	}
+	if (in->dev) {
+		if (!lx_ifname_valid(in->dev))
+			lx_bad(err, "%s: invalid interface name %s", field,
+			       lx_text_quote(&q, in->dev));
+		else
+			strcpy(r->dev, in->dev);
+	}
+	if (in->metric) {
+		if (!lx_parse_u64(in->metric, &v) || v > UINT32_MAX)
+			lx_bad(err, "%s: invalid metric %s (0..4294967295)",
+			       field, lx_text_quote(&q, in->metric));
+		else
+			r->metric = (uint32_t)v;
+	}
+	if (in->table) {
+		if (!strcmp(in->table, "main"))
+			v = RT_TABLE_MAIN;
+		else if (!lx_parse_u64(in->table, &v) || v > UINT32_MAX)
+			v = UINT64_MAX;
+		/* 0 and 254 are both the main table: one canonical value,
+		 * so identity and duplicates compare equal. */
+		if (v == UINT64_MAX)
+			lx_bad(err, "%s: invalid table %s (main|0..4294967295)",
+			       field, lx_text_quote(&q, in->table));
+		else
+			r->table = v == RT_TABLE_MAIN ? 0 : (uint32_t)v;
+	}
+	if (in->scope && !parse_scope(in->scope, true, &r->scope))
+		lx_bad(err, "%s: invalid scope %s (link|host|global)", field,
+		       lx_text_quote(&q, in->scope));
+	if (in->mtu) {
+		if (!lx_parse_u64(in->mtu, &v) || v < 68 || v > 65535)
+			lx_bad(err, "%s: invalid mtu %s (68..65535)", field,
+			       lx_text_quote(&q, in->mtu));
+		else
+			r->mtu = (uint32_t)v;
+	}
+	if (err && err->lines != before)
+		return -EINVAL;
+	return 0;
+}
+
+int lx_route_parse(const char *s, struct lx_route *r, const char *field,
+		   struct lx_error *err)
+{
+	struct lx_route_in in = {0};
+	struct lx_words w;
+	struct lx_qbuf q;
+	struct lx_kw kws[] = {
+	    {"via", &in.via, NULL},	  {"dev", &in.dev, NULL},
+	    {"metric", &in.metric, NULL}, {"table", &in.table, NULL},
+	    {"src", &in.src, NULL},	  {"scope", &in.scope, NULL},
+	    {"mtu", &in.mtu, NULL},
+	};
+	int rc;
+
+	if (lx_split_words(s, &w, field, err) < 0)
+		return -EINVAL;
+	if (w.n < 1) {
+		lx_bad(err, "%s: empty route %s", field, lx_text_quote(&q, s));
+		return -EINVAL;
+	}
+	in.dst = w.w[0];
+	rc = lx_parse_keywords(w.w + 1, w.n - 1, kws, LX_ARRAY_SIZE(kws), field,
+			       s, err);
+	if (lx_route_build(&in, r, field, err) < 0 || rc < 0)
+		return -EINVAL;
+	return 0;
+}

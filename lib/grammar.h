@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The string grammars of the desired document (SPEC.md): `DEV ADDR/PREFIX`
+ * addresses, `ip route`-like routes, prefixes, and the error-message helpers
+ * every parser of tenant input shares. Used by lib/desired.c (the public
+ * entry points lx_addr_parse, lx_route_parse, lx_prefix_parse and
+ * lx_ifname_valid are declared in desired.h); internal to liblinx.
+ * Every problem is one line in err naming the field and the value.
+ */
+#ifndef LX_GRAMMAR_H
+#define LX_GRAMMAR_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "model.h"
+
+#define LX_ITEM_MAX	  1024 /* bytes in one string-form item */
+#define LX_ITEM_WORDS_MAX 32   /* words in one string-form item */
+
+/* A printable, escaped, bounded rendering of tenant text for messages. */
+struct lx_qbuf {
+	char s[160];
+};
+
+/* Quote s into q (escaped, truncated with "..."); returns q->s. */
+const char *lx_text_quote(struct lx_qbuf *q, const char *s);
+/* A JSON value as a message fragment ("\"x\"", 12, true, an object). */
+const char *lx_jrepr(struct lx_qbuf *q, const json_t *v);
+/* f = base.key (bounded); returns f. */
+const char *lx_field_join(char *f, size_t n, const char *base, const char *key);
+/* Append one LX_ERR_INVALID line to err. */
+LX_PRINTF(2, 3) void lx_bad(struct lx_error *err, const char *fmt, ...);
+/* "FIELD: expected WANT, got VALUE". */
+void lx_bad_type(struct lx_error *err, const char *field, const char *want,
+		 const json_t *v);
+/* Strict unsigned decimal: digits only, no sign, no spaces, no overflow. */
+bool lx_parse_u64(const char *s, uint64_t *out);
+
+/* Split an item into whitespace-separated words (in w->buf). */
+struct lx_words {
+	char buf[LX_ITEM_MAX + 1];
+	char *w[LX_ITEM_WORDS_MAX];
+	size_t n;
+};
+
+int lx_split_words(const char *s, struct lx_words *w, const char *field,
+		   struct lx_error *err);
+
+/* The members of an address or route, as strings, from either form. */
+struct lx_addr_in {
+	const char *dev, *address, *peer, *scope;
+	bool nodad;
+};
+
+struct lx_route_in {
+	const char *dst, *via, *dev, *metric, *table, *src, *scope, *mtu;
+};
+
+int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
+		  const char *field, struct lx_error *err);
+int lx_route_build(const struct lx_route_in *in, struct lx_route *r,
+		   const char *field, struct lx_error *err);
+
+/* Words after the first ones: KEY VALUE pairs or flags. */
+struct lx_kw {
+	const char *name;
+	const char **val; /* NULL for a flag */
+	bool *flag;
+};
+
+/* Match w[0..n) against kws: values into *val, flags into *flag; the first
+ * unknown or repeated word is one error line naming it. */
+int lx_parse_keywords(char **w, size_t n, struct lx_kw *kws, size_t nkw,
+		      const char *field, const char *item,
+		      struct lx_error *err);
+
+#endif
