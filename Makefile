@@ -58,7 +58,7 @@ check-asan: deps
 	CFLAGS="-O1 -g" $(MAKE) BUILD=build-asan CC=clang \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  all tests
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	LX_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ./tests/run.sh build-asan
 
 # Load and storm: 50 concurrent runc containers with the hook, a netlink

@@ -96,7 +96,13 @@ expect_sandboxed() { # PID WHAT
 	# The bounding set is emptied: nothing can come back, even through exec.
 	expect_eq "$(status_of "$1" CapBnd)" 0000000000000000 "$2 CapBnd"
 	expect_eq "$(status_of "$1" NoNewPrivs)" 1 "$2 NoNewPrivs"
-	expect_eq "$(status_of "$1" Seccomp)" 2 "$2 Seccomp (filter mode)"
+	# Sanitizer builds (make check-asan sets LX_SANITIZED) leave the filter
+	# off by design: their runtimes make syscalls of their own.
+	if [ -n "${LX_SANITIZED:-}" ]; then
+		expect_eq "$(status_of "$1" Seccomp)" 0 "$2 Seccomp (off in a sanitizer build)"
+	else
+		expect_eq "$(status_of "$1" Seccomp)" 2 "$2 Seccomp (filter mode)"
+	fi
 	echo "$2: CapEff=$(status_of "$1" CapEff) CapPrm=$(status_of "$1" CapPrm) CapBnd=$(status_of "$1" CapBnd) NoNewPrivs=$(status_of "$1" NoNewPrivs) Seccomp=$(status_of "$1" Seccomp)"
 }
 

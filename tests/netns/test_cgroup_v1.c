@@ -161,6 +161,7 @@ Test(cgroup_v1, converges_memory_and_pids_and_second_pass_is_no_op)
 	lx_plan_free(&rep.plan);
 	lx_kvs_free(&d);
 	lx_cgroup_free(cg);
+	lx_owned_kvs_free(&w);
 }
 
 Test(cgroup_v1, page_rounded_memory_limit_converges)
@@ -216,6 +217,7 @@ Test(cgroup_v1, raise_above_the_spawn_value_is_refused)
 		     "--cgroup-allow-raise");
 	lx_kvs_free(&d);
 	lx_cgroup_free(cg);
+	lx_owned_kvs_free(&w);
 }
 
 Test(cgroup_v1, cpu_max_and_weight_are_translated)
@@ -252,6 +254,7 @@ Test(cgroup_v1, cpu_max_and_weight_are_translated)
 	lx_plan_free(&rep.plan);
 	lx_kvs_free(&d);
 	lx_cgroup_free(cg);
+	lx_owned_kvs_free(&w);
 }
 
 Test(cgroup_v1, swap_is_written_as_memsw_in_the_right_order)
@@ -308,4 +311,5 @@ Test(cgroup_v1, swap_is_written_as_memsw_in_the_right_order)
 	lx_plan_free(&rep.plan);
 	lx_kvs_free(&d);
 	lx_cgroup_free(cg);
+	lx_owned_kvs_free(&w);
 }

@@ -182,6 +182,7 @@ Test(sysctl_netns, revert_on_release_restores_the_original)
 	host_unchanged();
 	lx_kvs_free(&d);
 	lx_sysctl_close(&c);
+	lx_owned_kvs_free(&w);
 }
 
 Test(sysctl_netns, release_without_revert_leaves_values_and_forgets)
@@ -208,6 +209,7 @@ Test(sysctl_netns, release_without_revert_leaves_values_and_forgets)
 	lx_plan_free(&rep.plan);
 	lx_kvs_free(&d);
 	lx_sysctl_close(&c);
+	lx_owned_kvs_free(&w);
 }
 
 Test(sysctl_netns, tenant_escapes_are_refused_before_any_write)
@@ -264,6 +266,7 @@ Test(sysctl_netns, tenant_escapes_are_refused_before_any_write)
 	host_unchanged();
 	lx_desired_free(&d);
 	lx_sysctl_close(&c);
+	lx_owned_kvs_free(&w);
 }
 
 Test(sysctl_netns, reads_and_writes_act_on_the_callers_namespace)

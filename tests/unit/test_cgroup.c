@@ -368,6 +368,7 @@ Test(cgroup_v2, converges_then_second_pass_is_a_no_op_and_revert_restores)
 	lx_plan_free(&rep.plan);
 	lx_kvs_free(&d);
 	lx_cgroup_free(cg);
+	lx_owned_kvs_free(&w);
 }
 
 Test(cgroup_v2, raise_over_the_spawn_value_is_refused_naming_both_values)
