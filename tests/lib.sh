@@ -52,6 +52,17 @@ t() {
 }
 skip() { echo "skip $1: $2"; }
 
+# Start `unshare -n sleep 600` in the background (a target with a network
+# namespace of its own) and set $tpid once the child has entered it.
+start_target() {
+	unshare -n sleep 600 &
+	tpid=$!
+	for _ in $(seq 100); do
+		[ "$(readlink /proc/$tpid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+		sleep 0.01
+	done
+}
+
 # Wait until a process has ended: kill -0 succeeds on zombies, so read State.
 wait_gone() {
 	local pid=$1 ms=${2:-2000} i=0

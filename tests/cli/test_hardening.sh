@@ -9,14 +9,6 @@
 SD=$LX_TMP/state
 CAP_NET_ADMIN_ONLY=0000000000001000
 
-start_target() {
-	unshare -n sleep 600 &
-	tpid=$!
-	for _ in $(seq 100); do
-		[ "$(readlink /proc/$tpid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-		sleep 0.01
-	done
-}
 
 # Start a resident sidecar in the background; sets $spid (to wait for) and
 # $sidecar (to signal). LX_WRAP (e.g.

@@ -7,17 +7,6 @@
 SD=$LX_TMP/state
 TARGETS=()
 
-# Start a target process in its own network namespace; sets $tpid.
-start_target() {
-	unshare -n sleep 600 &
-	tpid=$!
-	# wait until the child has entered its namespace
-	for _ in $(seq 100); do
-		[ "$(readlink /proc/$tpid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-		sleep 0.01
-	done
-}
-
 # Start a resident sidecar in the background; sets $spid.
 start_sidecar() {
 	"$LX_BIN" --pid "$tpid" --desired "$1" --state-dir "$SD" --id "${2:-pid-$tpid}" \

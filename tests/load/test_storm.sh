@@ -45,12 +45,7 @@ eventually() {
 alive() { [ -d "/proc/$spid" ] && [ "$(awk '/^State:/{print $2}' "/proc/$spid/status")" != Z ]; }
 
 # ---------------------------------------------------------------- setup
-unshare -n sleep 600 &
-tpid=$!
-for _ in $(seq 100); do
-	[ "$(readlink /proc/$tpid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-	sleep 0.01
-done
+start_target
 cat >"$LX_TMP/d.json" <<JSON
 {"network": {
   "links": [{"name": "lo", "up": true},
