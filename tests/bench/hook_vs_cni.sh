@@ -6,6 +6,10 @@
 #   reconcile  linx-sidecar reconcile --netns /run/netns/X --desired FILE
 #   hook       linx-sidecar hook createRuntime on a process in that netns,
 #              until the hook returns (the resident sidecar is then stopped)
+# Every process is started the way a runtime starts it (posix_spawn, as Go's
+# os/exec does) and timed from spawn to exit by tests/bench/spawn_time.c, so
+# a shell's own fork is never in a figure; CNI's figure is the sum of its
+# two plugin runs (a runtime hands prevResult over in memory).
 # Prints the median wall time of each (N iterations, default 20) and the
 # ratios. Every iteration removes what it made (CNI DEL, netns, state dir).
 #
@@ -14,7 +18,7 @@ set -u
 LX_BIN=${1:-${LX_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/linx-sidecar}}
 N=${2:-${N:-20}}
 CNI_DIR=${CNI_DIR:-/usr/lib/cni}
-TMP=$(mktemp -d /tmp/lx-bench.XXXXXX)
+TMP=$(mktemp -d ${BENCH_TMPDIR:-/tmp}/lx-bench.XXXXXX)
 NS=lxbench$$
 HOSTIF=lxhb$$
 
@@ -28,7 +32,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now_us() { echo $(($(date +%s%N) / 1000)); }
+HERE=$(cd "$(dirname "$0")" && pwd)
+cc -O2 -o "$TMP/spawn_time" "$HERE/spawn_time.c" || exit 2
+# spawn_time IN OUT CMD...: prints the command's wall time in microseconds
+spawn_time() { "$TMP/spawn_time" "$@"; }
 median() { sort -n | awk '{a[NR]=$1} END{if (NR) print a[int((NR+1)/2)]; else print 0}'; }
 
 # --- CNI ---------------------------------------------------------------------
@@ -43,11 +50,9 @@ ptp_conf() {
 	EOF
 }
 
-tuning_conf() { # $1 = prevResult
-	jq -n --argjson prev "$1" '{cniVersion: "1.0.0", name: "lxbench", type: "tuning",
-		sysctl: {"net.ipv4.conf.eth0.rp_filter": "2",
-		         "net.ipv6.conf.eth0.accept_ra": "0"},
-		prevResult: $prev}'
+tuning_conf() { # $1 = prevResult; plain string work: no process (a runtime
+	# passes prevResult in memory, a jq here would be timed as CNI's cost)
+	printf '{"cniVersion": "1.0.0", "name": "lxbench", "type": "tuning", "sysctl": {"net.ipv4.conf.eth0.rp_filter": "2", "net.ipv6.conf.eth0.accept_ra": "0"}, "prevResult": %s}' "$1"
 }
 
 cni() { # $1 = ADD|DEL, $2 = plugin, config on stdin
@@ -55,21 +60,26 @@ cni() { # $1 = ADD|DEL, $2 = plugin, config on stdin
 		CNI_IFNAME=eth0 CNI_PATH=$CNI_DIR "$CNI_DIR/$2"
 }
 
+cni_timed() { # $1 = ADD, $2 = plugin, $3 = config file; result in $TMP/$2.out
+	CNI_COMMAND=$1 CNI_CONTAINERID=lxbench$$ CNI_NETNS=/run/netns/$NS \
+		CNI_IFNAME=eth0 CNI_PATH=$CNI_DIR spawn_time "$3" "$TMP/$2.out" "$CNI_DIR/$2"
+}
+
 cni_once() {
 	local t0 t1 res
 	ip netns add "$NS" || return 1
-	t0=$(now_us)
-	res=$(ptp_conf | cni ADD ptp) || { echo "ptp ADD failed: $res" >&2; return 1; }
-	tuning_conf "$res" | cni ADD tuning >/dev/null || { echo "tuning ADD failed" >&2; return 1; }
-	t1=$(now_us)
+	t0=$(cni_timed ADD ptp "$TMP/ptp.conf") || { echo "ptp ADD failed: $(cat "$TMP/ptp.out")" >&2; return 1; }
+	res=$(cat "$TMP/ptp.out")
+	tuning_conf "$res" >"$TMP/tuning.conf"
+	t1=$(cni_timed ADD tuning "$TMP/tuning.conf") || { echo "tuning ADD failed: $(cat "$TMP/tuning.out")" >&2; return 1; }
 	[ "$(ip netns exec "$NS" cat /proc/sys/net/ipv4/conf/eth0/rp_filter)" = 2 ] ||
 		{ echo "tuning did not apply" >&2; return 1; }
 	ip -n "$NS" -4 route show 10.96.0.0/16 | grep -q via ||
 		{ echo "ptp did not add the route" >&2; return 1; }
-	tuning_conf "$res" | cni DEL tuning >/dev/null
-	ptp_conf | cni DEL ptp >/dev/null
+	cni DEL tuning >/dev/null <<<"$(tuning_conf "$res")"
+	cni DEL ptp >/dev/null <"$TMP/ptp.conf"
 	ip netns del "$NS"
-	echo $((t1 - t0))
+	echo $((t0 + t1))
 }
 
 # --- linx-sidecar --------------------------------------------------------------
@@ -89,18 +99,16 @@ EOF
 reconcile_once() {
 	local t0 t1 rc
 	ip netns add "$NS" || return 1
-	t0=$(now_us)
-	"$LX_BIN" reconcile --netns "/run/netns/$NS" --desired "$TMP/desired.json" \
-		--state-dir "$TMP/sd" >"$TMP/report" 2>&1
+	t0=$(spawn_time /dev/null "$TMP/report" "$LX_BIN" reconcile --netns "/run/netns/$NS" \
+		--desired "$TMP/desired.json" --state-dir "$TMP/sd" 2>"$TMP/report.err")
 	rc=$?
-	t1=$(now_us)
-	[ $rc = 0 ] || { echo "reconcile exit $rc:" >&2; cat "$TMP/report" >&2; return 1; }
+	[ $rc = 0 ] || { echo "reconcile exit $rc:" >&2; cat "$TMP/report" "$TMP/report.err" >&2; return 1; }
 	[ "$(ip netns exec "$NS" cat /proc/sys/net/ipv4/conf/eth0/rp_filter)" = 2 ] ||
 		{ echo "reconcile did not apply the sysctl" >&2; return 1; }
 	ip netns del "$NS"
 	ip link del "$HOSTIF" 2>/dev/null
 	rm -rf "$TMP/sd"
-	echo $((t1 - t0))
+	echo "$t0"
 }
 
 # The hook on a process living in the netns: state on stdin, annotations as a
@@ -122,10 +130,9 @@ hook_once() {
 			"io.linx.addresses": "eth0 10.97.0.2/24",
 			"io.linx.routes": "default via 10.97.0.1; 10.96.0.0/16 via 10.97.0.1",
 			"io.linx.sysctl": "net.ipv4.conf.eth0.rp_filter=2; net.ipv6.conf.eth0.accept_ra=0"}}')
-	t0=$(now_us)
-	echo "$state" | "$LX_BIN" hook createRuntime --state-dir "$TMP/sd" >/dev/null 2>"$TMP/hook.err"
+	echo "$state" >"$TMP/state.json"
+	t0=$(spawn_time "$TMP/state.json" /dev/null "$LX_BIN" hook createRuntime --state-dir "$TMP/sd" 2>"$TMP/hook.err")
 	rc=$?
-	t1=$(now_us)
 	[ $rc = 0 ] || { echo "hook exit $rc:" >&2; cat "$TMP/hook.err" >&2; return 1; }
 	spid=$(cat "$TMP/sd/lxbench/pid" 2>/dev/null)
 	kill "$SLEEPER"; wait "$SLEEPER" 2>/dev/null; rm -f "$TMP/sleeper"
@@ -140,7 +147,7 @@ hook_once() {
 	ip netns del "$NS"
 	ip link del "$HOSTIF" 2>/dev/null
 	rm -rf "$TMP/sd"
-	echo $((t1 - t0))
+	echo "$t0"
 }
 
 run() { # NAME FUNC
@@ -153,6 +160,7 @@ run() { # NAME FUNC
 	median <"$TMP/$1.times"
 }
 
+ptp_conf >"$TMP/ptp.conf"
 for p in ptp tuning static; do
 	[ -x "$CNI_DIR/$p" ] || { echo "missing CNI plugin $CNI_DIR/$p (containernetworking-plugins)" >&2; exit 2; }
 done
