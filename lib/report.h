@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "op.h"
 
@@ -47,6 +48,15 @@ json_t *lx_report_parts_to_json(const char *id, uint64_t pass,
 				const char *trigger, uint64_t duration_us,
 				const struct lx_subreport *const subs[LX_SUB_COUNT],
 				const struct lx_owned *last_applied);
+
+/* Write the same JSON text (compact, no newline) to f as it is produced,
+ * without building the tree: for reports of thousands of ops. 0 or -errno. */
+int lx_report_dumpf(FILE *f, const struct lx_report *r,
+		    const struct lx_owned *last_applied);
+int lx_report_parts_dumpf(FILE *f, const char *id, uint64_t pass,
+			  const char *trigger, uint64_t duration_us,
+			  const struct lx_subreport *const subs[LX_SUB_COUNT],
+			  const struct lx_owned *last_applied);
 
 /* last_applied as JSON: {"addresses":[...],"links":[...],"sysctl":{},"cgroup":{}} */
 json_t *lx_owned_to_json(const struct lx_owned *o);
