@@ -22,6 +22,9 @@
 #define LX_NL_RCVBUF (8 * 1024 * 1024)
 /* The kernel builds dump skbs of at most ~32 KiB; twice that is safe. */
 #define LX_NL_RECV_SIZE (64 * 1024)
+/* recvmmsg of acks: the receive buffer in 16 slices of 4 KiB. */
+#define LX_NL_ACK_SLOT_SIZE 4096
+#define LX_NL_ACK_SLOTS (LX_NL_RECV_SIZE / LX_NL_ACK_SLOT_SIZE)
 
 struct lx_nl {
 	struct mnl_socket *sk;
@@ -227,6 +230,31 @@ static int nl_send(struct lx_nl *nl, const void *buf, size_t len)
 	return (size_t)n == len ? 0 : -EMSGSIZE;
 }
 
+/*
+ * The kernel queues one datagram per ack, and recvmsg returns one datagram:
+ * a batch of 10,000 routes would cost 10,000 receive calls. recvmmsg takes
+ * up to LX_NL_ACK_SLOTS at once (blocking for the first only) into slices
+ * of the receive buffer. An ack, even with ext-ack text, is far smaller
+ * than a slice (NETLINK_CAP_ACK: the request is not echoed back).
+ */
+static int nl_recv_acks(struct lx_nl *nl, struct mmsghdr *mm, struct iovec *iov)
+{
+	int n;
+
+	memset(mm, 0, LX_NL_ACK_SLOTS * sizeof(*mm));
+	for (int k = 0; k < LX_NL_ACK_SLOTS; k++) {
+		iov[k].iov_base = nl->rbuf + (size_t)k * LX_NL_ACK_SLOT_SIZE;
+		iov[k].iov_len = LX_NL_ACK_SLOT_SIZE;
+		mm[k].msg_hdr.msg_iov = &iov[k];
+		mm[k].msg_hdr.msg_iovlen = 1;
+	}
+	do
+		n = recvmmsg(lx_nl_fd(nl), mm, LX_NL_ACK_SLOTS, MSG_WAITFORONE,
+			     NULL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
 int lx_nl_talk(struct lx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	       char *ext, size_t extlen)
 {
@@ -390,33 +418,43 @@ int lx_nl_batch_flush(struct lx_nl_batch *b)
 		return -ENOMEM;
 	ret = nl_send(b->nl, mnl_nlmsg_batch_head(b->b), len);
 	while (ret == 0 && acked < sent) {
-		ssize_t n = nl_recv(b->nl);
-		const struct nlmsghdr *m;
-		int rlen;
+		struct mmsghdr mm[LX_NL_ACK_SLOTS];
+		struct iovec iov[LX_NL_ACK_SLOTS];
+		int got;
 
-		if (n < 0) {
-			ret = (int)n;
+		got = nl_recv_acks(b->nl, mm, iov);
+		if (got < 0) {
+			ret = got;
 			break;
 		}
-		rlen = (int)n;
-		for (m = (const struct nlmsghdr *)b->nl->rbuf;
-		     lx_nl_msg_ok(m, rlen); m = mnl_nlmsg_next(m, &rlen)) {
-			char ext[LX_NL_EXTACK_MAX];
-			size_t i;
-			int e;
+		for (int k = 0; k < got; k++) {
+			const struct nlmsghdr *m = iov[k].iov_base;
+			int rlen = (int)mm[k].msg_len;
 
-			if (m->nlmsg_type != NLMSG_ERROR ||
-			    m->nlmsg_pid != b->nl->portid)
-				continue;
-			i = m->nlmsg_seq - b->first_seq;
-			if (m->nlmsg_seq < b->first_seq || i >= sent || seen[i])
-				continue;
-			seen[i] = 1;
-			acked++;
-			e = lx_nl_parse_error(m, ext, sizeof(ext));
-			if (e)
-				failed++;
-			b->cb(b->data, b->tags[i], e, ext);
+			if (mm[k].msg_hdr.msg_flags & MSG_TRUNC) {
+				/* An ack lost in part: its op's fate is unknown. */
+				ret = -EMSGSIZE;
+				break;
+			}
+			for (; lx_nl_msg_ok(m, rlen); m = mnl_nlmsg_next(m, &rlen)) {
+				char ext[LX_NL_EXTACK_MAX];
+				size_t i;
+				int e;
+
+				if (m->nlmsg_type != NLMSG_ERROR ||
+				    m->nlmsg_pid != b->nl->portid)
+					continue;
+				i = m->nlmsg_seq - b->first_seq;
+				if (m->nlmsg_seq < b->first_seq || i >= sent ||
+				    seen[i])
+					continue;
+				seen[i] = 1;
+				acked++;
+				e = lx_nl_parse_error(m, ext, sizeof(ext));
+				if (e)
+					failed++;
+				b->cb(b->data, b->tags[i], e, ext);
+			}
 		}
 	}
 	if (ret < 0)

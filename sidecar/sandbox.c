@@ -42,7 +42,7 @@
 static const char *const allowed[] = {
 	"epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl",
 	"epoll_create1", "read", "write", "readv", "writev", "pread64",
-	"pwrite64", "recvmsg", "recvfrom", "sendmsg", "sendto",
+	"pwrite64", "recvmsg", "recvmmsg", "recvfrom", "sendmsg", "sendto",
 	"bind", "getsockname", "setsockopt", "getsockopt", "accept4",
 	"accept", "shutdown", "openat", "openat2", "open", "close",
 	"close_range", "fstat", "newfstatat", "statx", "stat", "lstat",

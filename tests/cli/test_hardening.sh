@@ -291,11 +291,13 @@ test_kill9_mid_pass_and_reattach() {
 	in_ns ip route add 10.101.0.5/32 via 10.60.0.1 proto static metric 7
 	in_ns ip addr add 10.60.0.77/24 dev eth0
 	# A pass of 4,000 route ops takes milliseconds: throttle the sidecar
-	# to 1% of a CPU (v1 cpu controller) so the kill lands inside it.
+	# to 0.1% of a CPU (v1 cpu controller: 1 ms per 1 s period) so the
+	# kill lands inside it. A batch of ~1,000 routes is one sendmsg that
+	# overruns the quota; the sidecar then sleeps out the period.
 	if [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
 		mkdir -p /sys/fs/cgroup/cpu/lxhard-$$-k
 		cgs="${cgs:-} /sys/fs/cgroup/cpu/lxhard-$$-k"
-		echo 100000 >/sys/fs/cgroup/cpu/lxhard-$$-k/cpu.cfs_period_us
+		echo 1000000 >/sys/fs/cgroup/cpu/lxhard-$$-k/cpu.cfs_period_us
 		echo 1000 >/sys/fs/cgroup/cpu/lxhard-$$-k/cpu.cfs_quota_us
 		echo "$sidecar" >/sys/fs/cgroup/cpu/lxhard-$$-k/cgroup.procs
 	fi
