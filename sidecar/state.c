@@ -71,6 +71,7 @@ int lx_state_open(struct lx_state *s, const char *dir, const char *id,
 
 	memset(s, 0, sizeof(*s));
 	s->dirfd = -1;
+	s->evfd = -1;
 	if (!lx_state_id_valid(id))
 		return lx_error_set(err, LX_ERR_INVALID, 0,
 				    "id \"%.64s\": invalid (letters, digits, _ . -)",
@@ -98,6 +99,9 @@ int lx_state_open(struct lx_state *s, const char *dir, const char *id,
 
 void lx_state_close(struct lx_state *s)
 {
+	if (s->evfd >= 0)
+		close(s->evfd);
+	s->evfd = -1;
 	if (s->dirfd >= 0)
 		close(s->dirfd);
 	s->dirfd = -1;
@@ -180,10 +184,41 @@ int lx_state_load(struct lx_state *s, struct lx_owned *owned, json_t **desired,
 	return 0;
 }
 
-static int write_atomic(struct lx_state *s, const char *name, const char *data,
-			size_t len)
+/*
+ * Write NAME in the state dir atomically: a temporary file, then rename.
+ * The text goes through a stdio buffer (jansson's own fd writer makes a
+ * write(2) per token; a 10,000-route report is megabytes of tokens).
+ *
+ * No fsync: rename makes the write atomic for every reader and against a
+ * crash or kill -9 of this process, which is what state.json is for. An
+ * fsync would only add durability across a machine crash, after which
+ * everything state.json describes (a network namespace, a cgroup, net.*
+ * sysctls) is gone too. It cost ~1 ms a write on a disk-backed /run, four
+ * times in a hook.
+ */
+struct emit_args {
+	const json_t *j;
+	const char *text;
+};
+
+static int emit_default(FILE *f, void *arg)
 {
-	char tmp[64];
+	const struct emit_args *a = arg;
+
+	if (a->j) {
+		/* A trailing newline makes the files friendlier to cat. */
+		if (json_dumpf(a->j, f, JSON_COMPACT) < 0 || fputc('\n', f) == EOF)
+			return -EIO;
+		return 0;
+	}
+	return fputs(a->text, f) == EOF ? -EIO : 0;
+}
+
+int lx_state_write_with(struct lx_state *s, const char *name,
+			int (*emit)(FILE *f, void *arg), void *arg)
+{
+	char tmp[64], buf[65536];
+	FILE *f;
 	int fd, r = 0;
 
 	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
@@ -191,24 +226,19 @@ static int write_atomic(struct lx_state *s, const char *name, const char *data,
 				       O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	while (len > 0) {
-		ssize_t w = write(fd, data, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			break;
-		}
-		data += w;
-		len -= (size_t)w;
-	}
-	/* Only state.json (ownership) must survive a crash whole; the
-	 * report is rewritten after every pass and is not worth an fsync
-	 * on the heal path. */
-	if (r == 0 && !strcmp(name, "state.json") && fsync(fd) < 0)
+	f = fdopen(fd, "w");
+	if (!f) {
 		r = -errno;
-	close(fd);
+		close(fd);
+		unlinkat(s->dirfd, tmp, 0);
+		return r;
+	}
+	setvbuf(f, buf, _IOFBF, sizeof(buf));
+	r = emit(f, arg);
+	if (fflush(f) == EOF && r == 0)
+		r = errno ? -errno : -EIO;
+	if (fclose(f) == EOF && r == 0)
+		r = -errno;
 	if (r == 0 && renameat(s->dirfd, tmp, s->dirfd, name) < 0)
 		r = -errno;
 	if (r < 0)
@@ -218,43 +248,28 @@ static int write_atomic(struct lx_state *s, const char *name, const char *data,
 
 int lx_state_write_text(struct lx_state *s, const char *name, const char *text)
 {
-	return write_atomic(s, name, text, strlen(text));
+	struct emit_args a = { .text = text };
+
+	return lx_state_write_with(s, name, emit_default, &a);
 }
 
 int lx_state_write_json(struct lx_state *s, const char *name, const json_t *j)
 {
-	_cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
-	size_t n;
-	int r;
+	struct emit_args a = { .j = j };
 
-	if (!text)
-		return -ENOMEM;
-	n = strlen(text);
-	text[n] = '\0';
-	/* A trailing newline makes the files friendlier to cat. */
-	{
-		_cleanup_free_ char *t2 = malloc(n + 2);
-
-		if (!t2)
-			return -ENOMEM;
-		memcpy(t2, text, n);
-		t2[n] = '\n';
-		t2[n + 1] = '\0';
-		r = write_atomic(s, name, t2, n + 1);
-	}
-	return r;
+	return lx_state_write_with(s, name, emit_default, &a);
 }
 
-int lx_state_save(struct lx_state *s, const struct lx_desired *d,
-		  const struct lx_owned *owned, struct lx_error *err)
+int lx_state_save_json(struct lx_state *s, json_t *desired, json_t *owned,
+		       struct lx_error *err)
 {
 	_cleanup_json_ json_t *j = NULL;
 	int r;
 
-	j = json_pack("{s:s, s:s, s:I, s:o, s:o}", "id", s->id, "lineage",
+	j = json_pack("{s:s, s:s, s:I, s:O, s:O}", "id", s->id, "lineage",
 		      s->lineage, "serial", (json_int_t)(s->serial + 1),
-		      "desired", d ? lx_desired_to_json(d) : json_null(),
-		      "last_applied", lx_owned_to_json(owned));
+		      "desired", desired ? desired : json_null(), "last_applied",
+		      owned);
 	if (!j)
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "state.json");
 	r = lx_state_write_json(s, "state.json", j);
@@ -265,13 +280,25 @@ int lx_state_save(struct lx_state *s, const struct lx_desired *d,
 	return 0;
 }
 
+int lx_state_save(struct lx_state *s, const struct lx_desired *d,
+		  const struct lx_owned *owned, struct lx_error *err)
+{
+	_cleanup_json_ json_t *dj = d ? lx_desired_to_json(d) : NULL;
+	_cleanup_json_ json_t *oj = lx_owned_to_json(owned);
+
+	if ((d && !dj) || !oj)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "state.json");
+	return lx_state_save_json(s, dj, oj, err);
+}
+
 void lx_state_event(struct lx_state *s, const char *type, json_t *fields)
 {
 	struct timespec ts;
 	_cleanup_free_ char *line = NULL;
 	json_t *o = fields && json_is_object(fields) ? fields : json_object();
 	struct stat st;
-	int fd;
+	char *nl;
+	size_t n;
 
 	if (fields && o != fields)
 		json_decref(fields);
@@ -287,26 +314,31 @@ void lx_state_event(struct lx_state *s, const char *type, json_t *fields)
 	json_decref(o);
 	if (!line)
 		return;
-	if (fstatat(s->dirfd, "events.log", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    st.st_size > LX_EVENTS_MAX_BYTES)
+	/* The log stays open between events (a pass logs several); it is
+	 * rotated to events.log.1 once past its bound. */
+	if (s->evfd >= 0 && fstat(s->evfd, &st) == 0 &&
+	    st.st_size > LX_EVENTS_MAX_BYTES) {
 		renameat(s->dirfd, "events.log", s->dirfd, "events.log.1");
-	fd = openat(s->dirfd, "events.log",
-		    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
+		close(s->evfd);
+		s->evfd = -1;
+	}
+	if (s->evfd < 0)
+		s->evfd = openat(s->dirfd, "events.log",
+				 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+					 O_NOFOLLOW,
+				 0600);
+	if (s->evfd < 0)
 		return;
 	/* One write per line: O_APPEND keeps lines whole. */
-	size_t n = strlen(line);
-	char *buf = malloc(n + 1);
-
-	if (buf) {
-		memcpy(buf, line, n);
-		buf[n] = '\n';
-		if (write(fd, buf, n + 1) < 0) {
-			/* best effort: the log is diagnostics only */
-		}
-		free(buf);
+	n = strlen(line);
+	nl = realloc(line, n + 1);
+	if (!nl)
+		return;
+	line = nl;
+	line[n] = '\n';
+	if (write(s->evfd, line, n + 1) < 0) {
+		/* best effort: the log is diagnostics only */
 	}
-	close(fd);
 }
 
 int lx_state_remove(struct lx_state *s)

@@ -8,6 +8,7 @@
 #define LX_STATE_H
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -19,6 +20,7 @@ struct lx_state {
 	char path[4096]; /* DIR/ID */
 	char id[129];
 	int dirfd;
+	int evfd; /* events.log, opened on the first event (O_APPEND) */
 	char lineage[37];
 	uint64_t serial;
 };
@@ -37,13 +39,19 @@ void lx_state_close(struct lx_state *s);
 int lx_state_load(struct lx_state *s, struct lx_owned *owned, json_t **desired,
 		  struct lx_error *err) LX_WUR;
 
-/* Write state.json atomically (tmp file, fsync, rename); serial++. */
+/* Write state.json atomically (tmp file, rename); serial++. */
 int lx_state_save(struct lx_state *s, const struct lx_desired *d,
 		  const struct lx_owned *owned, struct lx_error *err) LX_WUR;
 
 /* Write NAME atomically with the JSON value (report.json) or text (pid). */
+/* The same with the two members already serialised (borrowed). */
+int lx_state_save_json(struct lx_state *s, json_t *desired, json_t *owned,
+		       struct lx_error *err) LX_WUR;
 int lx_state_write_json(struct lx_state *s, const char *name, const json_t *j);
 int lx_state_write_text(struct lx_state *s, const char *name, const char *text);
+/* The same with the text written by emit (0 or -errno) through a buffer. */
+int lx_state_write_with(struct lx_state *s, const char *name,
+			int (*emit)(FILE *f, void *arg), void *arg);
 
 /* Append one JSON line {"ts":..., "event":type, ...fields} to events.log;
  * when the log passes LX_EVENTS_MAX_BYTES it is rotated to events.log.1.
