@@ -173,6 +173,7 @@ static int spawn_resident(struct lx_daemon *dm, struct lx_error *err)
 	int pfd[2];
 	pid_t child;
 	char c = 0;
+	int r;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, errno, "pipe");
@@ -190,9 +191,8 @@ static int spawn_resident(struct lx_daemon *dm, struct lx_error *err)
 
 		close(pfd[0]);
 		detach_stdio();
-		if (lx_daemon_write_pid(dm) < 0)
-			_exit(1);
-		/* Ready: subscribed (setup), state dir written. */
+		/* Ready: subscribed and state dir written (setup, before the
+		 * fork), detached from the runtime's stdio. */
 		if (write(pfd[1], "R", 1) != 1)
 			_exit(1);
 		close(pfd[1]);
@@ -200,12 +200,18 @@ static int spawn_resident(struct lx_daemon *dm, struct lx_error *err)
 		_exit(code);
 	}
 	close(pfd[1]);
+	/* The pid file names the resident; written while it detaches. */
+	r = lx_daemon_write_pid(dm, child);
 	while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
 		;
 	close(pfd[0]);
-	if (c != 'R')
-		return lx_error_set(err, LX_ERR_SYSTEM, 0,
-				    "the resident sidecar failed to start");
+	if (r < 0 || c != 'R') {
+		if (c == 'R')
+			kill(child, SIGKILL);
+		return lx_error_set(err, LX_ERR_SYSTEM, r < 0 ? -r : 0,
+				    r < 0 ? "pid file"
+					  : "the resident sidecar failed to start");
+	}
 	return 0;
 }
 

@@ -38,6 +38,7 @@ struct lx_daemon {
 	const char *trigger;
 	uint64_t last_duration_us;
 	char *saved; /* last state.json content we wrote (to skip rewrites) */
+	bool batch;  /* pass_all: write state and report once, at the end */
 	int exit_code;
 };
 
@@ -169,7 +170,12 @@ bool lx_daemon_converged(struct lx_daemon *d)
 }
 
 /* Persist state.json only when what it holds changed. */
-static void save_state(struct lx_daemon *d)
+/*
+ * Persist state.json when what it would hold differs from what is on disk
+ * (d->saved mirrors the file). owned is the ownership to write: the
+ * engine's, or the write-ahead set of a coming rtnl apply.
+ */
+static void save_owned(struct lx_daemon *d, const struct lx_owned *owned)
 {
 	struct lx_error err;
 	_cleanup_json_ json_t *j = NULL;
@@ -177,39 +183,40 @@ static void save_state(struct lx_daemon *d)
 
 	j = json_pack("{s:o, s:o}", "desired",
 		      lx_desired_to_json(&d->eng->desired), "last_applied",
-		      lx_owned_to_json(&d->eng->owned));
+		      lx_owned_to_json(owned));
 	now = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	if (now && d->saved && strcmp(now, d->saved) == 0)
 		return;
 	lx_error_clear(&err);
-	if (lx_state_save(&d->eng->state, &d->eng->desired, &d->eng->owned,
-			  &err) < 0) {
+	if (!j)
+		lx_error_set(&err, LX_ERR_SYSTEM, ENOMEM, "state.json");
+	if (!j || lx_state_save_json(&d->eng->state,
+				     json_object_get(j, "desired"),
+				     json_object_get(j, "last_applied"),
+				     &err) < 0) {
 		logf_(d, "%s", err.msg);
 		lx_state_event(&d->eng->state, "error",
 			       json_pack("{s:s}", "error", err.msg));
+		/* Unknown on disk now: the next save must write. */
+		free(d->saved);
+		d->saved = NULL;
 		return;
 	}
 	free(d->saved);
 	d->saved = TAKE_PTR(now);
 }
 
+static void save_state(struct lx_daemon *d)
+{
+	save_owned(d, &d->eng->owned);
+}
+
 /* Write-ahead ownership (lx_rtnl_intent_fn): what the coming rtnl ops
- * create is on disk before the first of them runs. */
+ * create is on disk before the first of them runs. A pass that ends as
+ * planned then has nothing more to write. */
 static void rtnl_intent(void *data, const struct lx_owned *ahead)
 {
-	struct lx_daemon *d = data;
-	struct lx_error err;
-
-	lx_error_clear(&err);
-	/* The pass's own save_state() must write, even if it ends where the
-	 * last saved state was. */
-	free(d->saved);
-	d->saved = NULL;
-	if (lx_state_save(&d->eng->state, &d->eng->desired, ahead, &err) < 0) {
-		logf_(d, "%s", err.msg);
-		lx_state_event(&d->eng->state, "error",
-			       json_pack("{s:s}", "error", err.msg));
-	}
+	save_owned(data, ahead);
 }
 
 static void log_ops(struct lx_daemon *d, const struct lx_subreport *rep,
@@ -235,6 +242,17 @@ static void log_ops(struct lx_daemon *d, const struct lx_subreport *rep,
 	}
 }
 
+/* state.json (if changed) and report.json after a pass. */
+static void persist(struct lx_daemon *d)
+{
+	_cleanup_json_ json_t *report = NULL;
+
+	save_state(d);
+	report = lx_daemon_report_json(d);
+	if (report)
+		lx_state_write_json(&d->eng->state, "report.json", report);
+}
+
 static void pass_cb(struct lx_loop *loop, const char *trigger, int rc,
 		    const struct lx_subreport *rep, void *userdata)
 {
@@ -243,7 +261,6 @@ static void pass_cb(struct lx_loop *loop, const char *trigger, int rc,
 	const char *sub = lx_subsys_name(s->sub);
 	size_t applied = lx_plan_count(&rep->plan, LX_OPS_APPLIED);
 	size_t failed = lx_plan_count(&rep->plan, LX_OPS_FAILED);
-	_cleanup_json_ json_t *report = NULL;
 
 	(void)loop;
 	d->passes++;
@@ -271,10 +288,8 @@ static void pass_cb(struct lx_loop *loop, const char *trigger, int rc,
 				 rep->converged, "applied",
 				 (json_int_t)applied, "failed",
 				 (json_int_t)failed));
-	save_state(d);
-	report = lx_daemon_report_json(d);
-	if (report)
-		lx_state_write_json(&d->eng->state, "report.json", report);
+	if (!d->batch)
+		persist(d);
 }
 
 /* ----------------------------------------------------- other sources */
@@ -370,11 +385,17 @@ int lx_daemon_put_desired(struct lx_daemon *d, const struct lx_desired *nd,
 	return 0;
 }
 
+/* Every source in turn, then one state.json and one report.json: the
+ * hook's first pass is on the container's start-up path. (Write-ahead
+ * ownership is still on disk before any rtnl create: rtnl_intent.) */
 static int pass_all(struct lx_daemon *d, const char *trigger)
 {
+	d->batch = true;
 	for (int i = 0; i < LX_SUB_COUNT; i++)
 		if (d->loops[i])
 			lx_loop_reconcile_now(d->loops[i], trigger);
+	d->batch = false;
+	persist(d);
 	return lx_daemon_converged(d) ? 0 : 1;
 }
 
@@ -412,11 +433,11 @@ void lx_daemon_print_report(struct lx_daemon *d, FILE *f)
 	lx_print_report(f, &rep, false);
 }
 
-int lx_daemon_write_pid(struct lx_daemon *d)
+int lx_daemon_write_pid(struct lx_daemon *d, pid_t who)
 {
 	char pid[32];
 
-	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	snprintf(pid, sizeof(pid), "%d\n", (int)who);
 	return lx_state_write_text(&d->eng->state, "pid", pid);
 }
 
@@ -510,7 +531,7 @@ int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
 	/* state.json and pid first: the control socket appearing is the
 	 * signal that the sidecar is ready, so it is created last. */
 	save_state(d);
-	r = lx_daemon_write_pid(d);
+	r = lx_daemon_write_pid(d, getpid());
 	if (r < 0) {
 		r = lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/pid",
 				 eng->state.path);

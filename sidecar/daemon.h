@@ -67,8 +67,8 @@ pid_t lx_daemon_target_pid(const struct lx_daemon *d);
 int lx_daemon_initial_pass(struct lx_daemon *d);
 /* The report of the last passes, for printing (human form). */
 void lx_daemon_print_report(struct lx_daemon *d, FILE *f);
-/* Rewrite the pid file (after the hook forked the resident process). */
-int lx_daemon_write_pid(struct lx_daemon *d);
+/* (Re)write the pid file: the hook writes its resident child's. */
+int lx_daemon_write_pid(struct lx_daemon *d, pid_t who);
 /* Tear down after a failed start: release, remove the state dir. */
 void lx_daemon_abort(struct lx_daemon *d);
 
