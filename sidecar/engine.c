@@ -22,6 +22,7 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 
 	memset(e, 0, sizeof(*e));
 	e->state.dirfd = -1;
+	e->state.evfd = -1;
 	e->sysctl.procsys_fd = -1;
 	e->policy = policy;
 	lx_options_init(&e->desired.opts);
