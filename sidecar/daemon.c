@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -26,6 +27,8 @@ struct source {
 	uint64_t duration_us; /* of this source's last pass */
 };
 
+#define LX_DAEMON_TRIM_MS 1000
+
 struct lx_daemon {
 	struct lx_engine *eng;
 	struct lx_daemon_config cfg;
@@ -39,6 +42,7 @@ struct lx_daemon {
 	uint64_t last_duration_us;
 	char *saved; /* last state.json content we wrote (to skip rewrites) */
 	bool batch;  /* pass_all: write state and report once, at the end */
+	int trim_tfd; /* one-shot: malloc_trim once the passes quiet down */
 	int exit_code;
 };
 
@@ -251,6 +255,23 @@ static void persist(struct lx_daemon *d)
 	report = lx_daemon_report_json(d);
 	if (report)
 		lx_state_write_json(&d->eng->state, "report.json", report);
+	json_decref(TAKE_PTR(report));
+	/* Once quiet for a second, give the passes' garbage back to the
+	 * kernel (the footprint is paid once per container). Not at once:
+	 * drift comes in bursts, and the next heal would fault it back in. */
+	if (d->trim_tfd >= 0)
+		lx_timer_arm(d->trim_tfd, LX_DAEMON_TRIM_MS, 0);
+}
+
+static int trim_cb(struct lx_evloop *ev, int fd, uint32_t revents,
+		   void *userdata)
+{
+	(void)ev;
+	(void)revents;
+	(void)userdata;
+	if (lx_timer_read(fd) > 0)
+		malloc_trim(0);
+	return 0;
 }
 
 static void pass_cb(struct lx_loop *loop, const char *trigger, int rc,
@@ -491,6 +512,7 @@ int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
 	d->eng = eng;
 	d->cfg = *cfg;
 	d->sigfd = -1;
+	d->trim_tfd = -1;
 	d->trigger = "initial";
 	eng->rtnl.intent = rtnl_intent;
 	eng->rtnl.intent_data = d;
@@ -526,6 +548,14 @@ int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
 		goto fail;
 	}
 	r = lx_evloop_add(d->ev, d->sigfd, EPOLLIN, signal_cb, d, err);
+	if (r < 0)
+		goto fail;
+	d->trim_tfd = r = lx_timerfd_new();
+	if (r < 0) {
+		r = lx_error_set(err, LX_ERR_SYSTEM, -r, "timerfd");
+		goto fail;
+	}
+	r = lx_evloop_add(d->ev, d->trim_tfd, EPOLLIN, trim_cb, d, err);
 	if (r < 0)
 		goto fail;
 	/* state.json and pid first: the control socket appearing is the
@@ -590,6 +620,8 @@ void lx_daemon_free(struct lx_daemon *d)
 			lx_loop_free(d->loops[i]);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
+	if (d->trim_tfd >= 0)
+		close(d->trim_tfd);
 	if (d->ev)
 		lx_evloop_free(d->ev);
 	free(d->saved);

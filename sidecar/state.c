@@ -217,7 +217,7 @@ static int emit_default(FILE *f, void *arg)
 int lx_state_write_with(struct lx_state *s, const char *name,
 			int (*emit)(FILE *f, void *arg), void *arg)
 {
-	char tmp[64], buf[65536];
+	char tmp[64], buf[8192];
 	FILE *f;
 	int fd, r = 0;
 

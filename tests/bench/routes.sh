@@ -10,7 +10,7 @@ BIN=${1:?linx-sidecar binary}
 N=${N:-10000}
 ROUNDS=${ROUNDS:-5}
 tmp=$(mktemp -d)
-cleanup() { ip netns del lxb-a 2>/dev/null; ip netns del lxb-b 2>/dev/null; rm -rf "$tmp"; }
+cleanup() { ip netns del lxb-a 2>/dev/null || true; ip netns del lxb-b 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
 ip netns del lxb-a 2>/dev/null || true; ip netns del lxb-b 2>/dev/null || true
 python3 - "$N" "$tmp" <<'PY'
