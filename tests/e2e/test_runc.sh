@@ -83,11 +83,12 @@ runc_run_returns_promptly() {
 runc_hook_heals_deleted_default_route() {
 	start_web
 	has_default_route || fail "no default route to start with"
-	local t0
-	t0=$(e2e_now_ms)
+	local t0 t1
+	e2e_mark t0
 	in_ctr ip route del default
 	e2e_until 1000 has_default_route || fail "default route not restored within 1 s"
-	echo "# default route restored after $(($(e2e_now_ms) - t0)) ms"
+	e2e_mark t1
+	echo "# default route restored after $((t1 - t0)) ms (polled)"
 	expect_match "$(in_ctr ip -4 route show default)" "proto 76" "restored route is ours"
 }
 
@@ -106,12 +107,13 @@ runc_status_answers() {
 
 runc_kill_leaves_nothing_behind() {
 	start_web
-	local spid t0
+	local spid t0 t1
 	spid=$(cat "$SD/$ID/pid")
-	t0=$(e2e_now_ms)
+	e2e_mark t0
 	runc kill "$ID" KILL
 	wait_gone "$spid" 1000 || fail "sidecar $spid still running 1 s after the container died"
-	echo "# sidecar gone $(($(e2e_now_ms) - t0)) ms after runc kill"
+	e2e_mark t1
+	echo "# sidecar gone $((t1 - t0)) ms after runc kill (polled)"
 	e2e_gone "$ID" "$SD" "$HOSTIF" 1000
 	# poststop finds nothing to do and succeeds
 	runc delete "$ID" || fail "runc delete (poststop hook) failed"
