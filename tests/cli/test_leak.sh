@@ -6,7 +6,7 @@
 # (437): under it the target is a named netns (`run --netns`, no pidfd) and
 # the sysctl passes take their error path (ENOSYS, retried on the backoff).
 # The RSS run has neither limitation: --pid, sysctls and v1 cgroup knobs.
-# The state dir is on tmpfs, as /run is, so fsync does not set the pace.
+# The state dir is on tmpfs, as /run is, so the disk does not set the pace.
 . "$(dirname "$0")/../lib.sh"
 
 PASSES=${LEAK_PASSES:-10000}
