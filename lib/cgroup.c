@@ -1125,6 +1125,9 @@ int lx_cgroup_reconcile(struct lx_cgroup *cg, const struct lx_kvs *desired,
 		rep->converged = rep->plan.n == 0;
 		return 0;
 	}
+	if (cg->intent && owned)
+		lx_kv_announce(&rep->plan, LX_OBJ_CGROUP, owned, cg->intent,
+			       cg->intent_data);
 	if (lx_cgroup_apply(cg, &rep->plan, owned, &e) < 0) {
 		/* best-effort: the failures are recorded on their ops */
 	}

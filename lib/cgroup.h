@@ -43,6 +43,7 @@
 #include "model.h"
 #include "op.h"
 #include "report.h"
+#include "sysctl.h"
 
 enum lx_cg_ctrl { LX_CG_MEMORY, LX_CG_PIDS, LX_CG_CPU, LX_CG_NCTRL };
 
@@ -83,6 +84,8 @@ struct lx_cgroup {
 	bool v2[LX_CG_NCTRL];	 /* driven through cgroup v2 */
 	char *path[LX_CG_NCTRL]; /* for messages */
 	bool readonly;		 /* refuse writes (plan / observe) */
+	lx_kv_intent_fn intent;	 /* write-ahead of originals; NULL = none */
+	void *intent_data;
 };
 
 /*

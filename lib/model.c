@@ -211,8 +211,8 @@ static int kvs_copy(struct lx_kvs *dst, const struct lx_kvs *src)
 	return 0;
 }
 
-static int owned_kvs_copy(struct lx_owned_kvs *dst,
-			  const struct lx_owned_kvs *src)
+int lx_owned_kvs_copy(struct lx_owned_kvs *dst,
+		      const struct lx_owned_kvs *src)
 {
 	*dst = (struct lx_owned_kvs){ 0 };
 	for (size_t i = 0; i < src->n; i++)
@@ -231,8 +231,8 @@ int lx_owned_copy(struct lx_owned *dst, const struct lx_owned *src)
 		      sizeof(*src->addrs)) < 0 ||
 	    dup_array((void **)&dst->links, src->links, src->n_links,
 		      sizeof(*src->links)) < 0 ||
-	    owned_kvs_copy(&dst->sysctl, &src->sysctl) < 0 ||
-	    owned_kvs_copy(&dst->cgroup, &src->cgroup) < 0) {
+	    lx_owned_kvs_copy(&dst->sysctl, &src->sysctl) < 0 ||
+	    lx_owned_kvs_copy(&dst->cgroup, &src->cgroup) < 0) {
 		lx_owned_free(dst);
 		return -ENOMEM;
 	}

@@ -183,6 +183,7 @@ void lx_owned_kvs_del(struct lx_owned_kvs *k, const char *key);
 
 /* Deep copies. Return 0 or -ENOMEM (dst left empty on failure). */
 int lx_owned_copy(struct lx_owned *dst, const struct lx_owned *src);
+int lx_owned_kvs_copy(struct lx_owned_kvs *dst, const struct lx_owned_kvs *src);
 int lx_desired_copy(struct lx_desired *dst, const struct lx_desired *src);
 
 /* Grow helper: ensure room for element n (appending) in *arr, whose

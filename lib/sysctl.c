@@ -509,6 +509,35 @@ int lx_kv_owned_update(struct lx_owned_kvs *owned, const struct lx_op *op)
 	return lx_owned_kvs_set(owned, op->u.kv.key, op->u.kv.value, orig);
 }
 
+void lx_kv_announce(const struct lx_plan *plan, enum lx_obj obj,
+		    const struct lx_owned_kvs *owned, lx_kv_intent_fn fn,
+		    void *data)
+{
+	struct lx_owned_kvs ahead;
+	bool first_write = false;
+	int r = 0;
+
+	for (size_t i = 0; i < plan->n && !first_write; i++) {
+		const struct lx_op *op = &plan->ops[i];
+
+		first_write = op->obj == obj && op->state == LX_OPS_PLANNED &&
+			      op->verb != LX_OP_DELETE && op->u.kv.value &&
+			      !lx_owned_kvs_find(owned, op->u.kv.key);
+	}
+	if (!fn || !first_write || lx_owned_kvs_copy(&ahead, owned) < 0)
+		return;
+	for (size_t i = 0; i < plan->n && r == 0; i++) {
+		const struct lx_op *op = &plan->ops[i];
+
+		if (op->obj == obj && op->state == LX_OPS_PLANNED &&
+		    op->verb != LX_OP_DELETE && op->u.kv.value)
+			r = lx_kv_owned_update(&ahead, op);
+	}
+	if (r == 0)
+		fn(data, obj, &ahead);
+	lx_owned_kvs_free(&ahead);
+}
+
 int lx_sysctl_apply(struct lx_sysctl_ctx *ctx, struct lx_plan *plan,
 		    struct lx_owned_kvs *owned, struct lx_error *err)
 {
@@ -587,6 +616,9 @@ int lx_sysctl_reconcile(struct lx_sysctl_ctx *ctx, const struct lx_kvs *desired,
 		rep->converged = rep->plan.n == 0;
 		return 0;
 	}
+	if (ctx->intent && owned)
+		lx_kv_announce(&rep->plan, LX_OBJ_SYSCTL, owned, ctx->intent,
+			       ctx->intent_data);
 	lx_error_clear(&e);
 	if (lx_sysctl_apply(ctx, &rep->plan, owned, &e) < 0) {
 		/* best-effort: the failures are recorded on their ops */

@@ -36,9 +36,21 @@
 /* Longest value read or written. */
 #define LX_SYSCTL_VALUE_MAX 4096
 
+/*
+ * Write-ahead for key/value sources. A value seen before our first write is
+ * what release restores; it must be on disk before that write, or a process
+ * killed right after it leaves its successor no way to know the original.
+ * Before applying a plan that writes a key not owned yet, the reconcilers
+ * call this with owned as it will be once every planned write succeeded.
+ */
+typedef void (*lx_kv_intent_fn)(void *data, enum lx_obj obj,
+				const struct lx_owned_kvs *ahead);
+
 struct lx_sysctl_ctx {
 	int procsys_fd; /* O_PATH|O_DIRECTORY fd of /proc/sys, -1 if closed */
 	bool readonly;	/* refuse writes (plan / observe) */
+	lx_kv_intent_fn intent; /* NULL = none */
+	void *intent_data;
 };
 
 /* Open /proc/sys (after entering the target netns). */
@@ -132,6 +144,12 @@ const char *lx_kvs_get(const struct lx_kvs *k, const char *key);
  */
 int lx_kv_owned_update(struct lx_owned_kvs *owned,
 		       const struct lx_op *op) LX_WUR;
+
+/* Call fn when plan writes a key owned lacks (see above). Best effort:
+ * without memory for the copy nothing is announced. */
+void lx_kv_announce(const struct lx_plan *plan, enum lx_obj obj,
+		    const struct lx_owned_kvs *owned, lx_kv_intent_fn fn,
+		    void *data);
 
 /*
  * Quote a tenant-written string for a message: printable ASCII kept, other

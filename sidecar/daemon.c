@@ -223,6 +223,20 @@ static void rtnl_intent(void *data, const struct lx_owned *ahead)
 	save_owned(data, ahead);
 }
 
+/* Write-ahead of sysctl / cgroup originals (lx_kv_intent_fn). */
+static void kv_intent(void *data, enum lx_obj obj,
+		      const struct lx_owned_kvs *ahead)
+{
+	struct lx_daemon *d = data;
+	struct lx_owned o = d->eng->owned; /* shallow: only read */
+
+	if (obj == LX_OBJ_SYSCTL)
+		o.sysctl = *ahead;
+	else
+		o.cgroup = *ahead;
+	save_owned(d, &o);
+}
+
 static void log_ops(struct lx_daemon *d, const struct lx_subreport *rep,
 		    const char *sub)
 {
@@ -516,6 +530,12 @@ int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
 	d->trigger = "initial";
 	eng->rtnl.intent = rtnl_intent;
 	eng->rtnl.intent_data = d;
+	eng->sysctl.intent = kv_intent;
+	eng->sysctl.intent_data = d;
+	if (eng->cg) {
+		eng->cg->intent = kv_intent;
+		eng->cg->intent_data = d;
+	}
 	r = lx_evloop_new(&d->ev, err);
 	if (r < 0)
 		goto fail;
@@ -614,6 +634,9 @@ void lx_daemon_free(struct lx_daemon *d)
 	if (!d)
 		return;
 	d->eng->rtnl.intent = NULL; /* the engine may outlive us */
+	d->eng->sysctl.intent = NULL;
+	if (d->eng->cg)
+		d->eng->cg->intent = NULL;
 	lx_control_free(d->ctl);
 	for (int i = 0; i < LX_SUB_COUNT; i++)
 		if (d->loops[i])

@@ -328,3 +328,83 @@ Test(sysctl_netns, a_failed_write_is_collected_and_the_rest_applied)
 	lx_owned_kvs_free(&w);
 	lx_sysctl_close(&c);
 }
+
+/* What the write-ahead callback saw: the live value at call time and the
+ * announced record of the key. */
+struct seen {
+	int calls;
+	struct lx_sysctl_ctx *c;
+	char *live, *original, *applied;
+};
+
+static void record_intent(void *data, enum lx_obj obj,
+			  const struct lx_owned_kvs *ahead)
+{
+	struct seen *s = data;
+	const struct lx_owned_kv *w =
+		lx_owned_kvs_find(ahead, "net.ipv4.ip_local_port_range");
+
+	cr_assert_eq(obj, LX_OBJ_SYSCTL);
+	s->calls++;
+	cr_assert_not_null(w, "the key to be written is announced");
+	free(s->live);
+	free(s->original);
+	free(s->applied);
+	s->live = rd(s->c, "net.ipv4.ip_local_port_range");
+	s->original = w->original ? strdup(w->original) : NULL;
+	s->applied = w->applied ? strdup(w->applied) : NULL;
+}
+
+Test(sysctl_netns, the_original_is_announced_before_the_first_write)
+{
+	struct lx_sysctl_ctx c = open_ctx();
+	struct seen s = { .c = &c };
+	struct lx_kvs d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
+	struct lx_error e;
+	char *before = rd(&c, "net.ipv4.ip_local_port_range");
+
+	c.intent = record_intent;
+	c.intent_data = &s;
+	cr_assert_eq(
+	    lx_kvs_add(&d, "net.ipv4.ip_local_port_range", "2000 3000"), 0);
+	lx_error_clear(&e);
+	cr_assert_eq(lx_sysctl_reconcile(&c, &d, &w, true, &rep, &e), 0);
+	cr_assert(rep.converged);
+	cr_assert_eq(s.calls, 1);
+	/* at the call, nothing was written yet, and the record already held
+	 * the value to restore */
+	cr_assert_str_eq(s.live, before);
+	cr_assert_not_null(s.original);
+	cr_assert_str_eq(s.original, before);
+	cr_assert_str_eq(s.applied, "2000 3000");
+	lx_plan_free(&rep.plan);
+
+	/* owned already: a further pass (even one that rewrites the value
+	 * after drift) announces nothing, the original is on record */
+	lx_kvs_free(&d);
+	cr_assert_eq(
+	    lx_kvs_add(&d, "net.ipv4.ip_local_port_range", "2001 3001"), 0);
+	cr_assert_eq(lx_sysctl_reconcile(&c, &d, &w, true, &rep, &e), 0);
+	cr_assert_eq(rep.plan.n, 1);
+	cr_assert_eq(s.calls, 1);
+	lx_plan_free(&rep.plan);
+
+	cr_assert_eq(lx_sysctl_release(&c, &w, true, &rep, &e), 0);
+	lx_plan_free(&rep.plan);
+	{
+		char *v = rd(&c, "net.ipv4.ip_local_port_range");
+
+		cr_assert_str_eq(v, before);
+		free(v);
+	}
+	free(before);
+	free(s.live);
+	free(s.original);
+	free(s.applied);
+	host_unchanged();
+	lx_kvs_free(&d);
+	lx_sysctl_close(&c);
+	lx_owned_kvs_free(&w);
+}

@@ -478,3 +478,55 @@ Test(cgroup_v2, symlinked_cgroup_directory_is_not_followed)
 	cr_assert_lt(lx_cgroup_open_pid(4242, &roots, &cg, &e), 0,
 		     "escaping the mount with .. is refused");
 }
+
+/* Write-ahead: the callback runs before the first write, with the spawn
+ * values recorded as originals. */
+static int cg_intent_calls;
+static char cg_live_at_intent[64], cg_original_at_intent[64];
+
+static void cg_record_intent(void *data, enum lx_obj obj,
+			     const struct lx_owned_kvs *ahead)
+{
+	const struct lx_owned_kv *w = lx_owned_kvs_find(ahead, "pids.max");
+
+	(void)data;
+	cr_assert_eq(obj, LX_OBJ_CGROUP);
+	cr_assert_not_null(w);
+	cg_intent_calls++;
+	snprintf(cg_live_at_intent, sizeof(cg_live_at_intent), "%s",
+		 get(CG "pids.max"));
+	snprintf(cg_original_at_intent, sizeof(cg_original_at_intent), "%s",
+		 w->original ? w->original : "(none)");
+}
+
+Test(cgroup_v2, spawn_values_are_announced_before_the_first_write)
+{
+	struct lx_cgroup *cg = open_fake();
+	struct lx_kvs d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
+	struct lx_error e;
+
+	cg->intent = cg_record_intent;
+	cr_assert_eq(lx_kvs_add(&d, "pids.max", "100"), 0);
+	lx_error_clear(&e);
+	cr_assert_eq(lx_cgroup_reconcile(cg, &d, &w, true, &rep, &e), 0, "%s",
+		     e.msg);
+	cr_assert(rep.converged);
+	cr_assert_eq(cg_intent_calls, 1);
+	cr_assert_str_eq(cg_live_at_intent, "max\n", "not written yet");
+	cr_assert_str_eq(cg_original_at_intent, "max");
+	cr_assert_str_eq(get(CG "pids.max"), "100");
+	lx_plan_free(&rep.plan);
+
+	/* nothing new to own: no announcement on the next pass */
+	rep = (struct lx_subreport){0};
+	put(CG "pids.max", "90\n"); /* drift */
+	cr_assert_eq(lx_cgroup_reconcile(cg, &d, &w, true, &rep, &e), 0);
+	cr_assert_eq(rep.plan.n, 1);
+	cr_assert_eq(cg_intent_calls, 1);
+	lx_plan_free(&rep.plan);
+	lx_kvs_free(&d);
+	lx_cgroup_free(cg);
+	lx_owned_kvs_free(&w);
+}
