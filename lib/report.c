@@ -2,10 +2,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "desired.h"
-#include "grammar.h"
 #include "report.h"
 
 const char *lx_subsys_name(enum lx_subsys s)
@@ -45,11 +45,13 @@ void lx_report_finish(struct lx_report *r)
 }
 
 /* Kernel-supplied names (a route's device) need not be UTF-8, which JSON
- * text must be: plain ASCII, the usual case, skips jansson's check. */
+ * text must be: plain ASCII, the usual case, skips jansson's check; text
+ * that is not UTF-8 has its bytes from 0x80 up written as \xNN. */
 static json_t *text_json(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	struct lx_qbuf q;
+	char buf[4 * 512 + 1];
+	size_t o = 0;
 	json_t *j;
 
 	while (*p && *p < 0x80)
@@ -57,7 +59,17 @@ static json_t *text_json(const char *s)
 	if (!*p)
 		return json_string_nocheck(s);
 	j = json_string(s);
-	return j ? j : json_string_nocheck(lx_text_quote(&q, s));
+	if (j)
+		return j;
+	for (p = (const unsigned char *)s; *p && o + 5 <= sizeof(buf); p++) {
+		if (*p < 0x80)
+			buf[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
+					      "\\x%02x", *p);
+	}
+	buf[o] = '\0';
+	return json_string_nocheck(buf);
 }
 
 /* One per applied op: a 10,000-route pass builds 10,000 of these, so no
@@ -77,33 +89,7 @@ static json_t *op_json(const struct lx_op *op)
 	json_object_set_new_nocheck(
 	    o, "item", text_json(lx_op_describe(op, buf, sizeof(buf))));
 	if (op->error)
-		json_object_set_new(o, "error", json_string(op->error));
-	return o;
-}
-
-static json_t *subreport_json(const struct lx_subreport *s)
-{
-	json_t *applied = json_array(), *failed = json_array(),
-	       *pending = json_array(), *planned = json_array();
-	json_t *o;
-
-	for (size_t i = 0; i < s->plan.n; i++) {
-		const struct lx_op *op = &s->plan.ops[i];
-		json_t *dst = op->state == LX_OPS_APPLIED  ? applied
-			      : op->state == LX_OPS_FAILED ? failed
-			      : op->state == LX_OPS_PENDING ? pending
-							    : planned;
-		json_array_append_new(dst, op_json(op));
-	}
-	o = json_pack("{s:b, s:o, s:o, s:o}", "converged", s->converged,
-		      "applied", applied, "failed", failed, "pending", pending);
-	/* Ops a plan-only pass produced (never applied). */
-	if (json_array_size(planned))
-		json_object_set_new(o, "planned", planned);
-	else
-		json_decref(planned);
-	if (s->error)
-		json_object_set_new(o, "error", json_string(s->error));
+		json_object_set_new_nocheck(o, "error", text_json(op->error));
 	return o;
 }
 
@@ -166,41 +152,13 @@ json_t *lx_owned_to_json(const struct lx_owned *ow)
 			 owned_kvs_json(&ow->cgroup));
 }
 
-json_t *lx_report_parts_to_json(const char *id, uint64_t pass,
-				const char *trigger, uint64_t duration_us,
-				const struct lx_subreport *const subs[LX_SUB_COUNT],
-				const struct lx_owned *last_applied)
-{
-	static const struct lx_subreport empty = { .converged = true };
-	json_t *js = json_object();
-	bool converged = true;
-	json_t *o;
-
-	for (int i = 0; i < LX_SUB_COUNT; i++) {
-		const struct lx_subreport *s = subs[i] ? subs[i] : &empty;
-
-		converged = converged && s->converged;
-		json_object_set_new(js, lx_subsys_name(i), subreport_json(s));
-	}
-	o = json_pack("{s:s, s:I, s:s, s:b, s:I, s:o}", "id", id, "pass",
-		      (json_int_t)pass, "trigger", trigger ? trigger : "manual",
-		      "converged", converged, "duration_us",
-		      (json_int_t)duration_us, "subsystems", js);
-	if (o && last_applied)
-		json_object_set_new(o, "last_applied",
-				    lx_owned_to_json(last_applied));
-	return o;
-}
-
 /* ------------------------------------------------------- streaming */
 
 /*
- * The same text json_dumpf(lx_report_parts_to_json(...), JSON_COMPACT)
- * gives, written as it is produced: a 10,000-route pass would otherwise
- * build, dump and free 10,000 objects at once, a third of the run time
- * of `reconcile`. jansson still encodes every value; only the fixed
- * punctuation and the literal keys are written here. The unit tests hold
- * the two byte for byte equal.
+ * The report's one writer, streaming: a 10,000-route pass would otherwise
+ * build, dump and free 10,000 objects at once, a third of the run time of
+ * `reconcile`. jansson still encodes every value; only the fixed
+ * punctuation and the literal keys are written here.
  */
 static int put(FILE *f, const char *s)
 {
@@ -278,7 +236,7 @@ static int dump_subreport(FILE *f, const struct lx_subreport *s)
 	if (r == 0 && s->error) {
 		r = put(f, ",\"error\":");
 		if (r == 0)
-			r = put_value(f, json_string(s->error));
+			r = put_value(f, text_json(s->error));
 	}
 	return r ? r : put(f, "}");
 }
@@ -330,6 +288,29 @@ int lx_report_dumpf(FILE *f, const struct lx_report *r,
 		subs[i] = &r->sub[i];
 	return lx_report_parts_dumpf(f, r->id, r->pass, r->trigger,
 				     r->duration_us, subs, last_applied);
+}
+
+/* The tree (control socket replies, --json) is read back from the one
+ * writer, so the two forms cannot drift apart. */
+json_t *lx_report_parts_to_json(const char *id, uint64_t pass,
+				const char *trigger, uint64_t duration_us,
+				const struct lx_subreport *const subs[LX_SUB_COUNT],
+				const struct lx_owned *last_applied)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *j = NULL;
+	int r;
+
+	if (!f)
+		return NULL;
+	r = lx_report_parts_dumpf(f, id, pass, trigger, duration_us, subs,
+				  last_applied);
+	if (fclose(f) == 0 && r == 0)
+		j = json_loadb(buf, len, 0, NULL);
+	free(buf);
+	return j;
 }
 
 json_t *lx_report_to_json(const struct lx_report *r,
