@@ -40,7 +40,8 @@ struct lx_daemon {
 	uint64_t passes;
 	const char *trigger;
 	uint64_t last_duration_us;
-	char *saved; /* last state.json content we wrote (to skip rewrites) */
+	char *saved; /* last_applied as state.json on disk holds it */
+	bool desired_saved; /* ... and its desired is the current one */
 	bool batch;  /* pass_all: write state and report once, at the end */
 	int trim_tfd; /* one-shot: malloc_trim once the passes quiet down */
 	int exit_code;
@@ -150,15 +151,34 @@ static const struct lx_source_ops cgroup_ops = {
 
 /* ------------------------------------------------------------ report */
 
+static void last_reports(struct lx_daemon *d,
+			 const struct lx_subreport *subs[LX_SUB_COUNT])
+{
+	for (int i = 0; i < LX_SUB_COUNT; i++)
+		subs[i] = d->loops[i] ? lx_loop_last_report(d->loops[i]) : NULL;
+}
+
 json_t *lx_daemon_report_json(struct lx_daemon *d)
 {
 	const struct lx_subreport *subs[LX_SUB_COUNT];
 
-	for (int i = 0; i < LX_SUB_COUNT; i++)
-		subs[i] = d->loops[i] ? lx_loop_last_report(d->loops[i]) : NULL;
+	last_reports(d, subs);
 	return lx_report_parts_to_json(d->eng->id, d->passes, d->trigger,
 				       d->last_duration_us, subs,
 				       &d->eng->owned);
+}
+
+/* report.json, streamed (lx_state_write_with). */
+static int emit_report(FILE *f, void *arg)
+{
+	struct lx_daemon *d = arg;
+	const struct lx_subreport *subs[LX_SUB_COUNT];
+	int r;
+
+	last_reports(d, subs);
+	r = lx_report_parts_dumpf(f, d->eng->id, d->passes, d->trigger,
+				  d->last_duration_us, subs, &d->eng->owned);
+	return r ? r : (fputc('\n', f) == EOF ? -EIO : 0);
 }
 
 bool lx_daemon_converged(struct lx_daemon *d)
@@ -175,29 +195,26 @@ bool lx_daemon_converged(struct lx_daemon *d)
 
 /* Persist state.json only when what it holds changed. */
 /*
- * Persist state.json when what it would hold differs from what is on disk
- * (d->saved mirrors the file). owned is the ownership to write: the
- * engine's, or the write-ahead set of a coming rtnl apply.
+ * Persist state.json when what it would hold differs from what is on disk.
+ * owned is the ownership to write: the engine's, or the write-ahead set of
+ * a coming apply. Only ownership is compared (d->saved mirrors it on disk):
+ * the desired state changes only through put_desired, which clears
+ * desired_saved, so a pass over a large document does not serialise it.
  */
 static void save_owned(struct lx_daemon *d, const struct lx_owned *owned)
 {
 	struct lx_error err;
-	_cleanup_json_ json_t *j = NULL;
+	_cleanup_json_ json_t *oj = lx_owned_to_json(owned), *dj = NULL;
 	_cleanup_free_ char *now = NULL;
 
-	j = json_pack("{s:o, s:o}", "desired",
-		      lx_desired_to_json(&d->eng->desired), "last_applied",
-		      lx_owned_to_json(owned));
-	now = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	if (now && d->saved && strcmp(now, d->saved) == 0)
+	now = oj ? json_dumps(oj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (now && d->desired_saved && d->saved && strcmp(now, d->saved) == 0)
 		return;
 	lx_error_clear(&err);
-	if (!j)
+	dj = oj ? lx_desired_to_json(&d->eng->desired) : NULL;
+	if (!dj)
 		lx_error_set(&err, LX_ERR_SYSTEM, ENOMEM, "state.json");
-	if (!j || lx_state_save_json(&d->eng->state,
-				     json_object_get(j, "desired"),
-				     json_object_get(j, "last_applied"),
-				     &err) < 0) {
+	if (!dj || lx_state_save_json(&d->eng->state, dj, oj, &err) < 0) {
 		logf_(d, "%s", err.msg);
 		lx_state_event(&d->eng->state, "error",
 			       json_pack("{s:s}", "error", err.msg));
@@ -208,6 +225,7 @@ static void save_owned(struct lx_daemon *d, const struct lx_owned *owned)
 	}
 	free(d->saved);
 	d->saved = TAKE_PTR(now);
+	d->desired_saved = true;
 }
 
 static void save_state(struct lx_daemon *d)
@@ -263,13 +281,8 @@ static void log_ops(struct lx_daemon *d, const struct lx_subreport *rep,
 /* state.json (if changed) and report.json after a pass. */
 static void persist(struct lx_daemon *d)
 {
-	_cleanup_json_ json_t *report = NULL;
-
 	save_state(d);
-	report = lx_daemon_report_json(d);
-	if (report)
-		lx_state_write_json(&d->eng->state, "report.json", report);
-	json_decref(TAKE_PTR(report));
+	lx_state_write_with(&d->eng->state, "report.json", emit_report, d);
 	/* Once quiet for a second, give the passes' garbage back to the
 	 * kernel (the footprint is paid once per container). Not at once:
 	 * drift comes in bursts, and the next heal would fault it back in. */
@@ -409,6 +422,7 @@ int lx_daemon_put_desired(struct lx_daemon *d, const struct lx_desired *nd,
 	r = lx_engine_check(d->eng, nd, err);
 	if (r < 0)
 		return r;
+	d->desired_saved = false;
 	r = lx_engine_set_desired(d->eng, nd);
 	if (r < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, -r, "desired");

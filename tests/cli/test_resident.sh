@@ -84,6 +84,13 @@ test_status_reconcile_put_stop() {
 	sed 's/, "eth0 10.88.1.2\/24"//' "$d" >"$d2"
 	"$LX_BIN" put web-$$ --desired "$d2" --state-dir "$SD" || fail "put"
 	eventually in_ns sh -c '! ip addr show eth0 | grep -q 10.88.1.2/24'
+	# put that changes no ownership (routes are ours by protocol, not by
+	# record): state.json must still carry the new desired state
+	sed 's/, "10.89.0.0\/16 via 10.88.0.254"//' "$d2" >"$d2.r"
+	"$LX_BIN" put web-$$ --desired "$d2.r" --state-dir "$SD" || fail "put (route only)"
+	eventually in_ns sh -c '! ip route | grep -q 10.89.0.0/16'
+	expect_eq "$(jq -c '.desired.network.routes' "$SD/web-$$/state.json")" \
+		'["default via 10.88.0.1"]' "state.json desired after a put"
 	# put refused by policy (a host-global sysctl): exit 5, nothing changes
 	sed 's/"net.ipv4.ip_forward": 1/"kernel.core_pattern": "x"/' "$d" >"$d2"
 	rc=0; "$LX_BIN" put web-$$ --desired "$d2" --state-dir "$SD" 2>/dev/null || rc=$?
