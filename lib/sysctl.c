@@ -509,6 +509,13 @@ int lx_kv_owned_update(struct lx_owned_kvs *owned, const struct lx_op *op)
 	return lx_owned_kvs_set(owned, op->u.kv.key, op->u.kv.value, orig);
 }
 
+/* A planned write of obj (an update, or a restore on release). */
+static bool kv_writes(const struct lx_op *op, enum lx_obj obj)
+{
+	return op->obj == obj && op->state == LX_OPS_PLANNED &&
+	       op->verb != LX_OP_DELETE && op->u.kv.value;
+}
+
 void lx_kv_announce(const struct lx_plan *plan, enum lx_obj obj,
 		    const struct lx_owned_kvs *owned, lx_kv_intent_fn fn,
 		    void *data)
@@ -517,22 +524,14 @@ void lx_kv_announce(const struct lx_plan *plan, enum lx_obj obj,
 	bool first_write = false;
 	int r = 0;
 
-	for (size_t i = 0; i < plan->n && !first_write; i++) {
-		const struct lx_op *op = &plan->ops[i];
-
-		first_write = op->obj == obj && op->state == LX_OPS_PLANNED &&
-			      op->verb != LX_OP_DELETE && op->u.kv.value &&
-			      !lx_owned_kvs_find(owned, op->u.kv.key);
-	}
+	for (size_t i = 0; i < plan->n && !first_write; i++)
+		first_write = kv_writes(&plan->ops[i], obj) &&
+			      !lx_owned_kvs_find(owned, plan->ops[i].u.kv.key);
 	if (!fn || !first_write || lx_owned_kvs_copy(&ahead, owned) < 0)
 		return;
-	for (size_t i = 0; i < plan->n && r == 0; i++) {
-		const struct lx_op *op = &plan->ops[i];
-
-		if (op->obj == obj && op->state == LX_OPS_PLANNED &&
-		    op->verb != LX_OP_DELETE && op->u.kv.value)
-			r = lx_kv_owned_update(&ahead, op);
-	}
+	for (size_t i = 0; i < plan->n && r == 0; i++)
+		if (kv_writes(&plan->ops[i], obj))
+			r = lx_kv_owned_update(&ahead, &plan->ops[i]);
 	if (r == 0)
 		fn(data, obj, &ahead);
 	lx_owned_kvs_free(&ahead);

@@ -280,17 +280,6 @@ int lx_state_save_json(struct lx_state *s, json_t *desired, json_t *owned,
 	return 0;
 }
 
-int lx_state_save(struct lx_state *s, const struct lx_desired *d,
-		  const struct lx_owned *owned, struct lx_error *err)
-{
-	_cleanup_json_ json_t *dj = d ? lx_desired_to_json(d) : NULL;
-	_cleanup_json_ json_t *oj = lx_owned_to_json(owned);
-
-	if ((d && !dj) || !oj)
-		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "state.json");
-	return lx_state_save_json(s, dj, oj, err);
-}
-
 void lx_state_event(struct lx_state *s, const char *type, json_t *fields)
 {
 	struct timespec ts;

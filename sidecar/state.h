@@ -39,14 +39,13 @@ void lx_state_close(struct lx_state *s);
 int lx_state_load(struct lx_state *s, struct lx_owned *owned, json_t **desired,
 		  struct lx_error *err) LX_WUR;
 
-/* Write state.json atomically (tmp file, rename); serial++. */
-int lx_state_save(struct lx_state *s, const struct lx_desired *d,
-		  const struct lx_owned *owned, struct lx_error *err) LX_WUR;
-
-/* Write NAME atomically with the JSON value (report.json) or text (pid). */
-/* The same with the two members already serialised (borrowed). */
+/* Write state.json atomically (tmp file, rename) from the desired state
+ * and last_applied as JSON (borrowed; lx_desired_to_json,
+ * lx_owned_to_json); serial++. */
 int lx_state_save_json(struct lx_state *s, json_t *desired, json_t *owned,
 		       struct lx_error *err) LX_WUR;
+
+/* Write NAME atomically with the JSON value (report.json) or text (pid). */
 int lx_state_write_json(struct lx_state *s, const char *name, const json_t *j);
 int lx_state_write_text(struct lx_state *s, const char *name, const char *text);
 /* The same with the text written by emit (0 or -errno) through a buffer. */
