@@ -169,22 +169,35 @@ Test(nl_codec, address_encodes_and_decodes_back)
 	cr_assert_eq(out.ifindex, 9);
 }
 
-Test(nl_codec, link_message_decodes_kind_flags_mtu)
+/* An RTM_NEWLINK as the kernel sends it: index, flags, IFLA_IFNAME, IFLA_MTU
+ * (0: none) and IFLA_LINKINFO/IFLA_INFO_KIND of kind_len bytes as given. */
+static struct nlmsghdr *link_msg(int index, unsigned flags, const char *name,
+				 uint32_t mtu, const char *kind,
+				 size_t kind_len)
 {
 	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
 	struct nlattr *info;
-	struct lx_link l;
 
 	h->nlmsg_type = RTM_NEWLINK;
 	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
-	ifi->ifi_index = 5;
-	ifi->ifi_flags = IFF_UP | IFF_BROADCAST;
-	mnl_attr_put_strz(h, IFLA_IFNAME, "eth0");
-	mnl_attr_put_u32(h, IFLA_MTU, 1400);
+	ifi->ifi_index = index;
+	ifi->ifi_flags = flags;
+	mnl_attr_put_strz(h, IFLA_IFNAME, name);
+	if (mtu)
+		mnl_attr_put_u32(h, IFLA_MTU, mtu);
 	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
-	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
+	mnl_attr_put(h, IFLA_INFO_KIND, kind_len, kind);
 	mnl_attr_nest_end(h, info);
+	return h;
+}
+
+Test(nl_codec, link_message_decodes_kind_flags_mtu)
+{
+	struct nlmsghdr *h =
+	    link_msg(5, IFF_UP | IFF_BROADCAST, "eth0", 1400, "veth", 5);
+	struct lx_link l;
+
 	cr_assert_eq(lx_link_from_msg(h, &l), 0);
 	cr_assert_str_eq(l.name, "eth0");
 	cr_assert_eq(l.kind, LX_LINK_VETH);
@@ -347,30 +360,15 @@ Test(nl_codec, message_whose_padding_is_missing_is_not_ok)
  * fuzz_netlink on this message). Compared within the attribute now. */
 Test(nl_codec, link_kind_without_nul_is_read_within_the_attribute)
 {
-	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
-	struct nlattr *info;
+	struct nlmsghdr *h = link_msg(1, 0, "a", 0, "veth", 4);
 	struct lx_link l;
 
-	h->nlmsg_type = RTM_NEWLINK;
-	ifi = mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
-	ifi->ifi_index = 1;
-	mnl_attr_put_strz(h, IFLA_IFNAME, "a");
-	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
-	mnl_attr_put(h, IFLA_INFO_KIND, 4, "veth");
-	mnl_attr_nest_end(h, info);
 	/* What follows the message must not be taken for the kind. */
 	memset((char *)h + h->nlmsg_len, 'x', 16);
 	cr_assert_eq(lx_link_from_msg(h, &l), 0);
 	cr_assert_eq(l.kind, LX_LINK_VETH);
 	/* A longer kind that starts like a known one is not that one. */
-	h = mnl_nlmsg_put_header(buf);
-	h->nlmsg_type = RTM_NEWLINK;
-	mnl_nlmsg_put_extra_header(h, sizeof(*ifi));
-	mnl_attr_put_strz(h, IFLA_IFNAME, "b");
-	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
-	mnl_attr_put_strz(h, IFLA_INFO_KIND, "vethx");
-	mnl_attr_nest_end(h, info);
+	h = link_msg(2, 0, "b", 0, "vethx", 6);
 	cr_assert_eq(lx_link_from_msg(h, &l), 0);
 	cr_assert_eq(l.kind, LX_LINK_OTHER);
 }
