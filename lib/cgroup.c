@@ -7,11 +7,13 @@
 #include <inttypes.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "policy.h"
 #include "sysctl.h"
 
 #define RESOLVE_SAFE                                                           \
@@ -927,9 +929,6 @@ static int write_op(struct lx_cgroup *cg, struct lx_plan *plan,
 	if (!k)
 		return lx_error_set(err, LX_ERR_INVALID, EINVAL,
 				    "cgroup %s: unknown setting", op->u.kv.key);
-	if (cg->readonly)
-		return lx_error_set(err, LX_ERR_SYSTEM, EROFS,
-				    "cgroup %s: read-only context", k->key);
 	fd = ctrl_fd(cg, k, err);
 	if (fd < 0)
 		return fd;
@@ -1118,13 +1117,6 @@ int lx_cgroup_reconcile(struct lx_cgroup *cg, const struct lx_kvs *desired,
 		r = v1_couple_swap(cg, desired, &observed, &rep->plan, &e);
 	if (r < 0)
 		goto fail;
-	if (cg->readonly) {
-		for (size_t i = 0; i < rep->plan.n; i++)
-			set_file(cg, &rep->plan.ops[i]);
-		lx_kvs_free(&observed);
-		rep->converged = rep->plan.n == 0;
-		return 0;
-	}
 	if (cg->intent && owned)
 		lx_kv_announce(&rep->plan, LX_OBJ_CGROUP, owned, cg->intent,
 			       cg->intent_data);
@@ -1238,3 +1230,151 @@ int lx_cgroup_check_policy(struct lx_cgroup *cg, const struct lx_kvs *desired,
 		*err = e;
 	return e.kind == LX_ERR_POLICY ? -EPERM : -e.err;
 }
+
+/* ------------------------------------------------ the source contract */
+
+/* The instance: env->cg is the engine's; NULL when the target has no
+ * known cgroup, then there is nothing to observe or apply. */
+struct cgroup_src {
+	struct lx_kv_forward fwd;
+};
+
+static int cgroup_open_op(void **inst, const struct lx_source_env *env,
+			  struct lx_error *err)
+{
+	struct cgroup_src *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "cgroup");
+	s->fwd.env = env;
+	*inst = s;
+	return 0;
+}
+
+static void cgroup_close_op(void *inst)
+{
+	free(inst);
+}
+
+static int cgroup_check_op(void *inst, const struct lx_source_env *env,
+			   const struct lx_desired *d,
+			   const struct lx_owned *owned, struct lx_error *err)
+{
+	(void)inst;
+	/* lx_cgroup_check_policy replaces err: once another check refused,
+	 * the outcome is known and the cgroup is not read. */
+	if (lx_error_is_set(err))
+		return 0;
+	if (d->cgroup.n && !env->cg)
+		return lx_error_set(err, LX_ERR_NOTFOUND, 0,
+				    "cgroup (io.linx.cgroup): the target has "
+				    "no known cgroup (use --pid or --cgroup)");
+	if (!env->cg)
+		return 0;
+	return lx_cgroup_check_policy(env->cg, &d->cgroup, &owned->cgroup,
+				      env->policy->cgroup_allow_raise, err);
+}
+
+static int cgroup_observe_op(void *inst, const struct lx_desired *d,
+			     const struct lx_owned *owned, void **observed,
+			     struct lx_error *err)
+{
+	struct cgroup_src *s = inst;
+	struct lx_error unreadable;
+	struct lx_kvs *obs;
+	int r = 0;
+
+	if (!s->fwd.env->cg)
+		return 0;
+	for (size_t i = 0; i < d->cgroup.n; i++)
+		if (!key_find(d->cgroup.v[i].key))
+			r = lx_error_add(err, LX_ERR_INVALID, 0,
+					 "cgroup \"%s\": unknown setting",
+					 d->cgroup.v[i].key);
+	if (r < 0)
+		return -EINVAL;
+	obs = calloc(1, sizeof(*obs));
+	if (!obs)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "cgroup");
+	/* Unreadable keys are not fatal: their ops carry the failure. */
+	lx_error_clear(&unreadable);
+	r = lx_cgroup_observe(s->fwd.env->cg, &d->cgroup, &owned->cgroup, obs,
+			      &unreadable);
+	if (r < 0) {
+		lx_kvs_observed_free(obs);
+		return lx_error_set(err, LX_ERR_SYSTEM, -r, "cgroup: observe");
+	}
+	*observed = obs;
+	return 0;
+}
+
+static int cgroup_diff_op(const void *inst, const struct lx_desired *d,
+			  const void *observed, const struct lx_owned *owned,
+			  struct lx_plan *plan, struct lx_error *err)
+{
+	const struct cgroup_src *s = inst;
+	int r;
+
+	if (!observed)
+		return 0; /* no cgroup */
+	r = lx_cgroup_diff(&d->cgroup, observed, &owned->cgroup,
+			   d->opts.revert_on_release, plan, err);
+	/* Reads only the layout (which controllers are v1). */
+	if (r == 0)
+		r = v1_couple_swap(s->fwd.env->cg, &d->cgroup, observed, plan,
+				   err);
+	return r;
+}
+
+/* Best-effort: every op is tried; failures are recorded on their ops. */
+static int cgroup_apply_op(void *inst, const struct lx_desired *d,
+			   const void *observed, struct lx_owned *owned,
+			   struct lx_subreport *rep, struct lx_error *err)
+{
+	struct cgroup_src *s = inst;
+	struct lx_cgroup *cg = s->fwd.env->cg;
+	struct lx_error failures;
+
+	rep->converged = true;
+	if (!cg)
+		return 0;
+	if (s->fwd.env->intent) {
+		s->fwd.owned = owned;
+		lx_kv_announce(&rep->plan, LX_OBJ_CGROUP, &owned->cgroup,
+			       lx_kv_intent_forward, &s->fwd);
+	}
+	lx_error_clear(&failures);
+	if (lx_cgroup_apply(cg, &rep->plan, &owned->cgroup, &failures) < 0) {
+		/* recorded on the failed ops */
+	}
+	if (lx_kvs_adopt(&d->cgroup, observed, &owned->cgroup, cg_eq) < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "cgroup");
+	rep->converged = lx_plan_count(&rep->plan, LX_OPS_FAILED) == 0 &&
+			 lx_plan_count(&rep->plan, LX_OPS_PENDING) == 0;
+	return 0;
+}
+
+static int cgroup_release_op(void *inst, struct lx_owned *owned, bool remove,
+			     bool revert, struct lx_subreport *rep,
+			     struct lx_error *err)
+{
+	struct cgroup_src *s = inst;
+
+	(void)remove;
+	if (!revert || !s->fwd.env->cg)
+		return 0;
+	return lx_cgroup_release(s->fwd.env->cg, &owned->cgroup, true, rep,
+				 err);
+}
+
+const struct lx_subsys lx_cgroup_subsys = {
+    .name = "cgroup",
+    .open = cgroup_open_op,
+    .close = cgroup_close_op,
+    .check = cgroup_check_op,
+    .observe = cgroup_observe_op,
+    .observed_free = lx_kvs_observed_free,
+    .diff = cgroup_diff_op,
+    .apply = cgroup_apply_op,
+    .release = cgroup_release_op,
+};

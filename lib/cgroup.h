@@ -83,7 +83,6 @@ struct lx_cgroup {
 	int fd[LX_CG_NCTRL];	 /* O_PATH dir fd per controller, -1 = none */
 	bool v2[LX_CG_NCTRL];	 /* driven through cgroup v2 */
 	char *path[LX_CG_NCTRL]; /* for messages */
-	bool readonly;		 /* refuse writes (plan / observe) */
 	lx_kv_intent_fn intent;	 /* write-ahead of originals; NULL = none */
 	void *intent_data;
 };
@@ -185,5 +184,8 @@ int lx_cgroup_check_policy(struct lx_cgroup *cg, const struct lx_kvs *desired,
 /* Pure core of the above: is desired a raise over spawn for key? */
 bool lx_cgroup_is_raise(const char *key, const char *desired,
 			const char *spawn);
+
+/* The source contract (source.h) over the functions above. */
+extern const struct lx_subsys lx_cgroup_subsys;
 
 #endif

@@ -3,6 +3,7 @@
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -10,6 +11,7 @@
 #include "desired.h"
 #include "link.h"
 #include "route.h"
+#include "policy.h"
 #include "rtnl.h"
 
 void lx_rtnl_state_free(struct lx_rtnl_state *s)
@@ -1092,3 +1094,184 @@ int lx_rtnl_monitor_drain(struct lx_nl *mon)
 {
 	return lx_nl_drain(mon);
 }
+
+/* ------------------------------------------------ the source contract */
+
+/* The instance: the environment (read at each call: the owner may set
+ * the write-ahead hook after open) and the monitor socket. */
+struct rtnl_src {
+	const struct lx_source_env *env;
+	struct lx_nl *mon;
+};
+
+static struct lx_rtnl_ctx rtnl_ctx(const struct rtnl_src *s)
+{
+	return (struct lx_rtnl_ctx){
+	    .nl = s->env->nl,
+	    .host = s->env->host_nl,
+	    .host_netns_fd = s->env->host_netns_fd,
+	    .intent = s->env->intent,
+	    .intent_data = s->env->intent_data,
+	};
+}
+
+static uint8_t rtnl_protocol(const struct lx_desired *d)
+{
+	return d->opts.protocol ? d->opts.protocol : LX_DEFAULT_PROTOCOL;
+}
+
+static int rtnl_open(void **inst, const struct lx_source_env *env,
+		     struct lx_error *err)
+{
+	struct rtnl_src *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "rtnl");
+	s->env = env;
+	*inst = s;
+	return 0;
+}
+
+static void rtnl_close(void *inst)
+{
+	struct rtnl_src *s = inst;
+
+	if (s && s->mon)
+		lx_nl_close(s->mon);
+	free(s);
+}
+
+/* A container sharing the host's network namespace must not change the
+ * host's links, addresses or routes through its annotations. */
+static int rtnl_check(void *inst, const struct lx_source_env *env,
+		      const struct lx_desired *d, const struct lx_owned *owned,
+		      struct lx_error *err)
+{
+	static const char *const what[] = {
+	    "network.links (io.linx.links)",
+	    "network.addresses (io.linx.addresses)",
+	    "network.routes (io.linx.routes)"};
+	const size_t n[] = {d->n_links, d->n_addrs, d->n_routes};
+	int r = 0;
+
+	(void)inst;
+	(void)owned;
+	if (!env->host_netns || env->policy->allow_host_netns)
+		return 0;
+	for (size_t i = 0; i < LX_ARRAY_SIZE(what); i++)
+		if (n[i])
+			r = lx_error_add(err, LX_ERR_POLICY, 0,
+					 "%s: refused: the target is the "
+					 "sidecar's own network namespace "
+					 "(--allow-host-netns not given)",
+					 what[i]);
+	return r;
+}
+
+static int rtnl_observe(void *inst, const struct lx_desired *d,
+			const struct lx_owned *owned, void **observed,
+			struct lx_error *err)
+{
+	struct rtnl_src *s = inst;
+	struct lx_rtnl_state *obs = calloc(1, sizeof(*obs));
+	int r;
+
+	(void)d;
+	(void)owned;
+	if (!obs)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
+				    "rtnl: observe");
+	r = lx_rtnl_observe(s->env->nl, obs, err);
+	if (r < 0) {
+		lx_rtnl_state_free(obs);
+		free(obs);
+		return lx_error_wrap(err, "rtnl: observe");
+	}
+	*observed = obs;
+	return 0;
+}
+
+static void rtnl_observed_free(void *observed)
+{
+	lx_rtnl_state_free(observed);
+	free(observed);
+}
+
+static int rtnl_diff_op(const void *inst, const struct lx_desired *d,
+			const void *observed, const struct lx_owned *owned,
+			struct lx_plan *plan, struct lx_error *err)
+{
+	(void)inst;
+	return lx_rtnl_diff(d, observed, owned, rtnl_protocol(d), plan, err);
+}
+
+/* Fail-fast (see the header): the first failing op stops the pass. */
+static int rtnl_apply_op(void *inst, const struct lx_desired *d,
+			 const void *observed, struct lx_owned *owned,
+			 struct lx_subreport *rep, struct lx_error *err)
+{
+	struct lx_rtnl_ctx ctx = rtnl_ctx(inst);
+	int r;
+
+	/* After the diff, with the same result: an owned entry neither
+	 * desired nor present plans nothing. */
+	prune_owned(owned, d, observed);
+	if (ctx.intent)
+		announce_intent(&ctx, &rep->plan, owned);
+	r = lx_rtnl_apply(&ctx, &rep->plan, owned, rtnl_protocol(d), err);
+	rep->converged = r == 0;
+	return r;
+}
+
+static int rtnl_subscribe_op(void *inst, struct lx_error *err)
+{
+	struct rtnl_src *s = inst;
+	int r = lx_rtnl_subscribe(&s->mon, s->env->monitor_rcvbuf, err);
+
+	return r < 0 ? r : lx_nl_fd(s->mon);
+}
+
+static int rtnl_drain_op(void *inst, int fd)
+{
+	struct rtnl_src *s = inst;
+
+	(void)fd;
+	return lx_rtnl_monitor_drain(s->mon);
+}
+
+static void rtnl_unsubscribe_op(void *inst, int fd)
+{
+	struct rtnl_src *s = inst;
+
+	(void)fd;
+	if (s->mon)
+		lx_nl_close(s->mon);
+	s->mon = NULL;
+}
+
+static int rtnl_release_op(void *inst, struct lx_owned *owned, bool remove,
+			   bool revert, struct lx_subreport *rep,
+			   struct lx_error *err)
+{
+	struct lx_rtnl_ctx ctx = rtnl_ctx(inst);
+
+	(void)revert;
+	if (!remove)
+		return 0;
+	return lx_rtnl_release(&ctx, owned, rep, err);
+}
+
+const struct lx_subsys lx_rtnl_subsys = {
+    .name = "rtnl",
+    .open = rtnl_open,
+    .close = rtnl_close,
+    .check = rtnl_check,
+    .observe = rtnl_observe,
+    .observed_free = rtnl_observed_free,
+    .diff = rtnl_diff_op,
+    .apply = rtnl_apply_op,
+    .subscribe = rtnl_subscribe_op,
+    .drain = rtnl_drain_op,
+    .unsubscribe = rtnl_unsubscribe_op,
+    .release = rtnl_release_op,
+};

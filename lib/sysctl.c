@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "policy.h"
 #include "sysctl.h"
 
 /*
@@ -354,9 +356,6 @@ int lx_sysctl_write(struct lx_sysctl_ctx *ctx, const char *key,
 	size_t len = strlen(value);
 	ssize_t r;
 
-	if (ctx->readonly)
-		return lx_error_set(err, LX_ERR_SYSTEM, EROFS,
-				    "sysctl %s: read-only context", key);
 	if (len > LX_SYSCTL_VALUE_MAX)
 		return lx_error_set(err, LX_ERR_INVALID, E2BIG,
 				    "sysctl %s: value too long", key);
@@ -609,12 +608,6 @@ int lx_sysctl_reconcile(struct lx_sysctl_ctx *ctx, const struct lx_kvs *desired,
 			   &rep->plan, &e);
 	if (r < 0)
 		goto fail;
-	if (ctx->readonly) {
-		/* plan only */
-		lx_kvs_free(&observed);
-		rep->converged = rep->plan.n == 0;
-		return 0;
-	}
 	if (ctx->intent && owned)
 		lx_kv_announce(&rep->plan, LX_OBJ_SYSCTL, owned, ctx->intent,
 			       ctx->intent_data);
@@ -645,3 +638,166 @@ int lx_sysctl_release(struct lx_sysctl_ctx *ctx, struct lx_owned_kvs *owned,
 	return lx_sysctl_reconcile(ctx, NULL, owned, revert_on_release, rep,
 				   err);
 }
+
+/* ------------------------------------------------ the source contract */
+
+void lx_kv_intent_forward(void *data, enum lx_obj obj,
+			  const struct lx_owned_kvs *ahead)
+{
+	struct lx_kv_forward *f = data;
+	struct lx_owned o = *f->owned; /* shallow: only read */
+
+	if (obj == LX_OBJ_SYSCTL)
+		o.sysctl = *ahead;
+	else
+		o.cgroup = *ahead;
+	f->env->intent(f->env->intent_data, &o);
+}
+
+struct sysctl_src {
+	struct lx_sysctl_ctx ctx;
+	struct lx_kv_forward fwd;
+};
+
+static int sysctl_open_op(void **inst, const struct lx_source_env *env,
+			  struct lx_error *err)
+{
+	struct sysctl_src *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "sysctl");
+	s->ctx.procsys_fd = -1;
+	s->fwd.env = env;
+	r = lx_sysctl_open(&s->ctx, err);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
+	*inst = s;
+	return 0;
+}
+
+static void sysctl_close_op(void *inst)
+{
+	struct sysctl_src *s = inst;
+
+	if (!s)
+		return;
+	lx_sysctl_close(&s->ctx);
+	free(s);
+}
+
+static int sysctl_check_op(void *inst, const struct lx_source_env *env,
+			   const struct lx_desired *d,
+			   const struct lx_owned *owned, struct lx_error *err)
+{
+	(void)inst;
+	(void)owned;
+	if (!d->sysctl.n || !env->host_netns || env->policy->allow_host_netns)
+		return 0;
+	return lx_error_add(err, LX_ERR_POLICY, 0,
+			    "sysctl (io.linx.sysctl): refused: the target is "
+			    "the sidecar's own network namespace "
+			    "(--allow-host-netns not given)");
+}
+
+static int sysctl_observe_op(void *inst, const struct lx_desired *d,
+			     const struct lx_owned *owned, void **observed,
+			     struct lx_error *err)
+{
+	struct sysctl_src *s = inst;
+	struct lx_kvs *obs;
+	struct lx_error unreadable;
+	int r = 0;
+
+	/* Defence in depth: the policy check ran before; refuse again. */
+	for (size_t i = 0; i < d->sysctl.n; i++) {
+		struct lx_error one;
+
+		lx_error_clear(&one);
+		if (lx_sysctl_validate(d->sysctl.v[i].key, &one) < 0)
+			r = lx_error_add(err, LX_ERR_POLICY, 0, "%s", one.msg);
+	}
+	if (r < 0)
+		return -EPERM;
+	obs = calloc(1, sizeof(*obs));
+	if (!obs)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "sysctl");
+	/* Unreadable keys are not fatal: the diff plans a write, whose op
+	 * then carries the failure. */
+	lx_error_clear(&unreadable);
+	r = lx_sysctl_observe(&s->ctx, &d->sysctl, &owned->sysctl, obs,
+			      &unreadable);
+	if (r < 0) {
+		lx_kvs_free(obs);
+		free(obs);
+		return lx_error_set(err, LX_ERR_SYSTEM, -r, "sysctl: observe");
+	}
+	*observed = obs;
+	return 0;
+}
+
+void lx_kvs_observed_free(void *observed)
+{
+	lx_kvs_free(observed);
+	free(observed);
+}
+
+static int sysctl_diff_op(const void *inst, const struct lx_desired *d,
+			  const void *observed, const struct lx_owned *owned,
+			  struct lx_plan *plan, struct lx_error *err)
+{
+	(void)inst;
+	return lx_sysctl_diff(&d->sysctl, observed, &owned->sysctl,
+			      d->opts.revert_on_release, plan, err);
+}
+
+/* Best-effort: every op is tried; failures are recorded on their ops. */
+static int sysctl_apply_op(void *inst, const struct lx_desired *d,
+			   const void *observed, struct lx_owned *owned,
+			   struct lx_subreport *rep, struct lx_error *err)
+{
+	struct sysctl_src *s = inst;
+	struct lx_error failures;
+
+	if (s->fwd.env->intent) {
+		s->fwd.owned = owned;
+		lx_kv_announce(&rep->plan, LX_OBJ_SYSCTL, &owned->sysctl,
+			       lx_kv_intent_forward, &s->fwd);
+	}
+	lx_error_clear(&failures);
+	if (lx_sysctl_apply(&s->ctx, &rep->plan, &owned->sysctl, &failures) <
+	    0) {
+		/* recorded on the failed ops */
+	}
+	if (lx_kvs_adopt(&d->sysctl, observed, &owned->sysctl, sysctl_eq) < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "sysctl");
+	rep->converged = lx_plan_count(&rep->plan, LX_OPS_FAILED) == 0 &&
+			 lx_plan_count(&rep->plan, LX_OPS_PENDING) == 0;
+	return 0;
+}
+
+static int sysctl_release_op(void *inst, struct lx_owned *owned, bool remove,
+			     bool revert, struct lx_subreport *rep,
+			     struct lx_error *err)
+{
+	struct sysctl_src *s = inst;
+
+	(void)remove;
+	if (!revert)
+		return 0;
+	return lx_sysctl_release(&s->ctx, &owned->sysctl, true, rep, err);
+}
+
+const struct lx_subsys lx_sysctl_subsys = {
+    .name = "sysctl",
+    .open = sysctl_open_op,
+    .close = sysctl_close_op,
+    .check = sysctl_check_op,
+    .observe = sysctl_observe_op,
+    .observed_free = lx_kvs_observed_free,
+    .diff = sysctl_diff_op,
+    .apply = sysctl_apply_op,
+    .release = sysctl_release_op,
+};

@@ -30,6 +30,7 @@
 #include "model.h"
 #include "op.h"
 #include "report.h"
+#include "source.h"
 
 /* Longest sysctl name accepted (dotted form). */
 #define LX_SYSCTL_NAME_MAX 256
@@ -48,7 +49,6 @@ typedef void (*lx_kv_intent_fn)(void *data, enum lx_obj obj,
 
 struct lx_sysctl_ctx {
 	int procsys_fd; /* O_PATH|O_DIRECTORY fd of /proc/sys, -1 if closed */
-	bool readonly;	/* refuse writes (plan / observe) */
 	lx_kv_intent_fn intent; /* NULL = none */
 	void *intent_data;
 };
@@ -193,5 +193,22 @@ int lx_sysctl_reconcile(struct lx_sysctl_ctx *ctx, const struct lx_kvs *desired,
 int lx_sysctl_release(struct lx_sysctl_ctx *ctx, struct lx_owned_kvs *owned,
 		      bool revert_on_release, struct lx_subreport *rep,
 		      struct lx_error *err) LX_WUR;
+
+/*
+ * The source contract's kv glue, shared by sysctl and cgroup: forward a
+ * lx_kv_intent_fn write-ahead to env->intent with the whole owned set
+ * (owned as it is, the one section as it will be); free an observed
+ * lx_kvs.
+ */
+struct lx_kv_forward {
+	const struct lx_source_env *env;
+	const struct lx_owned *owned; /* set before each announce */
+};
+void lx_kv_intent_forward(void *data, enum lx_obj obj,
+			  const struct lx_owned_kvs *ahead);
+void lx_kvs_observed_free(void *observed);
+
+/* The source contract (source.h) over the functions above. */
+extern const struct lx_subsys lx_sysctl_subsys;
 
 #endif

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "desired.h"
 #include "engine.h"
+#include "rtnl.h"
 
 static int fail(struct lx_error *err)
 {
@@ -110,7 +111,7 @@ static int reconcile_once(struct lx_cli *cli)
 	if (r < 0)
 		return fail(&err);
 	owned_before = lx_owned_to_json(&e.owned);
-	lx_engine_pass(&e, true, "manual", &rep, &err);
+	lx_engine_pass(&e, true, "manual", &rep);
 	/* state.json is rewritten only when what it holds changed: a no-op
 	 * pass over a large document must not pay for serialising it. */
 	owned_after = lx_owned_to_json(&e.owned);
@@ -157,7 +158,7 @@ int cmd_plan(struct lx_cli *cli)
 	r = prepare(cli, false, &e, NULL, &err);
 	if (r < 0)
 		return fail(&err);
-	lx_engine_pass(&e, false, "manual", &rep, &err);
+	lx_engine_pass(&e, false, "manual", &rep);
 	if (cli->json)
 		lx_print_json(stdout, lx_report_to_json(&rep, &e.owned));
 	else
