@@ -72,7 +72,36 @@ void lx_desired_free(struct lx_desired *d)
 	free(d->routes);
 	lx_kvs_free(&d->sysctl);
 	lx_kvs_free(&d->cgroup);
+	lx_nft_body_free(&d->nft);
 	memset(d, 0, sizeof(*d));
+}
+
+void lx_nft_body_free(struct lx_nft_body *b)
+{
+	if (!b)
+		return;
+	free(b->text);
+	free(b->msgs);
+	memset(b, 0, sizeof(*b));
+}
+
+int lx_nft_body_copy(struct lx_nft_body *dst, const struct lx_nft_body *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (src->text && !(dst->text = strdup(src->text)))
+		return -ENOMEM;
+	if (src->msgs) {
+		dst->msgs = malloc(src->len ? src->len : 1);
+		if (!dst->msgs) {
+			lx_nft_body_free(dst);
+			return -ENOMEM;
+		}
+		memcpy(dst->msgs, src->msgs, src->len);
+	}
+	dst->len = src->len;
+	dst->hash = src->hash;
+	dst->n_rules = src->n_rules;
+	return 0;
 }
 
 void lx_owned_free(struct lx_owned *o)
@@ -252,7 +281,8 @@ int lx_desired_copy(struct lx_desired *dst, const struct lx_desired *src)
 	    dup_array((void **)&dst->routes, src->routes, src->n_routes,
 		      sizeof(*src->routes)) < 0 ||
 	    kvs_copy(&dst->sysctl, &src->sysctl) < 0 ||
-	    kvs_copy(&dst->cgroup, &src->cgroup) < 0) {
+	    kvs_copy(&dst->cgroup, &src->cgroup) < 0 ||
+	    lx_nft_body_copy(&dst->nft, &src->nft) < 0) {
 		lx_desired_free(dst);
 		return -ENOMEM;
 	}

@@ -105,6 +105,20 @@ struct lx_kvs {
 	size_t n;
 };
 
+/* ------------------------------------------------------------ nftables */
+
+/*
+ * The body of one of our nftables tables (lib/nft.h): the nft text and,
+ * once compiled, the kernel's own objects as nf_tables messages.
+ */
+struct lx_nft_body {
+	char *text;    /* NULL = no table */
+	uint8_t *msgs; /* compiled; NULL until lx_nft_compile() */
+	size_t len;
+	uint64_t hash; /* lx_nft_hash(msgs, len) */
+	uint32_t n_rules;
+};
+
 /* ------------------------------------------------------------- options */
 
 struct lx_options {
@@ -127,6 +141,7 @@ struct lx_desired {
 	size_t n_routes;
 	struct lx_kvs sysctl;
 	struct lx_kvs cgroup;
+	struct lx_nft_body nft; /* "nftables": the body of inet linx */
 	struct lx_options opts;
 };
 
@@ -167,6 +182,9 @@ void lx_options_init(struct lx_options *o);
 void lx_desired_free(struct lx_desired *d);
 void lx_owned_free(struct lx_owned *o);
 void lx_kvs_free(struct lx_kvs *k);
+void lx_nft_body_free(struct lx_nft_body *b);
+/* Deep copy; 0 or -ENOMEM (dst left empty). */
+int lx_nft_body_copy(struct lx_nft_body *dst, const struct lx_nft_body *src);
 void lx_owned_kvs_free(struct lx_owned_kvs *k);
 
 /* Find by key; NULL if absent. */
