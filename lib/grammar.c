@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "desired.h"
+#include "format.h"
 #include "grammar.h"
 
 /* ------------------------------------------------------------- helpers */
