@@ -71,8 +71,16 @@ load: all
 demo: deps all
 	./examples/demo.sh $(BUILD)/linx-sidecar
 
-bench: deps all
-	./tests/bench/run.sh $(BUILD)/linx-sidecar
+# Reference programs for the bench (tests/bench/*.c): libmnl only, and
+# jansson for the idle loop, so a reference carries no more than its work.
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
+$(BUILD)/bench/%: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -std=gnu11 -Wall -Wextra $(WERROR) -o $@ $< \
+	  $(shell pkg-config --libs libmnl $(if $(findstring idle,$@),jansson))
+
+bench: deps all $(BENCH_BINS)
+	BENCH_BIN=$(abspath $(BUILD)/bench) ./tests/bench/run.sh $(BUILD)/linx-sidecar
 
 fuzz: deps
 	./tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60)
