@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "desired.h"
+#include "format.h"
 #include "op.h"
 
 void lx_op_free(struct lx_op *op)
