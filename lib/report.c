@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "desired.h"
+#include "format.h"
+#include "grammar.h"
 #include "report.h"
 
 void lx_subreport_reset(struct lx_subreport *s)
@@ -77,8 +78,8 @@ static json_t *op_json(const struct lx_op *op)
 
 	if (!o)
 		return NULL;
-	json_object_set_new_nocheck(o, "op",
-				    json_string_nocheck(lx_op_verb_name(op->verb)));
+	json_object_set_new_nocheck(
+	    o, "op", json_string_nocheck(lx_op_verb_name(op->verb)));
 	json_object_set_new_nocheck(o, "kind",
 				    json_string_nocheck(lx_obj_name(op->obj)));
 	json_object_set_new_nocheck(
@@ -93,8 +94,9 @@ static json_t *owned_kvs_json(const struct lx_owned_kvs *k)
 	json_t *o = json_object();
 
 	for (size_t i = 0; i < k->n; i++) {
-		json_t *e = json_pack("{s:s?, s:s?}", "applied", k->v[i].applied,
-				      "original", k->v[i].original);
+		json_t *e =
+		    json_pack("{s:s?, s:s?}", "applied", k->v[i].applied,
+			      "original", k->v[i].original);
 		json_object_set_new(o, k->v[i].key, e);
 	}
 	return o;
@@ -138,8 +140,8 @@ json_t *lx_owned_to_json(const struct lx_owned *ow)
 
 	for (size_t i = 0; i < ow->n_addrs; i++)
 		json_array_append_new(
-			addrs, json_string(lx_addr_format(&ow->addrs[i], buf,
-							  sizeof(buf))));
+		    addrs, json_string(lx_addr_format(&ow->addrs[i], buf,
+						      sizeof(buf))));
 	for (size_t i = 0; i < ow->n_links; i++)
 		json_array_append_new(links, link_json(&ow->links[i]));
 	return json_pack("{s:o, s:o, s:o, s:o}", "addresses", addrs, "links",
@@ -211,11 +213,12 @@ static int dump_ops(FILE *f, const struct lx_plan *p, int list)
 
 static int dump_subreport(FILE *f, const struct lx_subreport *s)
 {
-	static const char *const keys[] = { "applied", "failed", "pending" };
+	static const char *const keys[] = {"applied", "failed", "pending"};
 	bool planned = false;
 	int r;
 
-	r = put(f, s->converged ? "{\"converged\":true" : "{\"converged\":false");
+	r = put(f,
+		s->converged ? "{\"converged\":true" : "{\"converged\":false");
 	for (int l = 0; r == 0 && l < 3; l++) {
 		if (fprintf(f, ",\"%s\":", keys[l]) < 0)
 			return -EIO;
@@ -254,7 +257,8 @@ int lx_report_parts_dumpf(FILE *f, const char *id, uint64_t pass,
 	r = put(f, "{\"id\":");
 	if (r == 0)
 		r = put_value(f, json_string(id));
-	if (r == 0 && fprintf(f, ",\"pass\":%" PRIu64 ",\"trigger\":", pass) < 0)
+	if (r == 0 &&
+	    fprintf(f, ",\"pass\":%" PRIu64 ",\"trigger\":", pass) < 0)
 		r = -EIO;
 	if (r == 0)
 		r = put_value(f, json_string(trigger ? trigger : "manual"));
@@ -337,7 +341,8 @@ static int owned_kvs_from_json(const json_t *j, const char *what,
 	if (!json_is_object(j))
 		return lx_error_set(err, LX_ERR_INVALID, 0,
 				    "last_applied.%s: not an object", what);
-	json_object_foreach((json_t *)j, key, v) {
+	json_object_foreach((json_t *)j, key, v)
+	{
 		json_t *a = json_object_get(v, "applied");
 		json_t *o = json_object_get(v, "original");
 
@@ -367,7 +372,8 @@ int lx_owned_from_json(const json_t *j, struct lx_owned *ow,
 				    "last_applied: not an object");
 	addrs = json_object_get(j, "addresses");
 	links = json_object_get(j, "links");
-	json_array_foreach(addrs, i, v) {
+	json_array_foreach(addrs, i, v)
+	{
 		struct lx_addr a;
 		char field[64];
 
@@ -383,7 +389,8 @@ int lx_owned_from_json(const json_t *j, struct lx_owned *ow,
 			goto nomem;
 		ow->addrs[ow->n_addrs++] = a;
 	}
-	json_array_foreach(links, i, v) {
+	json_array_foreach(links, i, v)
+	{
 		struct lx_link l;
 
 		r = link_from_json(v, &l, err);

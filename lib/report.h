@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "error.h"
 #include "op.h"
 
 /* Most subsystems a report holds (lib/subsys.c lists them). */
@@ -26,7 +27,8 @@ struct lx_subreport {
 struct lx_report {
 	char id[129];
 	uint64_t pass;
-	const char *trigger; /* static string: initial|timer|monitor|put|manual */
+	const char
+	    *trigger; /* static string: initial|timer|monitor|put|manual */
 	bool converged;
 	uint64_t duration_us;
 	size_t n_sub; /* sub[0..n_sub) are used, in lx_subsystems[] order */
@@ -60,7 +62,8 @@ int lx_report_parts_dumpf(FILE *f, const char *id, uint64_t pass,
 			  const struct lx_subreport *const *subs, size_t n,
 			  const struct lx_owned *last_applied);
 
-/* last_applied as JSON: {"addresses":[...],"links":[...],"sysctl":{},"cgroup":{}} */
+/* last_applied as JSON:
+ * {"addresses":[...],"links":[...],"sysctl":{},"cgroup":{}} */
 json_t *lx_owned_to_json(const struct lx_owned *o);
 /* Parse back what lx_owned_to_json wrote. */
 int lx_owned_from_json(const json_t *j, struct lx_owned *o,
