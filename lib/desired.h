@@ -71,8 +71,11 @@ const char *lx_link_format(const struct lx_link *l, char *buf, size_t len);
 const char *lx_inaddr_format(int family, const union lx_inaddr *a, char *buf,
 			     size_t len);
 
-/* Interface-name validation as the kernel's dev_valid_name (1..15 chars, no
- * '/', ':' or whitespace, not "." or ".."), plus no control characters. */
+/* Interface-name validation: what the kernel stores verbatim (SPEC.md
+ * "Policy"): 1..15 bytes, no '%' (a template the kernel expands), '/', ':',
+ * whitespace or control characters, not "." or "..". lx_ifname_problem
+ * returns the reason a name is refused (a static string), NULL if valid. */
 bool lx_ifname_valid(const char *s);
+const char *lx_ifname_problem(const char *s);
 
 #endif

@@ -36,6 +36,8 @@ LX_PRINTF(2, 3) void lx_bad(struct lx_error *err, const char *fmt, ...);
 /* "FIELD: expected WANT, got VALUE". */
 void lx_bad_type(struct lx_error *err, const char *field, const char *want,
 		 const json_t *v);
+/* "FIELD: invalid interface name NAME: REASON" (lx_ifname_problem). */
+void lx_bad_ifname(struct lx_error *err, const char *field, const char *name);
 /* Strict unsigned decimal: digits only, no sign, no spaces, no overflow. */
 bool lx_parse_u64(const char *s, uint64_t *out);
 
