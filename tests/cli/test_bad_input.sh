@@ -320,7 +320,7 @@ row cg_raise_memory_max pid 5 'memory\.max.*max.*67108864' '{"cgroup": {"memory.
 # Interface names are what the kernel stores verbatim (SPEC.md "Policy").
 # The old host veth flood: the kernel expanded %d, so every pass made another.
 row link_name_percent_veth_flood ann 3/2 'io\.linx\.links: item 1 "rq%d veth peer rqp%d".*invalid interface name "rq%d": .%. \(the kernel would expand it\).*"rqp%d"' '{"io.linx.links":"rq%d veth peer rqp%d"}'
-row link_master_percent ann 3 'io\.linx\.links: item 1 .*peer\.master: invalid interface name "br%d"' '{"io.linx.links":"eth0 veth peer @PEER@ master br%d up"}' --allow-master 'br%d'
+row link_master_percent ann 3 'io\.linx\.links: item 1 .*peer\.master: invalid interface name "br%d"' '{"io.linx.links":"eth0 veth peer lxbadp0 master br%d up"}' --allow-master 'br%d'
 row link_peer_colon doc 3 'network\.links\[0\]\.peer\.name: invalid interface name "a:b": ./. and .:. are not allowed' '{"network": {"links": [{"name": "e0", "kind": "veth", "peer": {"name": "a:b"}}]}}'
 row link_parent_dotdot doc 3 'network\.links\[0\]\.parent: invalid interface name "\.\.": "\." and "\.\." are not names' '{"network": {"links": [{"name": "m0", "kind": "macvlan", "parent": ".."}]}}'
 row link_addr_dev_percent doc 3 'network\.addresses\[0\]: invalid interface name "e%d": .%.' '{"network": {"addresses": ["e%d 10.0.0.2/24"]}}'
