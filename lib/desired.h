@@ -23,6 +23,43 @@
 int lx_desired_from_json(const json_t *doc, struct lx_desired *d,
 			 struct lx_error *err) LX_WUR;
 
+/*
+ * Where a member's items come from, for error messages: the document
+ * ("network.routes[3]: ...", "sysctl.net.ipv4.ip_forward: ...") or an
+ * annotation ("io.linx.routes: item 4 \"10.1.0.0/16 via x\": ...",
+ * "io.linx.sysctl: net.ipv4.ip_forward: ..."). base names the member;
+ * items/item_no, when set, are the compact form's item texts and their
+ * 1-based numbers, by index of the member's array.
+ */
+struct lx_origin {
+	const char *base;
+	bool annotation;	  /* KEY: VALUE members name keys "base: key" */
+	const char *const *items; /* NULL: items are named base[i] */
+	const size_t *item_no;
+};
+
+/* The name of item i / of key `key` of a member, into buf; returns buf. */
+const char *lx_item_field(const struct lx_origin *o, size_t i, char *buf,
+			  size_t len);
+const char *lx_key_field(const struct lx_origin *o, const char *key, char *buf,
+			 size_t len);
+
+/*
+ * Parse one member of the document ("links", "addresses", "routes",
+ * "sysctl", "cgroup", "options", ...) from v into d, errors named after o.
+ * A member may be set once. 0, -EINVAL (one line per problem in err; d keeps
+ * what was valid, free it with lx_desired_free) or -ENOMEM.
+ */
+int lx_desired_member(struct lx_desired *d, const char *name, const json_t *v,
+		      const struct lx_origin *o, struct lx_error *err) LX_WUR;
+
+/* Whether name is a member: *array (else KEY: VALUE object), *typed
+ * (compact values are typed: true/false/integers). */
+bool lx_desired_member_info(const char *name, bool *array, bool *typed);
+
+/* "PREFIXlinks, PREFIXaddresses, ..." into buf; returns buf. */
+const char *lx_desired_member_names(char *buf, size_t len, const char *prefix);
+
 /* Same, from text (a file's contents or stdin). */
 int lx_desired_from_string(const char *text, size_t len, struct lx_desired *d,
 			   struct lx_error *err) LX_WUR;

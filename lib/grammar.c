@@ -53,7 +53,12 @@ const char *lx_text_quote(struct lx_qbuf *q, const char *s)
 /* base + "." + key into f, control characters in the (tenant) key escaped. */
 const char *lx_field_join(char *f, size_t n, const char *base, const char *key)
 {
-	size_t o = (size_t)snprintf(f, n, "%s.", base);
+	/* An annotation's compact item is named by its quoted text
+	 * (`io.linx.links: item 2 "eth0 mtu 9000"`): its members follow
+	 * after ": ", a document path's after ".". */
+	size_t bl = strlen(base);
+	size_t o = (size_t)snprintf(f, n, "%s%s", base,
+				    bl && base[bl - 1] == '"' ? ": " : ".");
 
 	for (; *key && o + 5 < n; key++) {
 		unsigned char c = (unsigned char)*key;
@@ -94,7 +99,7 @@ const char *lx_jrepr(struct lx_qbuf *q, const json_t *v)
 	return "?";
 }
 
-LX_PRINTF(2, 3) void lx_bad(struct lx_error *err, const char *fmt, ...)
+LX_PRINTF(2, 3) int lx_bad(struct lx_error *err, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -102,15 +107,16 @@ LX_PRINTF(2, 3) void lx_bad(struct lx_error *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	lx_error_add(err, LX_ERR_INVALID, 0, "%s", line);
+	return lx_error_add(err, LX_ERR_INVALID, 0, "%s", line);
 }
 
-void lx_bad_type(struct lx_error *err, const char *field, const char *want,
-		 const json_t *v)
+int lx_bad_type(struct lx_error *err, const char *field, const char *want,
+		const json_t *v)
 {
 	struct lx_qbuf q;
 
-	lx_bad(err, "%s: expected %s, got %s", field, want, lx_jrepr(&q, v));
+	return lx_bad(err, "%s: expected %s, got %s", field, want,
+		      lx_jrepr(&q, v));
 }
 
 /* Strict unsigned decimal: digits only, no sign, no spaces, no overflow. */
@@ -168,11 +174,11 @@ bool lx_ifname_valid(const char *s)
 	return lx_ifname_problem(s) == NULL;
 }
 
-void lx_bad_ifname(struct lx_error *err, const char *field, const char *name)
+int lx_bad_ifname(struct lx_error *err, const char *field, const char *name)
 {
 	struct lx_qbuf q;
 
-	lx_bad(err, "%s: invalid interface name %s: %s", field,
+	return lx_bad(err, "%s: invalid interface name %s: %s", field,
 	       lx_text_quote(&q, name), lx_ifname_problem(name));
 }
 
