@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "desired.h"
+#include "format.h"
 #include "grammar.h"
 
 /* ------------------------------------------------------------- helpers */
@@ -179,7 +179,7 @@ int lx_bad_ifname(struct lx_error *err, const char *field, const char *name)
 	struct lx_qbuf q;
 
 	return lx_bad(err, "%s: invalid interface name %s: %s", field,
-	       lx_text_quote(&q, name), lx_ifname_problem(name));
+		      lx_text_quote(&q, name), lx_ifname_problem(name));
 }
 
 int lx_split_words(const char *s, struct lx_words *w, const char *field,

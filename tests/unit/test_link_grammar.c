@@ -9,6 +9,7 @@
 
 #include "annotations.h"
 #include "desired.h"
+#include "grammar.h"
 
 static int doc(const char *json, struct lx_desired *d, struct lx_error *e)
 {
