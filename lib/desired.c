@@ -45,15 +45,13 @@ static bool in_list(const char *s, const char *const *l)
 static bool ifname_member(const json_t *v, char *dst, const char *field,
 			  struct lx_error *err)
 {
-	struct lx_qbuf q;
 
 	if (!json_is_string(v)) {
 		lx_bad_type(err, field, "an interface name (string)", v);
 		return false;
 	}
 	if (!lx_ifname_valid(json_string_value(v))) {
-		lx_bad(err, "%s: invalid interface name %s", field,
-		       lx_text_quote(&q, json_string_value(v)));
+		lx_bad_ifname(err, field, json_string_value(v));
 		return false;
 	}
 	strcpy(dst, json_string_value(v));
