@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json_cleanup.h"
 #include "commands.h"
 #include "control.h"
 #include "desired.h"

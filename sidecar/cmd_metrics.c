@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json_cleanup.h"
 #include "commands.h"
 #include "residents.h"
 #include "stats.h"

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json_cleanup.h"
+#include "oci_state.h"
 #include "residents.h"
 
 static const struct {
@@ -108,7 +110,7 @@ int lx_residents_scan(const char *state_dir, struct lx_resident **out,
 		char buf[32];
 		int fd;
 
-		if (!lx_state_id_valid(e->d_name))
+		if (!lx_oci_id_valid(e->d_name))
 			continue;
 		fd = openat(dirfd(dir), e->d_name,
 			    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -154,7 +156,7 @@ int lx_resident_resolve(const char *state_dir, const char *prefix, char *id,
 	size_t n = 0, plen = strlen(prefix), hits = 0, first = 0;
 	int r;
 
-	if (!lx_state_id_valid(prefix))
+	if (!lx_oci_id_valid(prefix))
 		return lx_error_set(
 		    err, LX_ERR_USAGE, 0,
 		    "id \"%.64s\": invalid (letters, digits, _ . -)", prefix);

@@ -329,6 +329,15 @@ row cli_events_no_id cli 2 'events: exactly one sidecar ID expected' 'events'
 row cli_list_argument cli 2 'list: no arguments expected, got "x"' 'list x'
 row cli_metrics_argument cli 2 'metrics: no arguments expected, got "x"' 'metrics x'
 row cli_metrics_output_empty cli 2 '--output: empty path' 'metrics --output='
+# -------------------------------------------- links and addresses (issues 10, 12)
+# Interface names are what the kernel stores verbatim (SPEC.md "Policy").
+# The old host veth flood: the kernel expanded %d, so every pass made another.
+row link_name_percent_veth_flood ann 3/2 'io\.linx\.links: item 1 "rq%d veth peer rqp%d".*invalid interface name "rq%d": .%. \(the kernel would expand it\).*"rqp%d"' '{"io.linx.links":"rq%d veth peer rqp%d"}'
+row link_master_percent ann 3 'io\.linx\.links: item 1 .*peer\.master: invalid interface name "br%d"' '{"io.linx.links":"eth0 veth peer lxbadp0 master br%d up"}' --allow-master 'br%d'
+row link_peer_colon doc 3 'network\.links\[0\]\.peer\.name: invalid interface name "a:b": ./. and .:. are not allowed' '{"network": {"links": [{"name": "e0", "kind": "veth", "peer": {"name": "a:b"}}]}}'
+row link_parent_dotdot doc 3 'network\.links\[0\]\.parent: invalid interface name "\.\.": "\." and "\.\." are not names' '{"network": {"links": [{"name": "m0", "kind": "macvlan", "parent": ".."}]}}'
+row link_addr_dev_percent doc 3 'network\.addresses\[0\]: invalid interface name "e%d": .%.' '{"network": {"addresses": ["e%d 10.0.0.2/24"]}}'
+row link_route_dev_percent doc 3 'network\.routes\[0\]: invalid interface name "e%d": .%.' '{"network": {"routes": ["10.1.0.0/16 dev e%d"]}}'
 
 # --------------------------------------------------------------------------
 # docs/bad-input.md: each row run once more, its actual message recorded.
@@ -340,6 +349,7 @@ class_of() {
 	sysctl_*) echo "sysctl" ;;
 	cg_*) echo "cgroup" ;;
 	cli_*) echo "command line" ;;
+	link_*) echo "link" ;;
 	esac
 }
 
