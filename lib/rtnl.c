@@ -887,14 +887,6 @@ int lx_rtnl_apply(struct lx_rtnl_ctx *ctx, struct lx_plan *plan,
 
 /* ------------------------------------------------------------ passes */
 
-static void subreport_reset(struct lx_subreport *rep)
-{
-	lx_plan_free(&rep->plan);
-	free(rep->error);
-	rep->error = NULL;
-	rep->converged = false;
-}
-
 /* See lx_rtnl_intent_fn. Best effort: without memory for the copy the
  * pass runs as it would without the hook. */
 static void announce_intent(struct lx_rtnl_ctx *ctx, const struct lx_plan *plan,
@@ -925,42 +917,6 @@ static void announce_intent(struct lx_rtnl_ctx *ctx, const struct lx_plan *plan,
 		ctx->intent(ctx->intent_data, &ahead);
 	lx_owned_log_free(&log);
 	lx_owned_free(&ahead);
-}
-
-int lx_rtnl_reconcile(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
-		      struct lx_owned *owned, struct lx_subreport *rep,
-		      struct lx_error *err)
-{
-	struct lx_rtnl_state obs = {0};
-	uint8_t protocol =
-	    d->opts.protocol ? d->opts.protocol : LX_DEFAULT_PROTOCOL;
-	int ret;
-
-	subreport_reset(rep);
-	ret = lx_rtnl_observe(ctx->nl, &obs, err);
-	if (ret < 0) {
-		lx_error_wrap(err, "rtnl: observe");
-		rep->error = strdup(err ? err->msg : "rtnl: observe failed");
-		return ret;
-	}
-	if (owned && lx_owned_prune(owned, d, obs.links, obs.n_links, obs.addrs,
-				    obs.n_addrs) < 0) {
-		lx_rtnl_state_free(&obs);
-		lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "rtnl: ownership");
-		rep->error = strdup(err ? err->msg : "rtnl: ownership");
-		return -ENOMEM;
-	}
-	ret = lx_rtnl_diff(d, &obs, owned, protocol, &rep->plan, err);
-	lx_rtnl_state_free(&obs);
-	if (ret < 0) {
-		rep->error = strdup(err ? err->msg : "rtnl: diff failed");
-		return ret;
-	}
-	if (ctx->intent && owned)
-		announce_intent(ctx, &rep->plan, owned);
-	ret = lx_rtnl_apply(ctx, &rep->plan, owned, protocol, err);
-	rep->converged = ret == 0;
-	return ret;
 }
 
 int lx_rtnl_release(struct lx_rtnl_ctx *ctx, struct lx_owned *owned,
@@ -1172,13 +1128,17 @@ static int rtnl_apply_op(void *inst, const struct lx_desired *d,
 			 const void *observed, struct lx_owned *owned,
 			 struct lx_subreport *rep, struct lx_error *err)
 {
+	const struct lx_rtnl_state *obs = observed;
 	struct lx_rtnl_ctx ctx = rtnl_ctx(inst);
 	int r;
 
 	/* After the diff, with the same result: an owned entry neither
 	 * desired nor present plans nothing. */
-	prune_owned(owned, d, observed);
-	if (ctx.intent)
+	if (owned && lx_owned_prune(owned, d, obs->links, obs->n_links,
+				    obs->addrs, obs->n_addrs) < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
+				    "rtnl: ownership");
+	if (ctx.intent && owned)
 		announce_intent(&ctx, &rep->plan, owned);
 	r = lx_rtnl_apply(&ctx, &rep->plan, owned, rtnl_protocol(d), err);
 	rep->converged = r == 0;
@@ -1237,3 +1197,22 @@ const struct lx_subsys lx_rtnl_subsys = {
     .unsubscribe = rtnl_unsubscribe_op,
     .release = rtnl_release_op,
 };
+
+/* The same pass as the engine's, for callers holding a bare context. */
+int lx_rtnl_reconcile(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
+		      struct lx_owned *owned, struct lx_subreport *rep,
+		      struct lx_error *err)
+{
+	struct lx_source_env env = {
+	    .nl = ctx->nl,
+	    .host_nl = ctx->host,
+	    .host_netns_fd = ctx->host_netns_fd,
+	    .intent = ctx->intent,
+	    .intent_data = ctx->intent_data,
+	};
+	struct rtnl_src inst = {.env = &env};
+	struct lx_source src = {
+	    .ops = &lx_rtnl_subsys, .env = &env, .inst = &inst, .opened = true};
+
+	return lx_source_pass(&src, d, owned, true, rep, err);
+}
