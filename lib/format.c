@@ -80,6 +80,8 @@ const char *lx_addr_format(const struct lx_addr *a, char *buf, size_t len)
 		sb_scope(&b, a->scope);
 	if (a->nodad)
 		sb_add(&b, " nodad");
+	if (a->noprefixroute)
+		sb_add(&b, " noprefixroute");
 	return buf;
 }
 
