@@ -13,6 +13,8 @@ CFLAGS  += -std=gnu11 -Wall -Wextra $(WERROR) -MMD -MP -D_GNU_SOURCE \
 LDLIBS  += $(shell pkg-config --libs $(PKGS))
 LDFLAGS += $(SAN)
 
+# liblinx is lib/ plus oci/: the OCI state and annotation parsers are
+# library code (pure, no netlink), the program is sidecar/.
 LIB_SRCS := $(wildcard lib/*.c) $(wildcard oci/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 BIN_SRCS := $(wildcard sidecar/*.c)

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json_cleanup.h"
 #include "desired.h"
 #include "grammar.h"
 #include "sysctl.h"
@@ -40,45 +41,17 @@ static bool in_list(const char *s, const char *const *l)
 	return false;
 }
 
-static const char *link_kind_name(enum lx_link_kind k)
-{
-	switch (k) {
-	case LX_LINK_VETH:
-		return "veth";
-	case LX_LINK_MACVLAN:
-		return "macvlan";
-	case LX_LINK_IPVLAN:
-		return "ipvlan";
-	case LX_LINK_DUMMY:
-		return "dummy";
-	default:
-		return NULL;
-	}
-}
-
-static bool link_kind_parse(const char *s, enum lx_link_kind *k)
-{
-	for (int i = LX_LINK_VETH; i <= LX_LINK_DUMMY; i++)
-		if (!strcmp(s, link_kind_name((enum lx_link_kind)i))) {
-			*k = (enum lx_link_kind)i;
-			return true;
-		}
-	return false;
-}
-
 /* Copy an interface name member; false (error added) when invalid. */
 static bool ifname_member(const json_t *v, char *dst, const char *field,
 			  struct lx_error *err)
 {
-	struct lx_qbuf q;
 
 	if (!json_is_string(v)) {
 		lx_bad_type(err, field, "an interface name (string)", v);
 		return false;
 	}
 	if (!lx_ifname_valid(json_string_value(v))) {
-		lx_bad(err, "%s: invalid interface name %s", field,
-		       lx_text_quote(&q, json_string_value(v)));
+		lx_bad_ifname(err, field, json_string_value(v));
 		return false;
 	}
 	strcpy(dst, json_string_value(v));
@@ -136,6 +109,7 @@ static int link_from_json(const json_t *o, struct lx_link *l, const char *field,
 	unsigned int before = err ? err->lines : 0;
 	const json_t *peer = NULL, *mode = NULL;
 	bool has_parent = false;
+	char kinds[128];
 	struct lx_qbuf q;
 	const char *key;
 	char f[512];
@@ -167,12 +141,13 @@ static int link_from_json(const json_t *o, struct lx_link *l, const char *field,
 		} else if (!strcmp(key, "kind")) {
 			if (!json_is_string(v))
 				lx_bad_type(err, f, "a string", v);
-			else if (!link_kind_parse(json_string_value(v),
-						  &l->kind))
-				lx_bad(err,
-				       "%s: unknown kind %s "
-				       "(veth|macvlan|ipvlan|dummy)",
-				       f, lx_jrepr(&q, v));
+			else if (!lx_link_kind_parse(
+				     json_string_value(v),
+				     strlen(json_string_value(v)), &l->kind))
+				lx_bad(
+				    err, "%s: unknown kind %s (%s)", f,
+				    lx_jrepr(&q, v),
+				    lx_link_kind_names(kinds, sizeof(kinds)));
 		} else if (!strcmp(key, "up")) {
 			bool_member(v, &l->up, f, err);
 		} else if (!strcmp(key, "mtu")) {
@@ -209,7 +184,7 @@ static int link_from_json(const json_t *o, struct lx_link *l, const char *field,
 	if (l->kind == LX_LINK_MACVLAN || l->kind == LX_LINK_IPVLAN) {
 		if (!has_parent)
 			lx_bad(err, "%s.parent: a %s needs a parent", field,
-			       link_kind_name(l->kind));
+			       lx_link_kind_name(l->kind));
 	} else if (has_parent) {
 		lx_bad(err, "%s.parent: only a macvlan or ipvlan has a parent",
 		       field);
@@ -228,7 +203,7 @@ static int link_from_json(const json_t *o, struct lx_link *l, const char *field,
 			lx_bad_type(err, f, "a string", mode);
 		else if (!in_list(json_string_value(mode), modes))
 			lx_bad(err, "%s: invalid %s mode %s (%s)", f,
-			       link_kind_name(l->kind), lx_jrepr(&q, mode),
+			       lx_link_kind_name(l->kind), lx_jrepr(&q, mode),
 			       l->kind == LX_LINK_MACVLAN
 				   ? "private|vepa|bridge|passthru|source"
 				   : "l2|l3|l3s");
@@ -268,7 +243,8 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 	for (size_t i = 1; i < w.n; i++) {
 		const char *word = w.w[i];
 
-		if (link_kind_parse(word, &k) && !json_object_get(o, "kind")) {
+		if (lx_link_kind_parse(word, strlen(word), &k) &&
+		    !json_object_get(o, "kind")) {
 			json_object_set_new(o, "kind", json_string(word));
 		} else if (!strcmp(word, "up") || !strcmp(word, "down")) {
 			if (json_object_get(o, "up")) {
@@ -1353,7 +1329,7 @@ int lx_desired_from_file(const char *path, struct lx_desired *d,
 static json_t *link_to_json(const struct lx_link *l)
 {
 	json_t *o = json_object();
-	const char *k = link_kind_name(l->kind);
+	const char *k = lx_link_kind_name(l->kind);
 
 	if (!o)
 		return NULL;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_cleanup.h"
 #include "annotations.h"
 #include "desired.h"
 #include "grammar.h"

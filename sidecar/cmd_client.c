@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "control.h"
 #include "desired.h"
+#include "oci_state.h"
 #include "state.h"
 
 static int fail(struct lx_error *err)
@@ -181,7 +182,7 @@ int cmd_list(struct lx_cli *cli)
 		FILE *f;
 		long pid = 0;
 
-		if (e->d_name[0] == '.' || !lx_state_id_valid(e->d_name))
+		if (e->d_name[0] == '.' || !lx_oci_id_valid(e->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/pid", cli->state_dir,
 			 e->d_name);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json_cleanup.h"
 #include "annotations.h"
 #include "commands.h"
 #include "control.h"

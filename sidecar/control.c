@@ -9,7 +9,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "json_cleanup.h"
 #include "control.h"
+#include "oci_state.h"
 #include "daemon.h"
 #include "desired.h"
 
@@ -297,7 +299,7 @@ int lx_control_call(const char *state_dir, const char *id, json_t *req,
 	json_error_t je;
 
 	*reply = NULL;
-	if (!lx_state_id_valid(id))
+	if (!lx_oci_id_valid(id))
 		return lx_error_set(err, LX_ERR_USAGE, 0,
 				    "id \"%.64s\": invalid", id);
 	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s/control.sock",

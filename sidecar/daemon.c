@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json_cleanup.h"
 #include "commands.h"
 #include "control.h"
 #include "daemon.h"

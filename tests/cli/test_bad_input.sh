@@ -316,6 +316,16 @@ row cg_pids_boolean pid 3 'cgroup\.pids\.max: expected an integer or a string, g
 row cg_raise_pids pid 5 'pids\.max.*100.*50' '{"cgroup": {"pids.max": 100}}'
 row cg_raise_memory_max pid 5 'memory\.max.*max.*67108864' '{"cgroup": {"memory.max": "max"}}'
 
+# -------------------------------------------- links and addresses (issues 10, 12)
+# Interface names are what the kernel stores verbatim (SPEC.md "Policy").
+# The old host veth flood: the kernel expanded %d, so every pass made another.
+row link_name_percent_veth_flood ann 3/2 'io\.linx\.links: item 1 "rq%d veth peer rqp%d".*invalid interface name "rq%d": .%. \(the kernel would expand it\).*"rqp%d"' '{"io.linx.links":"rq%d veth peer rqp%d"}'
+row link_master_percent ann 3 'io\.linx\.links: item 1 .*peer\.master: invalid interface name "br%d"' '{"io.linx.links":"eth0 veth peer lxbadp0 master br%d up"}' --allow-master 'br%d'
+row link_peer_colon doc 3 'network\.links\[0\]\.peer\.name: invalid interface name "a:b": ./. and .:. are not allowed' '{"network": {"links": [{"name": "e0", "kind": "veth", "peer": {"name": "a:b"}}]}}'
+row link_parent_dotdot doc 3 'network\.links\[0\]\.parent: invalid interface name "\.\.": "\." and "\.\." are not names' '{"network": {"links": [{"name": "m0", "kind": "macvlan", "parent": ".."}]}}'
+row link_addr_dev_percent doc 3 'network\.addresses\[0\]: invalid interface name "e%d": .%.' '{"network": {"addresses": ["e%d 10.0.0.2/24"]}}'
+row link_route_dev_percent doc 3 'network\.routes\[0\]: invalid interface name "e%d": .%.' '{"network": {"routes": ["10.1.0.0/16 dev e%d"]}}'
+
 # --------------------------------------------------------------------------
 # docs/bad-input.md: each row run once more, its actual message recorded.
 class_of() {
@@ -325,6 +335,7 @@ class_of() {
 	doc_*) echo "desired document" ;;
 	sysctl_*) echo "sysctl" ;;
 	cg_*) echo "cgroup" ;;
+	link_*) echo "link" ;;
 	esac
 }
 
