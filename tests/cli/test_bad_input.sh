@@ -157,6 +157,11 @@ run_row() {
 		else
 			set -- reconcile --pid "$PID" --desired "$LX_TMP/desired.json" --state-dir "$SD" "$@"
 		fi ;;
+	cli)
+		# the command line as words, against the suite's state dir
+		: >"$in"
+		read -ra words <<<"$input"
+		set -- "${words[@]}" --state-dir "$SD" "$@" ;;
 	*) fail "unknown kind $kind" ;;
 	esac
 	RC=0
@@ -316,6 +321,14 @@ row cg_pids_boolean pid 3 'cgroup\.pids\.max: expected an integer or a string, g
 row cg_raise_pids pid 5 'pids\.max.*100.*50' '{"cgroup": {"pids.max": 100}}'
 row cg_raise_memory_max pid 5 'memory\.max.*max.*67108864' '{"cgroup": {"memory.max": "max"}}'
 
+# ------------------------------------------------ client commands (issue 15)
+# (an ambiguous prefix needs two residents: tests/cli/test_ops.sh id_prefix)
+row cli_id_unknown cli 4 'no resident sidecar matches "ffff" in ' 'status ffff'
+row cli_id_invalid cli 2 'id "\.\./x": invalid' 'stop ../x'
+row cli_events_no_id cli 2 'events: exactly one sidecar ID expected' 'events'
+row cli_list_argument cli 2 'list: no arguments expected, got "x"' 'list x'
+row cli_metrics_argument cli 2 'metrics: no arguments expected, got "x"' 'metrics x'
+row cli_metrics_output_empty cli 2 '--output: empty path' 'metrics --output='
 # -------------------------------------------- links and addresses (issues 10, 12)
 # Interface names are what the kernel stores verbatim (SPEC.md "Policy").
 # The old host veth flood: the kernel expanded %d, so every pass made another.
@@ -335,6 +348,7 @@ class_of() {
 	doc_*) echo "desired document" ;;
 	sysctl_*) echo "sysctl" ;;
 	cg_*) echo "cgroup" ;;
+	cli_*) echo "command line" ;;
 	link_*) echo "link" ;;
 	esac
 }
@@ -367,6 +381,10 @@ two spellings of one sysctl (`net.ipv4.x`, `net/ipv4/x`) and values longer
 than one write (4096 bytes) are refused before anything is applied; a
 refused request leaves no state dir.
 
+`via` `linx-sidecar` rows are client commands run against the suite's state
+dir (`--state-dir`); an ambiguous ID prefix (exit 2, the matches listed one
+per line) needs two residents and is checked by tests/cli/test_ops.sh.
+
 | row | input class | via | example | exit | message |
 | --- | --- | --- | --- | --- | --- |
 EOF
@@ -396,6 +414,7 @@ EOF
 		msg=${msg//|/\\|}
 		case $kind in
 		state | ann | cfg) via=hook ;;
+		cli) via=linx-sidecar ;;
 		*) via=reconcile ;;
 		esac
 		[ $# -gt 0 ] && via="$via $*"
