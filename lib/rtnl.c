@@ -221,7 +221,7 @@ static int diff_routes(const struct lx_desired *d,
 			 route_pcmp, &nd);
 	op = sorted_ptrs(obs->routes, obs->n_routes, sizeof(*obs->routes),
 			 route_is_ours, &protocol, route_pcmp, &no);
-	if (!dp || !op)
+	if (!dp || !op || lx_plan_reserve(put, nd) < 0)
 		return -ENOMEM;
 	/* Sort-merge: both lists in identity order, one walk. */
 	while (ret == 0 && (i < nd || j < no)) {
@@ -409,6 +409,9 @@ int lx_rtnl_diff(const struct lx_desired *d, const struct lx_rtnl_state *obs,
 	 * routes; routes through a gateway after the on-link routes that may
 	 * make the gateway reachable.
 	 */
+	if (ret == 0 && lx_plan_reserve(plan, rdel.n + rput.n + adel.n +
+						     aput.n + ldel.n + lput.n) < 0)
+		ret = -ENOMEM;
 	if (ret == 0)
 		ret = append_ops(plan, &rdel, NULL);
 	if (ret == 0)
