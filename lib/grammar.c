@@ -137,20 +137,49 @@ bool lx_parse_u64(const char *s, uint64_t *out)
 	return true;
 }
 
-bool lx_ifname_valid(const char *s)
+const char *lx_ifname_problem(const char *s)
 {
 	size_t n = strlen(s);
 
-	/* The kernel's dev_valid_name(), plus no control characters. */
-	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
+	/*
+	 * The kernel's dev_valid_name(), so that a name is stored verbatim:
+	 * its isspace() also counts 0xa0 (Latin-1 no-break space). A '%'
+	 * is a template the kernel expands ("rq%d" becomes "rq0"): the
+	 * name it stores is not the one asked for, so the next pass would
+	 * not find it and create another.
+	 */
+	if (n == 0)
+		return "empty";
+	if (n >= IFNAMSIZ)
+		return "longer than 15 bytes";
+	if (!strcmp(s, ".") || !strcmp(s, ".."))
+		return "\".\" and \"..\" are not names";
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c == '/' || c == ':' || isspace(c) || c < 0x20 || c == 0x7f)
-			return false;
+		if (c == '%')
+			return "'%' (the kernel would expand it)";
+		if (c == '/' || c == ':')
+			return "'/' and ':' are not allowed";
+		if (isspace(c) || c == 0xa0)
+			return "whitespace is not allowed";
+		if (c < 0x20 || c == 0x7f)
+			return "control characters are not allowed";
 	}
-	return true;
+	return NULL;
+}
+
+bool lx_ifname_valid(const char *s)
+{
+	return lx_ifname_problem(s) == NULL;
+}
+
+int lx_bad_ifname(struct lx_error *err, const char *field, const char *name)
+{
+	struct lx_qbuf q;
+
+	return lx_bad(err, "%s: invalid interface name %s: %s", field,
+		      lx_text_quote(&q, name), lx_ifname_problem(name));
 }
 
 int lx_split_words(const char *s, struct lx_words *w, const char *field,
@@ -303,8 +332,7 @@ int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 	if (!in->dev)
 		lx_bad(err, "%s: missing device", field);
 	else if (!lx_ifname_valid(in->dev))
-		lx_bad(err, "%s: invalid interface name %s", field,
-		       lx_text_quote(&q, in->dev));
+		lx_bad_ifname(err, field, in->dev);
 	else
 		strcpy(a->dev, in->dev);
 	if (!in->address) {
@@ -505,8 +533,7 @@ int lx_route_build(const struct lx_route_in *in, struct lx_route *r,
 	}
 	if (in->dev) {
 		if (!lx_ifname_valid(in->dev))
-			lx_bad(err, "%s: invalid interface name %s", field,
-			       lx_text_quote(&q, in->dev));
+			lx_bad_ifname(err, field, in->dev);
 		else
 			strcpy(r->dev, in->dev);
 	}

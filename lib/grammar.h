@@ -37,6 +37,9 @@ LX_PRINTF(2, 3) int lx_bad(struct lx_error *err, const char *fmt, ...);
 /* "FIELD: expected WANT, got VALUE"; returns -EINVAL. */
 int lx_bad_type(struct lx_error *err, const char *field, const char *want,
 		const json_t *v);
+/* "FIELD: invalid interface name NAME: REASON" (lx_ifname_problem);
+ * returns -EINVAL. */
+int lx_bad_ifname(struct lx_error *err, const char *field, const char *name);
 /* Strict unsigned decimal: digits only, no sign, no spaces, no overflow. */
 bool lx_parse_u64(const char *s, uint64_t *out);
 
@@ -97,8 +100,11 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 int lx_prefix_parse(const char *s, int family, union lx_inaddr *a, uint8_t *len,
 		    uint8_t *fam_out);
 
-/* Interface-name validation as the kernel's dev_valid_name (1..15 chars, no
- * '/', ':' or whitespace, not "." or ".."), plus no control characters. */
+/* Interface-name validation: what the kernel stores verbatim (SPEC.md
+ * "Policy"): 1..15 bytes, no '%' (a template the kernel expands), '/', ':',
+ * whitespace or control characters, not "." or "..". lx_ifname_problem
+ * returns the reason a name is refused (a static string), NULL if valid. */
 bool lx_ifname_valid(const char *s);
+const char *lx_ifname_problem(const char *s);
 
 #endif
