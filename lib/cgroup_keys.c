@@ -726,57 +726,52 @@ bool lx_cg_is_raise(const char *key, const char *desired, const char *spawn)
 
 /* ------------------------------------------------------ v1 translation */
 
+/* x in [lo, hi] mapped linearly onto [to_lo, to_hi], as runc does. */
+static unsigned long long scale(unsigned long long x, unsigned long long lo,
+				unsigned long long hi, unsigned long long to_lo,
+				unsigned long long to_hi)
+{
+	x = x < lo ? lo : x > hi ? hi : x;
+	return to_lo + ((x - lo) * (to_hi - to_lo)) / (hi - lo);
+}
+
+/*
+ * The weight 1..10000 for v1 value b: runc's formula (b's range mapped
+ * onto 1..10000), or the smallest weight near it that maps back to b
+ * exactly, so that what we wrote reads back as itself.
+ */
+static unsigned long long unscale(unsigned long long b, unsigned long long lo,
+				  unsigned long long hi,
+				  unsigned long long (*fwd)(unsigned long long))
+{
+	unsigned long long w = scale(b, lo, hi, 1, 10000);
+
+	for (unsigned long long c = w > 12 ? w - 12 : 1; c <= w + 12; c++)
+		if (c <= 10000 && fwd(c) == b)
+			return c;
+	return w;
+}
+
 unsigned long long lx_cg_weight_to_shares(unsigned long long weight)
 {
-	if (weight < 1)
-		weight = 1;
-	if (weight > 10000)
-		weight = 10000;
-	return 2 + ((weight - 1) * 262142) / 9999;
+	return scale(weight, 1, 10000, 2, 262144);
 }
 
 unsigned long long lx_cg_shares_to_weight(unsigned long long shares)
 {
-	unsigned long long w;
-
-	if (shares < 2)
-		shares = 2;
-	if (shares > 262144)
-		shares = 262144;
 	/* runc's ConvertCPUSharesToCgroupV2Value */
-	w = 1 + ((shares - 2) * 9999) / 262142;
-	/* Integer division loses a step: prefer the weight that maps back. */
-	if (w < 10000 && lx_cg_weight_to_shares(w + 1) == shares)
-		return w + 1;
-	return w;
+	return unscale(shares, 2, 262144, lx_cg_weight_to_shares);
 }
 
 unsigned long long lx_cg_weight_to_bfq(unsigned long long weight)
 {
-	if (weight < 1)
-		weight = 1;
-	if (weight > 10000)
-		weight = 10000;
-	return 10 + ((weight - 1) * 990) / 9999;
+	return scale(weight, 1, 10000, 10, 1000);
 }
 
 unsigned long long lx_cg_bfq_to_weight(unsigned long long bfq)
 {
-	unsigned long long w;
-
-	if (bfq < 10)
-		bfq = 10;
-	if (bfq > 1000)
-		bfq = 1000;
-	/* runc's ConvertBlkIOToIOWeightValue */
-	w = 1 + ((bfq - 10) * 9999) / 990;
-	/* Many weights share one BFQ weight: take the smallest that maps
-	 * back (runc's formula may land below or above it). */
-	while (w < 10000 && lx_cg_weight_to_bfq(w) < bfq)
-		w++;
-	while (w > 1 && lx_cg_weight_to_bfq(w - 1) == bfq)
-		w--;
-	return w;
+	/* runc's ConvertBlkIOToIOWeightValue; ~10 weights share a value */
+	return unscale(bfq, 10, 1000, lx_cg_weight_to_bfq);
 }
 
 size_t lx_cg_v1_files(const char *key, char files[4][64])

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
-#include "desired.h"
+#include "format.h"
 #include "link.h"
 #include "route.h"
 #include "rtnl.h"
