@@ -54,7 +54,7 @@ setup() {
 	HOSTPID=$!
 	# A target in its own pid namespace whose cgroup a host process
 	# shares (issue 10 #11): PNSPID, with SHAREPID beside it in $CGS.
-	ip netns exec "$NS" unshare -p -f sleep 600 &
+	ip netns exec "$NS" unshare -p -f sleep 600 2>/dev/null &
 	PNSWRAP=$!
 	sleep 600 &
 	SHAREPID=$!
