@@ -804,16 +804,38 @@ static size_t find_dups(const void *base, size_t size, size_t n,
 	return nd;
 }
 
+static int link_name_order(const void *a, const void *b)
+{
+	return strcmp(((const struct lx_link *)a)->name,
+		      ((const struct lx_link *)b)->name);
+}
+
+/* Links without a peer never equal one another (nor one with a peer). */
+static int link_peer_order(const void *a, const void *b)
+{
+	const struct lx_link *x = a, *y = b;
+
+	if (!x->peer[0] || !y->peer[0])
+		return x->peer[0] || y->peer[0] ? (x->peer[0] ? 1 : -1)
+						: (x > y) - (x < y);
+	return strcmp(x->peer, y->peer);
+}
+
 static int links_from_json(const json_t *arr, struct lx_desired *d,
 			   const struct lx_origin *o, struct lx_error *err)
 {
-	size_t i;
+	_cleanup_free_ size_t *src = NULL;
+	_cleanup_free_ bool *named = NULL;
+	struct dup *dups = NULL;
+	size_t i, nd;
 	json_t *v;
 	char f[512];
 	int bad = 0;
 
 	d->links = calloc(json_array_size(arr) + 1, sizeof(*d->links));
-	if (!d->links)
+	src = calloc(json_array_size(arr) + 1, sizeof(*src));
+	named = calloc(json_array_size(arr) + 1, sizeof(*named));
+	if (!d->links || !src || !named)
 		return -ENOMEM;
 	json_array_foreach(arr, i, v)
 	{
@@ -824,23 +846,28 @@ static int links_from_json(const json_t *arr, struct lx_desired *d,
 			bad = -EINVAL;
 			continue;
 		}
-		for (size_t j = 0; j < d->n_links; j++) {
-			if (!strcmp(d->links[j].name, l->name)) {
-				lx_bad(err, "%s.name: duplicate link \"%s\"", f,
-				       l->name);
-				bad = -EINVAL;
-				goto next;
-			}
-			if (l->peer[0] && !strcmp(d->links[j].peer, l->peer)) {
-				lx_bad(err, "%s.peer: duplicate peer \"%s\"", f,
-				       l->peer);
-				bad = -EINVAL;
-				goto next;
-			}
-		}
-		d->n_links++;
-	next:;
+		src[d->n_links++] = i;
 	}
+	/* Duplicates by sorting, not by comparing every pair: a document
+	 * may hold 65,536 links. */
+	nd = find_dups(d->links, sizeof(*d->links), d->n_links, link_name_order,
+		       src, &dups);
+	for (size_t k = 0; k < nd; k++) {
+		named[dups[k].later] = true;
+		bad = lx_bad(err, "%s.name: duplicate link \"%s\"",
+			     lx_item_field(o, src[dups[k].later], f, sizeof(f)),
+			     d->links[dups[k].later].name);
+	}
+	free(dups);
+	nd = find_dups(d->links, sizeof(*d->links), d->n_links, link_peer_order,
+		       src, &dups);
+	for (size_t k = 0; k < nd; k++)
+		if (!named[dups[k].later])
+			bad = lx_bad(
+			    err, "%s.peer: duplicate peer \"%s\"",
+			    lx_item_field(o, src[dups[k].later], f, sizeof(f)),
+			    d->links[dups[k].later].peer);
+	free(dups);
 	return bad;
 }
 
