@@ -911,11 +911,14 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 							      : NULL;
 
 				lx_field_join(mf, sizeof(mf), f, key);
-				if (!strcmp(key, "nodad")) {
+				if (!strcmp(key, "nodad") ||
+				    !strcmp(key, "noprefixroute")) {
 					int b;
 
 					if (bool_member(m, &b, mf, err))
-						in.nodad = b;
+						*(!strcmp(key, "nodad")
+						      ? &in.nodad
+						      : &in.noprefixroute) = b;
 				} else if (!dst) {
 					lx_bad(err, "%s: unknown member", mf);
 				} else if (!json_is_string(m)) {

@@ -350,6 +350,8 @@ row link_peer_colon doc 3 'network\.links\[0\]\.peer\.name: invalid interface na
 row link_parent_dotdot doc 3 'network\.links\[0\]\.parent: invalid interface name "\.\.": "\." and "\.\." are not names' '{"network": {"links": [{"name": "m0", "kind": "macvlan", "parent": ".."}]}}'
 row link_addr_dev_percent doc 3 'network\.addresses\[0\]: invalid interface name "e%d": .%.' '{"network": {"addresses": ["e%d 10.0.0.2/24"]}}'
 row link_route_dev_percent doc 3 'network\.routes\[0\]: invalid interface name "e%d": .%.' '{"network": {"routes": ["10.1.0.0/16 dev e%d"]}}'
+row link_addr_noprefixroute_string doc 3 'network\.addresses\[0\]\.noprefixroute: expected true or false, got "yes"' '{"network": {"addresses": [{"dev": "lo", "address": "10.0.0.2/24", "noprefixroute": "yes"}]}}'
+row link_addr_noprefixroute_value ann 3 'io\.linx\.addresses: item 1 "lo 10\.0\.0\.2/24 noprefixroute 1": unknown word "1"' '{"io.linx.addresses":"lo 10.0.0.2/24 noprefixroute 1"}'
 
 # --------------------------------------------------------------------------
 # docs/bad-input.md: each row run once more, its actual message recorded.
