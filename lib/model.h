@@ -75,6 +75,7 @@ struct lx_addr {
 	union lx_inaddr peer;
 	int scope; /* LX_UNSET = kernel default (RT_SCOPE_UNIVERSE) */
 	bool nodad;
+	bool noprefixroute; /* IFA_F_NOPREFIXROUTE: no kernel prefix route */
 	/* observed only */
 	int ifindex;
 	uint32_t flags;
@@ -102,6 +103,9 @@ struct lx_route {
 };
 
 /* ------------------------------------------- sysctl and cgroup settings */
+
+/* Longest sysctl / cgroup value read or written (bytes). */
+#define LX_KV_VALUE_MAX 4096
 
 /* A key/value pair; both strings owned by the containing array. */
 struct lx_kv {

@@ -22,7 +22,7 @@
 # @BUNDLE@ a bundle with a valid config.json, @NOCFG@ a bundle without one,
 # @BADCFG@ a bundle whose config.json is not JSON, @MIB@ 1 MiB of "x",
 # @PEER@ a host-side name unique to this run, @NUL@ a NUL byte (state only),
-# @5K@ 5000 digits, @HOSTFWD@ the host's own net.ipv4.ip_forward (so that a
+# @5K@ 5000 digits, @NFT4097@ an nftables body of 4097 rules, @HOSTFWD@ the host's own net.ipv4.ip_forward (so that a
 # row aimed at the host netns changes nothing even if the guard failed).
 # RC 0: stderr must be empty; RC 1: REGEX is matched against the report on
 # stdout; RC/N (e.g. 3/2): N problems, N lines. docs/bad-input.md is generated from the rows: BADINPUT_DOC=FILE.
@@ -32,8 +32,10 @@ SD=$LX_TMP/state
 PEER=lxh$$x
 PEER=${PEER:0:15}
 NS= PID= DEAD= HOSTPID=
-CG_CTRLS="memory pids cpu"
+CG_CTRLS="memory pids cpu cpuset"
 CGN=lxbad-$$
+CGS=lxbad-shared-$$
+PNSWRAP= PNSPID= SHAREPID= ROOTPID=
 
 # Sysctls read inside the target namespace and on the host.
 NS_SYSCTLS="net/ipv4/ip_forward net/ipv4/conf/all/forwarding
@@ -50,6 +52,24 @@ setup() {
 	PID=$!
 	sleep 600 & # in the host netns
 	HOSTPID=$!
+	# A target in its own pid namespace whose cgroup a host process
+	# shares (issue 10 #11): PNSPID, with SHAREPID beside it in $CGS.
+	ip netns exec "$NS" unshare -p -f sleep 600 2>/dev/null &
+	PNSWRAP=$!
+	sleep 600 &
+	SHAREPID=$!
+	sleep 600 & # moved into the v1 pids hierarchy's root
+	ROOTPID=$!
+	[ -f /sys/fs/cgroup/pids/cgroup.procs ] && echo "$ROOTPID" >/sys/fs/cgroup/pids/cgroup.procs
+	for _ in $(seq 100); do
+		PNSPID=$(pgrep -P "$PNSWRAP" sleep) && break
+		sleep 0.01
+	done
+	if [ -d /sys/fs/cgroup/pids ]; then
+		mkdir -p /sys/fs/cgroup/pids/$CGS
+		echo "$PNSPID" >/sys/fs/cgroup/pids/$CGS/cgroup.procs
+		echo "$SHAREPID" >/sys/fs/cgroup/pids/$CGS/cgroup.procs
+	fi
 	sleep 0 &
 	DEAD=$!
 	wait "$DEAD"
@@ -58,9 +78,15 @@ setup() {
 	for c in $CG_CTRLS; do
 		[ -d /sys/fs/cgroup/$c ] || continue
 		mkdir -p /sys/fs/cgroup/$c/$CGN
+		# a v1 cpuset takes no task before it has CPUs and nodes
+		if [ "$c" = cpuset ]; then
+			cat /sys/fs/cgroup/cpuset/cpuset.cpus >/sys/fs/cgroup/cpuset/$CGN/cpuset.cpus
+			cat /sys/fs/cgroup/cpuset/cpuset.mems >/sys/fs/cgroup/cpuset/$CGN/cpuset.mems
+		fi
 		echo "$PID" >/sys/fs/cgroup/$c/$CGN/cgroup.procs
 	done
 	[ -d /sys/fs/cgroup/pids/$CGN ] && echo 50 >/sys/fs/cgroup/pids/$CGN/pids.max
+	[ -d /sys/fs/cgroup/cpuset/$CGN ] && echo 0 >/sys/fs/cgroup/cpuset/$CGN/cpuset.cpus
 	[ -d /sys/fs/cgroup/memory/$CGN ] &&
 		echo 67108864 >/sys/fs/cgroup/memory/$CGN/memory.limit_in_bytes
 	[ -d /sys/fs/cgroup/cpu/$CGN ] &&
@@ -73,12 +99,17 @@ setup() {
 	echo 'not json {' >"$LX_TMP/badcfg/config.json"
 	MIB=$(head -c 1048577 /dev/zero | tr '\0' x)
 	K5=$(head -c 5000 /dev/zero | tr '\0' 1)
+	NFT4097="chain c { $(for ((i = 1; i <= 4097; i++)); do printf "tcp dport %d drop; " "$i"; done)}"
 	return 0
 }
 
 teardown() {
 	local c
-	for p in $PID $HOSTPID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	# PNSPID is its pid namespace's init: only SIGKILL reaches it from
+	# here, and unshare -f waits for it with SIGTERM ignored.
+	[ -n "$PNSPID" ] && kill -9 "$PNSPID" 2>/dev/null
+	for p in $PID $HOSTPID $PNSWRAP $SHAREPID $ROOTPID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	[ -d /sys/fs/cgroup/pids/$CGS ] && rmdir /sys/fs/cgroup/pids/$CGS 2>/dev/null
 	for c in $CG_CTRLS; do
 		[ -d /sys/fs/cgroup/$c/$CGN ] && rmdir /sys/fs/cgroup/$c/$CGN 2>/dev/null
 	done
@@ -94,13 +125,16 @@ snapshot() {
 	echo "== addrs"; ip -n "$NS" addr
 	echo "== routes"; ip -n "$NS" route show table all
 	ip -n "$NS" -6 route show table all
+	echo "== nft"; ip netns exec "$NS" nft list ruleset
 	echo "== ns sysctls"
 	ip netns exec "$NS" sh -c 'cd /proc/sys && for k; do echo "$k=$(cat $k)"; done' - $NS_SYSCTLS
 	echo "== host sysctls"
 	for f in $HOST_SYSCTLS; do echo "$f=$(cat /proc/sys/$f)"; done
 	echo "== cgroup"
+	[ -f /sys/fs/cgroup/pids/$CGS/pids.max ] && echo "shared pids.max=$(cat /sys/fs/cgroup/pids/$CGS/pids.max)"
 	for f in memory/memory.limit_in_bytes memory/memory.soft_limit_in_bytes \
-		pids/pids.max cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpu/cpu.shares; do
+		pids/pids.max cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpu/cpu.shares \
+		cpuset/cpuset.cpus; do
 		c=/sys/fs/cgroup/${f%%/*}/$CGN/${f#*/}
 		[ -f "$c" ] && echo "$f=$(cat "$c")"
 	done
@@ -121,6 +155,7 @@ expand() {
 	s=${s//@PEER@/$PEER}
 	s=${s//@MIB@/$MIB}
 	s=${s//@5K@/$K5}
+	s=${s//@NFT4097@/$NFT4097}
 	s=${s//@HOSTFWD@/$(cat /proc/sys/net/ipv4/ip_forward)}
 	printf '%s' "$s"
 }
@@ -157,6 +192,13 @@ run_row() {
 		else
 			set -- reconcile --pid "$PID" --desired "$LX_TMP/desired.json" --state-dir "$SD" "$@"
 		fi ;;
+	root | pns)
+		# ROOTPID sits in the pids hierarchy's root; PNSPID shares its
+		# cgroup with a host process
+		expand "$input" >"$LX_TMP/desired.json"
+		: >"$in"
+		set -- reconcile --pid "$([ "$kind" = root ] && echo "$ROOTPID" || echo "$PNSPID")" \
+			--desired "$LX_TMP/desired.json" --state-dir "$SD" "$@" ;;
 	cli)
 		# the command line as words, against the suite's state dir
 		: >"$in"
@@ -237,6 +279,15 @@ row ann_config_not_string cfg 3 'config\.json: annotations\."io\.linx\.options":
 row ann_mib_string cfg 3 'io\.linx\.routes: value too long \(1048577 bytes' '{"annotations":{"io.linx.routes":"@MIB@"}}'
 row ann_compact_no_equals ann 3 'io\.linx\.sysctl: item 1 "net\.ipv4\.ip_forward": expected KEY=VALUE' '{"io.linx.sysctl":"net.ipv4.ip_forward"}'
 row ann_compact_empty_key ann 3 'io\.linx\.cgroup: item 2 "=100": empty key' '{"io.linx.cgroup":"memory.max=32M; =100"}'
+# nftables (io.linx.nftables / nftables): refused before anything is
+# applied, the construct named; the snapshot includes the ruleset.
+row ann_nft_include ann 3 'io\.linx\.nftables: refused: "include" at line 1:1: nft would read files of the host' '{"io.linx.nftables":"include \"/etc/shadow\""}'
+row ann_nft_include_in_block ann 3 'io\.linx\.nftables: refused: "include" at line 1:11' '{"io.linx.nftables":"chain c { include \"/etc/passwd\" }"}'
+row ann_nft_table ann 3 'io\.linx\.nftables: refused: "table" at line 1:1: .*another table' '{"io.linx.nftables":"table ip filter { chain c { } }"}'
+row ann_nft_other_family ann 3 'io\.linx\.nftables: refused: "table".*another family' '{"io.linx.nftables":"table ip6 x { }"}'
+row ann_nft_flush_ruleset ann 3 'io\.linx\.nftables: refused: "ruleset" at line 1:7' '{"io.linx.nftables":"flush ruleset"}'
+row ann_nft_escape_block ann 3 "io\.linx\.nftables: refused: '}' at line 1:13 closes the table block" '{"io.linx.nftables":"chain c { } } delete chain inet linx-policy out"}'
+row doc_nft_not_string doc 3 'nftables: expected a string \(nft syntax\)' '{"nftables": ["chain c { }"]}'
 row ann_compact_duplicate ann 3 'io\.linx\.sysctl: item 2: duplicate key "net\.ipv4\.ip_forward"' '{"io.linx.sysctl":"net.ipv4.ip_forward=1; net.ipv4.ip_forward=0"}'
 row ann_compact_bad_address ann 3 'io\.linx\.addresses: item 2 "lo 10\.0\.0\.256/24"' '{"io.linx.addresses":"lo 10.0.0.2/32; lo 10.0.0.256/24"}'
 row ann_compact_bad_route_word ann 3 'io\.linx\.routes: item 1 "default via 10\.0\.0\.1 bogus 5".*bogus' '{"io.linx.routes":"default via 10.0.0.1 bogus 5"}'
@@ -295,6 +346,9 @@ row sysctl_trailing_slash doc 5 'sysctl "net/ipv4/".*refused: empty name segment
 row sysctl_kernel doc 5 'sysctl "kernel\.core_pattern".*refused: only net\.\* sysctls' '{"sysctl": {"net.ipv4.ip_forward": 1, "kernel.core_pattern": "|/tmp/x"}}'
 row sysctl_vm doc 5 'sysctl "vm\.overcommit_memory".*refused: only net\.\*' '{"sysctl": {"vm.overcommit_memory": 1}}'
 row sysctl_host_global doc 5 'sysctl "net\.core\.rmem_max".*refused: net\.core\.rmem_max is host-global' '{"sysctl": {"net.core.rmem_max": 4194304}}'
+row sysctl_global_effect doc 5 'sysctl "net\.netfilter\.nf_hooks_lwtunnel".*refused: .*has a global effect although a child namespace can write it' '{"sysctl": {"net.netfilter.nf_hooks_lwtunnel": 1}}'
+row sysctl_write_only doc 5 'sysctl "net\.ipv4\.route\.flush" \(io\.linx\.sysctl\): refused: it cannot be read back' '{"sysctl": {"net.ipv4.route.flush": 1}}'
+row sysctl_alias doc 5 'sysctl "net\.ipv4\.conf\.all\.forwarding" \(io\.linx\.sysctl\): refused: the same kernel setting as net\.ipv4\.ip_forward' '{"sysctl": {"net.ipv4.ip_forward": 1, "net.ipv4.conf.all.forwarding": 1}}'
 row sysctl_space doc 5 'sysctl "net\.ipv4\.ip forward".*refused: invalid character' '{"sysctl": {"net.ipv4.ip forward": 1}}'
 row sysctl_nul doc 3 'invalid JSON.*NUL|\\u0000' '{"sysctl": {"net.ipv4.ip_forward\u0000/../../kernel/core_pattern": 1}}'
 row sysctl_newline_value doc 3 'sysctl\.net\.ipv4\.ip_forward.*\\x0a|sysctl\.net\.ipv4\.ip_forward.*newline' '{"sysctl": {"net.ipv4.ip_forward": "1\nkernel.core_pattern=|/tmp/x"}}'
@@ -320,6 +374,10 @@ row cg_cpu_max_extra pid 3 'cgroup\.cpu\.max.*50000 100000 7' '{"cgroup": {"cpu.
 row cg_pids_boolean pid 3 'cgroup\.pids\.max: expected an integer or a string, got true' '{"cgroup": {"pids.max": true}}'
 row cg_raise_pids pid 5 'pids\.max.*100.*50' '{"cgroup": {"pids.max": 100}}'
 row cg_raise_memory_max pid 5 'memory\.max.*max.*67108864' '{"cgroup": {"memory.max": "max"}}'
+row cg_raise_cpuset pid 5 'cgroup "cpuset\.cpus" \(io\.linx\.cgroup\): refused: 0-1 is above the spawn value 0' '{"cgroup": {"cpuset.cpus": "0-1"}}'
+row cg_no_v1_file pid 3 'cgroup "memory\.high" \(io\.linx\.cgroup\): not possible on this cgroup v1 host: .*memory\.low' '{"cgroup": {"memory.high": "32M"}}'
+row cg_root_cgroup root 5 'cgroup \(io\.linx\.cgroup\): refused: the target.s pids cgroup /sys/fs/cgroup/pids is a hierarchy.s root' '{"cgroup": {"pids.max": "max"}}'
+row cg_shared_cgroup pns 5 'cgroup \(io\.linx\.cgroup\): refused: the target.s pids cgroup .* is shared: it holds pid [0-9]+, whose pid namespace is not the container init.s' '{"cgroup": {"pids.max": 10}}'
 
 # ------------------------------------------------ client commands (issue 15)
 # (an ambiguous prefix needs two residents: tests/cli/test_ops.sh id_prefix)
@@ -338,6 +396,8 @@ row link_peer_colon doc 3 'network\.links\[0\]\.peer\.name: invalid interface na
 row link_parent_dotdot doc 3 'network\.links\[0\]\.parent: invalid interface name "\.\.": "\." and "\.\." are not names' '{"network": {"links": [{"name": "m0", "kind": "macvlan", "parent": ".."}]}}'
 row link_addr_dev_percent doc 3 'network\.addresses\[0\]: invalid interface name "e%d": .%.' '{"network": {"addresses": ["e%d 10.0.0.2/24"]}}'
 row link_route_dev_percent doc 3 'network\.routes\[0\]: invalid interface name "e%d": .%.' '{"network": {"routes": ["10.1.0.0/16 dev e%d"]}}'
+row link_addr_noprefixroute_string doc 3 'network\.addresses\[0\]\.noprefixroute: expected true or false, got "yes"' '{"network": {"addresses": [{"dev": "lo", "address": "10.0.0.2/24", "noprefixroute": "yes"}]}}'
+row link_addr_noprefixroute_value ann 3 'io\.linx\.addresses: item 1 "lo 10\.0\.0\.2/24 noprefixroute 1": unknown word "1"' '{"io.linx.addresses":"lo 10.0.0.2/24 noprefixroute 1"}'
 
 # --------------------------------------------------------------------------
 # docs/bad-input.md: each row run once more, its actual message recorded.
@@ -407,6 +467,7 @@ EOF
 		[ "$kind" = ann ] && input="annotations: $input"
 		input=${input//@MIB@/<1 MiB of x>}
 		input=${input//@5K@/<5000 digits>}
+		input=${input//@NFT4097@/chain c { <4097 rules> \}}
 		[ ${#input} -gt 110 ] && input="${input:0:107}..."
 		[ ${#msg} -gt 200 ] && msg="${msg:0:197}..."
 		msg=$(printf '%s' "$msg" | sed -E 's/\b(pid[ -])[0-9]+/\1N/g; s/netns-[0-9]+/netns-N/g')
