@@ -21,6 +21,9 @@
 
 #include "desired.h"
 #include "grammar.h"
+#include "neigh.h"
+#include "route.h"
+#include "rule.h"
 #include "sysctl.h"
 
 #define MAX_ITEMS 65536	      /* entries per array / object */
@@ -710,6 +713,8 @@ static void options_from_json(const json_t *o, struct lx_options *opts,
 			bool_option(v, &opts->revert_on_release, f, err);
 		} else if (!strcmp(key, "require_converged")) {
 			bool_option(v, &opts->require_converged, f, err);
+		} else if (!strcmp(key, "adopt")) {
+			bool_option(v, &opts->adopt, f, err);
 		} else {
 			lx_bad(err, "%s: unknown member", f);
 		}
@@ -733,17 +738,17 @@ static int addr_order(const void *x, const void *y)
 
 static int route_order(const void *x, const void *y)
 {
-	const struct lx_route *a = x, *b = y;
+	return lx_route_cmp(x, y);
+}
 
-#define ORDER(m)                                                               \
-	if (a->m != b->m)                                                      \
-		return a->m < b->m ? -1 : 1;
-	ORDER(family)
-	ORDER(table)
-	ORDER(dst_len)
-	ORDER(metric)
-#undef ORDER
-	return memcmp(&a->dst, &b->dst, sizeof(a->dst));
+static int rule_order(const void *x, const void *y)
+{
+	return lx_rule_cmp(x, y);
+}
+
+static int neigh_order(const void *x, const void *y)
+{
+	return lx_neigh_cmp(x, y);
 }
 
 /* A duplicate: element `later` equals the earlier element `first`. */
@@ -963,66 +968,7 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 		if (json_is_string(v)) {
 			rc = lx_route_parse(json_string_value(v), r, f, err);
 		} else if (json_is_object(v)) {
-			struct lx_route_in in = {0};
-			char nums[3][32];
-			const char *key;
-			json_t *m;
-			char mf[512];
-			unsigned int before = err ? err->lines : 0;
-
-			json_object_foreach(v, key, m)
-			{
-				static const char *const strs[] = {
-				    "dst", "via", "dev", "src", "scope"};
-				static const char *const ints[] = {
-				    "metric", "table", "mtu"};
-				const char **sdst[] = {&in.dst, &in.via,
-						       &in.dev, &in.src,
-						       &in.scope};
-				const char **idst[] = {&in.metric, &in.table,
-						       &in.mtu};
-				bool known = false;
-
-				lx_field_join(mf, sizeof(mf), f, key);
-				for (size_t k = 0; k < 5; k++) {
-					if (strcmp(key, strs[k]))
-						continue;
-					known = true;
-					if (!json_is_string(m))
-						lx_bad_type(err, mf, "a string",
-							    m);
-					else
-						*sdst[k] = json_string_value(m);
-				}
-				for (size_t k = 0; k < 3; k++) {
-					if (strcmp(key, ints[k]))
-						continue;
-					known = true;
-					if (!json_is_integer(m) &&
-					    !(k == 1 && json_is_string(m) &&
-					      !strcmp(json_string_value(m),
-						      "main"))) {
-						lx_bad_type(err, mf,
-							    "an integer", m);
-						continue;
-					}
-					if (json_is_string(m))
-						snprintf(nums[k],
-							 sizeof(nums[k]),
-							 "main");
-					else
-						snprintf(
-						    nums[k], sizeof(nums[k]),
-						    "%" JSON_INTEGER_FORMAT,
-						    json_integer_value(m));
-					*idst[k] = nums[k];
-				}
-				if (!known)
-					lx_bad(err, "%s: unknown member", mf);
-			}
-			rc = lx_route_build(&in, r, f, err);
-			if (err && err->lines != before)
-				rc = -EINVAL;
+			rc = lx_route_from_json(v, r, f, err);
 		} else {
 			lx_bad_type(err, f, "a string or an object", v);
 			continue;
@@ -1038,7 +984,8 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 	for (size_t k = 0; k < nd; k++) {
 		lx_bad(err,
 		       "network.routes[%zu]: duplicate route \"%s\" (same "
-		       "destination, table and metric as network.routes[%zu])",
+		       "destination, table and metric as network.routes[%zu]: "
+		       "the kernel holds one)",
 		       src[dups[k].later],
 		       lx_route_format(&d->routes[dups[k].later], false, buf,
 				       sizeof(buf)),
@@ -1046,6 +993,71 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 	}
 	free(dups);
 	return 0;
+}
+
+/* Rules and neighbours: string items, duplicates by their identity. */
+static int strings_from_json(const json_t *arr, const char *member, void **out,
+			     size_t *n, size_t sz,
+			     int (*parse)(const char *, void *, const char *,
+					  struct lx_error *),
+			     int (*order)(const void *, const void *),
+			     const char *(*fmt)(const void *, char *, size_t),
+			     struct lx_error *err)
+{
+	_cleanup_free_ size_t *src = NULL;
+	struct dup *dups = NULL;
+	char f[64], buf[512];
+	size_t i, nd;
+	json_t *v;
+
+	*out = calloc(json_array_size(arr) + 1, sz);
+	src = calloc(json_array_size(arr) + 1, sizeof(*src));
+	if (!*out || !src)
+		return -ENOMEM;
+	json_array_foreach(arr, i, v)
+	{
+		snprintf(f, sizeof(f), "network.%s[%zu]", member, i);
+		if (!json_is_string(v)) {
+			lx_bad_type(err, f, "a string", v);
+			continue;
+		}
+		if (parse(json_string_value(v), (char *)*out + *n * sz, f,
+			  err) < 0)
+			continue;
+		src[(*n)++] = i;
+	}
+	nd = find_dups(*out, sz, *n, order, src, &dups);
+	for (size_t k = 0; k < nd; k++)
+		lx_bad(err,
+		       "network.%s[%zu]: duplicate \"%s\" (the same as "
+		       "network.%s[%zu])",
+		       member, src[dups[k].later],
+		       fmt((char *)*out + dups[k].later * sz, buf, sizeof(buf)),
+		       member, src[dups[k].first]);
+	free(dups);
+	return 0;
+}
+
+static int rule_parse_cb(const char *s, void *r, const char *f,
+			 struct lx_error *err)
+{
+	return lx_rule_parse(s, r, f, err);
+}
+
+static int neigh_parse_cb(const char *s, void *n, const char *f,
+			  struct lx_error *err)
+{
+	return lx_neigh_parse(s, n, f, err);
+}
+
+static const char *rule_fmt_cb(const void *r, char *buf, size_t len)
+{
+	return lx_rule_format(r, false, buf, len);
+}
+
+static const char *neigh_fmt_cb(const void *n, char *buf, size_t len)
+{
+	return lx_neigh_format(n, false, buf, len);
 }
 
 static int network_from_json(const json_t *o, struct lx_desired *d,
@@ -1072,6 +1084,20 @@ static int network_from_json(const json_t *o, struct lx_desired *d,
 		} else if (!strcmp(key, "routes")) {
 			if (array_member(v, f, err))
 				r = r ?: routes_from_json(v, d, err);
+		} else if (!strcmp(key, "rules")) {
+			if (array_member(v, f, err))
+				r = r ?: strings_from_json(
+					      v, "rules", (void **)&d->rules,
+					      &d->n_rules, sizeof(*d->rules),
+					      rule_parse_cb, rule_order,
+					      rule_fmt_cb, err);
+		} else if (!strcmp(key, "neighbours")) {
+			if (array_member(v, f, err))
+				r = r ?: strings_from_json(
+					      v, "neighbours",
+					      (void **)&d->neighs, &d->n_neighs,
+					      sizeof(*d->neighs), neigh_parse_cb,
+					      neigh_order, neigh_fmt_cb, err);
 		} else {
 			lx_bad(err, "%s: unknown member", f);
 		}
@@ -1270,7 +1296,6 @@ json_t *lx_desired_to_json(const struct lx_desired *d)
 	sysctl = json_object_get(doc, "sysctl");
 	cgroup = json_object_get(doc, "cgroup");
 	opts = json_object_get(doc, "options");
-	(void)opts;
 	for (size_t i = 0; i < d->n_links; i++)
 		if (json_array_append_new(links, link_to_json(&d->links[i])))
 			return NULL;
@@ -1279,24 +1304,36 @@ json_t *lx_desired_to_json(const struct lx_desired *d)
 			addrs, json_string(lx_addr_format(&d->addrs[i], buf,
 							  sizeof(buf)))))
 			return NULL;
-	for (size_t i = 0; i < d->n_routes; i++) {
-		const struct lx_route *r = &d->routes[i];
-		char *s = buf;
-
-		lx_route_format(r, false, buf + 8, sizeof(buf) - 8);
-		/* lx_route_format writes "default" for any /0, which the
-		 * grammar reads as IPv4 unless a gateway or source says
-		 * otherwise: spell an IPv6 one out. */
-		if (r->family == AF_INET6 && r->dst_len == 0 && !r->has_gw &&
-		    !r->has_src) {
-			s = buf + 8 + strlen("default") - strlen("::/0");
-			memcpy(s, "::/0", 4);
-		} else {
-			s = buf + 8;
-		}
-		if (json_array_append_new(routes, json_string(s)))
+	for (size_t i = 0; i < d->n_routes; i++)
+		if (json_array_append_new(
+			routes, json_string(lx_route_format(
+				    &d->routes[i], false, buf, sizeof(buf)))))
 			return NULL;
+	/* Rules, neighbours and adopt only when used: older readers of
+	 * state.json and documents that never name them stay as they were. */
+	if (d->n_rules || d->n_neighs) {
+		json_t *net = json_object_get(doc, "network");
+		json_t *rules = json_array(), *neighs = json_array();
+
+		if (json_object_set_new(net, "rules", rules) ||
+		    json_object_set_new(net, "neighbours", neighs))
+			return NULL;
+		for (size_t i = 0; i < d->n_rules; i++)
+			if (json_array_append_new(
+				rules, json_string(lx_rule_format(
+					   &d->rules[i], false, buf,
+					   sizeof(buf)))))
+				return NULL;
+		for (size_t i = 0; i < d->n_neighs; i++)
+			if (json_array_append_new(
+				neighs, json_string(lx_neigh_format(
+					    &d->neighs[i], false, buf,
+					    sizeof(buf)))))
+				return NULL;
 	}
+	if (d->opts.adopt &&
+	    json_object_set_new(opts, "adopt", json_true()))
+		return NULL;
 	for (size_t i = 0; i < d->sysctl.n; i++)
 		if (json_object_set_new(sysctl, d->sysctl.v[i].key,
 					json_string(d->sysctl.v[i].value)))

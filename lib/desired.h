@@ -44,9 +44,21 @@ json_t *lx_desired_to_json(const struct lx_desired *d);
 int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
 		  struct lx_error *err) LX_WUR;
 
-/* `DST [via GW] [dev DEV] [metric N] [table N] [src ADDR]
- *  [scope link|host|global] [mtu N]` */
+/* `[TYPE] DST [via [inet6] GW] [dev DEV] [onlink] [metric N] [table ID]
+ *  [src ADDR] [scope S] [pref P] [mtu [lock] N] [advmss N] [initcwnd N]
+ *  [initrwnd N] [quickack 0|1] [congctl [lock] NAME]
+ *  [nexthop via GW [dev DEV] [weight N] [onlink]]...` (SPEC.md). */
 int lx_route_parse(const char *s, struct lx_route *r, const char *field,
+		   struct lx_error *err) LX_WUR;
+
+/* `[-6] [not] [from P|all] [to P] [iif IF] [oif IF] [fwmark N[/M]]
+ *  [ipproto P] [sport N[-M]] [dport N[-M]] [tos N] [priority N]
+ *  (table ID|lookup ID|blackhole|unreachable|prohibit)` */
+int lx_rule_parse(const char *s, struct lx_rule *r, const char *field,
+		  struct lx_error *err) LX_WUR;
+
+/* `ADDR lladdr MAC dev DEV [nud permanent|noarp]` */
+int lx_neigh_parse(const char *s, struct lx_neigh *n, const char *field,
 		   struct lx_error *err) LX_WUR;
 
 /* "10.0.0.0/8", "fd00::1" (bare = host prefix); family 0 = any. Returns 0,
@@ -66,6 +78,23 @@ int lx_prefix_parse(const char *s, int family, union lx_inaddr *a, uint8_t *len,
 const char *lx_addr_format(const struct lx_addr *a, char *buf, size_t len);
 const char *lx_route_format(const struct lx_route *r, bool with_proto,
 			    char *buf, size_t len);
+/*
+ * An observed route as ip(8) shows it: kernel defaults left out (scope
+ * global, table main, IPv6 metric 1024 and pref medium), table and scope
+ * by name, the protocol by name ("proto kernel"; for information, a
+ * document may not use it). Rules and neighbours: the grammar's words;
+ * with_proto adds " proto N".
+ */
+const char *lx_route_format_ip(const struct lx_route *r, char *buf,
+			       size_t len);
+const char *lx_rule_format(const struct lx_rule *r, bool with_proto,
+			   char *buf, size_t len);
+const char *lx_neigh_format(const struct lx_neigh *n, bool with_proto,
+			    char *buf, size_t len);
+/* "kernel", "boot", "static", ... or NULL. */
+const char *lx_proto_name(uint8_t protocol);
+/* "tcp", "udp", ... or NULL. */
+const char *lx_ipproto_name(uint8_t p);
 const char *lx_link_format(const struct lx_link *l, char *buf, size_t len);
 /* Address alone: "10.0.0.2" / "fd00::2". */
 const char *lx_inaddr_format(int family, const union lx_inaddr *a, char *buf,

@@ -55,14 +55,11 @@ struct lx_addr_in {
 	bool nodad;
 };
 
-struct lx_route_in {
-	const char *dst, *via, *dev, *metric, *table, *src, *scope, *mtu;
-};
-
 int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 		  const char *field, struct lx_error *err);
-int lx_route_build(const struct lx_route_in *in, struct lx_route *r,
-		   const char *field, struct lx_error *err);
+/* A route in the object form (lib/grammar_route.c). */
+int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
+		       struct lx_error *err);
 
 /* Words after the first ones: KEY VALUE pairs or flags. */
 struct lx_kw {

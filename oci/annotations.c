@@ -30,6 +30,8 @@ static const struct member members[] = {
     {"io.linx.links", "links", "network.links", true, false},
     {"io.linx.addresses", "addresses", "network.addresses", true, false},
     {"io.linx.routes", "routes", "network.routes", true, false},
+    {"io.linx.rules", "rules", "network.rules", true, false},
+    {"io.linx.neighbours", "neighbours", "network.neighbours", true, false},
     {"io.linx.sysctl", "sysctl", "sysctl", false, false},
     {"io.linx.cgroup", "cgroup", "cgroup", false, false},
     {"io.linx.options", "options", "options", false, true},
@@ -315,6 +317,7 @@ int lx_annotations_to_desired(const json_t *annotations, struct lx_desired *d,
 			    err, LX_ERR_INVALID, 0,
 			    "%s: unknown annotation (io.linx.links, "
 			    "io.linx.addresses, io.linx.routes, "
+			    "io.linx.rules, io.linx.neighbours, "
 			    "io.linx.sysctl, io.linx.cgroup, io.linx.options)",
 			    quote(q, sizeof(q), key));
 			continue;
