@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "desired.h"
+#include "cleanup.h"
+#include "format.h"
 #include "route.h"
 
 struct sbuf {
@@ -67,7 +68,7 @@ static void sb_scope(struct sbuf *b, int scope)
 
 const char *lx_addr_format(const struct lx_addr *a, char *buf, size_t len)
 {
-	struct sbuf b = { buf, len, 0 };
+	struct sbuf b = {buf, len, 0};
 	char ip[INET6_ADDRSTRLEN];
 
 	buf[0] = '\0';
@@ -127,9 +128,11 @@ static void sb_gw(struct sbuf *b, const struct lx_route *r, uint8_t fam,
 	char ip[INET6_ADDRSTRLEN];
 
 	if (fam && fam != r->family)
-		sb_add(b, " via inet6 %s", lx_inaddr_format(fam, gw, ip, sizeof(ip)));
+		sb_add(b, " via inet6 %s",
+		       lx_inaddr_format(fam, gw, ip, sizeof(ip)));
 	else
-		sb_add(b, " via %s", lx_inaddr_format(r->family, gw, ip, sizeof(ip)));
+		sb_add(b, " via %s",
+		       lx_inaddr_format(r->family, gw, ip, sizeof(ip)));
 }
 
 static const char *pref_name(int pref)
@@ -149,7 +152,7 @@ static const char *pref_name(int pref)
 static const char *route_format(const struct lx_route *r, bool with_proto,
 				bool ip_style, char *buf, size_t len)
 {
-	struct sbuf b = { buf, len, 0 };
+	struct sbuf b = {buf, len, 0};
 	char ip[INET6_ADDRSTRLEN];
 	uint8_t inferred;
 
@@ -165,8 +168,8 @@ static const char *route_format(const struct lx_route *r, bool with_proto,
 	/* "default" is read back as the family of the first gateway, else
 	 * the source, else IPv4: spell the prefix out when that is wrong. */
 	inferred = r->has_gw ? (r->gw_family ? r->gw_family : r->family)
-		   : r->n_nexthops ? (r->nh[0].gw_family ? r->nh[0].gw_family
-							 : r->family)
+		   : r->n_nexthops
+		       ? (r->nh[0].gw_family ? r->nh[0].gw_family : r->family)
 		   : r->has_src ? r->family
 				: AF_INET;
 	if (r->dst_len == 0 && (ip_style || inferred == r->family))
@@ -199,11 +202,11 @@ static const char *route_format(const struct lx_route *r, bool with_proto,
 		sb_add(&b, " src %s",
 		       lx_inaddr_format(r->family, &r->src, ip, sizeof(ip)));
 	if (r->scope != LX_UNSET &&
-	    !(ip_style && (r->scope == RT_SCOPE_UNIVERSE ||
-			   r->family == AF_INET6))) {
+	    !(ip_style &&
+	      (r->scope == RT_SCOPE_UNIVERSE || r->family == AF_INET6))) {
 		/* The route grammar names host, link and global only. */
-		if (r->scope == RT_SCOPE_UNIVERSE || r->scope == RT_SCOPE_LINK ||
-		    r->scope == RT_SCOPE_HOST)
+		if (r->scope == RT_SCOPE_UNIVERSE ||
+		    r->scope == RT_SCOPE_LINK || r->scope == RT_SCOPE_HOST)
 			sb_scope(&b, r->scope);
 		else
 			sb_add(&b, " scope %d", r->scope);
@@ -254,28 +257,10 @@ const char *lx_route_format_ip(const struct lx_route *r, char *buf, size_t len)
 	return route_format(r, false, true, buf, len);
 }
 
-static const char *kind_name(enum lx_link_kind k)
-{
-	switch (k) {
-	case LX_LINK_VETH:
-		return "veth";
-	case LX_LINK_MACVLAN:
-		return "macvlan";
-	case LX_LINK_IPVLAN:
-		return "ipvlan";
-	case LX_LINK_DUMMY:
-		return "dummy";
-	case LX_LINK_EXISTING:
-	case LX_LINK_OTHER:
-		break;
-	}
-	return NULL;
-}
-
 const char *lx_link_format(const struct lx_link *l, char *buf, size_t len)
 {
-	struct sbuf b = { buf, len, 0 };
-	const char *k = kind_name(l->kind);
+	struct sbuf b = {buf, len, 0};
+	const char *k = lx_link_kind_name(l->kind);
 
 	buf[0] = '\0';
 	sb_add(&b, "%s", l->name);

@@ -253,11 +253,8 @@ static int parse_gw(const char *fam_word, const char *s, uint8_t *fam,
 static void dev_into(const char *s, char *dst, const char *field,
 		     struct lx_error *err)
 {
-	struct lx_qbuf q;
-
 	if (!lx_ifname_valid(s))
-		lx_bad(err, "%s: invalid interface name %s", field,
-		       lx_text_quote(&q, s));
+		(void)lx_bad_ifname(err, field, s);
 	else
 		snprintf(dst, IFNAMSIZ, "%s", s);
 }
