@@ -271,7 +271,6 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 
 	memset(r, 0, sizeof(*r));
 	r->scope = LX_UNSET;
-	r->pref = LX_UNSET;
 	r->type = RTN_UNICAST;
 	if (in->type) {
 		if (route_type(in->type, &t))

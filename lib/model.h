@@ -116,7 +116,7 @@ struct lx_route {
 	bool has_src;
 	union lx_inaddr src;
 	int scope; /* LX_UNSET = derived: link without gw, universe with */
-	int pref;  /* IPv6 RTA_PREF; LX_UNSET = medium */
+	int pref;  /* IPv6 RTA_PREF: 0 medium (the default), 1 high, 3 low */
 	/* RTA_METRICS; 0 = unset (the kernel does not report a 0 metric) */
 	uint32_t mtu;
 	uint32_t advmss;

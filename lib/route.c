@@ -137,11 +137,6 @@ static bool nexthops_equal(const struct lx_route *d, const struct lx_route *o)
 	return true;
 }
 
-static int pref_of(const struct lx_route *r)
-{
-	return r->pref == LX_UNSET ? ICMPV6_ROUTER_PREF_MEDIUM : r->pref;
-}
-
 bool lx_route_attrs_equal(const struct lx_route *d, const struct lx_route *o)
 {
 	size_t len = lx_inaddr_len(d->family);
@@ -164,7 +159,7 @@ bool lx_route_attrs_equal(const struct lx_route *d, const struct lx_route *o)
 		return false;
 	if (d->family == AF_INET && lx_route_scope(d) != (uint8_t)o->scope)
 		return false;
-	if (d->family == AF_INET6 && pref_of(d) != pref_of(o))
+	if (d->family == AF_INET6 && d->pref != o->pref)
 		return false;
 	if (clamp(d->mtu, LX_RTAX_MTU_MAX) != o->mtu ||
 	    clamp(d->advmss, LX_RTAX_ADVMSS_MAX) != o->advmss ||
@@ -419,7 +414,6 @@ int lx_route_from_msg(const struct nlmsghdr *nlh, struct lx_route *r)
 	r->type = rtm->rtm_type;
 	r->scope = rtm->rtm_scope;
 	r->onlink = rtm->rtm_flags & RTNH_F_ONLINK;
-	r->pref = LX_UNSET;
 	if (r->dst_len > 8 * lx_inaddr_len(r->family) ||
 	    r->from_len > 8 * lx_inaddr_len(r->family))
 		return -EBADMSG;
@@ -567,7 +561,7 @@ struct nlmsghdr *lx_route_msg_new(void *buf, enum lx_nl_verb verb,
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
 	if (r->has_src)
 		mnl_attr_put(nlh, RTA_PREFSRC, len, &r->src);
-	if (r->family == AF_INET6 && r->pref != LX_UNSET)
+	if (r->family == AF_INET6 && r->pref != ICMPV6_ROUTER_PREF_MEDIUM)
 		mnl_attr_put_u8(nlh, RTA_PREF, (uint8_t)r->pref);
 	put_metrics(nlh, r);
 	if (r->n_nexthops)

@@ -358,6 +358,11 @@ int lx_rtnl_diff(const struct lx_desired *d, const struct lx_rtnl_state *obs,
 	 * routes whose gateway needs a route after the routes that can
 	 * make it reachable, whatever order the document lists them in.
 	 */
+	if (ret == 0 &&
+	    lx_plan_reserve(plan, rdel.n + rput.n + adel.n + aput.n + ldel.n +
+				      lput.n + udel.n + uput.n + ndel.n +
+				      nput.n) < 0)
+		ret = -ENOMEM;
 	if (ret == 0)
 		ret = append_ops(plan, &udel, NULL);
 	if (ret == 0)
@@ -717,7 +722,8 @@ static int build_op(struct apply *ap, const struct lx_op *op, void *slot,
 	}
 	if (op->obj == LX_OBJ_RULE) {
 		lx_rule_msg(slot,
-			    op->verb == LX_OP_DELETE ? LX_NL_DELETE : LX_NL_CREATE,
+			    op->verb == LX_OP_DELETE ? LX_NL_DELETE
+						     : LX_NL_CREATE,
 			    &op->u.rule,
 			    op->verb == LX_OP_DELETE ? op->u.rule.protocol
 						     : ap->protocol);
@@ -729,7 +735,7 @@ static int build_op(struct apply *ap, const struct lx_op *op, void *slot,
 		if (ifindex < 0)
 			return ifindex;
 		lx_neigh_msg(slot,
-			     op->verb == LX_OP_DELETE   ? LX_NL_DELETE
+			     op->verb == LX_OP_DELETE	? LX_NL_DELETE
 			     : op->verb == LX_OP_CREATE ? LX_NL_CREATE
 							: LX_NL_UPDATE,
 			     &op->u.neigh, ifindex, ap->protocol);

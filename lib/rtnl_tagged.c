@@ -154,6 +154,8 @@ int lx_rtnl_diff_routes(const struct lx_desired *d,
 		ret = ptrs_make(&fp, obs->routes, obs->n_routes,
 				sizeof(*obs->routes), route_foreign, protocol,
 				route_cmp_v);
+	if (ret == 0 && lx_plan_reserve(put, dp.n) < 0)
+		ret = -ENOMEM;
 	/* Sort-merge: both lists in identity order, one walk. */
 	while (ret == 0 && (i < dp.n || j < op.n)) {
 		const struct lx_route *x = i < dp.n ? dp.p[i] : NULL;
