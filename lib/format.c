@@ -129,6 +129,8 @@ const char *lx_addr_format(const struct lx_addr *a, char *buf, size_t len)
 		sb_scope(&b, a->scope);
 	if (a->nodad)
 		sb_str(&b, " nodad");
+	if (a->noprefixroute)
+		sb_str(&b, " noprefixroute");
 	return buf;
 }
 

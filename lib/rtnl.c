@@ -248,15 +248,33 @@ static int diff_addrs(const struct lx_desired *d,
 	}
 	/* Desired and missing: create. Foreign extras are left alone. */
 	for (size_t i = 0; ret == 0 && i < nd; i++) {
+		const struct lx_addr *o;
 		struct lx_addr a;
 
 		if (i && lx_addr_cmp(dp[i], dp[i - 1]) == 0)
 			continue;
-		if (find_ptr(dp[i], op, no, addr_key_cmp))
-			continue;
 		a = *(const struct lx_addr *)dp[i];
 		a.ifindex = 0;
-		ret = push(put, LX_OP_CREATE, LX_OBJ_ADDRESS, &a);
+		o = find_ptr(dp[i], op, no, addr_key_cmp);
+		if (!o) {
+			ret = push(put, LX_OP_CREATE, LX_OBJ_ADDRESS, &a);
+			continue;
+		}
+		if (o->noprefixroute == a.noprefixroute)
+			continue;
+		/*
+		 * IPv6 changes the flag in place (the kernel adds or removes
+		 * the prefix route); IPv4 ignores flags on NLM_F_REPLACE, so
+		 * the address is made again.
+		 */
+		if (a.family == AF_INET6) {
+			ret = push(put, LX_OP_UPDATE, LX_OBJ_ADDRESS, &a);
+		} else {
+			ret = push(del, LX_OP_DELETE, LX_OBJ_ADDRESS, o);
+			if (ret == 0)
+				ret =
+				    push(put, LX_OP_CREATE, LX_OBJ_ADDRESS, &a);
+		}
 	}
 	return ret;
 }
@@ -432,8 +450,8 @@ static void op_result(struct apply *ap, size_t idx, int e, const char *ext)
 
 	if (e == 0 || gone(op, e)) {
 		op->state = LX_OPS_APPLIED;
-		if (op->obj == LX_OBJ_ADDRESS && ap->owned &&
-		    op->verb != LX_OP_UPDATE)
+		/* An address we had to change (noprefixroute) is ours. */
+		if (op->obj == LX_OBJ_ADDRESS && ap->owned)
 			e = lx_owned_log_add(&ap->log, LX_OBJ_ADDRESS,
 					     op->verb == LX_OP_DELETE,
 					     &op->u.addr);
