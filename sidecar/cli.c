@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "help.h"
 
 static const char *const usage_text =
 	"usage:\n"
@@ -38,7 +39,9 @@ static const char *const usage_text =
 
 void lx_usage(FILE *f, const char *cmd)
 {
-	(void)cmd;
+	/* `COMMAND --help`: that command's own text (help.c). */
+	if (lx_command_help(f, cmd) == 0)
+		return;
 	fputs(usage_text, f);
 }
 

@@ -31,7 +31,10 @@ int main(int argc, char **argv)
 	lx_error_clear(&err);
 	r = lx_cli_parse(argc, argv, &cli, &err);
 	if (r == 1) {
-		lx_usage(stdout, cli.cmd);
+		/* --help stops parsing: the command may still be an argument. */
+		lx_usage(stdout, cli.cmd ? cli.cmd
+				 : cli.n_args ? cli.args[0]
+					      : NULL);
 		lx_cli_free(&cli);
 		return LX_EXIT_OK;
 	}
