@@ -19,10 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup_keys.h"
 #include "json_cleanup.h"
 #include "desired.h"
 #include "grammar.h"
-#include "sysctl.h"
 #include "nft.h"
 
 #define MAX_ITEMS 65536	      /* entries per array / object */
@@ -379,12 +379,12 @@ static int sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 				bad = lx_bad(err, "%s: empty value", f);
 				continue;
 			}
-			/* lx_sysctl_write would refuse it on every pass. */
-			if (strlen(val) > LX_SYSCTL_VALUE_MAX) {
+			/* The sysctl write would refuse it on every pass. */
+			if (strlen(val) > LX_KV_VALUE_MAX) {
 				bad = lx_bad(
 				    err,
 				    "%s: value too long (%zu bytes, max %d)", f,
-				    strlen(val), LX_SYSCTL_VALUE_MAX);
+				    strlen(val), LX_KV_VALUE_MAX);
 				continue;
 			}
 			for (const char *c = val; *c; c++)
@@ -410,186 +410,10 @@ static int sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 	return bad;
 }
 
-/* A size: integer bytes, or digits with a binary K/M/G/T suffix. */
-static bool parse_size(const char *s, uint64_t *out)
-{
-	char digits[24];
-	size_t n = strspn(s, "0123456789");
-	uint64_t v, mult = 1;
-	const char *suf = s + n;
-
-	if (n == 0 || n >= sizeof(digits))
-		return false;
-	memcpy(digits, s, n);
-	digits[n] = '\0';
-	if (!lx_parse_u64(digits, &v))
-		return false;
-	if (*suf) {
-		switch (*suf++) {
-		case 'k':
-		case 'K':
-			mult = 1ull << 10;
-			break;
-		case 'm':
-		case 'M':
-			mult = 1ull << 20;
-			break;
-		case 'g':
-		case 'G':
-			mult = 1ull << 30;
-			break;
-		case 't':
-		case 'T':
-			mult = 1ull << 40;
-			break;
-		default:
-			return false;
-		}
-		if (*suf == 'i')
-			suf++;
-		if (*suf == 'B')
-			suf++;
-		if (*suf)
-			return false;
-	}
-	if (v > (uint64_t)INT64_MAX / mult)
-		return false;
-	*out = v * mult;
-	return true;
-}
-
-/* Integer or string of digits; false when neither. */
-static bool int_or_digits(const json_t *v, uint64_t *out, bool *overflow)
-{
-	*overflow = false;
-	if (json_is_integer(v)) {
-		if (json_integer_value(v) < 0)
-			return false;
-		*out = (uint64_t)json_integer_value(v);
-		return true;
-	}
-	if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-
-		if (*s && strspn(s, "0123456789") == strlen(s) &&
-		    !lx_parse_u64(s, out)) {
-			*overflow = true;
-			return false;
-		}
-		return lx_parse_u64(s, out);
-	}
-	return false;
-}
-
-#define CPU_QUOTA_MAX ((1ull << 44) - 1) /* the kernel's max_cfs_runtime */
-
-static int cgroup_value(const char *key, const json_t *v, char *out,
-			size_t outlen, const char *f, struct lx_error *err)
-{
-	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
-	struct lx_qbuf q;
-	uint64_t n;
-	bool ovf;
-
-	if (!json_is_string(v) && !json_is_integer(v)) {
-		lx_bad_type(err, f, "an integer or a string", v);
-		return -EINVAL;
-	}
-	if (!strncmp(key, "memory.", 7)) {
-		if (s && !strcmp(s, "max")) {
-			snprintf(out, outlen, "max");
-			return 0;
-		}
-		if (json_is_integer(v) && json_integer_value(v) >= 0) {
-			snprintf(out, outlen, "%" JSON_INTEGER_FORMAT,
-				 json_integer_value(v));
-			return 0;
-		}
-		if (s && parse_size(s, &n)) {
-			snprintf(out, outlen, "%" PRIu64, n);
-			return 0;
-		}
-		lx_bad(err,
-		       "%s: invalid size %s (bytes, with K/M/G/T, or \"max\")",
-		       f, lx_jrepr(&q, v));
-		return -EINVAL;
-	}
-	if (!strcmp(key, "pids.max")) {
-		if (s && !strcmp(s, "max")) {
-			snprintf(out, outlen, "max");
-			return 0;
-		}
-		if (int_or_digits(v, &n, &ovf) && n >= 1 &&
-		    n <= (uint64_t)INT64_MAX) {
-			snprintf(out, outlen, "%" PRIu64, n);
-			return 0;
-		}
-		lx_bad(err, "%s: invalid value %s (1.. or \"max\")", f,
-		       lx_jrepr(&q, v));
-		return -EINVAL;
-	}
-	if (!strcmp(key, "cpu.weight")) {
-		if (int_or_digits(v, &n, &ovf) && n >= 1 && n <= 10000) {
-			snprintf(out, outlen, "%" PRIu64, n);
-			return 0;
-		}
-		lx_bad(err, "%s: %s out of range (1..10000)", f,
-		       lx_jrepr(&q, v));
-		return -EINVAL;
-	}
-	/* cpu.max: "QUOTA PERIOD" | "max PERIOD" | "QUOTA" | "max" */
-	{
-		char quota[32] = "", period[32] = "", extra[2] = "";
-		uint64_t qv = 0, pv = 100000;
-		int nf;
-
-		if (json_is_integer(v)) {
-			snprintf(quota, sizeof(quota), "%" JSON_INTEGER_FORMAT,
-				 json_integer_value(v));
-			nf = 1;
-		} else {
-			nf = sscanf(s, "%31s %31s %1s", quota, period, extra);
-		}
-		if (nf < 1 || nf > 2) {
-			lx_bad(err,
-			       "%s: invalid value %s (\"QUOTA PERIOD\", \"max "
-			       "PERIOD\", \"QUOTA\" or \"max\")",
-			       f, lx_jrepr(&q, v));
-			return -EINVAL;
-		}
-		if (nf == 2 &&
-		    (!lx_parse_u64(period, &pv) || pv < 1000 || pv > 1000000)) {
-			lx_bad(
-			    err,
-			    "%s: period %s out of range (1000..1000000) in %s",
-			    f, period, lx_jrepr(&q, v));
-			return -EINVAL;
-		}
-		if (!strcmp(quota, "max")) {
-			snprintf(out, outlen, "max %" PRIu64, pv);
-			return 0;
-		}
-		if (!lx_parse_u64(quota, &qv) || qv < 1000 ||
-		    qv > CPU_QUOTA_MAX) {
-			lx_bad(
-			    err,
-			    "%s: quota out of range (1000..%llu or \"max\") in "
-			    "%s",
-			    f, CPU_QUOTA_MAX, lx_jrepr(&q, v));
-			return -EINVAL;
-		}
-		snprintf(out, outlen, "%" PRIu64 " %" PRIu64, qv, pv);
-		return 0;
-	}
-}
-
+/* The keys, their grammar and canonical form are cgroup_keys.h's rows. */
 static int cgroup_from_json(const json_t *o, struct lx_kvs *kvs,
 			    const struct lx_origin *org, struct lx_error *err)
 {
-	static const char *const keys[] = {
-	    "memory.max", "memory.high", "memory.swap.max",
-	    "pids.max",	  "cpu.max",	 "cpu.weight",
-	    NULL};
 	const char *key;
 	int bad = 0;
 	struct lx_qbuf q;
@@ -601,20 +425,27 @@ static int cgroup_from_json(const json_t *o, struct lx_kvs *kvs,
 	}
 	json_object_foreach((json_t *)o, key, v)
 	{
-		char val[64];
+		char val[LX_KV_VALUE_MAX], num[32], why[600];
+		const char *in = num;
 
 		lx_key_field(org, key, f, sizeof(f));
-		if (!in_list(key, keys)) {
-			bad = lx_bad(
-			    err,
-			    "%s: unknown key %s "
-			    "(memory.max|memory.high|memory.swap.max|pids.max|"
-			    "cpu.max|cpu.weight)",
-			    org->base, lx_text_quote(&q, key));
+		if (!lx_cg_row_find(key)) {
+			bad = lx_bad(err, "%s: unknown key %s (%s)", org->base,
+				     lx_text_quote(&q, key), lx_cg_key_list());
 			continue;
 		}
-		if (cgroup_value(key, v, val, sizeof(val), f, err) < 0) {
-			bad = -EINVAL;
+		if (json_is_integer(v)) {
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+				 json_integer_value(v));
+		} else if (json_is_string(v)) {
+			in = json_string_value(v);
+		} else {
+			bad = lx_bad_type(err, f, "an integer or a string", v);
+			continue;
+		}
+		if (lx_cg_normalize(key, in, lx_jrepr(&q, v), val, sizeof(val),
+				    why, sizeof(why)) < 0) {
+			bad = lx_bad(err, "%s: %s", f, why);
 			continue;
 		}
 		if (lx_kvs_add(kvs, key, val) < 0) {

@@ -104,6 +104,9 @@ struct lx_route {
 
 /* ------------------------------------------- sysctl and cgroup settings */
 
+/* Longest sysctl / cgroup value read or written (bytes). */
+#define LX_KV_VALUE_MAX 4096
+
 /* A key/value pair; both strings owned by the containing array. */
 struct lx_kv {
 	char *key;

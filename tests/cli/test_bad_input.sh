@@ -32,8 +32,10 @@ SD=$LX_TMP/state
 PEER=lxh$$x
 PEER=${PEER:0:15}
 NS= PID= DEAD= HOSTPID=
-CG_CTRLS="memory pids cpu"
+CG_CTRLS="memory pids cpu cpuset"
 CGN=lxbad-$$
+CGS=lxbad-shared-$$
+PNSWRAP= PNSPID= SHAREPID= ROOTPID=
 
 # Sysctls read inside the target namespace and on the host.
 NS_SYSCTLS="net/ipv4/ip_forward net/ipv4/conf/all/forwarding
@@ -50,6 +52,24 @@ setup() {
 	PID=$!
 	sleep 600 & # in the host netns
 	HOSTPID=$!
+	# A target in its own pid namespace whose cgroup a host process
+	# shares (issue 10 #11): PNSPID, with SHAREPID beside it in $CGS.
+	ip netns exec "$NS" unshare -p -f sleep 600 2>/dev/null &
+	PNSWRAP=$!
+	sleep 600 &
+	SHAREPID=$!
+	sleep 600 & # moved into the v1 pids hierarchy's root
+	ROOTPID=$!
+	[ -f /sys/fs/cgroup/pids/cgroup.procs ] && echo "$ROOTPID" >/sys/fs/cgroup/pids/cgroup.procs
+	for _ in $(seq 100); do
+		PNSPID=$(pgrep -P "$PNSWRAP" sleep) && break
+		sleep 0.01
+	done
+	if [ -d /sys/fs/cgroup/pids ]; then
+		mkdir -p /sys/fs/cgroup/pids/$CGS
+		echo "$PNSPID" >/sys/fs/cgroup/pids/$CGS/cgroup.procs
+		echo "$SHAREPID" >/sys/fs/cgroup/pids/$CGS/cgroup.procs
+	fi
 	sleep 0 &
 	DEAD=$!
 	wait "$DEAD"
@@ -58,9 +78,15 @@ setup() {
 	for c in $CG_CTRLS; do
 		[ -d /sys/fs/cgroup/$c ] || continue
 		mkdir -p /sys/fs/cgroup/$c/$CGN
+		# a v1 cpuset takes no task before it has CPUs and nodes
+		if [ "$c" = cpuset ]; then
+			cat /sys/fs/cgroup/cpuset/cpuset.cpus >/sys/fs/cgroup/cpuset/$CGN/cpuset.cpus
+			cat /sys/fs/cgroup/cpuset/cpuset.mems >/sys/fs/cgroup/cpuset/$CGN/cpuset.mems
+		fi
 		echo "$PID" >/sys/fs/cgroup/$c/$CGN/cgroup.procs
 	done
 	[ -d /sys/fs/cgroup/pids/$CGN ] && echo 50 >/sys/fs/cgroup/pids/$CGN/pids.max
+	[ -d /sys/fs/cgroup/cpuset/$CGN ] && echo 0 >/sys/fs/cgroup/cpuset/$CGN/cpuset.cpus
 	[ -d /sys/fs/cgroup/memory/$CGN ] &&
 		echo 67108864 >/sys/fs/cgroup/memory/$CGN/memory.limit_in_bytes
 	[ -d /sys/fs/cgroup/cpu/$CGN ] &&
@@ -79,7 +105,11 @@ setup() {
 
 teardown() {
 	local c
-	for p in $PID $HOSTPID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	# PNSPID is its pid namespace's init: only SIGKILL reaches it from
+	# here, and unshare -f waits for it with SIGTERM ignored.
+	[ -n "$PNSPID" ] && kill -9 "$PNSPID" 2>/dev/null
+	for p in $PID $HOSTPID $PNSWRAP $SHAREPID $ROOTPID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	[ -d /sys/fs/cgroup/pids/$CGS ] && rmdir /sys/fs/cgroup/pids/$CGS 2>/dev/null
 	for c in $CG_CTRLS; do
 		[ -d /sys/fs/cgroup/$c/$CGN ] && rmdir /sys/fs/cgroup/$c/$CGN 2>/dev/null
 	done
@@ -101,8 +131,10 @@ snapshot() {
 	echo "== host sysctls"
 	for f in $HOST_SYSCTLS; do echo "$f=$(cat /proc/sys/$f)"; done
 	echo "== cgroup"
+	[ -f /sys/fs/cgroup/pids/$CGS/pids.max ] && echo "shared pids.max=$(cat /sys/fs/cgroup/pids/$CGS/pids.max)"
 	for f in memory/memory.limit_in_bytes memory/memory.soft_limit_in_bytes \
-		pids/pids.max cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpu/cpu.shares; do
+		pids/pids.max cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpu/cpu.shares \
+		cpuset/cpuset.cpus; do
 		c=/sys/fs/cgroup/${f%%/*}/$CGN/${f#*/}
 		[ -f "$c" ] && echo "$f=$(cat "$c")"
 	done
@@ -160,6 +192,13 @@ run_row() {
 		else
 			set -- reconcile --pid "$PID" --desired "$LX_TMP/desired.json" --state-dir "$SD" "$@"
 		fi ;;
+	root | pns)
+		# ROOTPID sits in the pids hierarchy's root; PNSPID shares its
+		# cgroup with a host process
+		expand "$input" >"$LX_TMP/desired.json"
+		: >"$in"
+		set -- reconcile --pid "$([ "$kind" = root ] && echo "$ROOTPID" || echo "$PNSPID")" \
+			--desired "$LX_TMP/desired.json" --state-dir "$SD" "$@" ;;
 	cli)
 		# the command line as words, against the suite's state dir
 		: >"$in"
@@ -307,6 +346,9 @@ row sysctl_trailing_slash doc 5 'sysctl "net/ipv4/".*refused: empty name segment
 row sysctl_kernel doc 5 'sysctl "kernel\.core_pattern".*refused: only net\.\* sysctls' '{"sysctl": {"net.ipv4.ip_forward": 1, "kernel.core_pattern": "|/tmp/x"}}'
 row sysctl_vm doc 5 'sysctl "vm\.overcommit_memory".*refused: only net\.\*' '{"sysctl": {"vm.overcommit_memory": 1}}'
 row sysctl_host_global doc 5 'sysctl "net\.core\.rmem_max".*refused: net\.core\.rmem_max is host-global' '{"sysctl": {"net.core.rmem_max": 4194304}}'
+row sysctl_global_effect doc 5 'sysctl "net\.netfilter\.nf_hooks_lwtunnel".*refused: .*has a global effect although a child namespace can write it' '{"sysctl": {"net.netfilter.nf_hooks_lwtunnel": 1}}'
+row sysctl_write_only doc 5 'sysctl "net\.ipv4\.route\.flush" \(io\.linx\.sysctl\): refused: it cannot be read back' '{"sysctl": {"net.ipv4.route.flush": 1}}'
+row sysctl_alias doc 5 'sysctl "net\.ipv4\.conf\.all\.forwarding" \(io\.linx\.sysctl\): refused: the same kernel setting as net\.ipv4\.ip_forward' '{"sysctl": {"net.ipv4.ip_forward": 1, "net.ipv4.conf.all.forwarding": 1}}'
 row sysctl_space doc 5 'sysctl "net\.ipv4\.ip forward".*refused: invalid character' '{"sysctl": {"net.ipv4.ip forward": 1}}'
 row sysctl_nul doc 3 'invalid JSON.*NUL|\\u0000' '{"sysctl": {"net.ipv4.ip_forward\u0000/../../kernel/core_pattern": 1}}'
 row sysctl_newline_value doc 3 'sysctl\.net\.ipv4\.ip_forward.*\\x0a|sysctl\.net\.ipv4\.ip_forward.*newline' '{"sysctl": {"net.ipv4.ip_forward": "1\nkernel.core_pattern=|/tmp/x"}}'
@@ -332,6 +374,10 @@ row cg_cpu_max_extra pid 3 'cgroup\.cpu\.max.*50000 100000 7' '{"cgroup": {"cpu.
 row cg_pids_boolean pid 3 'cgroup\.pids\.max: expected an integer or a string, got true' '{"cgroup": {"pids.max": true}}'
 row cg_raise_pids pid 5 'pids\.max.*100.*50' '{"cgroup": {"pids.max": 100}}'
 row cg_raise_memory_max pid 5 'memory\.max.*max.*67108864' '{"cgroup": {"memory.max": "max"}}'
+row cg_raise_cpuset pid 5 'cgroup "cpuset\.cpus" \(io\.linx\.cgroup\): refused: 0-1 is above the spawn value 0' '{"cgroup": {"cpuset.cpus": "0-1"}}'
+row cg_no_v1_file pid 3 'cgroup "memory\.high" \(io\.linx\.cgroup\): not possible on this cgroup v1 host: .*memory\.low' '{"cgroup": {"memory.high": "32M"}}'
+row cg_root_cgroup root 5 'cgroup \(io\.linx\.cgroup\): refused: the target.s pids cgroup /sys/fs/cgroup/pids is a hierarchy.s root' '{"cgroup": {"pids.max": "max"}}'
+row cg_shared_cgroup pns 5 'cgroup \(io\.linx\.cgroup\): refused: the target.s pids cgroup .* is shared: it holds pid [0-9]+, whose pid namespace is not the container init.s' '{"cgroup": {"pids.max": 10}}'
 
 # ------------------------------------------------ client commands (issue 15)
 # (an ambiguous prefix needs two residents: tests/cli/test_ops.sh id_prefix)
