@@ -35,10 +35,13 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 		lx_target_default_id(&e->target, e->id, sizeof(e->id));
 
 	/* The cgroup is resolved from the host's view, before setns. */
-	if (t->cgroup)
+	if (t->cgroup) {
 		r = lx_cgroup_open_v2_dir(t->cgroup, &e->cg, err);
-	else if (t->pid > 0)
+		if (r == 0)
+			e->cg->pid = t->pid;
+	} else if (t->pid > 0) {
 		r = lx_cgroup_open_pid(t->pid, NULL, &e->cg, err);
+	}
 	if (r < 0)
 		goto fail;
 
