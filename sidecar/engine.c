@@ -172,6 +172,27 @@ int lx_engine_set_desired(struct lx_engine *e, const struct lx_desired *d)
 	return 0;
 }
 
+int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
+		      const struct lx_policy *policy,
+		      const struct lx_desired *d, json_t **saved,
+		      struct lx_error *err)
+{
+	int r = lx_engine_open(e, t, policy, err);
+
+	if (r < 0)
+		return r;
+	r = lx_engine_load_state(e, saved, err);
+	if (r == 0)
+		r = lx_engine_check(e, d, err);
+	if (r == 0)
+		r = lx_engine_create_state(e, err);
+	if (r == 0 && lx_engine_set_desired(e, d) < 0)
+		r = lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "desired");
+	if (r < 0)
+		lx_engine_close(e);
+	return r;
+}
+
 void lx_engine_set_intent(struct lx_engine *e, lx_source_intent_fn fn,
 			  void *data)
 {

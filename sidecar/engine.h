@@ -68,6 +68,19 @@ int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
  */
 int lx_engine_create_state(struct lx_engine *e, struct lx_error *err) LX_WUR;
 
+/*
+ * The bring-up every command that applies runs, in this order (it is the
+ * security boundary): open (pin the target, enter its netns), load what
+ * state.json says we own (saved: its stored desired document, or NULL),
+ * check d against the policy, create the state dir (only now, so a
+ * refused request leaves nothing behind), set d as the desired state.
+ * On failure the engine is closed; err says why.
+ */
+int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
+		      const struct lx_policy *policy,
+		      const struct lx_desired *d, json_t **saved,
+		      struct lx_error *err) LX_WUR;
+
 /* Replace the desired state (copied). Does not check: call check first. */
 int lx_engine_set_desired(struct lx_engine *e,
 			  const struct lx_desired *d) LX_WUR;

@@ -14,7 +14,9 @@
 	"  --allow-master IFACE    veth peers may be enslaved to IFACE (repeatable)\n" \
 	"  --allow-parent IFACE    macvlan/ipvlan may use host IFACE (repeatable)\n" \
 	"  --cgroup-allow-raise    cgroup limits may rise above the spawn value\n" \
-	"  --allow-host-netns      sysctls may be written into the sidecar's own netns\n"
+	"  --allow-host-netns      sysctls may be written into the sidecar's own netns\n" \
+	"  --min-interval-ms N     lowest interval_ms a document may ask for (default\n" \
+	"                          1000; interval_ms 0, no timer, stays allowed)\n"
 #define ID_TEXT \
 	"ID is any unique prefix of a resident sidecar's id (an ambiguous one is\n" \
 	"exit 2 and lists the matches; an unknown one exit 4).\n"
