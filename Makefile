@@ -5,6 +5,9 @@ PKGS    := libmnl jansson libcap-ng libseccomp
 BUILD   ?= build
 PREFIX  ?= /usr/local
 WERROR  ?= $(if $(CI),-Werror,)
+# The release (debian/changelog says the same); --version adds git describe.
+VERSION := 0.1.0
+GIT_DESCRIBE ?= $(shell git describe --always --dirty 2>/dev/null)
 SAN     ?=
 
 CFLAGS  ?= -O2 -g
@@ -29,6 +32,14 @@ all: $(BUILD)/liblinx.a $(BUILD)/linx-sidecar
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Only version.o sees the version; a stamp that changes with it rebuilds it.
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION) $(GIT_DESCRIBE)' | cmp -s - $@ || echo '$(VERSION) $(GIT_DESCRIBE)' > $@
+$(BUILD)/sidecar/version.o: $(BUILD)/version.stamp
+$(BUILD)/sidecar/version.o: CFLAGS += -DLX_VERSION='"$(VERSION)"' -DLX_GIT_DESCRIBE='"$(GIT_DESCRIBE)"'
+FORCE:
 
 $(BUILD)/liblinx.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -132,6 +143,6 @@ format:
 clean:
 	rm -rf build build-asan build-fuzz build-deb
 
-.PHONY: all tests deps check check-unit check-asan load demo bench fuzz man install uninstall format clean
+.PHONY: FORCE all tests deps check check-unit check-asan load demo bench fuzz man install uninstall format clean
 
 -include $(LIB_OBJS:.o=.d) $(BIN_OBJS:.o=.d)

@@ -23,6 +23,9 @@
 #include "json_cleanup.h"
 #include "desired.h"
 #include "grammar.h"
+#include "neigh.h"
+#include "route.h"
+#include "rule.h"
 #include "nft.h"
 
 #define MAX_ITEMS 65536	      /* entries per array / object */
@@ -530,6 +533,8 @@ static int options_from_json(const json_t *o, struct lx_options *opts,
 		} else if (!strcmp(key, "require_converged")) {
 			bad = bool_option(v, &opts->require_converged, f, err)
 				  ?: bad;
+		} else if (!strcmp(key, "adopt")) {
+			bad = bool_option(v, &opts->adopt, f, err) ?: bad;
 		} else {
 			bad = lx_bad(err, "%s: unknown member", f);
 		}
@@ -554,17 +559,7 @@ static int addr_order(const void *x, const void *y)
 
 static int route_order(const void *x, const void *y)
 {
-	const struct lx_route *a = x, *b = y;
-
-#define ORDER(m)                                                               \
-	if (a->m != b->m)                                                      \
-		return a->m < b->m ? -1 : 1;
-	ORDER(family)
-	ORDER(table)
-	ORDER(dst_len)
-	ORDER(metric)
-#undef ORDER
-	return memcmp(&a->dst, &b->dst, sizeof(a->dst));
+	return lx_route_cmp(x, y);
 }
 
 /* A duplicate: element `later` equals the earlier element `first`. */
@@ -807,66 +802,7 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 		if (json_is_string(v)) {
 			rc = lx_route_parse(json_string_value(v), r, f, err);
 		} else if (json_is_object(v)) {
-			struct lx_route_in in = {0};
-			char nums[3][32];
-			const char *key;
-			json_t *m;
-			char mf[512];
-			unsigned int before = err ? err->lines : 0;
-
-			json_object_foreach(v, key, m)
-			{
-				static const char *const strs[] = {
-				    "dst", "via", "dev", "src", "scope"};
-				static const char *const ints[] = {
-				    "metric", "table", "mtu"};
-				const char **sdst[] = {&in.dst, &in.via,
-						       &in.dev, &in.src,
-						       &in.scope};
-				const char **idst[] = {&in.metric, &in.table,
-						       &in.mtu};
-				bool known = false;
-
-				lx_field_join(mf, sizeof(mf), f, key);
-				for (size_t k = 0; k < 5; k++) {
-					if (strcmp(key, strs[k]))
-						continue;
-					known = true;
-					if (!json_is_string(m))
-						lx_bad_type(err, mf, "a string",
-							    m);
-					else
-						*sdst[k] = json_string_value(m);
-				}
-				for (size_t k = 0; k < 3; k++) {
-					if (strcmp(key, ints[k]))
-						continue;
-					known = true;
-					if (!json_is_integer(m) &&
-					    !(k == 1 && json_is_string(m) &&
-					      !strcmp(json_string_value(m),
-						      "main"))) {
-						lx_bad_type(err, mf,
-							    "an integer", m);
-						continue;
-					}
-					if (json_is_string(m))
-						snprintf(nums[k],
-							 sizeof(nums[k]),
-							 "main");
-					else
-						snprintf(
-						    nums[k], sizeof(nums[k]),
-						    "%" JSON_INTEGER_FORMAT,
-						    json_integer_value(m));
-					*idst[k] = nums[k];
-				}
-				if (!known)
-					lx_bad(err, "%s: unknown member", mf);
-			}
-			rc = lx_route_build(&in, r, f, err);
-			if (err && err->lines != before)
-				rc = -EINVAL;
+			rc = lx_route_from_json(v, r, f, err);
 		} else {
 			lx_bad_type(err, f, "a string or an object", v);
 			bad = -EINVAL;
@@ -886,7 +822,7 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 		bad = lx_bad(
 		    err,
 		    "%s: duplicate route \"%s\" (same destination, "
-		    "table and metric as %s)",
+		    "table and metric as %s: the kernel holds one)",
 		    lx_item_field(o, src[dups[k].later], f, sizeof(f)),
 		    lx_route_format(&d->routes[dups[k].later], false, buf,
 				    sizeof(buf)),
@@ -894,6 +830,82 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 	}
 	free(dups);
 	return bad;
+}
+
+/* Rules and neighbours: string items, duplicates by their identity. */
+struct strings_member {
+	size_t sz;
+	int (*parse)(const char *, void *, const char *, struct lx_error *);
+	int (*order)(const void *, const void *);
+	const char *(*fmt)(const void *, char *, size_t);
+};
+
+static int strings_from_json(const json_t *arr, void **out, size_t *n,
+			     const struct strings_member *m,
+			     const struct lx_origin *o, struct lx_error *err)
+{
+	_cleanup_free_ size_t *src = NULL;
+	struct dup *dups = NULL;
+	char f[512], f2[512], buf[512];
+	size_t i, nd;
+	int bad = 0;
+	json_t *v;
+
+	*out = calloc(json_array_size(arr) + 1, m->sz);
+	src = calloc(json_array_size(arr) + 1, sizeof(*src));
+	if (!*out || !src)
+		return -ENOMEM;
+	json_array_foreach(arr, i, v)
+	{
+		lx_item_field(o, i, f, sizeof(f));
+		if (!json_is_string(v)) {
+			bad = lx_bad_type(err, f, "a string", v);
+			continue;
+		}
+		if (m->parse(json_string_value(v), (char *)*out + *n * m->sz, f,
+			     err) < 0) {
+			bad = -EINVAL;
+			continue;
+		}
+		src[(*n)++] = i;
+	}
+	nd = find_dups(*out, m->sz, *n, m->order, src, &dups);
+	for (size_t k = 0; k < nd; k++)
+		bad = lx_bad(
+		    err, "%s: duplicate \"%s\" (the same as %s)",
+		    lx_item_field(o, src[dups[k].later], f, sizeof(f)),
+		    m->fmt((char *)*out + dups[k].later * m->sz, buf,
+			   sizeof(buf)),
+		    lx_item_field(o, src[dups[k].first], f2, sizeof(f2)));
+	free(dups);
+	return bad;
+}
+
+static int rule_parse_cb(const char *s, void *r, const char *f,
+			 struct lx_error *err)
+{
+	return lx_rule_parse(s, r, f, err);
+}
+static int neigh_parse_cb(const char *s, void *n, const char *f,
+			  struct lx_error *err)
+{
+	return lx_neigh_parse(s, n, f, err);
+}
+static int rule_order(const void *x, const void *y)
+{
+	return lx_rule_cmp(x, y);
+}
+static int neigh_order(const void *x, const void *y)
+{
+	return lx_neigh_cmp(x, y);
+}
+static const char *rule_fmt_cb(const void *r, char *buf, size_t len)
+{
+	return lx_rule_format(r, false, buf, len);
+}
+static const char *neigh_fmt_cb(const void *n, char *buf, size_t len)
+{
+	return lx_neigh_format(n, false, buf, len);
 }
 
 /* ------------------------------------------------------------ members */
@@ -939,6 +951,32 @@ static int m_routes(const json_t *v, struct lx_desired *d,
 static bool s_routes(const struct lx_desired *d)
 {
 	return d->routes != NULL;
+}
+static int m_rules(const json_t *v, struct lx_desired *d,
+		   const struct lx_origin *o, struct lx_error *err)
+{
+	static const struct strings_member m = {
+	    sizeof(struct lx_rule), rule_parse_cb, rule_order, rule_fmt_cb};
+
+	return strings_from_json(v, (void **)&d->rules, &d->n_rules, &m, o,
+				 err);
+}
+static bool s_rules(const struct lx_desired *d)
+{
+	return d->rules != NULL;
+}
+static int m_neighs(const json_t *v, struct lx_desired *d,
+		    const struct lx_origin *o, struct lx_error *err)
+{
+	static const struct strings_member m = {
+	    sizeof(struct lx_neigh), neigh_parse_cb, neigh_order, neigh_fmt_cb};
+
+	return strings_from_json(v, (void **)&d->neighs, &d->n_neighs, &m, o,
+				 err);
+}
+static bool s_neighs(const struct lx_desired *d)
+{
+	return d->neighs != NULL;
 }
 static int m_sysctl(const json_t *v, struct lx_desired *d,
 		    const struct lx_origin *o, struct lx_error *err)
@@ -991,6 +1029,8 @@ static const struct member members[] = {
     {"links", true, true, false, m_links, s_links},
     {"addresses", true, true, false, m_addrs, s_addrs},
     {"routes", true, true, false, m_routes, s_routes},
+    {"rules", true, true, false, m_rules, s_rules},
+    {"neighbours", true, true, false, m_neighs, s_neighs},
     {"sysctl", false, false, false, m_sysctl, s_sysctl},
     {"cgroup", false, false, false, m_cgroup, s_cgroup},
     {"nftables", false, false, false, m_nftables, s_nftables},
@@ -1265,7 +1305,6 @@ json_t *lx_desired_to_json(const struct lx_desired *d)
 	sysctl = json_object_get(doc, "sysctl");
 	cgroup = json_object_get(doc, "cgroup");
 	opts = json_object_get(doc, "options");
-	(void)opts;
 	for (size_t i = 0; i < d->n_links; i++)
 		if (json_array_append_new(links, link_to_json(&d->links[i])))
 			return NULL;
@@ -1274,24 +1313,35 @@ json_t *lx_desired_to_json(const struct lx_desired *d)
 			addrs, json_string(lx_addr_format(&d->addrs[i], buf,
 							  sizeof(buf)))))
 			return NULL;
-	for (size_t i = 0; i < d->n_routes; i++) {
-		const struct lx_route *r = &d->routes[i];
-		char *s = buf;
-
-		lx_route_format(r, false, buf + 8, sizeof(buf) - 8);
-		/* lx_route_format writes "default" for any /0, which the
-		 * grammar reads as IPv4 unless a gateway or source says
-		 * otherwise: spell an IPv6 one out. */
-		if (r->family == AF_INET6 && r->dst_len == 0 && !r->has_gw &&
-		    !r->has_src) {
-			s = buf + 8 + strlen("default") - strlen("::/0");
-			memcpy(s, "::/0", 4);
-		} else {
-			s = buf + 8;
-		}
-		if (json_array_append_new(routes, json_string(s)))
+	for (size_t i = 0; i < d->n_routes; i++)
+		if (json_array_append_new(
+			routes, json_string(lx_route_format(
+				    &d->routes[i], false, buf, sizeof(buf)))))
 			return NULL;
+	/* Rules, neighbours and adopt only when used: documents that never
+	 * name them serialise as they did. */
+	if (d->n_rules || d->n_neighs) {
+		json_t *net = json_object_get(doc, "network");
+		json_t *rules = json_array(), *neighs = json_array();
+
+		if (json_object_set_new(net, "rules", rules) ||
+		    json_object_set_new(net, "neighbours", neighs))
+			return NULL;
+		for (size_t i = 0; i < d->n_rules; i++)
+			if (json_array_append_new(
+				rules,
+				json_string(lx_rule_format(&d->rules[i], false,
+							   buf, sizeof(buf)))))
+				return NULL;
+		for (size_t i = 0; i < d->n_neighs; i++)
+			if (json_array_append_new(
+				neighs,
+				json_string(lx_neigh_format(
+				    &d->neighs[i], false, buf, sizeof(buf)))))
+				return NULL;
 	}
+	if (d->opts.adopt && json_object_set_new(opts, "adopt", json_true()))
+		return NULL;
 	for (size_t i = 0; i < d->sysctl.n; i++)
 		if (json_object_set_new(sysctl, d->sysctl.v[i].key,
 					json_string(d->sysctl.v[i].value)))

@@ -94,6 +94,22 @@ test_uninstall_removes_everything() {
 	[ -z "$left" ] || fail "left after uninstall: $left"
 }
 
+# --version: the Makefile's VERSION (the package's too), git describe when
+# built from git.
+test_version_matches_package() {
+	local v deb out
+	v=$(sed -n 's/^VERSION := //p' "$TOP/Makefile")
+	deb=$(sed -n '1s/^linx-sidecar (\([^)]*\)).*/\1/p' "$TOP/debian/changelog")
+	expect_eq "$deb" "$v" "debian/changelog version"
+	out=$("$LX_BIN" --version) || fail "--version exit $?"
+	expect_match "$out" "^linx-sidecar ${v//./\\.}( \\(git [0-9a-z.-]+\\))?$" "--version"
+	if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
+		expect_match "$out" "\\(git " "--version from a git tree"
+	fi
+	grep -q -- "--version" <<<"$("$LX_BIN" --help)" || fail "--help does not mention --version"
+}
+
+t version_matches_package test_version_matches_package
 t install_layout test_install_layout
 t man_page_renders test_man_page_renders
 t completion_loads_and_completes test_completion_loads_and_completes
