@@ -258,30 +258,6 @@ int lx_prefix_parse(const char *s, int family, union lx_inaddr *a, uint8_t *len,
 	return prefix_parse(s, family, a, len, fam_out, NULL);
 }
 
-static int addr_bits(int family)
-{
-	return family == AF_INET ? 32 : 128;
-}
-
-/* Clear the host bits of a; returns true when some were set. */
-static bool mask_host_bits(int family, union lx_inaddr *a, unsigned int len)
-{
-	bool set = false;
-
-	for (int i = 0; i < addr_bits(family) / 8; i++) {
-		unsigned int lo = (unsigned int)i * 8;
-		uint8_t keep;
-
-		if (len >= lo + 8)
-			continue;
-		keep = len <= lo ? 0 : (uint8_t)(0xff << (8 - (len - lo)));
-		if (a->bytes[i] & ~keep)
-			set = true;
-		a->bytes[i] &= keep;
-	}
-	return set;
-}
-
 static const char *fam_name(int family)
 {
 	return family == AF_INET ? "IPv4" : "IPv6";
@@ -329,6 +305,7 @@ int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 	memset(a, 0, sizeof(*a));
 	a->scope = LX_UNSET;
 	a->nodad = in->nodad;
+	a->noprefixroute = in->noprefixroute;
 	if (!in->dev)
 		lx_bad(err, "%s: missing device", field);
 	else if (!lx_ifname_valid(in->dev))
@@ -423,6 +400,7 @@ int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
 	    {"peer", &in.peer, NULL},
 	    {"scope", &in.scope, NULL},
 	    {"nodad", NULL, &in.nodad},
+	    {"noprefixroute", NULL, &in.noprefixroute},
 	};
 	int r;
 
@@ -438,164 +416,6 @@ int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
 	r = lx_parse_keywords(w.w + 2, w.n - 2, kws, LX_ARRAY_SIZE(kws), field,
 			      s, err);
 	if (lx_addr_build(&in, a, field, err) < 0 || r < 0)
-		return -EINVAL;
-	return 0;
-}
-
-/* ---------------------------------------------------------------- routes */
-
-int lx_route_build(const struct lx_route_in *in, struct lx_route *r,
-		   const char *field, struct lx_error *err)
-{
-	unsigned int before = err ? err->lines : 0;
-	bool dflt = false;
-	uint8_t fam = 0, gwfam = 0, srcfam = 0, len;
-	struct lx_qbuf q, q2;
-	uint64_t v;
-	int rc;
-
-	memset(r, 0, sizeof(*r));
-	r->scope = LX_UNSET;
-	r->type = RTN_UNICAST;
-
-	if (!in->dst) {
-		lx_bad(err, "%s: missing destination", field);
-	} else if (!strcmp(in->dst, "default")) {
-		dflt = true;
-	} else {
-		bool has_len;
-
-		rc = prefix_parse(in->dst, 0, &r->dst, &r->dst_len, &fam,
-				  &has_len);
-		if (rc == -ERANGE) {
-			lx_bad(err, "%s: invalid prefix length in %s", field,
-			       lx_text_quote(&q, in->dst));
-		} else if (rc < 0) {
-			lx_bad(err, "%s: invalid destination %s", field,
-			       lx_text_quote(&q, in->dst));
-		} else {
-			union lx_inaddr net = r->dst;
-			char ip[INET6_ADDRSTRLEN];
-
-			if (mask_host_bits(fam, &net, r->dst_len))
-				lx_bad(
-				    err,
-				    "%s: host bits set in %s (did you mean "
-				    "%s/%u?)",
-				    field, lx_text_quote(&q, in->dst),
-				    lx_inaddr_format(fam, &net, ip, sizeof(ip)),
-				    r->dst_len);
-		}
-	}
-	if (in->via) {
-		rc = prefix_parse(in->via, 0, &r->gw, &len, &gwfam, NULL);
-		if (rc < 0 || len != addr_bits(gwfam)) {
-			lx_bad(err, "%s: invalid gateway %s", field,
-			       lx_text_quote(&q, in->via));
-			gwfam = 0;
-		} else {
-			r->has_gw = true;
-		}
-		if (rc == 0 && strchr(in->via, '/'))
-			lx_bad(err, "%s: gateway %s must be a bare address",
-			       field, lx_text_quote(&q, in->via));
-	}
-	if (in->src) {
-		rc = prefix_parse(in->src, 0, &r->src, &len, &srcfam, NULL);
-		if (rc < 0 || strchr(in->src, '/')) {
-			lx_bad(err, "%s: invalid source address %s", field,
-			       lx_text_quote(&q, in->src));
-			srcfam = 0;
-		} else {
-			r->has_src = true;
-		}
-	}
-	/* Family: from the destination, else the gateway, else the source,
-	 * else IPv4 ("default" alone). */
-	if (dflt)
-		fam = gwfam ? gwfam : srcfam ? srcfam : AF_INET;
-	if (fam) {
-		r->family = fam;
-		if (gwfam && gwfam != fam)
-			lx_bad(err,
-			       "%s: gateway %s is %s but destination %s is %s",
-			       field, lx_text_quote(&q, in->via),
-			       fam_name(gwfam), lx_text_quote(&q2, in->dst),
-			       fam_name(fam));
-		if (srcfam && srcfam != fam)
-			lx_bad(err, "%s: source %s is %s but %s %s is %s",
-			       field, lx_text_quote(&q, in->src),
-			       fam_name(srcfam),
-			       dflt && gwfam ? "gateway" : "destination",
-			       lx_text_quote(&q2,
-					     dflt && gwfam ? in->via : in->dst),
-			       fam_name(fam));
-	}
-	if (in->dev) {
-		if (!lx_ifname_valid(in->dev))
-			lx_bad_ifname(err, field, in->dev);
-		else
-			strcpy(r->dev, in->dev);
-	}
-	if (in->metric) {
-		if (!lx_parse_u64(in->metric, &v) || v > UINT32_MAX)
-			lx_bad(err, "%s: invalid metric %s (0..4294967295)",
-			       field, lx_text_quote(&q, in->metric));
-		else
-			r->metric = (uint32_t)v;
-	}
-	if (in->table) {
-		if (!strcmp(in->table, "main"))
-			v = RT_TABLE_MAIN;
-		else if (!lx_parse_u64(in->table, &v) || v > UINT32_MAX)
-			v = UINT64_MAX;
-		/* 0 and 254 are both the main table: one canonical value,
-		 * so identity and duplicates compare equal. */
-		if (v == UINT64_MAX)
-			lx_bad(err, "%s: invalid table %s (main|0..4294967295)",
-			       field, lx_text_quote(&q, in->table));
-		else
-			r->table = v == RT_TABLE_MAIN ? 0 : (uint32_t)v;
-	}
-	if (in->scope && !parse_scope(in->scope, true, &r->scope))
-		lx_bad(err, "%s: invalid scope %s (link|host|global)", field,
-		       lx_text_quote(&q, in->scope));
-	if (in->mtu) {
-		if (!lx_parse_u64(in->mtu, &v) || v < 68 || v > 65535)
-			lx_bad(err, "%s: invalid mtu %s (68..65535)", field,
-			       lx_text_quote(&q, in->mtu));
-		else
-			r->mtu = (uint32_t)v;
-	}
-	if (err && err->lines != before)
-		return -EINVAL;
-	return 0;
-}
-
-int lx_route_parse(const char *s, struct lx_route *r, const char *field,
-		   struct lx_error *err)
-{
-	struct lx_route_in in = {0};
-	struct lx_words w;
-	struct lx_qbuf q;
-	struct lx_kw kws[] = {
-	    {"via", &in.via, NULL},	  {"dev", &in.dev, NULL},
-	    {"metric", &in.metric, NULL}, {"table", &in.table, NULL},
-	    {"src", &in.src, NULL},	  {"scope", &in.scope, NULL},
-	    {"mtu", &in.mtu, NULL},
-	};
-	int rc;
-
-	if (lx_split_words(s, &w, field, err) < 0)
-		return -EINVAL;
-	if (w.n < 1) {
-		lx_bad(err, "%s: empty route %s", field, lx_text_quote(&q, s));
-		return -EINVAL;
-	}
-	in.dst = w.w[0];
-	rc = lx_parse_keywords(w.w + 1, w.n - 1, kws, LX_ARRAY_SIZE(kws), field,
-			       s, err);
-	if (lx_route_build(&in, r, field, err) < 0 || rc < 0)
 		return -EINVAL;
 	return 0;
 }
