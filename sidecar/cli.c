@@ -17,7 +17,8 @@ static const char *const usage_text =
 	"  linx-sidecar run (--pid N | --netns PATH) --desired FILE [--cgroup PATH] [POLICY]\n"
 	"  linx-sidecar reconcile (--pid N | --netns PATH) --desired FILE [POLICY]  one pass, print report\n"
 	"  linx-sidecar plan (--pid N | --netns PATH) --desired FILE       diff only, print ops\n"
-	"  linx-sidecar observe (--pid N | --netns PATH)                   print observed state\n"
+	"  linx-sidecar observe (--pid N | --netns PATH) [--desired]       print observed state\n"
+	"                                                  (--desired: as a document to adopt it)\n"
 	"  linx-sidecar status|reconcile|stop ID                           talk to a resident sidecar\n"
 	"  linx-sidecar put ID --desired FILE                              replace its desired state\n"
 	"  linx-sidecar list                                               resident sidecars on this host\n"
@@ -170,7 +171,14 @@ int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
 			cli->netns = optarg;
 			break;
 		case OPT_DESIRED:
-			cli->desired = optarg;
+			/* `observe ... --desired` takes no FILE: an option
+			 * after it is read as one. */
+			if (optarg[0] == '-' && optarg[1] == '-') {
+				cli->desired_flag = true;
+				optind--;
+			} else {
+				cli->desired = optarg;
+			}
 			break;
 		case OPT_CGROUP:
 			cli->cgroup = optarg;
@@ -228,6 +236,10 @@ int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
 		case OPT_VERSION:
 			return 2;
 		case ':':
+			if (optopt == OPT_DESIRED) {
+				cli->desired_flag = true;
+				break;
+			}
 			return lx_error_set(err, LX_ERR_USAGE, 0,
 					    "option %s needs an argument",
 					    argv[optind - 1]);
