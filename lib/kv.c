@@ -386,6 +386,76 @@ static int verify_untouched(const struct lx_kv_source *src,
 	return 0;
 }
 
+int lx_kv_finish(const struct lx_kv_source *src, const struct lx_kvs *desired,
+		 const struct lx_kvs *observed, struct lx_owned_kvs *owned,
+		 struct lx_subreport *rep, struct lx_error *err)
+{
+	const struct lx_kv_hooks *h = src->hooks;
+	struct lx_error failures;
+	int r;
+
+	if (src->intent && owned)
+		lx_kv_announce(&rep->plan, h->obj, owned, src->intent,
+			       src->intent_data);
+	lx_error_clear(&failures);
+	if (lx_kv_apply(src, &rep->plan, owned, &failures) < 0) {
+		/* best-effort: the failures are recorded on their ops */
+	}
+	r = verify_untouched(src, desired, observed, &rep->plan);
+	if (r == 0 && lx_kvs_adopt(desired, observed, owned, h->eq) < 0)
+		r = -ENOMEM;
+	if (r < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, -r, "%s",
+				    lx_obj_name(h->obj));
+	rep->converged = lx_plan_count(&rep->plan, LX_OPS_FAILED) == 0 &&
+			 lx_plan_count(&rep->plan, LX_OPS_PENDING) == 0;
+	return 0;
+}
+
+int lx_kv_reconcile(const struct lx_kv_source *src,
+		    const struct lx_kvs *desired, struct lx_owned_kvs *owned,
+		    bool revert_on_release, struct lx_subreport *rep,
+		    struct lx_error *err)
+{
+	const struct lx_kv_hooks *h = src->hooks;
+	struct lx_kvs observed = {0};
+	struct lx_error local;
+	int r = 0;
+
+	if (!err)
+		err = &local;
+	lx_error_clear(err);
+	rep->converged = false;
+	for (size_t i = 0; h->validate && desired && i < desired->n; i++) {
+		int v = h->validate(src->ctx, desired->v[i].key, err);
+
+		if (v < 0 && r == 0)
+			r = v;
+	}
+	/* Unreadable keys are not fatal: their ops carry the failure. */
+	if (r == 0)
+		r = lx_kv_observe(src, desired, owned, &observed, NULL);
+	if (r == 0)
+		r = lx_kv_diff(src, desired, &observed, owned,
+			       revert_on_release, &rep->plan, err);
+	if (r == 0)
+		r = lx_kv_finish(src, desired, &observed, owned, rep, err);
+	lx_kvs_free(&observed);
+	if (r < 0)
+		lx_subreport_fail(rep, err->msg[0] ? err->msg : "pass failed");
+	return r;
+}
+
+int lx_kv_release(const struct lx_kv_source *src, struct lx_owned_kvs *owned,
+		  bool revert_on_release, struct lx_subreport *rep,
+		  struct lx_error *err)
+{
+	return lx_kv_reconcile(src, NULL, owned, revert_on_release, rep, err);
+}
+
+/* ------------------------------------------------ the source contract */
+
+/* Defence in depth before anything is read: every desired key again. */
 static int kv_validate(const struct lx_kv_source *src,
 		       const struct lx_kvs *desired, struct lx_error *err)
 {
@@ -400,77 +470,6 @@ static int kv_validate(const struct lx_kv_source *src,
 	}
 	return r;
 }
-
-/* After the diff: write-ahead, apply, read back, adopt; converged. */
-static int kv_finish(const struct lx_kv_source *src,
-		     const struct lx_kvs *desired,
-		     const struct lx_kvs *observed, struct lx_owned_kvs *owned,
-		     struct lx_subreport *rep, struct lx_error *err)
-{
-	const struct lx_kv_hooks *h = src->hooks;
-	struct lx_error failures;
-	int r;
-
-	if (src->intent && owned)
-		lx_kv_announce(&rep->plan, h->obj, owned, src->intent,
-			       src->intent_data);
-	lx_error_clear(&failures);
-	if (lx_kv_apply(src, &rep->plan, owned, &failures) < 0) {
-		/* best-effort: the failures are recorded on their ops */
-	}
-	r = verify_untouched(src, desired, observed, &rep->plan);
-	if (r < 0)
-		return lx_error_set(err, LX_ERR_SYSTEM, -r, "%s",
-				    lx_obj_name(h->obj));
-	if (lx_kvs_adopt(desired, observed, owned, h->eq) < 0)
-		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "%s",
-				    lx_obj_name(h->obj));
-	rep->converged = lx_plan_count(&rep->plan, LX_OPS_FAILED) == 0 &&
-			 lx_plan_count(&rep->plan, LX_OPS_PENDING) == 0;
-	return 0;
-}
-
-int lx_kv_reconcile(const struct lx_kv_source *src,
-		    const struct lx_kvs *desired, struct lx_owned_kvs *owned,
-		    bool revert_on_release, struct lx_subreport *rep,
-		    struct lx_error *err)
-{
-	struct lx_kvs observed = {0};
-	struct lx_error local;
-	int r;
-
-	if (!err)
-		err = &local;
-	lx_error_clear(err);
-	rep->converged = false;
-	r = kv_validate(src, desired, err);
-	if (r < 0)
-		goto fail;
-	/* Unreadable keys are not fatal: their ops carry the failure. */
-	r = lx_kv_observe(src, desired, owned, &observed, NULL);
-	if (r == 0)
-		r = lx_kv_diff(src, desired, &observed, owned,
-			       revert_on_release, &rep->plan, err);
-	if (r == 0)
-		r = kv_finish(src, desired, &observed, owned, rep, err);
-	if (r < 0)
-		goto fail;
-	lx_kvs_free(&observed);
-	return 0;
-fail:
-	lx_kvs_free(&observed);
-	lx_subreport_fail(rep, err->msg[0] ? err->msg : "pass failed");
-	return r;
-}
-
-int lx_kv_release(const struct lx_kv_source *src, struct lx_owned_kvs *owned,
-		  bool revert_on_release, struct lx_subreport *rep,
-		  struct lx_error *err)
-{
-	return lx_kv_reconcile(src, NULL, owned, revert_on_release, rep, err);
-}
-
-/* ------------------------------------------------ the source contract */
 
 static const struct lx_kvs *kv_desired(const struct lx_kv_inst *k,
 				       const struct lx_desired *d)
@@ -562,7 +561,7 @@ int lx_kv_src_apply(void *inst, const struct lx_desired *d,
 	k->owned = owned;
 	src.intent = k->env->intent ? kv_intent_forward : NULL;
 	src.intent_data = k;
-	return kv_finish(&src, kv_desired(k, d), observed, kv_owned(k, owned),
+	return lx_kv_finish(&src, kv_desired(k, d), observed, kv_owned(k, owned),
 			 rep, err);
 }
 
