@@ -2,7 +2,8 @@
 # linx-sidecar through podman's hooks.d (--hooks-dir) with annotations in the
 # compact form (podman parses --annotation as CSV and rejects JSON values).
 # `--network none` gives the container a netns of its own holding only lo,
-# which the hook then fills.
+# which the hook then fills. LX_BIN and LX_HOOKS_DIR from the environment
+# test an installed package (.ci/run: /usr/bin, /usr/share/containers/oci/hooks.d).
 . "$(dirname "$0")/lib.sh"
 
 TESTS=(podman_compact_annotations_converge podman_container_exit_tears_down
@@ -49,6 +50,11 @@ podman_compact_annotations_converge() {
 	ip link show dev "$HOSTIF" >/dev/null || fail "no host peer $HOSTIF"
 	[ -s "$SD/$ID/pid" ] || fail "no $SD/$ID/pid (state dir is named by the OCI id)"
 	"$LX_BIN" status "$ID" --state-dir "$SD" --json | jq -e . >/dev/null || fail "status --json"
+	# the 12 characters `podman ps` shows are enough (issue 15)
+	"$LX_BIN" status "${ID:0:12}" --state-dir "$SD" --json | jq -e ".id == \"$ID\" and .converged" >/dev/null ||
+		fail "status by podman's short id"
+	"$LX_BIN" list --state-dir "$SD" | grep -Eq "^${ID:0:12} +- +$PID +converged +ok " ||
+		fail "list: $("$LX_BIN" list --state-dir "$SD")"
 }
 
 # The container's exit ends the sidecar (pidfd); podman's cleanup then runs
