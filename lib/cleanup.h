@@ -3,6 +3,7 @@
  * Scope-bound cleanup. Every variable declared with one of these attributes
  * must be initialised where it is declared (NULL / -1), so the cleanup is
  * always safe to run. TAKE_PTR / TAKE_FD hand ownership out of the scope.
+ * A leaf header: libc only (the jansson helper is in json_cleanup.h).
  */
 #ifndef LX_CLEANUP_H
 #define LX_CLEANUP_H
@@ -10,7 +11,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <jansson.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 
@@ -28,15 +28,8 @@ static inline void lx_closep(int *fd)
 	}
 }
 
-static inline void lx_json_decrefp(json_t **j)
-{
-	if (*j)
-		json_decref(*j);
-}
-
-#define _cleanup_free_ _cleanup_(lx_freep)
+#define _cleanup_free_	_cleanup_(lx_freep)
 #define _cleanup_close_ _cleanup_(lx_closep)
-#define _cleanup_json_ _cleanup_(lx_json_decrefp)
 
 #define TAKE_PTR(p)                                                            \
 	({                                                                     \
@@ -54,7 +47,7 @@ static inline void lx_json_decrefp(json_t **j)
 
 #define LX_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define LX_WUR __attribute__((warn_unused_result))
+#define LX_WUR		__attribute__((warn_unused_result))
 #define LX_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 #endif

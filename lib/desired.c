@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json_cleanup.h"
 #include "desired.h"
 #include "grammar.h"
 #include "sysctl.h"
@@ -40,45 +41,17 @@ static bool in_list(const char *s, const char *const *l)
 	return false;
 }
 
-static const char *link_kind_name(enum lx_link_kind k)
-{
-	switch (k) {
-	case LX_LINK_VETH:
-		return "veth";
-	case LX_LINK_MACVLAN:
-		return "macvlan";
-	case LX_LINK_IPVLAN:
-		return "ipvlan";
-	case LX_LINK_DUMMY:
-		return "dummy";
-	default:
-		return NULL;
-	}
-}
-
-static bool link_kind_parse(const char *s, enum lx_link_kind *k)
-{
-	for (int i = LX_LINK_VETH; i <= LX_LINK_DUMMY; i++)
-		if (!strcmp(s, link_kind_name((enum lx_link_kind)i))) {
-			*k = (enum lx_link_kind)i;
-			return true;
-		}
-	return false;
-}
-
 /* Copy an interface name member; false (error added) when invalid. */
 static bool ifname_member(const json_t *v, char *dst, const char *field,
 			  struct lx_error *err)
 {
-	struct lx_qbuf q;
 
 	if (!json_is_string(v)) {
 		lx_bad_type(err, field, "an interface name (string)", v);
 		return false;
 	}
 	if (!lx_ifname_valid(json_string_value(v))) {
-		lx_bad(err, "%s: invalid interface name %s", field,
-		       lx_text_quote(&q, json_string_value(v)));
+		lx_bad_ifname(err, field, json_string_value(v));
 		return false;
 	}
 	strcpy(dst, json_string_value(v));
@@ -136,6 +109,7 @@ static int link_from_json(const json_t *o, struct lx_link *l, const char *field,
 	unsigned int before = err ? err->lines : 0;
 	const json_t *peer = NULL, *mode = NULL;
 	bool has_parent = false;
+	char kinds[128];
 	struct lx_qbuf q;
 	const char *key;
 	char f[512];
@@ -167,12 +141,13 @@ static int link_from_json(const json_t *o, struct lx_link *l, const char *field,
 		} else if (!strcmp(key, "kind")) {
 			if (!json_is_string(v))
 				lx_bad_type(err, f, "a string", v);
-			else if (!link_kind_parse(json_string_value(v),
-						  &l->kind))
-				lx_bad(err,
-				       "%s: unknown kind %s "
-				       "(veth|macvlan|ipvlan|dummy)",
-				       f, lx_jrepr(&q, v));
+			else if (!lx_link_kind_parse(
+				     json_string_value(v),
+				     strlen(json_string_value(v)), &l->kind))
+				lx_bad(
+				    err, "%s: unknown kind %s (%s)", f,
+				    lx_jrepr(&q, v),
+				    lx_link_kind_names(kinds, sizeof(kinds)));
 		} else if (!strcmp(key, "up")) {
 			bool_member(v, &l->up, f, err);
 		} else if (!strcmp(key, "mtu")) {
@@ -209,7 +184,7 @@ static int link_from_json(const json_t *o, struct lx_link *l, const char *field,
 	if (l->kind == LX_LINK_MACVLAN || l->kind == LX_LINK_IPVLAN) {
 		if (!has_parent)
 			lx_bad(err, "%s.parent: a %s needs a parent", field,
-			       link_kind_name(l->kind));
+			       lx_link_kind_name(l->kind));
 	} else if (has_parent) {
 		lx_bad(err, "%s.parent: only a macvlan or ipvlan has a parent",
 		       field);
@@ -228,7 +203,7 @@ static int link_from_json(const json_t *o, struct lx_link *l, const char *field,
 			lx_bad_type(err, f, "a string", mode);
 		else if (!in_list(json_string_value(mode), modes))
 			lx_bad(err, "%s: invalid %s mode %s (%s)", f,
-			       link_kind_name(l->kind), lx_jrepr(&q, mode),
+			       lx_link_kind_name(l->kind), lx_jrepr(&q, mode),
 			       l->kind == LX_LINK_MACVLAN
 				   ? "private|vepa|bridge|passthru|source"
 				   : "l2|l3|l3s");
@@ -268,7 +243,8 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 	for (size_t i = 1; i < w.n; i++) {
 		const char *word = w.w[i];
 
-		if (link_kind_parse(word, &k) && !json_object_get(o, "kind")) {
+		if (lx_link_kind_parse(word, strlen(word), &k) &&
+		    !json_object_get(o, "kind")) {
 			json_object_set_new(o, "kind", json_string(word));
 		} else if (!strcmp(word, "up") || !strcmp(word, "down")) {
 			if (json_object_get(o, "up")) {
@@ -351,31 +327,31 @@ static bool sysctl_same_name(const char *a, const char *b)
 	return *a == *b;
 }
 
-static void sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
-			     struct lx_error *err)
+static int sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
+			    const struct lx_origin *org, struct lx_error *err)
 {
 	const char *key;
+	int bad = 0;
 	struct lx_qbuf q;
 	char f[512];
 	json_t *v;
 
 	if (!json_is_object(o)) {
-		lx_bad_type(err, "sysctl", "an object", o);
-		return;
+		return lx_bad_type(err, org->base, "an object", o);
 	}
 	if (json_object_size(o) > MAX_ITEMS) {
-		lx_bad(err, "sysctl: too many entries (%zu, max %d)",
-		       json_object_size(o), MAX_ITEMS);
-		return;
+		bad = lx_bad(err, "%s: too many entries (%zu, max %d)",
+			     org->base, json_object_size(o), MAX_ITEMS);
+		return bad;
 	}
 	json_object_foreach((json_t *)o, key, v)
 	{
 		char num[32];
 		const char *val = NULL, *dup;
 
-		lx_field_join(f, sizeof(f), "sysctl", key);
+		lx_key_field(org, key, f, sizeof(f));
 		if (!*key) {
-			lx_bad(err, "sysctl: empty key");
+			bad = lx_bad(err, "%s: empty key", org->base);
 			continue;
 		}
 		/* Two spellings of one file would fight over its value on
@@ -387,9 +363,9 @@ static void sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 		if (dup) {
 			struct lx_qbuf q2;
 
-			lx_bad(err, "%s: duplicate sysctl %s (same file as %s)",
-			       f, lx_text_quote(&q, key),
-			       lx_text_quote(&q2, dup));
+			bad = lx_bad(
+			    err, "%s: duplicate sysctl %s (same file as %s)", f,
+			    lx_text_quote(&q, key), lx_text_quote(&q2, dup));
 			continue;
 		}
 		if (json_is_integer(v)) {
@@ -399,19 +375,20 @@ static void sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 		} else if (json_is_string(v)) {
 			val = json_string_value(v);
 			if (!*val) {
-				lx_bad(err, "%s: empty value", f);
+				bad = lx_bad(err, "%s: empty value", f);
 				continue;
 			}
 			/* lx_sysctl_write would refuse it on every pass. */
 			if (strlen(val) > LX_SYSCTL_VALUE_MAX) {
-				lx_bad(err,
-				       "%s: value too long (%zu bytes, max %d)",
-				       f, strlen(val), LX_SYSCTL_VALUE_MAX);
+				bad = lx_bad(
+				    err,
+				    "%s: value too long (%zu bytes, max %d)", f,
+				    strlen(val), LX_SYSCTL_VALUE_MAX);
 				continue;
 			}
 			for (const char *c = val; *c; c++)
 				if ((unsigned char)*c < 0x20 && *c != '\t') {
-					lx_bad(
+					bad = lx_bad(
 					    err,
 					    "%s: control character in value %s",
 					    f, lx_jrepr(&q, v));
@@ -421,14 +398,15 @@ static void sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 			if (!val)
 				continue;
 		} else {
-			lx_bad_type(err, f, "an integer or a string", v);
+			bad = lx_bad_type(err, f, "an integer or a string", v);
 			continue;
 		}
 		if (lx_kvs_add(kvs, key, val) < 0) {
-			lx_error_add(err, LX_ERR_SYSTEM, ENOMEM, "sysctl");
-			return;
+			return lx_error_add(err, LX_ERR_SYSTEM, ENOMEM,
+					    "sysctl");
 		}
 	}
+	return bad;
 }
 
 /* A size: integer bytes, or digits with a binary K/M/G/T suffix. */
@@ -604,116 +582,127 @@ static int cgroup_value(const char *key, const json_t *v, char *out,
 	}
 }
 
-static void cgroup_from_json(const json_t *o, struct lx_kvs *kvs,
-			     struct lx_error *err)
+static int cgroup_from_json(const json_t *o, struct lx_kvs *kvs,
+			    const struct lx_origin *org, struct lx_error *err)
 {
 	static const char *const keys[] = {
 	    "memory.max", "memory.high", "memory.swap.max",
 	    "pids.max",	  "cpu.max",	 "cpu.weight",
 	    NULL};
 	const char *key;
+	int bad = 0;
 	struct lx_qbuf q;
 	char f[512];
 	json_t *v;
 
 	if (!json_is_object(o)) {
-		lx_bad_type(err, "cgroup", "an object", o);
-		return;
+		return lx_bad_type(err, org->base, "an object", o);
 	}
 	json_object_foreach((json_t *)o, key, v)
 	{
 		char val[64];
 
-		lx_field_join(f, sizeof(f), "cgroup", key);
+		lx_key_field(org, key, f, sizeof(f));
 		if (!in_list(key, keys)) {
-			lx_bad(
+			bad = lx_bad(
 			    err,
-			    "cgroup: unknown key %s "
+			    "%s: unknown key %s "
 			    "(memory.max|memory.high|memory.swap.max|pids.max|"
 			    "cpu.max|cpu.weight)",
-			    lx_text_quote(&q, key));
+			    org->base, lx_text_quote(&q, key));
 			continue;
 		}
-		if (cgroup_value(key, v, val, sizeof(val), f, err) < 0)
+		if (cgroup_value(key, v, val, sizeof(val), f, err) < 0) {
+			bad = -EINVAL;
 			continue;
+		}
 		if (lx_kvs_add(kvs, key, val) < 0) {
-			lx_error_add(err, LX_ERR_SYSTEM, ENOMEM, "cgroup");
-			return;
+			return lx_error_add(err, LX_ERR_SYSTEM, ENOMEM,
+					    "cgroup");
 		}
 	}
+	return bad;
 }
 
 /* --------------------------------------------------------------- options */
 
-static void u32_option(const json_t *v, uint32_t *dst, json_int_t max,
-		       const char *f, struct lx_error *err)
+static int u32_option(const json_t *v, uint32_t *dst, json_int_t max,
+		      const char *f, struct lx_error *err)
 {
 	if (!json_is_integer(v))
-		lx_bad_type(err, f, "an integer", v);
-	else if (json_integer_value(v) < 0 || json_integer_value(v) > max)
-		lx_bad(err,
-		       "%s: %" JSON_INTEGER_FORMAT
-		       " out of range (0..%" JSON_INTEGER_FORMAT ")",
-		       f, json_integer_value(v), max);
-	else
-		*dst = (uint32_t)json_integer_value(v);
+		return lx_bad_type(err, f, "an integer", v);
+	if (json_integer_value(v) < 0 || json_integer_value(v) > max)
+		return lx_bad(err,
+			      "%s: %" JSON_INTEGER_FORMAT
+			      " out of range (0..%" JSON_INTEGER_FORMAT ")",
+			      f, json_integer_value(v), max);
+	*dst = (uint32_t)json_integer_value(v);
+	return 0;
 }
 
-static void bool_option(const json_t *v, bool *dst, const char *f,
-			struct lx_error *err)
+static int bool_option(const json_t *v, bool *dst, const char *f,
+		       struct lx_error *err)
 {
 	int b;
 
-	if (bool_member(v, &b, f, err))
-		*dst = b;
+	if (!bool_member(v, &b, f, err))
+		return -EINVAL;
+	*dst = b;
+	return 0;
 }
 
-static void options_from_json(const json_t *o, struct lx_options *opts,
-			      struct lx_error *err)
+static int options_from_json(const json_t *o, struct lx_options *opts,
+			     const struct lx_origin *org, struct lx_error *err)
 {
 	const char *key;
+	int bad = 0;
 	char f[512];
 	json_t *v;
 
 	if (!json_is_object(o)) {
-		lx_bad_type(err, "options", "an object", o);
-		return;
+		return lx_bad_type(err, org->base, "an object", o);
 	}
 	json_object_foreach((json_t *)o, key, v)
 	{
-		lx_field_join(f, sizeof(f), "options", key);
+		lx_key_field(org, key, f, sizeof(f));
 		if (!strcmp(key, "interval_ms")) {
-			u32_option(v, &opts->interval_ms, 86400000, f, err);
+			bad =
+			    u32_option(v, &opts->interval_ms, 86400000, f, err)
+				?: bad;
 		} else if (!strcmp(key, "debounce_ms")) {
-			u32_option(v, &opts->debounce_ms, 60000, f, err);
+			bad = u32_option(v, &opts->debounce_ms, 60000, f, err)
+				  ?: bad;
 		} else if (!strcmp(key, "protocol")) {
 			json_int_t p = json_integer_value(v);
 
 			if (!json_is_integer(v))
-				lx_bad_type(err, f, "an integer", v);
+				bad = lx_bad_type(err, f, "an integer", v);
 			else if (p >= 0 && p <= 4)
-				lx_bad(
+				bad = lx_bad(
 				    err,
 				    "%s: %" JSON_INTEGER_FORMAT
 				    " is reserved for the kernel (use 5..255)",
 				    f, p);
 			else if (p < 0 || p > 255)
-				lx_bad(err,
-				       "%s: %" JSON_INTEGER_FORMAT
-				       " out of range (5..255)",
-				       f, p);
+				bad = lx_bad(err,
+					     "%s: %" JSON_INTEGER_FORMAT
+					     " out of range (5..255)",
+					     f, p);
 			else
 				opts->protocol = (uint8_t)p;
 		} else if (!strcmp(key, "monitor")) {
-			bool_option(v, &opts->monitor, f, err);
+			bad = bool_option(v, &opts->monitor, f, err) ?: bad;
 		} else if (!strcmp(key, "revert_on_release")) {
-			bool_option(v, &opts->revert_on_release, f, err);
+			bad = bool_option(v, &opts->revert_on_release, f, err)
+				  ?: bad;
 		} else if (!strcmp(key, "require_converged")) {
-			bool_option(v, &opts->require_converged, f, err);
+			bad = bool_option(v, &opts->require_converged, f, err)
+				  ?: bad;
 		} else {
-			lx_bad(err, "%s: unknown member", f);
+			bad = lx_bad(err, "%s: unknown member", f);
 		}
 	}
+	return bad;
 }
 
 /* --------------------------------------------------------------- network */
@@ -815,62 +804,80 @@ static size_t find_dups(const void *base, size_t size, size_t n,
 	return nd;
 }
 
-static const json_t *array_member(const json_t *v, const char *f,
-				  struct lx_error *err)
+static int link_name_order(const void *a, const void *b)
 {
-	if (!json_is_array(v)) {
-		lx_bad_type(err, f, "an array", v);
-		return NULL;
-	}
-	if (json_array_size(v) > MAX_ITEMS) {
-		lx_bad(err, "%s: too many entries (%zu, max %d)", f,
-		       json_array_size(v), MAX_ITEMS);
-		return NULL;
-	}
-	return v;
+	return strcmp(((const struct lx_link *)a)->name,
+		      ((const struct lx_link *)b)->name);
+}
+
+/* Links without a peer never equal one another (nor one with a peer). */
+static int link_peer_order(const void *a, const void *b)
+{
+	const struct lx_link *x = a, *y = b;
+
+	if (!x->peer[0] || !y->peer[0])
+		return x->peer[0] || y->peer[0] ? (x->peer[0] ? 1 : -1)
+						: (x > y) - (x < y);
+	return strcmp(x->peer, y->peer);
 }
 
 static int links_from_json(const json_t *arr, struct lx_desired *d,
-			   struct lx_error *err)
+			   const struct lx_origin *o, struct lx_error *err)
 {
-	size_t i;
+	_cleanup_free_ size_t *src = NULL;
+	_cleanup_free_ bool *named = NULL;
+	struct dup *dups = NULL;
+	size_t i, nd;
 	json_t *v;
-	char f[64];
+	char f[512];
+	int bad = 0;
 
 	d->links = calloc(json_array_size(arr) + 1, sizeof(*d->links));
-	if (!d->links)
+	src = calloc(json_array_size(arr) + 1, sizeof(*src));
+	named = calloc(json_array_size(arr) + 1, sizeof(*named));
+	if (!d->links || !src || !named)
 		return -ENOMEM;
 	json_array_foreach(arr, i, v)
 	{
 		struct lx_link *l = &d->links[d->n_links];
 
-		snprintf(f, sizeof(f), "network.links[%zu]", i);
-		if (link_from_json(v, l, f, err) < 0)
+		lx_item_field(o, i, f, sizeof(f));
+		if (link_from_json(v, l, f, err) < 0) {
+			bad = -EINVAL;
 			continue;
-		for (size_t j = 0; j < d->n_links; j++) {
-			if (!strcmp(d->links[j].name, l->name)) {
-				lx_bad(err, "%s.name: duplicate link \"%s\"", f,
-				       l->name);
-				goto next;
-			}
-			if (l->peer[0] && !strcmp(d->links[j].peer, l->peer)) {
-				lx_bad(err, "%s.peer: duplicate peer \"%s\"", f,
-				       l->peer);
-				goto next;
-			}
 		}
-		d->n_links++;
-	next:;
+		src[d->n_links++] = i;
 	}
-	return 0;
+	/* Duplicates by sorting, not by comparing every pair: a document
+	 * may hold 65,536 links. */
+	nd = find_dups(d->links, sizeof(*d->links), d->n_links, link_name_order,
+		       src, &dups);
+	for (size_t k = 0; k < nd; k++) {
+		named[dups[k].later] = true;
+		bad = lx_bad(err, "%s.name: duplicate link \"%s\"",
+			     lx_item_field(o, src[dups[k].later], f, sizeof(f)),
+			     d->links[dups[k].later].name);
+	}
+	free(dups);
+	nd = find_dups(d->links, sizeof(*d->links), d->n_links, link_peer_order,
+		       src, &dups);
+	for (size_t k = 0; k < nd; k++)
+		if (!named[dups[k].later])
+			bad = lx_bad(
+			    err, "%s.peer: duplicate peer \"%s\"",
+			    lx_item_field(o, src[dups[k].later], f, sizeof(f)),
+			    d->links[dups[k].later].peer);
+	free(dups);
+	return bad;
 }
 
 static int addrs_from_json(const json_t *arr, struct lx_desired *d,
-			   struct lx_error *err)
+			   const struct lx_origin *o, struct lx_error *err)
 {
 	size_t i, nd;
 	json_t *v;
-	char f[64], buf[128];
+	char f[512], f2[512], buf[128];
+	int bad = 0;
 	_cleanup_free_ size_t *src = NULL;
 	struct dup *dups = NULL;
 
@@ -883,7 +890,7 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 		struct lx_addr *a = &d->addrs[d->n_addrs];
 		int r;
 
-		snprintf(f, sizeof(f), "network.addresses[%zu]", i);
+		lx_item_field(o, i, f, sizeof(f));
 		if (json_is_string(v)) {
 			r = lx_addr_parse(json_string_value(v), a, f, err);
 		} else if (json_is_object(v)) {
@@ -921,32 +928,34 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 				r = -EINVAL;
 		} else {
 			lx_bad_type(err, f, "a string or an object", v);
+			bad = -EINVAL;
 			continue;
 		}
-		if (r < 0)
+		if (r < 0) {
+			bad = -EINVAL;
 			continue;
+		}
 		src[d->n_addrs++] = i;
 	}
 	nd = find_dups(d->addrs, sizeof(*d->addrs), d->n_addrs, addr_order, src,
 		       &dups);
 	for (size_t k = 0; k < nd; k++)
-		lx_bad(
-		    err,
-		    "network.addresses[%zu]: duplicate address \"%s\" (same "
-		    "as network.addresses[%zu])",
-		    src[dups[k].later],
+		bad = lx_bad(
+		    err, "%s: duplicate address \"%s\" (same as %s)",
+		    lx_item_field(o, src[dups[k].later], f, sizeof(f)),
 		    lx_addr_format(&d->addrs[dups[k].later], buf, sizeof(buf)),
-		    src[dups[k].first]);
+		    lx_item_field(o, src[dups[k].first], f2, sizeof(f2)));
 	free(dups);
-	return 0;
+	return bad;
 }
 
 static int routes_from_json(const json_t *arr, struct lx_desired *d,
-			    struct lx_error *err)
+			    const struct lx_origin *o, struct lx_error *err)
 {
 	size_t i, nd;
 	json_t *v;
-	char f[64], buf[256];
+	char f[512], f2[512], buf[256];
+	int bad = 0;
 	_cleanup_free_ size_t *src = NULL;
 	struct dup *dups = NULL;
 
@@ -959,7 +968,7 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 		struct lx_route *r = &d->routes[d->n_routes];
 		int rc;
 
-		snprintf(f, sizeof(f), "network.routes[%zu]", i);
+		lx_item_field(o, i, f, sizeof(f));
 		if (json_is_string(v)) {
 			rc = lx_route_parse(json_string_value(v), r, f, err);
 		} else if (json_is_object(v)) {
@@ -1025,10 +1034,13 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 				rc = -EINVAL;
 		} else {
 			lx_bad_type(err, f, "a string or an object", v);
+			bad = -EINVAL;
 			continue;
 		}
-		if (rc < 0)
+		if (rc < 0) {
+			bad = -EINVAL;
 			continue;
+		}
 		src[d->n_routes++] = i;
 	}
 	/* Duplicates by sorting, not pairwise: 10,000 routes are a normal
@@ -1036,102 +1048,226 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 	nd = find_dups(d->routes, sizeof(*d->routes), d->n_routes, route_order,
 		       src, &dups);
 	for (size_t k = 0; k < nd; k++) {
-		lx_bad(err,
-		       "network.routes[%zu]: duplicate route \"%s\" (same "
-		       "destination, table and metric as network.routes[%zu])",
-		       src[dups[k].later],
-		       lx_route_format(&d->routes[dups[k].later], false, buf,
-				       sizeof(buf)),
-		       src[dups[k].first]);
+		bad = lx_bad(
+		    err,
+		    "%s: duplicate route \"%s\" (same destination, "
+		    "table and metric as %s)",
+		    lx_item_field(o, src[dups[k].later], f, sizeof(f)),
+		    lx_route_format(&d->routes[dups[k].later], false, buf,
+				    sizeof(buf)),
+		    lx_item_field(o, src[dups[k].first], f2, sizeof(f2)));
 	}
 	free(dups);
-	return 0;
+	return bad;
 }
 
-static int network_from_json(const json_t *o, struct lx_desired *d,
-			     struct lx_error *err)
+/* ------------------------------------------------------------ members */
+
+/*
+ * The document's members, one row each: the document parser and the
+ * annotations (one annotation per member, io.linx.<name>) both go through
+ * this table, so a new member is one row here.
+ */
+struct member {
+	const char *name;
+	bool network; /* under "network" */
+	bool array;   /* else an object of KEY: VALUE */
+	bool typed;   /* compact KEY=VALUE values are typed (options) */
+	int (*parse)(const json_t *v, struct lx_desired *d,
+		     const struct lx_origin *o, struct lx_error *err);
+	bool (*is_set)(const struct lx_desired *d);
+};
+
+static int m_links(const json_t *v, struct lx_desired *d,
+		   const struct lx_origin *o, struct lx_error *err)
+{
+	return links_from_json(v, d, o, err);
+}
+static bool s_links(const struct lx_desired *d)
+{
+	return d->links != NULL;
+}
+static int m_addrs(const json_t *v, struct lx_desired *d,
+		   const struct lx_origin *o, struct lx_error *err)
+{
+	return addrs_from_json(v, d, o, err);
+}
+static bool s_addrs(const struct lx_desired *d)
+{
+	return d->addrs != NULL;
+}
+static int m_routes(const json_t *v, struct lx_desired *d,
+		    const struct lx_origin *o, struct lx_error *err)
+{
+	return routes_from_json(v, d, o, err);
+}
+static bool s_routes(const struct lx_desired *d)
+{
+	return d->routes != NULL;
+}
+static int m_sysctl(const json_t *v, struct lx_desired *d,
+		    const struct lx_origin *o, struct lx_error *err)
+{
+	return sysctl_from_json(v, &d->sysctl, o, err);
+}
+static bool s_sysctl(const struct lx_desired *d)
+{
+	return d->sysctl.v != NULL;
+}
+static int m_cgroup(const json_t *v, struct lx_desired *d,
+		    const struct lx_origin *o, struct lx_error *err)
+{
+	return cgroup_from_json(v, &d->cgroup, o, err);
+}
+static bool s_cgroup(const struct lx_desired *d)
+{
+	return d->cgroup.v != NULL;
+}
+static int m_options(const json_t *v, struct lx_desired *d,
+		     const struct lx_origin *o, struct lx_error *err)
+{
+	return options_from_json(v, &d->opts, o, err);
+}
+
+static const struct member members[] = {
+    {"links", true, true, false, m_links, s_links},
+    {"addresses", true, true, false, m_addrs, s_addrs},
+    {"routes", true, true, false, m_routes, s_routes},
+    {"sysctl", false, false, false, m_sysctl, s_sysctl},
+    {"cgroup", false, false, false, m_cgroup, s_cgroup},
+    {"options", false, false, true, m_options, NULL},
+};
+
+static const struct member *member_find(const char *name, bool network)
+{
+	for (size_t i = 0; i < LX_ARRAY_SIZE(members); i++)
+		if (members[i].network == network &&
+		    !strcmp(members[i].name, name))
+			return &members[i];
+	return NULL;
+}
+
+const char *lx_item_field(const struct lx_origin *o, size_t i, char *buf,
+			  size_t len)
+{
+	struct lx_qbuf q;
+
+	if (o->items)
+		snprintf(buf, len, "%s: item %zu %s", o->base, o->item_no[i],
+			 lx_text_quote(&q, o->items[i]));
+	else
+		snprintf(buf, len, "%s[%zu]", o->base, i);
+	return buf;
+}
+
+const char *lx_key_field(const struct lx_origin *o, const char *key, char *buf,
+			 size_t len)
+{
+	char k[256];
+
+	if (!o->annotation)
+		return lx_field_join(buf, len, o->base, key);
+	/* io.linx.sysctl: net.ipv4.ip_forward (key escaped as in a path) */
+	lx_field_join(k, sizeof(k), "", key);
+	snprintf(buf, len, "%s: %s", o->base, k + 1);
+	return buf;
+}
+
+bool lx_desired_member_info(const char *name, bool *array, bool *typed)
+{
+	for (size_t i = 0; i < LX_ARRAY_SIZE(members); i++)
+		if (!strcmp(members[i].name, name)) {
+			*array = members[i].array;
+			*typed = members[i].typed;
+			return true;
+		}
+	return false;
+}
+
+const char *lx_desired_member_names(char *buf, size_t len, const char *prefix)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < LX_ARRAY_SIZE(members) && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s%s", i ? ", " : "",
+				      prefix, members[i].name);
+	return buf;
+}
+
+int lx_desired_member(struct lx_desired *d, const char *name, const json_t *v,
+		      const struct lx_origin *o, struct lx_error *err)
+{
+	const struct member *m = NULL;
+
+	for (size_t i = 0; i < LX_ARRAY_SIZE(members) && !m; i++)
+		if (!strcmp(members[i].name, name))
+			m = &members[i];
+	if (!m)
+		return lx_bad(err, "%s: unknown member", o->base);
+	if (m->is_set && m->is_set(d))
+		return lx_bad(err, "%s: given twice", o->base);
+	if (m->array) {
+		if (!json_is_array(v))
+			return lx_bad_type(err, o->base, "an array", v);
+		if (json_array_size(v) > MAX_ITEMS)
+			return lx_bad(err, "%s: too many entries (%zu, max %d)",
+				      o->base, json_array_size(v), MAX_ITEMS);
+	}
+	return m->parse(v, d, o, err);
+}
+
+/* The members of one level of the document (top or "network"). */
+static int members_from_json(const json_t *obj, bool network,
+			     struct lx_desired *d, struct lx_error *err)
 {
 	const char *key;
 	char f[512];
 	json_t *v;
-	int r = 0;
+	int bad = 0, r;
 
-	if (!json_is_object(o)) {
-		lx_bad_type(err, "network", "an object", o);
-		return 0;
-	}
-	json_object_foreach((json_t *)o, key, v)
+	if (!json_is_object(obj))
+		return lx_bad_type(err, network ? "network" : "document",
+				   "an object", obj);
+	json_object_foreach((json_t *)obj, key, v)
 	{
-		lx_field_join(f, sizeof(f), "network", key);
-		if (!strcmp(key, "links")) {
-			if (array_member(v, f, err))
-				r = r ?: links_from_json(v, d, err);
-		} else if (!strcmp(key, "addresses")) {
-			if (array_member(v, f, err))
-				r = r ?: addrs_from_json(v, d, err);
-		} else if (!strcmp(key, "routes")) {
-			if (array_member(v, f, err))
-				r = r ?: routes_from_json(v, d, err);
-		} else {
-			lx_bad(err, "%s: unknown member", f);
-		}
+		const struct member *m = member_find(key, network);
+		struct lx_origin o = {.base = f};
+
+		if (network)
+			lx_field_join(f, sizeof(f), "network", key);
+		else
+			snprintf(f, sizeof(f), "%s",
+				 lx_field_join(f, sizeof(f), "", key) + 1);
+		if (!network && !strcmp(key, "network"))
+			r = members_from_json(v, true, d, err);
+		else if (!m)
+			r = lx_bad(err, "%s: unknown member", f);
+		else
+			r = lx_desired_member(d, key, v, &o, err);
+		if (r == -ENOMEM)
+			return r;
+		bad = r ?: bad;
 	}
-	return r;
+	return bad;
 }
 
 int lx_desired_from_json(const json_t *doc, struct lx_desired *d,
 			 struct lx_error *err)
 {
-	struct lx_error local;
-	const char *key;
-	json_t *v;
-	int r = 0;
+	int r;
 
 	memset(d, 0, sizeof(*d));
 	lx_options_init(&d->opts);
-	/* Count problems in a private error so a caller's earlier lines do
-	 * not make a valid document look invalid. */
-	lx_error_clear(&local);
-	if (!json_is_object(doc)) {
-		lx_bad_type(&local, "document", "an object", doc);
-	} else {
-		json_object_foreach((json_t *)doc, key, v)
-		{
-			if (!strcmp(key, "network"))
-				r = r ?: network_from_json(v, d, &local);
-			else if (!strcmp(key, "sysctl"))
-				sysctl_from_json(v, &d->sysctl, &local);
-			else if (!strcmp(key, "cgroup"))
-				cgroup_from_json(v, &d->cgroup, &local);
-			else if (!strcmp(key, "options"))
-				options_from_json(v, &d->opts, &local);
-			else {
-				char f[512];
-
-				lx_bad(&local, "%s: unknown member",
-				       lx_field_join(f, sizeof(f), "", key) +
-					   1);
-			}
-		}
-	}
+	r = members_from_json(doc, false, d, err);
 	if (r < 0) {
 		lx_desired_free(d);
-		return lx_error_add(err, LX_ERR_SYSTEM, -r, "desired state");
+		lx_options_init(&d->opts);
+		if (r == -ENOMEM)
+			return lx_error_add(err, LX_ERR_SYSTEM, ENOMEM,
+					    "desired state");
 	}
-	if (local.lines) {
-		const char *line = local.msg;
-
-		lx_desired_free(d);
-		while (line && *line) {
-			const char *nl = strchr(line, '\n');
-			int n = nl ? (int)(nl - line) : (int)strlen(line);
-
-			lx_error_add(err, local.kind, 0, "%.*s", n, line);
-			line = nl ? nl + 1 : NULL;
-		}
-		return local.kind == LX_ERR_SYSTEM ? -ENOMEM : -EINVAL;
-	}
-	return 0;
+	return r;
 }
 
 int lx_desired_from_string(const char *text, size_t len, struct lx_desired *d,
@@ -1220,7 +1356,7 @@ int lx_desired_from_file(const char *path, struct lx_desired *d,
 static json_t *link_to_json(const struct lx_link *l)
 {
 	json_t *o = json_object();
-	const char *k = link_kind_name(l->kind);
+	const char *k = lx_link_kind_name(l->kind);
 
 	if (!o)
 		return NULL;

@@ -11,6 +11,8 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "format.h"
+#include "grammar.h"
 #include "model.h"
 
 /*
@@ -22,6 +24,43 @@
  */
 int lx_desired_from_json(const json_t *doc, struct lx_desired *d,
 			 struct lx_error *err) LX_WUR;
+
+/*
+ * Where a member's items come from, for error messages: the document
+ * ("network.routes[3]: ...", "sysctl.net.ipv4.ip_forward: ...") or an
+ * annotation ("io.linx.routes: item 4 \"10.1.0.0/16 via x\": ...",
+ * "io.linx.sysctl: net.ipv4.ip_forward: ..."). base names the member;
+ * items/item_no, when set, are the compact form's item texts and their
+ * 1-based numbers, by index of the member's array.
+ */
+struct lx_origin {
+	const char *base;
+	bool annotation;	  /* KEY: VALUE members name keys "base: key" */
+	const char *const *items; /* NULL: items are named base[i] */
+	const size_t *item_no;
+};
+
+/* The name of item i / of key `key` of a member, into buf; returns buf. */
+const char *lx_item_field(const struct lx_origin *o, size_t i, char *buf,
+			  size_t len);
+const char *lx_key_field(const struct lx_origin *o, const char *key, char *buf,
+			 size_t len);
+
+/*
+ * Parse one member of the document ("links", "addresses", "routes",
+ * "sysctl", "cgroup", "options", ...) from v into d, errors named after o.
+ * A member may be set once. 0, -EINVAL (one line per problem in err; d keeps
+ * what was valid, free it with lx_desired_free) or -ENOMEM.
+ */
+int lx_desired_member(struct lx_desired *d, const char *name, const json_t *v,
+		      const struct lx_origin *o, struct lx_error *err) LX_WUR;
+
+/* Whether name is a member: *array (else KEY: VALUE object), *typed
+ * (compact values are typed: true/false/integers). */
+bool lx_desired_member_info(const char *name, bool *array, bool *typed);
+
+/* "PREFIXlinks, PREFIXaddresses, ..." into buf; returns buf. */
+const char *lx_desired_member_names(char *buf, size_t len, const char *prefix);
 
 /* Same, from text (a file's contents or stdin). */
 int lx_desired_from_string(const char *text, size_t len, struct lx_desired *d,
@@ -37,42 +76,5 @@ int lx_desired_from_file(const char *path, struct lx_desired *d,
  * (lx_addr_format / lx_route_format), every option spelled out; parses back
  * to an equal struct. New reference, NULL on allocation failure. */
 json_t *lx_desired_to_json(const struct lx_desired *d);
-
-/* "DEV ADDR/PREFIX [peer ADDR] [scope S] [nodad]" (prefix optional: /32 or
- * /128). field names the place for the error message. The string parsers
- * append one line per problem to err (lx_error_add) and return -EINVAL. */
-int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
-		  struct lx_error *err) LX_WUR;
-
-/* `DST [via GW] [dev DEV] [metric N] [table N] [src ADDR]
- *  [scope link|host|global] [mtu N]` */
-int lx_route_parse(const char *s, struct lx_route *r, const char *field,
-		   struct lx_error *err) LX_WUR;
-
-/* "10.0.0.0/8", "fd00::1" (bare = host prefix); family 0 = any. Returns 0,
- * -EINVAL (not an address), -ERANGE (bad prefix length) or -EAFNOSUPPORT
- * (not of the requested family). Host bits are not checked here. */
-int lx_prefix_parse(const char *s, int family, union lx_inaddr *a, uint8_t *len,
-		    uint8_t *fam_out);
-
-/*
- * Formatting, the inverse of the grammars above (round-trips through parse):
- *   addr:  "eth0 10.0.0.2/24" (+ " peer P" " scope S" " nodad")
- *   route: "10.1.0.0/16 via 10.0.0.254 dev eth0 metric 100" ("default" for
- *          /0; table/src/scope/mtu only when set; " proto N" when with_proto)
- *   link:  "eth0 veth peer lxh-web42 master lxbr0 mtu 1500 up" (compact form)
- * Return buf.
- */
-const char *lx_addr_format(const struct lx_addr *a, char *buf, size_t len);
-const char *lx_route_format(const struct lx_route *r, bool with_proto,
-			    char *buf, size_t len);
-const char *lx_link_format(const struct lx_link *l, char *buf, size_t len);
-/* Address alone: "10.0.0.2" / "fd00::2". */
-const char *lx_inaddr_format(int family, const union lx_inaddr *a, char *buf,
-			     size_t len);
-
-/* Interface-name validation as the kernel's dev_valid_name (1..15 chars, no
- * '/', ':' or whitespace, not "." or ".."), plus no control characters. */
-bool lx_ifname_valid(const char *s);
 
 #endif

@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "desired.h"
+#include "cleanup.h"
+#include "format.h"
 
 struct sbuf {
 	char *p;
@@ -65,7 +66,7 @@ static void sb_scope(struct sbuf *b, int scope)
 
 const char *lx_addr_format(const struct lx_addr *a, char *buf, size_t len)
 {
-	struct sbuf b = { buf, len, 0 };
+	struct sbuf b = {buf, len, 0};
 	char ip[INET6_ADDRSTRLEN];
 
 	buf[0] = '\0';
@@ -85,7 +86,7 @@ const char *lx_addr_format(const struct lx_addr *a, char *buf, size_t len)
 const char *lx_route_format(const struct lx_route *r, bool with_proto,
 			    char *buf, size_t len)
 {
-	struct sbuf b = { buf, len, 0 };
+	struct sbuf b = {buf, len, 0};
 	char ip[INET6_ADDRSTRLEN];
 
 	buf[0] = '\0';
@@ -116,28 +117,10 @@ const char *lx_route_format(const struct lx_route *r, bool with_proto,
 	return buf;
 }
 
-static const char *kind_name(enum lx_link_kind k)
-{
-	switch (k) {
-	case LX_LINK_VETH:
-		return "veth";
-	case LX_LINK_MACVLAN:
-		return "macvlan";
-	case LX_LINK_IPVLAN:
-		return "ipvlan";
-	case LX_LINK_DUMMY:
-		return "dummy";
-	case LX_LINK_EXISTING:
-	case LX_LINK_OTHER:
-		break;
-	}
-	return NULL;
-}
-
 const char *lx_link_format(const struct lx_link *l, char *buf, size_t len)
 {
-	struct sbuf b = { buf, len, 0 };
-	const char *k = kind_name(l->kind);
+	struct sbuf b = {buf, len, 0};
+	const char *k = lx_link_kind_name(l->kind);
 
 	buf[0] = '\0';
 	sb_add(&b, "%s", l->name);

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "desired.h"
+#include "format.h"
 #include "grammar.h"
 
 /* ------------------------------------------------------------- helpers */
@@ -53,7 +53,12 @@ const char *lx_text_quote(struct lx_qbuf *q, const char *s)
 /* base + "." + key into f, control characters in the (tenant) key escaped. */
 const char *lx_field_join(char *f, size_t n, const char *base, const char *key)
 {
-	size_t o = (size_t)snprintf(f, n, "%s.", base);
+	/* An annotation's compact item is named by its quoted text
+	 * (`io.linx.links: item 2 "eth0 mtu 9000"`): its members follow
+	 * after ": ", a document path's after ".". */
+	size_t bl = strlen(base);
+	size_t o = (size_t)snprintf(f, n, "%s%s", base,
+				    bl && base[bl - 1] == '"' ? ": " : ".");
 
 	for (; *key && o + 5 < n; key++) {
 		unsigned char c = (unsigned char)*key;
@@ -94,7 +99,7 @@ const char *lx_jrepr(struct lx_qbuf *q, const json_t *v)
 	return "?";
 }
 
-LX_PRINTF(2, 3) void lx_bad(struct lx_error *err, const char *fmt, ...)
+LX_PRINTF(2, 3) int lx_bad(struct lx_error *err, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -102,15 +107,16 @@ LX_PRINTF(2, 3) void lx_bad(struct lx_error *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	lx_error_add(err, LX_ERR_INVALID, 0, "%s", line);
+	return lx_error_add(err, LX_ERR_INVALID, 0, "%s", line);
 }
 
-void lx_bad_type(struct lx_error *err, const char *field, const char *want,
-		 const json_t *v)
+int lx_bad_type(struct lx_error *err, const char *field, const char *want,
+		const json_t *v)
 {
 	struct lx_qbuf q;
 
-	lx_bad(err, "%s: expected %s, got %s", field, want, lx_jrepr(&q, v));
+	return lx_bad(err, "%s: expected %s, got %s", field, want,
+		      lx_jrepr(&q, v));
 }
 
 /* Strict unsigned decimal: digits only, no sign, no spaces, no overflow. */
@@ -131,20 +137,49 @@ bool lx_parse_u64(const char *s, uint64_t *out)
 	return true;
 }
 
-bool lx_ifname_valid(const char *s)
+const char *lx_ifname_problem(const char *s)
 {
 	size_t n = strlen(s);
 
-	/* The kernel's dev_valid_name(), plus no control characters. */
-	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
+	/*
+	 * The kernel's dev_valid_name(), so that a name is stored verbatim:
+	 * its isspace() also counts 0xa0 (Latin-1 no-break space). A '%'
+	 * is a template the kernel expands ("rq%d" becomes "rq0"): the
+	 * name it stores is not the one asked for, so the next pass would
+	 * not find it and create another.
+	 */
+	if (n == 0)
+		return "empty";
+	if (n >= IFNAMSIZ)
+		return "longer than 15 bytes";
+	if (!strcmp(s, ".") || !strcmp(s, ".."))
+		return "\".\" and \"..\" are not names";
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c == '/' || c == ':' || isspace(c) || c < 0x20 || c == 0x7f)
-			return false;
+		if (c == '%')
+			return "'%' (the kernel would expand it)";
+		if (c == '/' || c == ':')
+			return "'/' and ':' are not allowed";
+		if (isspace(c) || c == 0xa0)
+			return "whitespace is not allowed";
+		if (c < 0x20 || c == 0x7f)
+			return "control characters are not allowed";
 	}
-	return true;
+	return NULL;
+}
+
+bool lx_ifname_valid(const char *s)
+{
+	return lx_ifname_problem(s) == NULL;
+}
+
+int lx_bad_ifname(struct lx_error *err, const char *field, const char *name)
+{
+	struct lx_qbuf q;
+
+	return lx_bad(err, "%s: invalid interface name %s: %s", field,
+		      lx_text_quote(&q, name), lx_ifname_problem(name));
 }
 
 int lx_split_words(const char *s, struct lx_words *w, const char *field,
@@ -297,8 +332,7 @@ int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 	if (!in->dev)
 		lx_bad(err, "%s: missing device", field);
 	else if (!lx_ifname_valid(in->dev))
-		lx_bad(err, "%s: invalid interface name %s", field,
-		       lx_text_quote(&q, in->dev));
+		lx_bad_ifname(err, field, in->dev);
 	else
 		strcpy(a->dev, in->dev);
 	if (!in->address) {
@@ -499,8 +533,7 @@ int lx_route_build(const struct lx_route_in *in, struct lx_route *r,
 	}
 	if (in->dev) {
 		if (!lx_ifname_valid(in->dev))
-			lx_bad(err, "%s: invalid interface name %s", field,
-			       lx_text_quote(&q, in->dev));
+			lx_bad_ifname(err, field, in->dev);
 		else
 			strcpy(r->dev, in->dev);
 	}

@@ -2,9 +2,9 @@
 /*
  * The string grammars of the desired document (SPEC.md): `DEV ADDR/PREFIX`
  * addresses, `ip route`-like routes, prefixes, and the error-message helpers
- * every parser of tenant input shares. Used by lib/desired.c (the public
- * entry points lx_addr_parse, lx_route_parse, lx_prefix_parse and
- * lx_ifname_valid are declared in desired.h); internal to liblinx.
+ * every parser of tenant input shares. Used by lib/desired.c; the public
+ * entry points (lx_addr_parse, lx_route_parse, lx_prefix_parse,
+ * lx_ifname_valid) are at the end.
  * Every problem is one line in err naming the field and the value.
  */
 #ifndef LX_GRAMMAR_H
@@ -29,13 +29,17 @@ struct lx_qbuf {
 const char *lx_text_quote(struct lx_qbuf *q, const char *s);
 /* A JSON value as a message fragment ("\"x\"", 12, true, an object). */
 const char *lx_jrepr(struct lx_qbuf *q, const json_t *v);
-/* f = base.key (bounded); returns f. */
+/* f = base.key (bounded; base ": " key when base names a compact
+ * annotation item, i.e. ends with its quoted text); returns f. */
 const char *lx_field_join(char *f, size_t n, const char *base, const char *key);
-/* Append one LX_ERR_INVALID line to err. */
-LX_PRINTF(2, 3) void lx_bad(struct lx_error *err, const char *fmt, ...);
-/* "FIELD: expected WANT, got VALUE". */
-void lx_bad_type(struct lx_error *err, const char *field, const char *want,
-		 const json_t *v);
+/* Append one LX_ERR_INVALID line to err; returns -EINVAL. */
+LX_PRINTF(2, 3) int lx_bad(struct lx_error *err, const char *fmt, ...);
+/* "FIELD: expected WANT, got VALUE"; returns -EINVAL. */
+int lx_bad_type(struct lx_error *err, const char *field, const char *want,
+		const json_t *v);
+/* "FIELD: invalid interface name NAME: REASON" (lx_ifname_problem);
+ * returns -EINVAL. */
+int lx_bad_ifname(struct lx_error *err, const char *field, const char *name);
 /* Strict unsigned decimal: digits only, no sign, no spaces, no overflow. */
 bool lx_parse_u64(const char *s, uint64_t *out);
 
@@ -76,5 +80,31 @@ struct lx_kw {
 int lx_parse_keywords(char **w, size_t n, struct lx_kw *kws, size_t nkw,
 		      const char *field, const char *item,
 		      struct lx_error *err);
+
+/* ------------------------------------------- public entry points */
+
+/* "DEV ADDR/PREFIX [peer ADDR] [scope S] [nodad]" (prefix optional: /32 or
+ * /128). field names the place for the error message. The string parsers
+ * append one line per problem to err (lx_error_add) and return -EINVAL. */
+int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
+		  struct lx_error *err) LX_WUR;
+
+/* `DST [via GW] [dev DEV] [metric N] [table N] [src ADDR]
+ *  [scope link|host|global] [mtu N]` */
+int lx_route_parse(const char *s, struct lx_route *r, const char *field,
+		   struct lx_error *err) LX_WUR;
+
+/* "10.0.0.0/8", "fd00::1" (bare = host prefix); family 0 = any. Returns 0,
+ * -EINVAL (not an address), -ERANGE (bad prefix length) or -EAFNOSUPPORT
+ * (not of the requested family). Host bits are not checked here. */
+int lx_prefix_parse(const char *s, int family, union lx_inaddr *a, uint8_t *len,
+		    uint8_t *fam_out);
+
+/* Interface-name validation: what the kernel stores verbatim (SPEC.md
+ * "Policy"): 1..15 bytes, no '%' (a template the kernel expands), '/', ':',
+ * whitespace or control characters, not "." or "..". lx_ifname_problem
+ * returns the reason a name is refused (a static string), NULL if valid. */
+bool lx_ifname_valid(const char *s);
+const char *lx_ifname_problem(const char *s);
 
 #endif

@@ -14,39 +14,13 @@ int lx_link_cmp(const struct lx_link *a, const struct lx_link *b)
 	return strncmp(a->name, b->name, IFNAMSIZ);
 }
 
-const char *lx_link_kind_name(enum lx_link_kind k)
-{
-	switch (k) {
-	case LX_LINK_VETH:
-		return "veth";
-	case LX_LINK_MACVLAN:
-		return "macvlan";
-	case LX_LINK_IPVLAN:
-		return "ipvlan";
-	case LX_LINK_DUMMY:
-		return "dummy";
-	case LX_LINK_EXISTING:
-	case LX_LINK_OTHER:
-		break;
-	}
-	return NULL;
-}
-
 /* IFLA_INFO_KIND: len bytes at s, NUL-terminated or not (MNL_TYPE_STRING
  * does not check): never read past them. */
 static enum lx_link_kind kind_from_attr(const char *s, size_t len)
 {
-	static const enum lx_link_kind kinds[] = {
-	    LX_LINK_VETH, LX_LINK_MACVLAN, LX_LINK_IPVLAN, LX_LINK_DUMMY};
+	enum lx_link_kind k;
 
-	len = strnlen(s, len);
-	for (size_t i = 0; i < LX_ARRAY_SIZE(kinds); i++) {
-		const char *name = lx_link_kind_name(kinds[i]);
-
-		if (strlen(name) == len && memcmp(s, name, len) == 0)
-			return kinds[i];
-	}
-	return LX_LINK_OTHER;
+	return lx_link_kind_parse(s, strnlen(s, len), &k) ? k : LX_LINK_OTHER;
 }
 
 int lx_link_mode_value(enum lx_link_kind kind, const char *mode, uint32_t *out)

@@ -16,7 +16,6 @@
 int lx_link_cmp(const struct lx_link *a, const struct lx_link *b);
 
 /* "veth", "macvlan", ...; NULL for EXISTING/OTHER. */
-const char *lx_link_kind_name(enum lx_link_kind k);
 
 /*
  * Mode number for macvlan ("private", "vepa", "bridge", "passthru",

@@ -1,19 +1,62 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model.h"
 #include "cleanup.h"
 
+/* The link kinds the document can name and the sidecar creates: one row
+ * each, used by the grammar, the formatter and the netlink codec alike. */
+static const struct {
+	enum lx_link_kind kind;
+	const char *name; /* the document's word and IFLA_INFO_KIND */
+} link_kinds[] = {
+    {LX_LINK_VETH, "veth"},
+    {LX_LINK_MACVLAN, "macvlan"},
+    {LX_LINK_IPVLAN, "ipvlan"},
+    {LX_LINK_DUMMY, "dummy"},
+};
+
+const char *lx_link_kind_name(enum lx_link_kind k)
+{
+	for (size_t i = 0; i < LX_ARRAY_SIZE(link_kinds); i++)
+		if (link_kinds[i].kind == k)
+			return link_kinds[i].name;
+	return NULL;
+}
+
+bool lx_link_kind_parse(const char *s, size_t len, enum lx_link_kind *k)
+{
+	for (size_t i = 0; i < LX_ARRAY_SIZE(link_kinds); i++)
+		if (strlen(link_kinds[i].name) == len &&
+		    !memcmp(link_kinds[i].name, s, len)) {
+			*k = link_kinds[i].kind;
+			return true;
+		}
+	return false;
+}
+
+const char *lx_link_kind_names(char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < LX_ARRAY_SIZE(link_kinds) && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "|" : "",
+				      link_kinds[i].name);
+	return buf;
+}
+
 void lx_options_init(struct lx_options *o)
 {
 	*o = (struct lx_options){
-		.interval_ms = LX_DEFAULT_INTERVAL_MS,
-		.debounce_ms = LX_DEFAULT_DEBOUNCE_MS,
-		.monitor = true,
-		.protocol = LX_DEFAULT_PROTOCOL,
-		.revert_on_release = false,
-		.require_converged = true,
+	    .interval_ms = LX_DEFAULT_INTERVAL_MS,
+	    .debounce_ms = LX_DEFAULT_DEBOUNCE_MS,
+	    .monitor = true,
+	    .protocol = LX_DEFAULT_PROTOCOL,
+	    .revert_on_release = false,
+	    .require_converged = true,
 	};
 }
 
@@ -72,7 +115,36 @@ void lx_desired_free(struct lx_desired *d)
 	free(d->routes);
 	lx_kvs_free(&d->sysctl);
 	lx_kvs_free(&d->cgroup);
+	lx_nft_body_free(&d->nft);
 	memset(d, 0, sizeof(*d));
+}
+
+void lx_nft_body_free(struct lx_nft_body *b)
+{
+	if (!b)
+		return;
+	free(b->text);
+	free(b->msgs);
+	memset(b, 0, sizeof(*b));
+}
+
+int lx_nft_body_copy(struct lx_nft_body *dst, const struct lx_nft_body *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (src->text && !(dst->text = strdup(src->text)))
+		return -ENOMEM;
+	if (src->msgs) {
+		dst->msgs = malloc(src->len ? src->len : 1);
+		if (!dst->msgs) {
+			lx_nft_body_free(dst);
+			return -ENOMEM;
+		}
+		memcpy(dst->msgs, src->msgs, src->len);
+	}
+	dst->len = src->len;
+	dst->hash = src->hash;
+	dst->n_rules = src->n_rules;
+	return 0;
 }
 
 void lx_owned_free(struct lx_owned *o)
@@ -202,7 +274,7 @@ static int dup_array(void **dst, const void *src, size_t n, size_t sz)
 
 static int kvs_copy(struct lx_kvs *dst, const struct lx_kvs *src)
 {
-	*dst = (struct lx_kvs){ 0 };
+	*dst = (struct lx_kvs){0};
 	for (size_t i = 0; i < src->n; i++)
 		if (lx_kvs_add(dst, src->v[i].key, src->v[i].value) < 0) {
 			lx_kvs_free(dst);
@@ -211,10 +283,9 @@ static int kvs_copy(struct lx_kvs *dst, const struct lx_kvs *src)
 	return 0;
 }
 
-int lx_owned_kvs_copy(struct lx_owned_kvs *dst,
-		      const struct lx_owned_kvs *src)
+int lx_owned_kvs_copy(struct lx_owned_kvs *dst, const struct lx_owned_kvs *src)
 {
-	*dst = (struct lx_owned_kvs){ 0 };
+	*dst = (struct lx_owned_kvs){0};
 	for (size_t i = 0; i < src->n; i++)
 		if (lx_owned_kvs_set(dst, src->v[i].key, src->v[i].applied,
 				     src->v[i].original) < 0) {
@@ -252,7 +323,8 @@ int lx_desired_copy(struct lx_desired *dst, const struct lx_desired *src)
 	    dup_array((void **)&dst->routes, src->routes, src->n_routes,
 		      sizeof(*src->routes)) < 0 ||
 	    kvs_copy(&dst->sysctl, &src->sysctl) < 0 ||
-	    kvs_copy(&dst->cgroup, &src->cgroup) < 0) {
+	    kvs_copy(&dst->cgroup, &src->cgroup) < 0 ||
+	    lx_nft_body_copy(&dst->nft, &src->nft) < 0) {
 		lx_desired_free(dst);
 		return -ENOMEM;
 	}

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LX_DEFAULT_PROTOCOL 76
+#define LX_DEFAULT_PROTOCOL    76
 #define LX_DEFAULT_INTERVAL_MS 5000
 #define LX_DEFAULT_DEBOUNCE_MS 100
 
@@ -35,18 +35,27 @@ enum lx_link_kind {
 	LX_LINK_OTHER, /* observed only: some kind we do not create */
 };
 
+/* The kind's word ("veth", also its IFLA_INFO_KIND); NULL for EXISTING
+ * and OTHER. */
+const char *lx_link_kind_name(enum lx_link_kind k);
+/* The kind named by len bytes at s (need not be NUL-terminated). */
+bool lx_link_kind_parse(const char *s, size_t len, enum lx_link_kind *k);
+/* "veth|macvlan|..." into buf, for messages; returns buf. */
+const char *lx_link_kind_names(char *buf, size_t len);
+
 /* Tri-state for optional booleans. */
 enum { LX_UNSET = -1 };
 
 struct lx_link {
 	char name[IFNAMSIZ];
 	enum lx_link_kind kind;
-	int up;       /* LX_UNSET, 0 or 1 */
+	int up;	      /* LX_UNSET, 0 or 1 */
 	uint32_t mtu; /* 0 = not managed */
 	/* veth: the peer lives in the host namespace */
 	char peer[IFNAMSIZ];
-	char master[IFNAMSIZ]; /* peer's master bridge on the host ("" = none) */
-	int peer_up;           /* LX_UNSET, 0 or 1 */
+	char
+	    master[IFNAMSIZ]; /* peer's master bridge on the host ("" = none) */
+	int peer_up;	      /* LX_UNSET, 0 or 1 */
 	/* macvlan / ipvlan: host parent and mode ("" = kernel default) */
 	char parent[IFNAMSIZ];
 	char mode[16];
@@ -84,7 +93,7 @@ struct lx_route {
 	uint32_t table; /* 0 = main (RT_TABLE_MAIN) */
 	bool has_src;
 	union lx_inaddr src;
-	int scope; /* LX_UNSET = derived: link without gw, universe with */
+	int scope;    /* LX_UNSET = derived: link without gw, universe with */
 	uint32_t mtu; /* 0 = unset */
 	/* set by the codec on observe, by the rtnl source on apply */
 	uint8_t protocol;
@@ -103,6 +112,20 @@ struct lx_kv {
 struct lx_kvs {
 	struct lx_kv *v;
 	size_t n;
+};
+
+/* ------------------------------------------------------------ nftables */
+
+/*
+ * The body of one of our nftables tables (lib/nft.h): the nft text and,
+ * once compiled, the kernel's own objects as nf_tables messages.
+ */
+struct lx_nft_body {
+	char *text;    /* NULL = no table */
+	uint8_t *msgs; /* compiled; NULL until lx_nft_compile() */
+	size_t len;
+	uint64_t hash; /* lx_nft_hash(msgs, len) */
+	uint32_t n_rules;
 };
 
 /* ------------------------------------------------------------- options */
@@ -127,6 +150,7 @@ struct lx_desired {
 	size_t n_routes;
 	struct lx_kvs sysctl;
 	struct lx_kvs cgroup;
+	struct lx_nft_body nft; /* "nftables": the body of inet linx */
 	struct lx_options opts;
 };
 
@@ -167,6 +191,9 @@ void lx_options_init(struct lx_options *o);
 void lx_desired_free(struct lx_desired *d);
 void lx_owned_free(struct lx_owned *o);
 void lx_kvs_free(struct lx_kvs *k);
+void lx_nft_body_free(struct lx_nft_body *b);
+/* Deep copy; 0 or -ENOMEM (dst left empty). */
+int lx_nft_body_copy(struct lx_nft_body *dst, const struct lx_nft_body *src);
 void lx_owned_kvs_free(struct lx_owned_kvs *k);
 
 /* Find by key; NULL if absent. */

@@ -3,12 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "desired.h"
+#include "format.h"
 #include "op.h"
 
 void lx_op_free(struct lx_op *op)
 {
-	if (op->obj == LX_OBJ_SYSCTL || op->obj == LX_OBJ_CGROUP) {
+	if (op->obj == LX_OBJ_SYSCTL || op->obj == LX_OBJ_CGROUP ||
+	    op->obj == LX_OBJ_NFT_TABLE || op->obj == LX_OBJ_NFT_CHAIN) {
 		free(op->u.kv.key);
 		free(op->u.kv.value);
 		free(op->u.kv.observed);
@@ -90,6 +91,10 @@ const char *lx_obj_name(enum lx_obj o)
 		return "sysctl";
 	case LX_OBJ_CGROUP:
 		return "cgroup";
+	case LX_OBJ_NFT_TABLE:
+		return "table";
+	case LX_OBJ_NFT_CHAIN:
+		return "chain";
 	}
 	return "?";
 }
@@ -114,6 +119,10 @@ const char *lx_op_describe(const struct lx_op *op, char *buf, size_t len)
 		else
 			snprintf(buf, len, "%s=%s", op->u.kv.key,
 				 op->u.kv.value ? op->u.kv.value : "");
+		return buf;
+	case LX_OBJ_NFT_TABLE:
+	case LX_OBJ_NFT_CHAIN:
+		snprintf(buf, len, "%s", op->u.kv.key ? op->u.kv.key : "");
 		return buf;
 	}
 	snprintf(buf, len, "?");

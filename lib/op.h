@@ -23,6 +23,8 @@ enum lx_obj {
 	LX_OBJ_ROUTE,
 	LX_OBJ_SYSCTL,
 	LX_OBJ_CGROUP,
+	LX_OBJ_NFT_TABLE, /* u.kv: key = item, value = table name */
+	LX_OBJ_NFT_CHAIN,
 };
 
 enum lx_op_state {

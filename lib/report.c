@@ -5,12 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "desired.h"
+#include "format.h"
+#include "grammar.h"
 #include "report.h"
 
 const char *lx_subsys_name(enum lx_subsys s)
 {
-	static const char *const names[] = { "rtnl", "sysctl", "cgroup" };
+	static const char *const names[] = {"rtnl", "sysctl", "cgroup"};
 
 	return s < LX_SUB_COUNT ? names[s] : "?";
 }
@@ -82,8 +83,8 @@ static json_t *op_json(const struct lx_op *op)
 
 	if (!o)
 		return NULL;
-	json_object_set_new_nocheck(o, "op",
-				    json_string_nocheck(lx_op_verb_name(op->verb)));
+	json_object_set_new_nocheck(
+	    o, "op", json_string_nocheck(lx_op_verb_name(op->verb)));
 	json_object_set_new_nocheck(o, "kind",
 				    json_string_nocheck(lx_obj_name(op->obj)));
 	json_object_set_new_nocheck(
@@ -98,8 +99,9 @@ static json_t *owned_kvs_json(const struct lx_owned_kvs *k)
 	json_t *o = json_object();
 
 	for (size_t i = 0; i < k->n; i++) {
-		json_t *e = json_pack("{s:s?, s:s?}", "applied", k->v[i].applied,
-				      "original", k->v[i].original);
+		json_t *e =
+		    json_pack("{s:s?, s:s?}", "applied", k->v[i].applied,
+			      "original", k->v[i].original);
 		json_object_set_new(o, k->v[i].key, e);
 	}
 	return o;
@@ -143,8 +145,8 @@ json_t *lx_owned_to_json(const struct lx_owned *ow)
 
 	for (size_t i = 0; i < ow->n_addrs; i++)
 		json_array_append_new(
-			addrs, json_string(lx_addr_format(&ow->addrs[i], buf,
-							  sizeof(buf))));
+		    addrs, json_string(lx_addr_format(&ow->addrs[i], buf,
+						      sizeof(buf))));
 	for (size_t i = 0; i < ow->n_links; i++)
 		json_array_append_new(links, link_json(&ow->links[i]));
 	return json_pack("{s:o, s:o, s:o, s:o}", "addresses", addrs, "links",
@@ -216,11 +218,12 @@ static int dump_ops(FILE *f, const struct lx_plan *p, int list)
 
 static int dump_subreport(FILE *f, const struct lx_subreport *s)
 {
-	static const char *const keys[] = { "applied", "failed", "pending" };
+	static const char *const keys[] = {"applied", "failed", "pending"};
 	bool planned = false;
 	int r;
 
-	r = put(f, s->converged ? "{\"converged\":true" : "{\"converged\":false");
+	r = put(f,
+		s->converged ? "{\"converged\":true" : "{\"converged\":false");
 	for (int l = 0; r == 0 && l < 3; l++) {
 		if (fprintf(f, ",\"%s\":", keys[l]) < 0)
 			return -EIO;
@@ -246,16 +249,18 @@ int lx_report_parts_dumpf(FILE *f, const char *id, uint64_t pass,
 			  const struct lx_subreport *const subs[LX_SUB_COUNT],
 			  const struct lx_owned *last_applied)
 {
-	static const struct lx_subreport empty = { .converged = true };
+	static const struct lx_subreport empty = {.converged = true};
 	bool converged = true;
 	int r;
 
 	for (int i = 0; i < LX_SUB_COUNT; i++)
-		converged = converged && (subs[i] ? subs[i] : &empty)->converged;
+		converged =
+		    converged && (subs[i] ? subs[i] : &empty)->converged;
 	r = put(f, "{\"id\":");
 	if (r == 0)
 		r = put_value(f, json_string(id));
-	if (r == 0 && fprintf(f, ",\"pass\":%" PRIu64 ",\"trigger\":", pass) < 0)
+	if (r == 0 &&
+	    fprintf(f, ",\"pass\":%" PRIu64 ",\"trigger\":", pass) < 0)
 		r = -EIO;
 	if (r == 0)
 		r = put_value(f, json_string(trigger ? trigger : "manual"));
@@ -265,7 +270,8 @@ int lx_report_parts_dumpf(FILE *f, const char *id, uint64_t pass,
 			      converged ? "true" : "false", duration_us) < 0)
 		r = -EIO;
 	for (int i = 0; r == 0 && i < LX_SUB_COUNT; i++) {
-		if (fprintf(f, "%s\"%s\":", i ? "," : "", lx_subsys_name(i)) < 0)
+		if (fprintf(f, "%s\"%s\":", i ? "," : "", lx_subsys_name(i)) <
+		    0)
 			return -EIO;
 		r = dump_subreport(f, subs[i] ? subs[i] : &empty);
 	}
@@ -292,10 +298,11 @@ int lx_report_dumpf(FILE *f, const struct lx_report *r,
 
 /* The tree (control socket replies, --json) is read back from the one
  * writer, so the two forms cannot drift apart. */
-json_t *lx_report_parts_to_json(const char *id, uint64_t pass,
-				const char *trigger, uint64_t duration_us,
-				const struct lx_subreport *const subs[LX_SUB_COUNT],
-				const struct lx_owned *last_applied)
+json_t *
+lx_report_parts_to_json(const char *id, uint64_t pass, const char *trigger,
+			uint64_t duration_us,
+			const struct lx_subreport *const subs[LX_SUB_COUNT],
+			const struct lx_owned *last_applied)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -335,7 +342,8 @@ static int owned_kvs_from_json(const json_t *j, const char *what,
 	if (!json_is_object(j))
 		return lx_error_set(err, LX_ERR_INVALID, 0,
 				    "last_applied.%s: not an object", what);
-	json_object_foreach((json_t *)j, key, v) {
+	json_object_foreach((json_t *)j, key, v)
+	{
 		json_t *a = json_object_get(v, "applied");
 		json_t *o = json_object_get(v, "original");
 
@@ -365,7 +373,8 @@ int lx_owned_from_json(const json_t *j, struct lx_owned *ow,
 				    "last_applied: not an object");
 	addrs = json_object_get(j, "addresses");
 	links = json_object_get(j, "links");
-	json_array_foreach(addrs, i, v) {
+	json_array_foreach(addrs, i, v)
+	{
 		struct lx_addr a;
 		char field[64];
 
@@ -381,7 +390,8 @@ int lx_owned_from_json(const json_t *j, struct lx_owned *ow,
 			goto nomem;
 		ow->addrs[ow->n_addrs++] = a;
 	}
-	json_array_foreach(links, i, v) {
+	json_array_foreach(links, i, v)
+	{
 		struct lx_link l;
 
 		r = link_from_json(v, &l, err);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "error.h"
 #include "op.h"
 
 enum lx_subsys { LX_SUB_RTNL, LX_SUB_SYSCTL, LX_SUB_CGROUP, LX_SUB_COUNT };
@@ -23,7 +24,8 @@ struct lx_subreport {
 struct lx_report {
 	char id[129];
 	uint64_t pass;
-	const char *trigger; /* static string: initial|timer|monitor|put|manual */
+	const char
+	    *trigger; /* static string: initial|timer|monitor|put|manual */
 	bool converged;
 	uint64_t duration_us;
 	struct lx_subreport sub[LX_SUB_COUNT];
@@ -44,10 +46,11 @@ json_t *lx_report_to_json(const struct lx_report *r,
 
 /* The same from loose parts: subs[i] may be NULL (an empty subsystem).
  * Used by the resident sidecar, whose loops each keep their last report. */
-json_t *lx_report_parts_to_json(const char *id, uint64_t pass,
-				const char *trigger, uint64_t duration_us,
-				const struct lx_subreport *const subs[LX_SUB_COUNT],
-				const struct lx_owned *last_applied);
+json_t *
+lx_report_parts_to_json(const char *id, uint64_t pass, const char *trigger,
+			uint64_t duration_us,
+			const struct lx_subreport *const subs[LX_SUB_COUNT],
+			const struct lx_owned *last_applied);
 
 /* Write the same JSON text (compact, no newline) to f as it is produced,
  * without building the tree: for reports of thousands of ops. 0 or -errno. */
@@ -58,7 +61,8 @@ int lx_report_parts_dumpf(FILE *f, const char *id, uint64_t pass,
 			  const struct lx_subreport *const subs[LX_SUB_COUNT],
 			  const struct lx_owned *last_applied);
 
-/* last_applied as JSON: {"addresses":[...],"links":[...],"sysctl":{},"cgroup":{}} */
+/* last_applied as JSON:
+ * {"addresses":[...],"links":[...],"sysctl":{},"cgroup":{}} */
 json_t *lx_owned_to_json(const struct lx_owned *o);
 /* Parse back what lx_owned_to_json wrote. */
 int lx_owned_from_json(const json_t *j, struct lx_owned *o,

@@ -7,8 +7,9 @@
 #include <sys/socket.h>
 
 #include "addr.h"
-#include "desired.h"
+#include "format.h"
 #include "link.h"
+#include "owned_log.h"
 #include "route.h"
 #include "rtnl.h"
 
@@ -140,6 +141,23 @@ static const void *find_ptr(const void *key, const void **p, size_t n,
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+/* The first of the elements equal to key (lowest index in p), NULL if none. */
+static const void *first_ptr(const void *key, const void **p, size_t n,
+			     int (*cmp)(const void *, const void *))
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp(key, p[mid]) <= 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo < n && cmp(key, p[lo]) == 0 ? p[lo] : NULL;
 }
 
 static int addr_key_cmp(const void *k, const void *e)
@@ -310,11 +328,10 @@ static int diff_links(const struct lx_desired *d,
 	/* Creates and updates in the order the document gives. */
 	for (size_t i = 0; ret == 0 && i < d->n_links; i++) {
 		const struct lx_link *x = &d->links[i], *o;
-		bool dup = false;
 
-		for (size_t k = 0; k < i && !dup; k++)
-			dup = lx_link_cmp(&d->links[k], x) == 0;
-		if (dup)
+		/* Of duplicates, the first in the document wins: dp holds
+		 * them in document order (link_pcmp ties by address). */
+		if (first_ptr(x, dp, nd, link_key_cmp) != x)
 			continue;
 		o = find_ptr(x, op, no, link_key_cmp);
 		if (!o) {
@@ -399,103 +416,14 @@ int lx_rtnl_diff(const struct lx_desired *d, const struct lx_rtnl_state *obs,
 	return 0;
 }
 
-/* ------------------------------------------------------------ owned */
-
-static int owned_add_addr(struct lx_owned *o, const struct lx_addr *a)
-{
-	for (size_t i = 0; i < o->n_addrs; i++)
-		if (lx_addr_cmp(&o->addrs[i], a) == 0)
-			return 0;
-	if (lx_grow((void **)&o->addrs, o->n_addrs, sizeof(*o->addrs)) < 0)
-		return -ENOMEM;
-	o->addrs[o->n_addrs] = *a;
-	o->addrs[o->n_addrs].ifindex = 0;
-	o->addrs[o->n_addrs].flags = 0;
-	o->n_addrs++;
-	return 0;
-}
-
-static void owned_del_addr_at(struct lx_owned *o, size_t i)
-{
-	memmove(&o->addrs[i], &o->addrs[i + 1],
-		(o->n_addrs - i - 1) * sizeof(*o->addrs));
-	o->n_addrs--;
-}
-
-static void owned_del_addr(struct lx_owned *o, const struct lx_addr *a)
-{
-	for (size_t i = 0; i < o->n_addrs; i++)
-		if (lx_addr_cmp(&o->addrs[i], a) == 0) {
-			owned_del_addr_at(o, i);
-			return;
-		}
-}
-
-static int owned_add_link(struct lx_owned *o, const struct lx_link *l)
-{
-	for (size_t i = 0; i < o->n_links; i++)
-		if (lx_link_cmp(&o->links[i], l) == 0) {
-			o->links[i] = *l;
-			return 0;
-		}
-	if (lx_grow((void **)&o->links, o->n_links, sizeof(*o->links)) < 0)
-		return -ENOMEM;
-	o->links[o->n_links] = *l;
-	o->links[o->n_links].ifindex = 0;
-	o->n_links++;
-	return 0;
-}
-
-static void owned_del_link_at(struct lx_owned *o, size_t i)
-{
-	memmove(&o->links[i], &o->links[i + 1],
-		(o->n_links - i - 1) * sizeof(*o->links));
-	o->n_links--;
-}
-
-static void owned_del_link(struct lx_owned *o, const char *name)
-{
-	for (size_t i = 0; i < o->n_links; i++)
-		if (strncmp(o->links[i].name, name, IFNAMSIZ) == 0) {
-			owned_del_link_at(o, i);
-			return;
-		}
-}
-
-/* Forget owned entries that are neither desired nor present any more. */
-static void prune_owned(struct lx_owned *o, const struct lx_desired *d,
-			const struct lx_rtnl_state *s)
-{
-	for (size_t i = o->n_addrs; i-- > 0;) {
-		const struct lx_addr *a = &o->addrs[i];
-		bool keep = false;
-
-		for (size_t k = 0; k < d->n_addrs && !keep; k++)
-			keep = lx_addr_cmp(&d->addrs[k], a) == 0;
-		for (size_t k = 0; k < s->n_addrs && !keep; k++)
-			keep = lx_addr_cmp(&s->addrs[k], a) == 0;
-		if (!keep)
-			owned_del_addr_at(o, i);
-	}
-	for (size_t i = o->n_links; i-- > 0;) {
-		const struct lx_link *l = &o->links[i];
-		bool keep = false;
-
-		for (size_t k = 0; k < d->n_links && !keep; k++)
-			keep = lx_link_cmp(&d->links[k], l) == 0;
-		for (size_t k = 0; k < s->n_links && !keep; k++)
-			keep = lx_link_cmp(&s->links[k], l) == 0;
-		if (!keep)
-			owned_del_link_at(o, i);
-	}
-}
-
 /* ------------------------------------------------------------ apply */
 
 struct apply {
 	struct lx_rtnl_ctx *ctx;
 	struct lx_plan *plan;
 	struct lx_owned *owned;
+	/* what this pass created and deleted, folded into owned at the end */
+	struct lx_owned_log log;
 	uint8_t protocol;
 	size_t first_fail; /* plan index, plan->n if none */
 	int first_err;
@@ -521,12 +449,11 @@ static void op_result(struct apply *ap, size_t idx, int e, const char *ext)
 
 	if (e == 0 || gone(op, e)) {
 		op->state = LX_OPS_APPLIED;
-		if (op->obj == LX_OBJ_ADDRESS && ap->owned) {
-			if (op->verb == LX_OP_CREATE)
-				e = owned_add_addr(ap->owned, &op->u.addr);
-			else if (op->verb == LX_OP_DELETE)
-				owned_del_addr(ap->owned, &op->u.addr);
-		}
+		if (op->obj == LX_OBJ_ADDRESS && ap->owned &&
+		    op->verb != LX_OP_UPDATE)
+			e = lx_owned_log_add(&ap->log, LX_OBJ_ADDRESS,
+					     op->verb == LX_OP_DELETE,
+					     &op->u.addr);
 		if (e == 0 || gone(op, e))
 			return;
 		ext = "recording ownership";
@@ -715,7 +642,7 @@ static int create_link(struct apply *ap, const struct lx_link *l, char *msg,
 	if (ret < 0)
 		return ret;
 	ap->ifmap_stale = true;
-	if (ap->owned && owned_add_link(ap->owned, l) < 0)
+	if (ap->owned && lx_owned_log_add(&ap->log, LX_OBJ_LINK, false, l) < 0)
 		return fail_msg(-ENOMEM, msg, len, "recording ownership");
 	if (l->kind == LX_LINK_VETH && l->peer[0] &&
 	    (l->master[0] || l->peer_up != LX_UNSET)) {
@@ -770,8 +697,10 @@ static void apply_link(struct apply *ap, size_t idx)
 			   sizeof(msg), "delete");
 		if (ret == 0 || gone(op, ret)) {
 			ret = 0;
-			if (ap->owned)
-				owned_del_link(ap->owned, l->name);
+			if (ap->owned && lx_owned_log_add(&ap->log, LX_OBJ_LINK,
+							  true, l) < 0)
+				ret = fail_msg(-ENOMEM, msg, sizeof(msg),
+					       "recording ownership");
 		}
 		break;
 	}
@@ -847,8 +776,14 @@ static bool apply_batched(struct apply *ap, size_t from, size_t to)
 			/* Gone device on delete: nothing left to delete. */
 			if (gone(op, ret)) {
 				op->state = LX_OPS_APPLIED;
-				if (op->obj == LX_OBJ_ADDRESS && ap->owned)
-					owned_del_addr(ap->owned, &op->u.addr);
+				if (op->obj == LX_OBJ_ADDRESS && ap->owned &&
+				    lx_owned_log_add(&ap->log, LX_OBJ_ADDRESS,
+						     true, &op->u.addr) < 0) {
+					op_result(ap, i, -ENOMEM,
+						  "recording ownership");
+					lx_nl_batch_fini(&b);
+					return false;
+				}
 				continue;
 			}
 			/* Earlier ops first, so the failure order is kept. */
@@ -922,6 +857,12 @@ int lx_rtnl_apply(struct lx_rtnl_ctx *ctx, struct lx_plan *plan,
 		i = j;
 	}
 	free(ap.ifmap);
+	if (ap.owned && lx_owned_log_fold(&ap.log, ap.owned) < 0) {
+		lx_owned_log_free(&ap.log);
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
+				    "rtnl: recording ownership");
+	}
+	lx_owned_log_free(&ap.log);
 	for (size_t k = 0; k < plan->n; k++)
 		if (plan->ops[k].state == LX_OPS_PLANNED &&
 		    plan->ops[k].obj <= LX_OBJ_ROUTE)
@@ -958,6 +899,7 @@ static void announce_intent(struct lx_rtnl_ctx *ctx, const struct lx_plan *plan,
 			    const struct lx_owned *owned)
 {
 	struct lx_owned ahead = {0};
+	struct lx_owned_log log = {0};
 	bool creates = false;
 	int ret = 0;
 
@@ -972,13 +914,14 @@ static void announce_intent(struct lx_rtnl_ctx *ctx, const struct lx_plan *plan,
 
 		if (op->verb != LX_OP_CREATE)
 			continue;
-		if (op->obj == LX_OBJ_LINK)
-			ret = owned_add_link(&ahead, &op->u.link);
-		else if (op->obj == LX_OBJ_ADDRESS)
-			ret = owned_add_addr(&ahead, &op->u.addr);
+		if (op->obj == LX_OBJ_LINK || op->obj == LX_OBJ_ADDRESS)
+			ret = lx_owned_log_add(&log, op->obj, false, &op->u);
 	}
 	if (ret == 0)
+		ret = lx_owned_log_fold(&log, &ahead);
+	if (ret == 0)
 		ctx->intent(ctx->intent_data, &ahead);
+	lx_owned_log_free(&log);
 	lx_owned_free(&ahead);
 }
 
@@ -998,8 +941,13 @@ int lx_rtnl_reconcile(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
 		rep->error = strdup(err ? err->msg : "rtnl: observe failed");
 		return ret;
 	}
-	if (owned)
-		prune_owned(owned, d, &obs);
+	if (owned && lx_owned_prune(owned, d, obs.links, obs.n_links, obs.addrs,
+				    obs.n_addrs) < 0) {
+		lx_rtnl_state_free(&obs);
+		lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "rtnl: ownership");
+		rep->error = strdup(err ? err->msg : "rtnl: ownership");
+		return -ENOMEM;
+	}
 	ret = lx_rtnl_diff(d, &obs, owned, protocol, &rep->plan, err);
 	lx_rtnl_state_free(&obs);
 	if (ret < 0) {
@@ -1016,9 +964,15 @@ int lx_rtnl_reconcile(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
 int lx_rtnl_release(struct lx_rtnl_ctx *ctx, struct lx_owned *owned,
 		    struct lx_subreport *rep, struct lx_error *err)
 {
-	size_t start = rep->plan.n;
+	size_t start = rep->plan.n, n_gone = 0;
+	_cleanup_free_ char(*gone_names)[IFNAMSIZ] = NULL;
+	struct lx_owned_log log = {0};
 	int ret = 0;
 
+	gone_names = calloc(owned->n_links + 1, sizeof(*gone_names));
+	if (!gone_names)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
+				    "rtnl: release");
 	for (size_t i = 0; i < owned->n_links; i++)
 		if (push(&rep->plan, LX_OP_DELETE, LX_OBJ_LINK,
 			 &owned->links[i]) < 0)
@@ -1032,12 +986,10 @@ int lx_rtnl_release(struct lx_rtnl_ctx *ctx, struct lx_owned *owned,
 
 		if (e == 0 || gone(op, e)) {
 			op->state = LX_OPS_APPLIED;
-			/* Its addresses went with it. */
-			for (size_t k = owned->n_addrs; k-- > 0;)
-				if (strncmp(owned->addrs[k].dev,
-					    op->u.link.name, IFNAMSIZ) == 0)
-					owned_del_addr_at(owned, k);
-			owned_del_link(owned, op->u.link.name);
+			memcpy(gone_names[n_gone++], op->u.link.name, IFNAMSIZ);
+			if (lx_owned_log_add(&log, LX_OBJ_LINK, true,
+					     &op->u.link) < 0)
+				ret = ret ? ret : -ENOMEM;
 			continue;
 		}
 		/* Best effort at teardown: try every link, report the first. */
@@ -1053,6 +1005,16 @@ int lx_rtnl_release(struct lx_rtnl_ctx *ctx, struct lx_owned *owned,
 				err->err = -e;
 		}
 	}
+	/* Their addresses went with them. */
+	if (lx_owned_forget_addrs_on(owned, (const char(*)[IFNAMSIZ])gone_names,
+				     n_gone) < 0 ||
+	    lx_owned_log_fold(&log, owned) < 0) {
+		if (ret == 0)
+			lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
+				     "rtnl: release: recording ownership");
+		ret = ret ? ret : -ENOMEM;
+	}
+	lx_owned_log_free(&log);
 	rep->converged = ret == 0;
 	return ret;
 }

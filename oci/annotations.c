@@ -13,34 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_cleanup.h"
 #include "annotations.h"
 #include "desired.h"
+#include "grammar.h"
 
 #define MAX_ANNOTATION (256u << 10) /* one annotation value */
 
-struct member {
-	const char *key;     /* annotation */
-	const char *name;    /* member of its parent in the document */
-	const char *docpath; /* path prefix of document errors */
-	bool array;
-	bool kv_typed; /* KEY=VALUE values typed (options) */
-};
-
-static const struct member members[] = {
-    {"io.linx.links", "links", "network.links", true, false},
-    {"io.linx.addresses", "addresses", "network.addresses", true, false},
-    {"io.linx.routes", "routes", "network.routes", true, false},
-    {"io.linx.sysctl", "sysctl", "sysctl", false, false},
-    {"io.linx.cgroup", "cgroup", "cgroup", false, false},
-    {"io.linx.options", "options", "options", false, true},
-};
-
-#define N_MEMBERS LX_ARRAY_SIZE(members)
-
-/* Per annotation: whether the compact form was used, and the item texts
- * by index in the document array (to name "item N" in errors). */
+/* Per annotation: the compact form's item texts and their numbers, by
+ * index in the member's array (to name "item N" in errors). */
 struct seen {
-	bool present, compact;
 	char **items;
 	size_t *item_no;
 	size_t n_items;
@@ -53,33 +35,6 @@ static void seen_free(struct seen *s)
 	free(s->items);
 	free(s->item_no);
 	memset(s, 0, sizeof(*s));
-}
-
-/* Escaped, bounded rendering of tenant text for a one-line message. */
-static const char *quote(char *buf, size_t len, const char *s)
-{
-	size_t o = 0;
-
-	buf[o++] = '"';
-	for (; *s && o + 8 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-		} else {
-			buf[o++] = (char)c;
-		}
-	}
-	if (*s) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
 }
 
 static char *trim(char *s)
@@ -131,12 +86,14 @@ static json_t *typed_value(const char *v)
 }
 
 /* The compact form of one annotation into the document member *out. */
-static int compact_member(const struct member *m, const char *value,
-			  struct seen *s, json_t **out, struct lx_error *err)
+static int compact_member(const char *key, bool array, bool typed,
+			  const char *value, struct seen *s, json_t **out,
+			  struct lx_error *err)
 {
-	_cleanup_json_ json_t *j = m->array ? json_array() : json_object();
+	_cleanup_json_ json_t *j = array ? json_array() : json_object();
 	_cleanup_free_ char *copy = strdup(value);
-	char *item, *save = NULL, q[256];
+	char *item, *save = NULL;
+	struct lx_qbuf q;
 	size_t no = 0;
 	int bad = 0;
 
@@ -144,14 +101,14 @@ static int compact_member(const struct member *m, const char *value,
 		return -ENOMEM;
 	for (item = strtok_r(copy, ";", &save); item;
 	     item = strtok_r(NULL, ";", &save)) {
-		char *eq, *key;
+		char *eq, *k;
 		json_t *v;
 
 		item = trim(item);
 		if (!*item)
 			continue;
 		no++;
-		if (m->array) {
+		if (array) {
 			if (seen_add(s, item, no) < 0 ||
 			    json_array_append_new(j, json_string(item)) < 0)
 				return -ENOMEM;
@@ -162,132 +119,63 @@ static int compact_member(const struct member *m, const char *value,
 			bad =
 			    lx_error_add(err, LX_ERR_INVALID, 0,
 					 "%s: item %zu %s: expected KEY=VALUE",
-					 m->key, no, quote(q, sizeof(q), item));
+					 key, no, lx_text_quote(&q, item));
 			continue;
 		}
 		*eq = '\0';
-		key = trim(item);
-		if (!*key) {
+		k = trim(item);
+		if (!*k) {
 			*eq = '=';
 			bad = lx_error_add(err, LX_ERR_INVALID, 0,
-					   "%s: item %zu %s: empty key", m->key,
-					   no, quote(q, sizeof(q), item));
+					   "%s: item %zu %s: empty key", key,
+					   no, lx_text_quote(&q, item));
 			continue;
 		}
-		if (json_object_get(j, key)) {
-			bad =
-			    lx_error_add(err, LX_ERR_INVALID, 0,
-					 "%s: item %zu: duplicate key %s",
-					 m->key, no, quote(q, sizeof(q), key));
+		if (json_object_get(j, k)) {
+			bad = lx_error_add(err, LX_ERR_INVALID, 0,
+					   "%s: item %zu: duplicate key %s",
+					   key, no, lx_text_quote(&q, k));
 			continue;
 		}
-		v = m->kv_typed ? typed_value(trim(eq + 1))
-				: json_string(trim(eq + 1));
-		if (!v || json_object_set_new(j, key, v) < 0)
+		v = typed ? typed_value(trim(eq + 1))
+			  : json_string(trim(eq + 1));
+		if (!v || json_object_set_new(j, k, v) < 0)
 			return -ENOMEM;
 	}
 	*out = TAKE_PTR(j);
 	return bad;
 }
 
-static int json_member(const struct member *m, const char *value, json_t **out,
-		       struct lx_error *err)
+static int json_member(const char *key, bool array, const char *value,
+		       json_t **out, struct lx_error *err)
 {
 	json_error_t je;
 	json_t *j = json_loads(value, JSON_REJECT_DUPLICATES, &je);
 
 	if (!j)
 		return lx_error_add(err, LX_ERR_INVALID, 0,
-				    "%s: invalid JSON at column %d: %s", m->key,
+				    "%s: invalid JSON at column %d: %s", key,
 				    je.column, je.text);
-	if (m->array ? !json_is_array(j) : !json_is_object(j)) {
+	if (array ? !json_is_array(j) : !json_is_object(j)) {
 		json_decref(j);
 		return lx_error_add(err, LX_ERR_INVALID, 0,
-				    "%s: expected a JSON %s", m->key,
-				    m->array ? "array" : "object");
+				    "%s: expected a JSON %s", key,
+				    array ? "array" : "object");
 	}
 	*out = j;
 	return 0;
 }
 
-/* Rewrite one document error line in terms of the annotations. */
-static void map_line(const char *line, size_t n, const struct seen *seen,
-		     struct lx_error *err)
-{
-	char q[256];
-
-	for (size_t i = 0; i < N_MEMBERS; i++) {
-		const struct member *m = &members[i];
-		size_t pl = strlen(m->docpath);
-		const char *rest = line + pl;
-		size_t rn = n - pl;
-
-		if (n < pl || strncmp(line, m->docpath, pl) ||
-		    (rest[0] != '[' && rest[0] != '.' && rest[0] != ':'))
-			continue;
-		if (m->array && seen[i].compact && rest[0] == '[') {
-			char *end;
-			unsigned long idx = strtoul(rest + 1, &end, 10);
-
-			if (*end == ']' && idx < seen[i].n_items) {
-				size_t skip = (size_t)(end + 1 - rest);
-
-				rest += skip;
-				rn -= skip;
-				if (rest[0] == '.') {
-					rest++;
-					rn--;
-					lx_error_add(err, LX_ERR_INVALID, 0,
-						     "%s: item %zu %s: %.*s",
-						     m->key,
-						     seen[i].item_no[idx],
-						     quote(q, sizeof(q),
-							   seen[i].items[idx]),
-						     (int)rn, rest);
-				} else {
-					lx_error_add(err, LX_ERR_INVALID, 0,
-						     "%s: item %zu %s%.*s",
-						     m->key,
-						     seen[i].item_no[idx],
-						     quote(q, sizeof(q),
-							   seen[i].items[idx]),
-						     (int)rn, rest);
-				}
-				return;
-			}
-		}
-		if (m->array || rest[0] == ':') {
-			/* io.linx.links[1].mtu: ... / io.linx.cgroup: ... */
-			lx_error_add(err, LX_ERR_INVALID, 0, "%s%.*s", m->key,
-				     (int)rn, rest);
-		} else {
-			/* cgroup.memory.max: ... → io.linx.cgroup: memory.max:
-			 */
-			lx_error_add(err, LX_ERR_INVALID, 0, "%s: %.*s", m->key,
-				     (int)rn - 1, rest + 1);
-		}
-		return;
-	}
-	lx_error_add(err, LX_ERR_INVALID, 0, "io.linx: %.*s", (int)n, line);
-}
-
 int lx_annotations_to_desired(const json_t *annotations, struct lx_desired *d,
 			      bool *present, struct lx_error *err)
 {
-	_cleanup_json_ json_t *doc = json_object();
-	json_t *network = NULL;
-	struct seen seen[N_MEMBERS] = {0};
-	struct lx_error local;
 	const char *key;
 	json_t *v;
-	char q[256];
 	int bad = 0, r = 0;
 
 	memset(d, 0, sizeof(*d));
 	lx_options_init(&d->opts);
 	*present = false;
-	if (!doc)
-		return lx_error_add(err, LX_ERR_SYSTEM, ENOMEM, "annotations");
 	if (!annotations)
 		return 0;
 	if (!json_is_object(annotations))
@@ -296,116 +184,69 @@ int lx_annotations_to_desired(const json_t *annotations, struct lx_desired *d,
 
 	json_object_foreach((json_t *)annotations, key, v)
 	{
-		const struct member *m = NULL;
-		struct seen *s = NULL;
-		json_t *member = NULL;
+		const char *name = key + strlen(LX_ANNOTATION_PREFIX);
+		_cleanup_json_ json_t *member = NULL;
+		struct seen s = {0};
+		struct lx_qbuf q;
+		bool array, typed;
 		const char *value;
+		char names[512];
 
 		if (strncmp(key, LX_ANNOTATION_PREFIX,
 			    strlen(LX_ANNOTATION_PREFIX)))
 			continue;
 		*present = true;
-		for (size_t i = 0; i < N_MEMBERS; i++)
-			if (!strcmp(key, members[i].key)) {
-				m = &members[i];
-				s = &seen[i];
-			}
-		if (!m) {
+		if (!lx_desired_member_info(name, &array, &typed)) {
 			bad = lx_error_add(
 			    err, LX_ERR_INVALID, 0,
-			    "%s: unknown annotation (io.linx.links, "
-			    "io.linx.addresses, io.linx.routes, "
-			    "io.linx.sysctl, io.linx.cgroup, io.linx.options)",
-			    quote(q, sizeof(q), key));
+			    "%s: unknown annotation (%s)",
+			    lx_text_quote(&q, key),
+			    lx_desired_member_names(names, sizeof(names),
+						    LX_ANNOTATION_PREFIX));
 			continue;
 		}
 		if (!json_is_string(v)) {
-			bad =
-			    lx_error_add(err, LX_ERR_INVALID, 0,
-					 "%s: expected a string value", m->key);
+			bad = lx_error_add(err, LX_ERR_INVALID, 0,
+					   "%s: expected a string value", key);
 			continue;
 		}
 		value = json_string_value(v);
 		if (strlen(value) > MAX_ANNOTATION) {
 			bad = lx_error_add(
 			    err, LX_ERR_INVALID, 0,
-			    "%s: value too long (%zu bytes, max %u)", m->key,
+			    "%s: value too long (%zu bytes, max %u)", key,
 			    strlen(value), MAX_ANNOTATION);
 			continue;
 		}
-		s->present = true;
 		while (isspace((unsigned char)*value))
 			value++;
-		if (*value == '[' || *value == '{') {
-			if (json_member(m, value, &member, err) < 0) {
-				bad = -EINVAL;
-				continue;
-			}
-		} else {
-			s->compact = true;
-			r = compact_member(m, value, s, &member, err);
-			if (r == -ENOMEM)
-				goto out;
-			if (r < 0)
-				bad = r;
-			r = 0;
-		}
-		if (m->array) {
-			if (!network) {
-				network = json_object();
-				if (!network ||
-				    json_object_set_new(doc, "network",
-							network) < 0) {
-					json_decref(member);
-					r = -ENOMEM;
-					goto out;
-				}
-			}
-			r = json_object_set_new(network, m->name, member);
-		} else {
-			r = json_object_set_new(doc, m->name, member);
-		}
-		if (r < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
-	if (!*present)
-		goto out;
+		if (*value == '[' || *value == '{')
+			r = json_member(key, array, value, &member, err);
+		else
+			r = compact_member(key, array, typed, value, &s,
+					   &member, err);
+		/* What the compact form could assemble is validated even
+		 * when some item was already bad: every problem in one go. */
+		if (r != -ENOMEM && member) {
+			struct lx_origin o = {
+			    .base = key,
+			    .annotation = true,
+			    .items = (const char *const *)s.items,
+			    .item_no = s.item_no,
+			};
 
-	/* Validate what could be assembled even when some annotation was
-	 * already bad: every problem is reported in one go. */
-	lx_error_clear(&local);
-	r = lx_desired_from_json(doc, d, &local);
-	if (r == -ENOMEM || local.kind == LX_ERR_SYSTEM) {
-		r = lx_error_add(err, LX_ERR_SYSTEM, ENOMEM, "annotations");
-		goto out;
-	}
-	if (r < 0) {
-		const char *line = local.msg;
-
-		while (line && *line) {
-			const char *nl = strchr(line, '\n');
-			size_t n = nl ? (size_t)(nl - line) : strlen(line);
-
-			map_line(line, n, seen, err);
-			line = nl ? nl + 1 : NULL;
+			r = lx_desired_member(d, name, member, &o, err) ?: r;
 		}
-		bad = -EINVAL;
+		seen_free(&s);
+		if (r == -ENOMEM)
+			break;
+		bad = r ?: bad;
 	}
-	r = 0;
+	if (r == -ENOMEM)
+		bad = lx_error_add(err, LX_ERR_SYSTEM, ENOMEM, "annotations");
 	if (bad < 0) {
 		lx_desired_free(d);
 		lx_options_init(&d->opts);
-		r = -EINVAL;
 	}
-out:
-	if (r == -ENOMEM) {
-		lx_error_add(err, LX_ERR_SYSTEM, ENOMEM, "annotations");
-		lx_desired_free(d);
-		lx_options_init(&d->opts);
-	}
-	for (size_t i = 0; i < N_MEMBERS; i++)
-		seen_free(&seen[i]);
-	return r;
+	return bad;
 }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json_cleanup.h"
 #include "oci_state.h"
 
 static const char *quote(char *buf, size_t len, const char *s)

@@ -4,6 +4,7 @@
 set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev valgrind iproute2
 libmnl-dev libjansson-dev libcap-ng-dev libseccomp-dev libcriterion-dev
+libnftables-dev libnftnl-dev nftables libnftables1
 runc crun podman busybox-static containernetworking-plugins jq procps psmisc bc python3"
 missing=""
 for p in $PKGS; do

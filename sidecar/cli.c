@@ -19,6 +19,8 @@ static const char *const usage_text =
 	"  linx-sidecar status|reconcile|stop ID                           talk to a resident sidecar\n"
 	"  linx-sidecar put ID --desired FILE                              replace its desired state\n"
 	"  linx-sidecar list                                               resident sidecars on this host\n"
+	"  linx-sidecar events ID [--follow]                               its events log, one line per event\n"
+	"  linx-sidecar metrics [--output FILE]                            Prometheus text for every resident sidecar\n"
 	"\n"
 	"common options:\n"
 	"  --state-dir DIR   state directory (default " LX_DEFAULT_STATE_DIR ")\n"
@@ -54,6 +56,8 @@ enum {
 	OPT_ALLOW_RAISE,
 	OPT_ALLOW_HOST_NETNS,
 	OPT_HELP,
+	OPT_FOLLOW,
+	OPT_OUTPUT,
 };
 
 static const struct option long_opts[] = {
@@ -70,12 +74,14 @@ static const struct option long_opts[] = {
 	{ "cgroup-allow-raise", no_argument, NULL, OPT_ALLOW_RAISE },
 	{ "allow-host-netns", no_argument, NULL, OPT_ALLOW_HOST_NETNS },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char *const commands[] = {
 	"hook", "run",	 "reconcile", "plan", "observe",
-	"status", "stop", "put",	 "list",
+	"status", "stop", "put",	 "list",     "events", "metrics",
 };
 
 int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
@@ -155,6 +161,12 @@ int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
 			break;
 		case OPT_ALLOW_HOST_NETNS:
 			cli->policy.allow_host_netns = true;
+			break;
+		case OPT_FOLLOW:
+			cli->follow = true;
+			break;
+		case OPT_OUTPUT:
+			cli->output = optarg;
 			break;
 		case 'h':
 		case OPT_HELP:

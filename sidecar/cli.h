@@ -32,6 +32,8 @@ struct lx_cli {
 	const char *id;        /* --id, or the positional ID of client commands */
 	const char *stage;     /* hook: createRuntime|poststop */
 	bool json;
+	bool follow;           /* events --follow */
+	const char *output;    /* metrics --output FILE */
 	bool foreground;       /* run: stay in the foreground (always, for now) */
 	struct lx_policy policy;
 	char **args;           /* positional arguments after the command */

@@ -16,7 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json_cleanup.h"
 #include "annotations.h"
+#include "residents.h"
 #include "commands.h"
 #include "control.h"
 #include "daemon.h"
@@ -259,6 +261,8 @@ static int create_runtime(struct lx_cli *cli, struct lx_oci_state *st)
 	    lx_engine_check(&e, &d, &err) < 0 ||
 	    lx_engine_create_state(&e, &err) < 0)
 		goto fail_engine;
+	/* The pod's namespace and name, for list and status (display only). */
+	(void)lx_meta_write(&e.state, ann);
 	if (lx_engine_set_desired(&e, &d) < 0) {
 		lx_error_set(&err, LX_ERR_SYSTEM, ENOMEM, "desired");
 		goto fail_engine;

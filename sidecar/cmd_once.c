@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_cleanup.h"
 #include "commands.h"
 #include "desired.h"
 #include "engine.h"

@@ -16,6 +16,8 @@ int cmd_status(struct lx_cli *cli);
 int cmd_stop(struct lx_cli *cli);
 int cmd_put(struct lx_cli *cli);
 int cmd_list(struct lx_cli *cli);
+int cmd_events(struct lx_cli *cli);
+int cmd_metrics(struct lx_cli *cli);
 
 /* Shared output helpers (output.c). */
 void lx_print_report(FILE *f, const struct lx_report *r, bool plan_only);

@@ -11,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json_cleanup.h"
 #include "control.h"
+#include "oci_state.h"
 #include "daemon.h"
 #include "desired.h"
 
@@ -104,11 +106,18 @@ static json_t *handle(struct lx_control *c, const char *line, size_t len,
 	}
 	cmd = json_string_value(json_object_get(req, "cmd"));
 	if (strcmp(cmd, "status") == 0) {
-		return json_pack("{s:b, s:s, s:i, s:i, s:b, s:o}", "ok", 1, "id",
-				 lx_daemon_id(c->d), "pid", (int)getpid(),
-				 "target_pid", (int)lx_daemon_target_pid(c->d),
-				 "converged", lx_daemon_converged(c->d),
-				 "report", lx_daemon_report_json(c->d));
+		json_t *rep = json_pack("{s:b, s:s, s:i, s:i, s:b, s:o}", "ok", 1,
+					"id", lx_daemon_id(c->d), "pid",
+					(int)getpid(), "target_pid",
+					(int)lx_daemon_target_pid(c->d),
+					"converged", lx_daemon_converged(c->d),
+					"health", lx_daemon_health_json(c->d));
+
+		/* "report": false spares list and metrics a large report. */
+		if (rep && !json_is_false(json_object_get(req, "report")))
+			json_object_set_new(rep, "report",
+					    lx_daemon_report_json(c->d));
+		return rep;
 	}
 	if (strcmp(cmd, "reconcile") == 0) {
 		int r = lx_daemon_reconcile_now(c->d);
@@ -459,7 +468,7 @@ int lx_control_call(const char *state_dir, const char *id, json_t *req,
 	int r;
 
 	*reply = NULL;
-	if (!lx_state_id_valid(id))
+	if (!lx_oci_id_valid(id))
 		return lx_error_set(err, LX_ERR_USAGE, 0,
 				    "id \"%.64s\": invalid", id);
 	/* A socket in a directory someone else may write could be theirs,

@@ -14,11 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json_cleanup.h"
 #include "commands.h"
 #include "control.h"
 #include "daemon.h"
 #include "desired.h"
 #include "sandbox.h"
+#include "stats.h"
 
 struct source {
 	struct lx_daemon *d;
@@ -45,6 +47,7 @@ struct lx_daemon {
 	bool batch;  /* pass_all: write state and report once, at the end */
 	int trim_tfd; /* one-shot: malloc_trim once the passes quiet down */
 	int exit_code;
+	struct lx_stats stats; /* for list, status and metrics */
 };
 
 static void logf_(struct lx_daemon *d, const char *fmt, ...)
@@ -301,6 +304,26 @@ static int trim_cb(struct lx_evloop *ev, int fd, uint32_t revents,
 	return 0;
 }
 
+static void count_pass(struct lx_daemon *d, struct lx_loop *loop,
+		       const char *sub, const char *trigger, int rc,
+		       const struct lx_subreport *rep, size_t applied,
+		       size_t failed)
+{
+	uint32_t iv = d->eng->desired.opts.interval_ms;
+	const char *error = rep->error;
+
+	for (size_t i = 0; !error && i < rep->plan.n; i++)
+		if (rep->plan.ops[i].state == LX_OPS_FAILED)
+			error = rep->plan.ops[i].error;
+	if (!error && rc < 0)
+		error = "pass failed";
+	lx_stats_pass(&d->stats, sub, trigger, applied, failed,
+		      rep->converged, lx_daemon_converged(d),
+		      lx_loop_backoff_ms(loop),
+		      iv ? iv : LX_LOOP_BACKOFF_MAX_MS, d->last_duration_us,
+		      error);
+}
+
 static void pass_cb(struct lx_loop *loop, const char *trigger, int rc,
 		    const struct lx_subreport *rep, void *userdata)
 {
@@ -310,7 +333,6 @@ static void pass_cb(struct lx_loop *loop, const char *trigger, int rc,
 	size_t applied = lx_plan_count(&rep->plan, LX_OPS_APPLIED);
 	size_t failed = lx_plan_count(&rep->plan, LX_OPS_FAILED);
 
-	(void)loop;
 	d->passes++;
 	d->trigger = trigger;
 	d->last_duration_us = 0;
@@ -323,6 +345,7 @@ static void pass_cb(struct lx_loop *loop, const char *trigger, int rc,
 					 "trigger", trigger, "ops",
 					 (json_int_t)applied));
 	log_ops(d, rep, sub);
+	count_pass(d, loop, sub, trigger, rc, rep, applied, failed);
 	if (rc < 0 || rep->error)
 		lx_state_event(&d->eng->state, "error",
 			       json_pack("{s:s, s:s}", "subsystem", sub,
@@ -529,6 +552,11 @@ void lx_daemon_stop(struct lx_daemon *d, const char *why)
 const char *lx_daemon_id(const struct lx_daemon *d)
 {
 	return d->eng->id;
+}
+
+json_t *lx_daemon_health_json(const struct lx_daemon *d)
+{
+	return lx_stats_json(&d->stats);
 }
 
 pid_t lx_daemon_target_pid(const struct lx_daemon *d)

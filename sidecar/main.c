@@ -18,7 +18,8 @@ static const struct {
 	{ "reconcile", cmd_reconcile }, { "plan", cmd_plan },
 	{ "observe", cmd_observe }, { "status", cmd_status },
 	{ "stop", cmd_stop },	{ "put", cmd_put },
-	{ "list", cmd_list },
+	{ "list", cmd_list },	{ "events", cmd_events },
+	{ "metrics", cmd_metrics },
 };
 
 int main(int argc, char **argv)

@@ -13,26 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json_cleanup.h"
 #include "desired.h"
+#include "oci_state.h"
 #include "report.h"
 #include "state.h"
-
-bool lx_state_id_valid(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n == 0 || n > 128)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = id[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9');
-
-		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
-			return false;
-	}
-	return true;
-}
 
 static int mkdir_p(const char *path)
 {
@@ -55,14 +40,15 @@ static int mkdir_p(const char *path)
 
 static void new_lineage(char *out)
 {
-	uint8_t b[16] = { 0 };
+	uint8_t b[16] = {0};
 
 	if (getrandom(b, sizeof(b), 0) != sizeof(b))
 		memset(b, 0x5a, sizeof(b));
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
 	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%"
+		 "02x%02x",
 		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
 		 b[10], b[11], b[12], b[13], b[14], b[15]);
 }
@@ -97,10 +83,10 @@ int lx_state_open(struct lx_state *s, const char *dir, const char *id,
 	memset(s, 0, sizeof(*s));
 	s->dirfd = -1;
 	s->evfd = -1;
-	if (!lx_state_id_valid(id))
-		return lx_error_set(err, LX_ERR_INVALID, 0,
-				    "id \"%.64s\": invalid (letters, digits, _ . -)",
-				    id);
+	if (!lx_oci_id_valid(id))
+		return lx_error_set(
+		    err, LX_ERR_INVALID, 0,
+		    "id \"%.64s\": invalid (letters, digits, _ . -)", id);
 	snprintf(s->id, sizeof(s->id), "%s", id);
 	if (snprintf(s->path, sizeof(s->path), "%s/%s", dir, id) >=
 	    (int)sizeof(s->path))
@@ -178,8 +164,8 @@ static json_t *load_json_fd(int fd, json_error_t *je)
 
 	if (fstat(fd, &st) < 0 || st.st_size < 0 ||
 	    (size_t)st.st_size > STATE_MAX) {
-		snprintf(je->text, sizeof(je->text), "unreadable or larger than %u bytes",
-			 STATE_MAX);
+		snprintf(je->text, sizeof(je->text),
+			 "unreadable or larger than %u bytes", STATE_MAX);
 		je->line = 0;
 		return NULL;
 	}
@@ -236,8 +222,8 @@ int lx_state_load(struct lx_state *s, struct lx_owned *owned, json_t **desired,
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return lx_error_set(err, LX_ERR_SYSTEM, errno,
-				    "%s/state.json", s->path);
+		return lx_error_set(err, LX_ERR_SYSTEM, errno, "%s/state.json",
+				    s->path);
 	}
 	/* One read of the whole file: json_loadfd reads a byte per syscall,
 	 * which for a 10,000-route document costs more than the pass. */
@@ -292,7 +278,8 @@ static int emit_default(FILE *f, void *arg)
 
 	if (a->j) {
 		/* A trailing newline makes the files friendlier to cat. */
-		if (json_dumpf(a->j, f, JSON_COMPACT) < 0 || fputc('\n', f) == EOF)
+		if (json_dumpf(a->j, f, JSON_COMPACT) < 0 ||
+		    fputc('\n', f) == EOF)
 			return -EIO;
 		return 0;
 	}
@@ -307,8 +294,9 @@ int lx_state_write_with(struct lx_state *s, const char *name,
 	int fd, r = 0;
 
 	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-				       O_NOFOLLOW, 0600);
+	fd =
+	    openat(s->dirfd, tmp,
+		   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	f = fdopen(fd, "w");
@@ -333,14 +321,14 @@ int lx_state_write_with(struct lx_state *s, const char *name,
 
 int lx_state_write_text(struct lx_state *s, const char *name, const char *text)
 {
-	struct emit_args a = { .text = text };
+	struct emit_args a = {.text = text};
 
 	return lx_state_write_with(s, name, emit_default, &a);
 }
 
 int lx_state_write_json(struct lx_state *s, const char *name, const json_t *j)
 {
-	struct emit_args a = { .j = j };
+	struct emit_args a = {.j = j};
 
 	return lx_state_write_with(s, name, emit_default, &a);
 }
@@ -399,7 +387,7 @@ void lx_state_event(struct lx_state *s, const char *type, json_t *fields)
 	if (s->evfd < 0)
 		s->evfd = openat(s->dirfd, "events.log",
 				 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-					 O_NOFOLLOW,
+				     O_NOFOLLOW,
 				 0600);
 	if (s->evfd < 0)
 		return;

@@ -42,9 +42,6 @@ struct lx_state {
 	bool read_only; /* plan: a mismatched state is ignored, not moved */
 };
 
-/* ID grammar: [A-Za-z0-9][A-Za-z0-9_.-]{0,127}. */
-bool lx_state_id_valid(const char *id);
-
 /* Open (create = mkdir -p, mode 0700) DIR/ID. Without create, a missing
  * directory is LX_ERR_NOTFOUND. */
 int lx_state_open(struct lx_state *s, const char *dir, const char *id,

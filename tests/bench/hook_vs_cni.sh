@@ -6,17 +6,22 @@
 #   reconcile  linx-sidecar reconcile --netns /run/netns/X --desired FILE
 #   hook       linx-sidecar hook createRuntime on a process in that netns,
 #              until the hook returns (the resident sidecar is then stopped)
+#   bare       tests/bench/bare_setup.c: the same setup from a libmnl
+#              program, the same-work reference for the hook
 # Every process is started the way a runtime starts it (posix_spawn, as Go's
 # os/exec does) and timed from spawn to exit by tests/bench/spawn_time.c, so
 # a shell's own fork is never in a figure; CNI's figure is the sum of its
 # two plugin runs (a runtime hands prevResult over in memory).
-# Prints the median wall time of each (N iterations, default 20) and the
-# ratios. Every iteration removes what it made (CNI DEL, netns, state dir).
+# The four run in turn in every round (so load on the machine hits all
+# alike), each on a fresh namespace, the previous one's teardown settled.
+# Prints the median wall time of each (N rounds, default 11) with min-max
+# and the ratios. Every iteration removes what it made (CNI DEL, netns,
+# state dir).
 #
 #   tests/bench/hook_vs_cni.sh [LX_BIN] [N]
 set -u
 LX_BIN=${1:-${LX_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/linx-sidecar}}
-N=${2:-${N:-20}}
+N=${2:-${N:-11}}
 CNI_DIR=${CNI_DIR:-/usr/lib/cni}
 TMP=$(mktemp -d ${BENCH_TMPDIR:-/tmp}/lx-bench.XXXXXX)
 NS=lxbench$$
@@ -32,11 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-cc -O2 -o "$TMP/spawn_time" "$HERE/spawn_time.c" || exit 2
-# spawn_time IN OUT CMD...: prints the command's wall time in microseconds
-spawn_time() { "$TMP/spawn_time" "$@"; }
-median() { sort -n | awk '{a[NR]=$1} END{if (NR) print a[int((NR+1)/2)]; else print 0}'; }
+. "$(dirname "$0")/lib.sh"
 
 # --- CNI ---------------------------------------------------------------------
 ptp_conf() {
@@ -150,14 +151,32 @@ hook_once() {
 	echo "$t0"
 }
 
-run() { # NAME FUNC
-	local i us
-	: >"$TMP/$1.times"
-	for i in $(seq "$N"); do
-		us=$($2) || { echo "$1: iteration $i failed" >&2; return 1; }
-		echo "$us" >>"$TMP/$1.times"
+# The same setup from a bare libmnl program (reference for the hook).
+bare_once() {
+	local t0
+	ip netns add "$NS" || return 1
+	ip netns exec "$NS" sleep 600 &
+	local SLEEPER=$!
+	echo "$SLEEPER" >"$TMP/sleeper"
+	while [ "$(readlink /proc/$SLEEPER/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.001; done
+	t0=$(spawn_time /dev/null /dev/null "$BENCH_BIN/bare_setup" "$SLEEPER" "$HOSTIF") ||
+		{ echo "bare_setup failed" >&2; return 1; }
+	[ "$(ip netns exec "$NS" cat /proc/sys/net/ipv4/conf/eth0/rp_filter)" = 2 ] ||
+		{ echo "bare_setup did not apply the sysctl" >&2; return 1; }
+	kill "$SLEEPER"; wait "$SLEEPER" 2>/dev/null; rm -f "$TMP/sleeper"
+	ip netns del "$NS"
+	ip link del "$HOSTIF" 2>/dev/null
+	echo "$t0"
+}
+
+# One round: each way once, in turn, after the last teardown settled.
+round() {
+	local w us
+	for w in cni bare reconcile hook; do
+		settle
+		us=$(${w}_once) || { echo "$w: round $1 failed" >&2; return 1; }
+		echo "$us" >>"$TMP/$w.times"
 	done
-	median <"$TMP/$1.times"
 }
 
 ptp_conf >"$TMP/ptp.conf"
@@ -165,15 +184,17 @@ for p in ptp tuning static; do
 	[ -x "$CNI_DIR/$p" ] || { echo "missing CNI plugin $CNI_DIR/$p (containernetworking-plugins)" >&2; exit 2; }
 done
 
-cni_us=$(run cni cni_once) || exit 1
-printf 'cni (ptp+static+tuning)   median %8d us  (N=%d)\n' "$cni_us" "$N"
 if [ ! -x "$LX_BIN" ]; then
-	echo "linx-sidecar not built ($LX_BIN): only the CNI figure"
-	exit 0
+	echo "linx-sidecar not built ($LX_BIN)" >&2
+	exit 2
 fi
-rec_us=$(run reconcile reconcile_once) || exit 1
-printf 'linx-sidecar reconcile    median %8d us  (N=%d)\n' "$rec_us" "$N"
-hook_us=$(run hook hook_once) || exit 1
-printf 'linx-sidecar hook         median %8d us  (N=%d)\n' "$hook_us" "$N"
-awk -v c="$cni_us" -v r="$rec_us" -v h="$hook_us" 'BEGIN {
-	printf "ratio cni/reconcile %.1fx, cni/hook %.1fx\n", c / (r ? r : 1), c / (h ? h : 1) }'
+for w in cni bare reconcile hook; do : >"$TMP/$w.times"; done
+for i in $(seq "$N"); do round "$i" || exit 1; done
+echo "container setup (veth + address + 2 routes + 2 sysctls), spawn to exit, median of $N rounds (min-max)"
+show "CNI ptp+static, then tuning" "$TMP/cni.times"; cni=$MED
+show "bare libmnl setup (reference)" "$TMP/bare.times"; bare=$MED
+show "linx-sidecar reconcile" "$TMP/reconcile.times"; rec=$MED
+show "linx-sidecar hook (resident detached)" "$TMP/hook.times"; hook=$MED
+echo "  reconcile is $(ratio "$cni" "$rec")x faster than CNI, $(ratio "$rec" "$bare")x the bare setup"
+target "hook: CNI ptp+tuning / hook" "$(ratio "$cni" "$hook")" ge 5 "$(ms "$cni") vs $(ms "$hook") ms"
+target "hook / bare container setup" "$(ratio "$hook" "$bare")" le 1.5 "$(ms "$hook") vs $(ms "$bare") ms"

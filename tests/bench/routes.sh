@@ -1,18 +1,25 @@
 #!/bin/bash
-# 10,000 /32 routes: linx-sidecar reconcile (process start, parse, diff,
-# apply, state and report written) vs `ip -batch`, each into a fresh
-# namespace, in the same run; then the no-op second pass over the same
-# 10,000 routes. ROUNDS rounds (default 5), medians printed.
+# 10,000 /32 routes, whole process (start, parse, diff, apply, state and
+# report written), each run into a fresh namespace of its own, in the same
+# round:
+#   bare        bare_routes add: the same routes from a libmnl loop (reference)
+#   reconcile   linx-sidecar reconcile
+#   --json      linx-sidecar reconcile --json (the report on stdout too)
+#   ip -batch   the incumbent
+# then the no-op second pass over the same routes (reconcile again) against
+# bare_routes dump (reference). ROUNDS rounds (default 5), each started once
+# the previous round's namespaces are torn down; medians with min-max.
 #
 #   tests/bench/routes.sh BIN      N=10000 ROUNDS=5
 set -eu
 BIN=${1:?linx-sidecar binary}
 N=${N:-10000}
 ROUNDS=${ROUNDS:-5}
+. "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
-cleanup() { ip netns del lxb-a 2>/dev/null || true; ip netns del lxb-b 2>/dev/null || true; rm -rf "$tmp"; }
+nss="lxb$$-bare lxb$$-lx lxb$$-json lxb$$-ipb"
+cleanup() { for ns in $nss; do ip netns del "$ns" 2>/dev/null || true; done; rm -rf "$tmp"; }
 trap cleanup EXIT
-ip netns del lxb-a 2>/dev/null || true; ip netns del lxb-b 2>/dev/null || true
 python3 - "$N" "$tmp" <<'PY'
 import sys, json
 n, tmp = int(sys.argv[1]), sys.argv[2]
@@ -22,44 +29,43 @@ with open(tmp + "/batch", "w") as f:
     for r in routes:
         f.write("route add %s proto 76\n" % r)
 PY
-# now VAR: microseconds from bash's clock into VAR, no fork (a $(...)
-# would put a ~4 ms fork inside the measured interval).
-now() { local t=${EPOCHREALTIME/[.,]/}; printf -v "$1" '%d' "$((10#$t))"; }
-median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
-settle() {
-	# Deleting a namespace with 10,000 routes is finished by a kernel
-	# worker after `ip netns del` returns; let it end before measuring.
-	local i=0
-	while [ $i -lt 50 ] && grep -q cleanup_net /proc/[0-9]*/stack 2>/dev/null; do
-		sleep 0.1; i=$((i + 1))
-	done
-	sleep 0.5
+for f in bare lx json ipb noop dump; do : >"$tmp/$f"; done
+count() { # NS: routes of ours there must be N
+	local got
+	got=$(ip -n "$1" route show proto 76 | wc -l)
+	[ "$got" = "$N" ] || { echo "routes: $1: expected $N, found $got" >&2; exit 1; }
 }
-: >"$tmp/lx"; : >"$tmp/ipb"; : >"$tmp/noop"
 for r in $(seq "$ROUNDS"); do
-	for ns in lxb-a lxb-b; do
-		ip netns add $ns
-		ip -n $ns link add v0 type veth peer name v1
-		ip -n $ns link set v0 up; ip -n $ns link set v1 up
-		ip -n $ns addr add 10.255.0.1/16 dev v0
+	for ns in $nss; do
+		ip netns add "$ns"
+		ip -n "$ns" link add v0 type veth peer name v1
+		ip -n "$ns" link set v0 up; ip -n "$ns" link set v1 up
+		ip -n "$ns" addr add 10.255.0.1/16 dev v0
 	done
-	rm -rf "$tmp/state"
+	rm -rf "$tmp/state" "$tmp/state-json"
 	settle
-	now t0; "$BIN" reconcile --netns /run/netns/lxb-a --desired "$tmp/desired.json" --state-dir "$tmp/state" >/dev/null; now t1
-	now t2; ip -n lxb-b -batch "$tmp/batch"; now t3
-	now t4; "$BIN" reconcile --netns /run/netns/lxb-a --desired "$tmp/desired.json" --state-dir "$tmp/state" >/dev/null; now t5
-	got=$(ip -n lxb-a route show proto 76 | wc -l)
-	[ "$got" = "$N" ] || { echo "routes: expected $N, found $got" >&2; exit 1; }
-	got=$(ip -n lxb-b route show proto 76 | wc -l)
-	[ "$got" = "$N" ] || { echo "ip -batch: expected $N, found $got" >&2; exit 1; }
-	echo $((t1 - t0)) >>"$tmp/lx"; echo $((t3 - t2)) >>"$tmp/ipb"; echo $((t5 - t4)) >>"$tmp/noop"
-	printf "  round %d: reconcile %6.1f ms, ip -batch %6.1f ms, no-op %5.1f ms\n" "$r" \
-		"$(echo "$((t1 - t0))/1000" | bc -l)" "$(echo "$((t3 - t2))/1000" | bc -l)" "$(echo "$((t5 - t4))/1000" | bc -l)"
-	ip netns del lxb-a; ip netns del lxb-b
+	spawn_time /dev/null /dev/null "$BENCH_BIN/bare_routes" "/run/netns/lxb$$-bare" add "$N" 10.255.0.2 >>"$tmp/bare"
+	spawn_time /dev/null /dev/null "$BIN" reconcile --netns "/run/netns/lxb$$-lx" --desired "$tmp/desired.json" \
+		--state-dir "$tmp/state" >>"$tmp/lx"
+	spawn_time /dev/null /dev/null "$BIN" reconcile --json --netns "/run/netns/lxb$$-json" --desired "$tmp/desired.json" \
+		--state-dir "$tmp/state-json" >>"$tmp/json"
+	spawn_time /dev/null /dev/null /usr/sbin/ip -n "lxb$$-ipb" -batch "$tmp/batch" >>"$tmp/ipb"
+	spawn_time /dev/null /dev/null "$BIN" reconcile --netns "/run/netns/lxb$$-lx" --desired "$tmp/desired.json" \
+		--state-dir "$tmp/state" >>"$tmp/noop"
+	spawn_time /dev/null /dev/null "$BENCH_BIN/bare_routes" "/run/netns/lxb$$-bare" dump "$N" >>"$tmp/dump"
+	for ns in $nss; do count "$ns"; done
+	compgen -G "$tmp/state/*/state.json" >/dev/null && compgen -G "$tmp/state/*/report.json" >/dev/null ||
+		{ echo "routes: no state.json or report.json written" >&2; exit 1; }
+	for ns in $nss; do ip netns del "$ns"; done
 done
-lx=$(median <"$tmp/lx"); ipb=$(median <"$tmp/ipb"); noop=$(median <"$tmp/noop")
-echo "routes: $N /32 routes, median of $ROUNDS rounds"
-printf "  linx-sidecar reconcile : %8.1f ms\n" "$(echo "$lx/1000" | bc -l)"
-printf "  ip -batch (baseline)   : %8.1f ms\n" "$(echo "$ipb/1000" | bc -l)"
-printf "  speed-up               : %8.2fx (target >= 3x)\n" "$(echo "$ipb/$lx" | bc -l)"
-printf "  no-op second pass      : %8.1f ms (target < 50 ms, whole process)\n" "$(echo "$noop/1000" | bc -l)"
+echo "routes: $N /32 routes, whole process, median of $ROUNDS rounds (min-max)"
+show "bare libmnl installer (reference)" "$tmp/bare"; bare=$MED
+show "linx-sidecar reconcile" "$tmp/lx"; lx=$MED
+show "linx-sidecar reconcile --json" "$tmp/json"; js=$MED
+show "ip -batch (incumbent)" "$tmp/ipb"; ipb=$MED
+show "bare libmnl dump (reference)" "$tmp/dump"; dump=$MED
+show "linx-sidecar no-op second pass" "$tmp/noop"; noop=$MED
+echo "  reconcile is $(ratio "$ipb" "$lx")x faster than ip -batch, --json $(ratio "$ipb" "$js")x"
+target "10,000 routes / bare installer" "$(ratio "$lx" "$bare")" le 1.25 "$(ms "$lx") vs $(ms "$bare") ms"
+target "10,000 routes --json / bare installer" "$(ratio "$js" "$bare")" le 1.35 "$(ms "$js") vs $(ms "$bare") ms"
+target "no-op second pass / bare dump" "$(ratio "$noop" "$dump")" le 3 "$(ms "$noop") vs $(ms "$dump") ms"

@@ -168,6 +168,11 @@ run_row() {
 		else
 			set -- reconcile --pid "$PID" --desired "$LX_TMP/desired.json" --state-dir "$SD" "$@"
 		fi ;;
+	cli)
+		# the command line as words, against the suite's state dir
+		: >"$in"
+		read -ra words <<<"$input"
+		set -- "${words[@]}" --state-dir "$SD" "$@" ;;
 	*) fail "unknown kind $kind" ;;
 	esac
 	RC=0
@@ -332,6 +337,23 @@ row statedir_untrusted_reconcile doc 5 'state dir .*/untrusted: owner uid [0-9]+
 row statedir_untrusted_hook ann 5 'state dir .*/untrusted: owner uid [0-9]+, mode 0777: refused' '{"io.linx.addresses":"lo 10.0.0.2/32"}' --state-dir @UNTRUSTED@
 row statedir_id_group_writable doc 5 'state dir .*/gwdir/gwid: owner uid 0, mode 0775: refused' '{"network": {"addresses": ["lo 10.0.0.2/32"]}}' --state-dir @GWDIR@ --id gwid
 row statedir_id_group_writable_hook ann 5 'state dir .*/gwdir/lxbad-[0-9]+: owner uid 0, mode 0775: refused' '{"io.linx.addresses":"lo 10.0.0.2/32"}' --state-dir @GWDIR@
+# ------------------------------------------------ client commands (issue 15)
+# (an ambiguous prefix needs two residents: tests/cli/test_ops.sh id_prefix)
+row cli_id_unknown cli 4 'no resident sidecar matches "ffff" in ' 'status ffff'
+row cli_id_invalid cli 2 'id "\.\./x": invalid' 'stop ../x'
+row cli_events_no_id cli 2 'events: exactly one sidecar ID expected' 'events'
+row cli_list_argument cli 2 'list: no arguments expected, got "x"' 'list x'
+row cli_metrics_argument cli 2 'metrics: no arguments expected, got "x"' 'metrics x'
+row cli_metrics_output_empty cli 2 '--output: empty path' 'metrics --output='
+# -------------------------------------------- links and addresses (issues 10, 12)
+# Interface names are what the kernel stores verbatim (SPEC.md "Policy").
+# The old host veth flood: the kernel expanded %d, so every pass made another.
+row link_name_percent_veth_flood ann 3/2 'io\.linx\.links: item 1 "rq%d veth peer rqp%d".*invalid interface name "rq%d": .%. \(the kernel would expand it\).*"rqp%d"' '{"io.linx.links":"rq%d veth peer rqp%d"}'
+row link_master_percent ann 3 'io\.linx\.links: item 1 .*peer\.master: invalid interface name "br%d"' '{"io.linx.links":"eth0 veth peer lxbadp0 master br%d up"}' --allow-master 'br%d'
+row link_peer_colon doc 3 'network\.links\[0\]\.peer\.name: invalid interface name "a:b": ./. and .:. are not allowed' '{"network": {"links": [{"name": "e0", "kind": "veth", "peer": {"name": "a:b"}}]}}'
+row link_parent_dotdot doc 3 'network\.links\[0\]\.parent: invalid interface name "\.\.": "\." and "\.\." are not names' '{"network": {"links": [{"name": "m0", "kind": "macvlan", "parent": ".."}]}}'
+row link_addr_dev_percent doc 3 'network\.addresses\[0\]: invalid interface name "e%d": .%.' '{"network": {"addresses": ["e%d 10.0.0.2/24"]}}'
+row link_route_dev_percent doc 3 'network\.routes\[0\]: invalid interface name "e%d": .%.' '{"network": {"routes": ["10.1.0.0/16 dev e%d"]}}'
 
 # --------------------------------------------------------------------------
 # docs/bad-input.md: each row run once more, its actual message recorded.
@@ -343,6 +365,8 @@ class_of() {
 	sysctl_*) echo "sysctl" ;;
 	cg_*) echo "cgroup" ;;
 	statedir_*) echo "state dir" ;;
+	cli_*) echo "command line" ;;
+	link_*) echo "link" ;;
 	esac
 }
 
@@ -374,6 +398,10 @@ two spellings of one sysctl (`net.ipv4.x`, `net/ipv4/x`) and values longer
 than one write (4096 bytes) are refused before anything is applied; a
 refused request leaves no state dir.
 
+`via` `linx-sidecar` rows are client commands run against the suite's state
+dir (`--state-dir`); an ambiguous ID prefix (exit 2, the matches listed one
+per line) needs two residents and is checked by tests/cli/test_ops.sh.
+
 | row | input class | via | example | exit | message |
 | --- | --- | --- | --- | --- | --- |
 EOF
@@ -403,6 +431,7 @@ EOF
 		msg=${msg//|/\\|}
 		case $kind in
 		state | ann | cfg) via=hook ;;
+		cli) via=linx-sidecar ;;
 		*) via=reconcile ;;
 		esac
 		[ $# -gt 0 ] && via="$via $*"
