@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "json_cleanup.h"
 
 static uint64_t now_us(void)
 {

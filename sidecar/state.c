@@ -575,18 +575,19 @@ int lx_state_resident_pidfd(int dirfd, struct lx_proc_ident *who,
 	return pidfd;
 }
 
-/* Two identity records name the same resource when they share a member. */
-static bool shares_member(const json_t *a, const json_t *b)
+/* Two identity records name the same resource when they share a member:
+ * the member's name, or NULL. */
+static const char *shared_member(const json_t *a, const json_t *b)
 {
 	const char *k;
 	json_t *v;
 
 	if (!json_is_object(a) || !json_is_object(b))
-		return false;
+		return NULL;
 	json_object_foreach((json_t *)a, k, v)
 		if (json_equal(v, json_object_get(b, k)))
-			return true;
-	return false;
+			return k;
+	return NULL;
 }
 
 int lx_state_check_owner(const char *dir, const char *id,
@@ -607,10 +608,11 @@ int lx_state_check_owner(const char *dir, const char *id,
 		_cleanup_close_ int fd = -1;
 		_cleanup_json_ json_t *theirs = NULL;
 		struct lx_proc_ident who;
+		const char *shared;
 		int pidfd;
 		bool same_id;
 
-		if (e->d_name[0] == '.' || !lx_state_id_valid(e->d_name))
+		if (e->d_name[0] == '.' || !lx_oci_id_valid(e->d_name))
 			continue;
 		fd = openat(top, e->d_name,
 			    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -623,17 +625,20 @@ int lx_state_check_owner(const char *dir, const char *id,
 		if (who.pid == getpid())
 			continue;
 		same_id = strcmp(e->d_name, id) == 0;
+		shared = same_id ? NULL : shared_member(target, theirs);
 		if (same_id)
 			r = lx_error_set(err, LX_ERR_POLICY, 0,
 					 "id %s: refused: sidecar %s is already "
 					 "running (pid %d); stop it first",
 					 id, e->d_name, (int)who.pid);
-		else if (shares_member(target, theirs))
+		else if (shared)
 			r = lx_error_set(err, LX_ERR_POLICY, 0,
-					 "target: refused: its network namespace "
-					 "is served by sidecar %s (pid %d): one "
-					 "namespace, one owner (use "
-					 "`linx-sidecar reconcile %s`)",
+					 "target: refused: its %s is served by "
+					 "sidecar %s (pid %d): one namespace, one "
+					 "owner (use `linx-sidecar reconcile %s`)",
+					 strcmp(shared, "netns_cookie") == 0
+						 ? "network namespace"
+						 : shared,
 					 e->d_name, (int)who.pid, e->d_name);
 	}
 	closedir(d);

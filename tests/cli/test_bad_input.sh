@@ -450,7 +450,7 @@ processes, fresh namespaces) and checks the outcome named here.
 | --- | --- | --- | --- | --- | --- |
 | poststop_never_signals_a_stranger | pid file | hook poststop | `DIR/ID/pid` names an unrelated `sleep` (resident killed -9, pid reused); or a `resident.json` naming it with another start time | 0 | nothing signalled, the sleep lives, `DIR/ID` removed |
 | state_bound_to_its_netns | state.json | reconcile --netns B --id ID | state.json written for namespace A under the same id (a reused netns inode gives the same `netns-INODE` id) | 0 | state set aside as `state.json.discarded`, event `state.discarded`; nothing in B deleted |
-| one_owner_second_run | namespace | run --pid N --id OTHER | a live sidecar serves N's namespace | 5 | `linx-sidecar: target: refused: its network namespace is served by sidecar ID (pid N): one namespace, one owner (use \`linx-sidecar reconcile ID\`)` |
+| one_owner_second_run | namespace | run --pid N --id OTHER | a live sidecar serves N's namespace | 5 | `` linx-sidecar: target: refused: its network namespace is served by sidecar ID (pid N): one namespace, one owner (use `linx-sidecar reconcile ID`) `` |
 | one_owner_one_shot | namespace | reconcile --pid N | a live sidecar serves N's namespace | 5 | the same message; `plan`, `observe` and `reconcile ID` stay allowed |
 | one_owner_live_id | OCI state | hook | id of a live sidecar, another container | 5 | `linx-sidecar: id ID: refused: sidecar ID is already running (pid N); stop it first`; the first sidecar untouched |
 | failed_start_full_state_dir | state dir | hook | the state dir's filesystem is full (ENOSPC) | 1 | nothing left: no `DIR/ID`, no resident, no address |
