@@ -74,6 +74,7 @@ int lx_addr_from_msg(const struct nlmsghdr *nlh, struct lx_addr *a)
 	a->flags =
 	    tb[IFA_FLAGS] ? mnl_attr_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
 	a->nodad = !!(a->flags & IFA_F_NODAD);
+	a->noprefixroute = !!(a->flags & IFA_F_NOPREFIXROUTE);
 	local = tb[IFA_LOCAL];
 	addr = tb[IFA_ADDRESS];
 	if (!local && !addr)
@@ -114,11 +115,13 @@ struct nlmsghdr *lx_addr_msg_new(void *buf, enum lx_nl_verb verb,
 {
 	struct nlmsghdr *nlh = addr_header(buf, verb, a, ifindex);
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	uint32_t flags = a->nodad ? IFA_F_NODAD : 0;
+	uint32_t flags = (a->nodad ? IFA_F_NODAD : 0) |
+			 (a->noprefixroute ? IFA_F_NOPREFIXROUTE : 0);
 
 	ifa->ifa_scope =
 	    a->scope == LX_UNSET ? RT_SCOPE_UNIVERSE : (uint8_t)a->scope;
-	ifa->ifa_flags = (uint8_t)flags;
+	/* The 8-bit field cannot hold IFA_F_NOPREFIXROUTE: IFA_FLAGS does. */
+	ifa->ifa_flags = (uint8_t)(flags & 0xff);
 	if (flags)
 		mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
 	return nlh;

@@ -23,6 +23,7 @@
 #include "desired.h"
 #include "grammar.h"
 #include "sysctl.h"
+#include "nft.h"
 
 #define MAX_ITEMS 65536	      /* entries per array / object */
 #define MAX_FILE  (16u << 20) /* lx_desired_from_file */
@@ -910,11 +911,14 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 							      : NULL;
 
 				lx_field_join(mf, sizeof(mf), f, key);
-				if (!strcmp(key, "nodad")) {
+				if (!strcmp(key, "nodad") ||
+				    !strcmp(key, "noprefixroute")) {
 					int b;
 
 					if (bool_member(m, &b, mf, err))
-						in.nodad = b;
+						*(!strcmp(key, "nodad")
+						      ? &in.nodad
+						      : &in.noprefixroute) = b;
 				} else if (!dst) {
 					lx_bad(err, "%s: unknown member", mf);
 				} else if (!json_is_string(m)) {
@@ -1129,12 +1133,36 @@ static int m_options(const json_t *v, struct lx_desired *d,
 	return options_from_json(v, &d->opts, o, err);
 }
 
+/* nftables: the body of inet linx, nft syntax kept as given (compiled
+ * later, by lx_nft_compile: parsing a document never forks). The checks
+ * that need no parser refuse here already. */
+static int m_nftables(const json_t *v, struct lx_desired *d,
+		      const struct lx_origin *o, struct lx_error *err)
+{
+	int r;
+
+	if (!json_is_string(v))
+		return lx_bad_type(err, o->base, "a string (nft syntax)", v);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return lx_bad(err, "%s: contains a NUL byte", o->base);
+	r = lx_nft_text_check(json_string_value(v), o->base, err);
+	if (r < 0)
+		return r;
+	d->nft.text = strdup(json_string_value(v));
+	return d->nft.text ? 0 : -ENOMEM;
+}
+static bool s_nftables(const struct lx_desired *d)
+{
+	return d->nft.text != NULL;
+}
+
 static const struct member members[] = {
     {"links", true, true, false, m_links, s_links},
     {"addresses", true, true, false, m_addrs, s_addrs},
     {"routes", true, true, false, m_routes, s_routes},
     {"sysctl", false, false, false, m_sysctl, s_sysctl},
     {"cgroup", false, false, false, m_cgroup, s_cgroup},
+    {"nftables", false, false, false, m_nftables, s_nftables},
     {"options", false, false, true, m_options, NULL},
 };
 
@@ -1441,5 +1469,8 @@ json_t *lx_desired_to_json(const struct lx_desired *d)
 		if (json_object_set_new(cgroup, d->cgroup.v[i].key,
 					json_string(d->cgroup.v[i].value)))
 			return NULL;
+	if (d->nft.text &&
+	    json_object_set_new(doc, "nftables", json_string(d->nft.text)))
+		return NULL;
 	return TAKE_PTR(doc);
 }

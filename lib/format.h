@@ -13,7 +13,7 @@
 
 /*
  * Formatting, the inverse of the grammars above (round-trips through parse):
- *   addr:  "eth0 10.0.0.2/24" (+ " peer P" " scope S" " nodad")
+ *   addr:  "eth0 10.0.0.2/24" (+ " peer P" " scope S" " nodad" " noprefixroute")
  *   route: "10.1.0.0/16 via 10.0.0.254 dev eth0 metric 100" ("default" for
  *          /0; table/src/scope/mtu only when set; " proto N" when with_proto)
  *   link:  "eth0 veth peer lxh-web42 master lxbr0 mtu 1500 up" (compact form)

@@ -329,6 +329,7 @@ int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 	memset(a, 0, sizeof(*a));
 	a->scope = LX_UNSET;
 	a->nodad = in->nodad;
+	a->noprefixroute = in->noprefixroute;
 	if (!in->dev)
 		lx_bad(err, "%s: missing device", field);
 	else if (!lx_ifname_valid(in->dev))
@@ -423,6 +424,7 @@ int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
 	    {"peer", &in.peer, NULL},
 	    {"scope", &in.scope, NULL},
 	    {"nodad", NULL, &in.nodad},
+	    {"noprefixroute", NULL, &in.noprefixroute},
 	};
 	int r;
 

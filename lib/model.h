@@ -75,6 +75,7 @@ struct lx_addr {
 	union lx_inaddr peer;
 	int scope; /* LX_UNSET = kernel default (RT_SCOPE_UNIVERSE) */
 	bool nodad;
+	bool noprefixroute; /* IFA_F_NOPREFIXROUTE: no kernel prefix route */
 	/* observed only */
 	int ifindex;
 	uint32_t flags;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +19,22 @@ void lx_op_free(struct lx_op *op)
 	}
 	free(op->error);
 	op->error = NULL;
+}
+
+int lx_plan_reserve(struct lx_plan *p, size_t n)
+{
+	struct lx_op *ops;
+
+	if (p->cap - p->n >= n)
+		return 0;
+	if (n > SIZE_MAX / sizeof(*ops) - p->n)
+		return -ENOMEM;
+	ops = realloc(p->ops, (p->n + n) * sizeof(*ops));
+	if (!ops)
+		return -ENOMEM;
+	p->ops = ops;
+	p->cap = p->n + n;
+	return 0;
 }
 
 int lx_plan_add(struct lx_plan *p, const struct lx_op *op)

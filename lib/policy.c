@@ -27,6 +27,8 @@ void lx_policy_free(struct lx_policy *p)
 	free_list(&p->allow_parent, &p->n_allow_parent);
 	p->cgroup_allow_raise = false;
 	p->allow_host_netns = false;
+	lx_nft_body_free(&p->nft_policy);
+	p->nft_no_persist = false;
 }
 
 int lx_policy_add(char ***list, size_t *n, const char *s)

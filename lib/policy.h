@@ -22,6 +22,10 @@ struct lx_policy {
 	size_t n_allow_parent;
 	bool cgroup_allow_raise;
 	bool allow_host_netns;
+	/* --nft-policy FILE: the body of inet linx-policy, compiled at start
+	 * (lx_nft_compile); text NULL = none. */
+	struct lx_nft_body nft_policy;
+	bool nft_no_persist; /* tables without NFT_TABLE_F_PERSIST (tests) */
 };
 
 void lx_policy_free(struct lx_policy *p);

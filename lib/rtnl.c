@@ -221,7 +221,7 @@ static int diff_routes(const struct lx_desired *d,
 			 route_pcmp, &nd);
 	op = sorted_ptrs(obs->routes, obs->n_routes, sizeof(*obs->routes),
 			 route_is_ours, &protocol, route_pcmp, &no);
-	if (!dp || !op)
+	if (!dp || !op || lx_plan_reserve(put, nd) < 0)
 		return -ENOMEM;
 	/* Sort-merge: both lists in identity order, one walk. */
 	while (ret == 0 && (i < nd || j < no)) {
@@ -288,15 +288,33 @@ static int diff_addrs(const struct lx_desired *d,
 	}
 	/* Desired and missing: create. Foreign extras are left alone. */
 	for (size_t i = 0; ret == 0 && i < nd; i++) {
+		const struct lx_addr *o;
 		struct lx_addr a;
 
 		if (i && lx_addr_cmp(dp[i], dp[i - 1]) == 0)
 			continue;
-		if (find_ptr(dp[i], op, no, addr_key_cmp))
-			continue;
 		a = *(const struct lx_addr *)dp[i];
 		a.ifindex = 0;
-		ret = push(put, LX_OP_CREATE, LX_OBJ_ADDRESS, &a);
+		o = find_ptr(dp[i], op, no, addr_key_cmp);
+		if (!o) {
+			ret = push(put, LX_OP_CREATE, LX_OBJ_ADDRESS, &a);
+			continue;
+		}
+		if (o->noprefixroute == a.noprefixroute)
+			continue;
+		/*
+		 * IPv6 changes the flag in place (the kernel adds or removes
+		 * the prefix route); IPv4 ignores flags on NLM_F_REPLACE, so
+		 * the address is made again.
+		 */
+		if (a.family == AF_INET6) {
+			ret = push(put, LX_OP_UPDATE, LX_OBJ_ADDRESS, &a);
+		} else {
+			ret = push(del, LX_OP_DELETE, LX_OBJ_ADDRESS, o);
+			if (ret == 0)
+				ret =
+				    push(put, LX_OP_CREATE, LX_OBJ_ADDRESS, &a);
+		}
 	}
 	return ret;
 }
@@ -391,6 +409,9 @@ int lx_rtnl_diff(const struct lx_desired *d, const struct lx_rtnl_state *obs,
 	 * routes; routes through a gateway after the on-link routes that may
 	 * make the gateway reachable.
 	 */
+	if (ret == 0 && lx_plan_reserve(plan, rdel.n + rput.n + adel.n +
+						     aput.n + ldel.n + lput.n) < 0)
+		ret = -ENOMEM;
 	if (ret == 0)
 		ret = append_ops(plan, &rdel, NULL);
 	if (ret == 0)
@@ -449,8 +470,8 @@ static void op_result(struct apply *ap, size_t idx, int e, const char *ext)
 
 	if (e == 0 || gone(op, e)) {
 		op->state = LX_OPS_APPLIED;
-		if (op->obj == LX_OBJ_ADDRESS && ap->owned &&
-		    op->verb != LX_OP_UPDATE)
+		/* An address we had to change (noprefixroute) is ours. */
+		if (op->obj == LX_OBJ_ADDRESS && ap->owned)
 			e = lx_owned_log_add(&ap->log, LX_OBJ_ADDRESS,
 					     op->verb == LX_OP_DELETE,
 					     &op->u.addr);

@@ -220,7 +220,13 @@ int lx_annotations_to_desired(const json_t *annotations, struct lx_desired *d,
 		}
 		while (isspace((unsigned char)*value))
 			value++;
-		if (*value == '[' || *value == '{')
+		if (!strcmp(name, "nftables"))
+			/* nft syntax, as is: its ';' and braces are nft's. */
+			r = (member = json_string(value))
+				? 0
+				: lx_error_add(err, LX_ERR_INVALID, 0,
+					       "%s: not UTF-8", key);
+		else if (*value == '[' || *value == '{')
 			r = json_member(key, array, value, &member, err);
 		else
 			r = compact_member(key, array, typed, value, &s,

@@ -20,9 +20,9 @@ static int need_target(struct lx_cli *cli, bool need_desired,
 		       struct lx_error *err)
 {
 	if (!!cli->pid == !!cli->netns)
-		return lx_error_set(err, LX_ERR_USAGE, 0,
-				    "%s: exactly one of --pid N or --netns PATH",
-				    cli->cmd);
+		return lx_error_set(
+		    err, LX_ERR_USAGE, 0,
+		    "%s: exactly one of --pid N or --netns PATH", cli->cmd);
 	if (need_desired && !cli->desired)
 		return lx_error_set(err, LX_ERR_USAGE, 0,
 				    "%s: --desired FILE is required", cli->cmd);
@@ -45,17 +45,17 @@ static void malloc_for_one_shot(void)
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 }
 
-static int prepare(struct lx_cli *cli, bool create_state,
-		   struct lx_engine *e, json_t **saved, struct lx_error *err)
+static int prepare(struct lx_cli *cli, bool create_state, struct lx_engine *e,
+		   json_t **saved, struct lx_error *err)
 {
-	struct lx_desired d = { 0 };
+	struct lx_desired d = {0};
 	struct lx_engine_target t = {
-		.pid = cli->pid,
-		.netns = cli->netns,
-		.cgroup = cli->cgroup,
-		.id = cli->id,
-		.state_dir = cli->state_dir,
-		.create_state = create_state,
+	    .pid = cli->pid,
+	    .netns = cli->netns,
+	    .cgroup = cli->cgroup,
+	    .id = cli->id,
+	    .state_dir = cli->state_dir,
+	    .create_state = create_state,
 	};
 	int r;
 
@@ -86,6 +86,7 @@ out:
 struct report_args {
 	const struct lx_report *rep;
 	const struct lx_owned *owned;
+	bool emitted; /* to stdout too (--json) */
 };
 
 /* report.json streamed: see lx_report_dumpf(). */
@@ -97,12 +98,54 @@ static int emit_report(FILE *f, void *arg)
 	return r ? r : (fputc('\n', f) == EOF ? -EIO : 0);
 }
 
+/*
+ * --json: the report goes to stdout as well as report.json, produced once
+ * through a stream that writes each buffered chunk to both (reading the
+ * written report back into a tree and dumping that again cost a
+ * 10,000-route pass as much as the rest of it). Either side failing (a
+ * closed pipe, a full disk) does not cut the other short.
+ */
+struct tee {
+	FILE *file, *out;
+	bool file_failed, out_failed;
+};
+
+static ssize_t tee_write(void *c, const char *buf, size_t n)
+{
+	struct tee *t = c;
+
+	if (!t->out_failed && fwrite_unlocked(buf, 1, n, t->out) != n)
+		t->out_failed = true;
+	if (!t->file_failed && fwrite_unlocked(buf, 1, n, t->file) != n)
+		t->file_failed = true;
+	return (ssize_t)n;
+}
+
+static int emit_report_tee(FILE *f, void *arg)
+{
+	struct report_args *a = arg;
+	struct tee t = {.file = f, .out = stdout};
+	cookie_io_functions_t io = {.write = tee_write};
+	char buf[8192];
+	FILE *tf = fopencookie(&t, "w", io);
+	int r;
+
+	if (!tf)
+		return -errno;
+	a->emitted = true;
+	setvbuf(tf, buf, _IOFBF, sizeof(buf));
+	r = emit_report(tf, arg);
+	if (fclose(tf) == EOF && r == 0)
+		r = -EIO;
+	return r ? r : t.file_failed ? -EIO : 0;
+}
+
 static int reconcile_once(struct lx_cli *cli)
 {
 	_cleanup_json_ json_t *saved = NULL, *desired = NULL;
 	_cleanup_json_ json_t *owned_before = NULL, *owned_after = NULL;
 	struct lx_engine e;
-	struct lx_report rep = { 0 };
+	struct lx_report rep = {0};
 	struct lx_error err;
 	int r, code;
 
@@ -123,13 +166,16 @@ static int reconcile_once(struct lx_cli *cli)
 	if (r < 0)
 		lx_print_error(&err);
 	{
-		struct report_args a = { &rep, &e.owned };
+		struct report_args a = {&rep, &e.owned, false};
 
-		lx_state_write_with(&e.state, "report.json", emit_report, &a);
+		lx_state_write_with(&e.state, "report.json",
+				    cli->json ? emit_report_tee : emit_report,
+				    &a);
+		/* report.json could not even be opened */
+		if (cli->json && !a.emitted)
+			emit_report(stdout, &a);
 	}
-	if (cli->json)
-		lx_print_json(stdout, lx_report_to_json(&rep, &e.owned));
-	else
+	if (!cli->json)
 		lx_print_report(stdout, &rep, false);
 	code = lx_report_exit_code(&rep);
 	if (r < 0 && code == 0)
@@ -150,7 +196,7 @@ int cmd_reconcile(struct lx_cli *cli)
 int cmd_plan(struct lx_cli *cli)
 {
 	struct lx_engine e;
-	struct lx_report rep = { 0 };
+	struct lx_report rep = {0};
 	struct lx_error err;
 	int r;
 
@@ -159,9 +205,11 @@ int cmd_plan(struct lx_cli *cli)
 	if (r < 0)
 		return fail(&err);
 	lx_engine_pass(&e, false, "manual", &rep, &err);
-	if (cli->json)
-		lx_print_json(stdout, lx_report_to_json(&rep, &e.owned));
-	else
+	if (cli->json) {
+		struct report_args a = {&rep, &e.owned, false};
+
+		emit_report(stdout, &a);
+	} else
 		lx_print_report(stdout, &rep, true);
 	lx_report_free(&rep);
 	lx_engine_close(&e);
@@ -183,14 +231,13 @@ static json_t *observed_json(const struct lx_rtnl_state *s)
 		json_array_append_new(links, o);
 	}
 	for (size_t i = 0; i < s->n_addrs; i++)
-		json_array_append_new(addrs,
-				      json_string(lx_addr_format(&s->addrs[i],
-								 buf,
-								 sizeof(buf))));
+		json_array_append_new(
+		    addrs, json_string(
+			       lx_addr_format(&s->addrs[i], buf, sizeof(buf))));
 	for (size_t i = 0; i < s->n_routes; i++)
 		json_array_append_new(
-			routes, json_string(lx_route_format(&s->routes[i], true,
-							    buf, sizeof(buf))));
+		    routes, json_string(lx_route_format(&s->routes[i], true,
+							buf, sizeof(buf))));
 	return json_pack("{s:o, s:o, s:o}", "links", links, "addresses", addrs,
 			 "routes", routes);
 }
@@ -198,10 +245,9 @@ static json_t *observed_json(const struct lx_rtnl_state *s)
 int cmd_observe(struct lx_cli *cli)
 {
 	struct lx_engine e;
-	struct lx_engine_target t = { .pid = cli->pid,
-				      .netns = cli->netns,
-				      .cgroup = cli->cgroup };
-	struct lx_rtnl_state s = { 0 };
+	struct lx_engine_target t = {
+	    .pid = cli->pid, .netns = cli->netns, .cgroup = cli->cgroup};
+	struct lx_rtnl_state s = {0};
 	struct lx_error err;
 	json_t *j, *cg;
 	int r;
@@ -221,17 +267,17 @@ int cmd_observe(struct lx_cli *cli)
 	j = observed_json(&s);
 	cg = json_object();
 	if (e.cg) {
-		static const char *const keys[] = { "memory.max", "memory.high",
-						    "memory.swap.max",
-						    "pids.max", "cpu.max",
-						    "cpu.weight" };
+		static const char *const keys[] = {
+		    "memory.max", "memory.high", "memory.swap.max",
+		    "pids.max",	  "cpu.max",	 "cpu.weight"};
 
 		for (size_t i = 0; i < LX_ARRAY_SIZE(keys); i++) {
 			_cleanup_free_ char *v = NULL;
 			struct lx_error e2;
 
 			if (lx_cgroup_read(e.cg, keys[i], &v, &e2) == 0 && v)
-				json_object_set_new(cg, keys[i], json_string(v));
+				json_object_set_new(cg, keys[i],
+						    json_string(v));
 		}
 	}
 	json_object_set_new(j, "cgroup", cg);
@@ -243,23 +289,22 @@ int cmd_observe(struct lx_cli *cli)
 		const char *k;
 
 		printf("links:\n");
-		json_array_foreach(json_object_get(j, "links"), i, v)
-			printf("  %s ifindex %lld mtu %lld %s\n",
-			       json_string_value(json_object_get(v, "name")),
-			       json_integer_value(json_object_get(v, "ifindex")),
-			       json_integer_value(json_object_get(v, "mtu")),
-			       json_is_true(json_object_get(v, "up")) ? "up"
-								      : "down");
+		json_array_foreach(json_object_get(j, "links"), i, v) printf(
+		    "  %s ifindex %lld mtu %lld %s\n",
+		    json_string_value(json_object_get(v, "name")),
+		    json_integer_value(json_object_get(v, "ifindex")),
+		    json_integer_value(json_object_get(v, "mtu")),
+		    json_is_true(json_object_get(v, "up")) ? "up" : "down");
 		printf("addresses:\n");
 		json_array_foreach(json_object_get(j, "addresses"), i, v)
-			printf("  %s\n", json_string_value(v));
+		    printf("  %s\n", json_string_value(v));
 		printf("routes:\n");
 		json_array_foreach(json_object_get(j, "routes"), i, v)
-			printf("  %s\n", json_string_value(v));
+		    printf("  %s\n", json_string_value(v));
 		if (json_object_size(cg)) {
 			printf("cgroup:\n");
 			json_object_foreach(cg, k, v)
-				printf("  %s = %s\n", k, json_string_value(v));
+			    printf("  %s = %s\n", k, json_string_value(v));
 		}
 		json_decref(j);
 	}

@@ -22,7 +22,7 @@
 # @BUNDLE@ a bundle with a valid config.json, @NOCFG@ a bundle without one,
 # @BADCFG@ a bundle whose config.json is not JSON, @MIB@ 1 MiB of "x",
 # @PEER@ a host-side name unique to this run, @NUL@ a NUL byte (state only),
-# @5K@ 5000 digits, @HOSTFWD@ the host's own net.ipv4.ip_forward (so that a
+# @5K@ 5000 digits, @NFT4097@ an nftables body of 4097 rules, @HOSTFWD@ the host's own net.ipv4.ip_forward (so that a
 # row aimed at the host netns changes nothing even if the guard failed),
 # @UNTRUSTED@ a state dir owned by nobody, mode 0777, @GWDIR@ a state dir
 # whose id dir "gwid" is group-writable. Extra args are expanded too.
@@ -80,6 +80,7 @@ setup() {
 	chmod 0775 "$LX_TMP/gwdir/gwid" "$LX_TMP/gwdir/lxbad-$$"
 	MIB=$(head -c 1048577 /dev/zero | tr '\0' x)
 	K5=$(head -c 5000 /dev/zero | tr '\0' 1)
+	NFT4097="chain c { $(for ((i = 1; i <= 4097; i++)); do printf "tcp dport %d drop; " "$i"; done)}"
 	return 0
 }
 
@@ -101,6 +102,7 @@ snapshot() {
 	echo "== addrs"; ip -n "$NS" addr
 	echo "== routes"; ip -n "$NS" route show table all
 	ip -n "$NS" -6 route show table all
+	echo "== nft"; ip netns exec "$NS" nft list ruleset
 	echo "== ns sysctls"
 	ip netns exec "$NS" sh -c 'cd /proc/sys && for k; do echo "$k=$(cat $k)"; done' - $NS_SYSCTLS
 	echo "== host sysctls"
@@ -128,6 +130,7 @@ expand() {
 	s=${s//@PEER@/$PEER}
 	s=${s//@MIB@/$MIB}
 	s=${s//@5K@/$K5}
+	s=${s//@NFT4097@/$NFT4097}
 	s=${s//@HOSTFWD@/$(cat /proc/sys/net/ipv4/ip_forward)}
 	s=${s//@UNTRUSTED@/$LX_TMP/untrusted}
 	s=${s//@GWDIR@/$LX_TMP/gwdir}
@@ -248,6 +251,15 @@ row ann_config_not_string cfg 3 'config\.json: annotations\."io\.linx\.options":
 row ann_mib_string cfg 3 'io\.linx\.routes: value too long \(1048577 bytes' '{"annotations":{"io.linx.routes":"@MIB@"}}'
 row ann_compact_no_equals ann 3 'io\.linx\.sysctl: item 1 "net\.ipv4\.ip_forward": expected KEY=VALUE' '{"io.linx.sysctl":"net.ipv4.ip_forward"}'
 row ann_compact_empty_key ann 3 'io\.linx\.cgroup: item 2 "=100": empty key' '{"io.linx.cgroup":"memory.max=32M; =100"}'
+# nftables (io.linx.nftables / nftables): refused before anything is
+# applied, the construct named; the snapshot includes the ruleset.
+row ann_nft_include ann 3 'io\.linx\.nftables: refused: "include" at line 1:1: nft would read files of the host' '{"io.linx.nftables":"include \"/etc/shadow\""}'
+row ann_nft_include_in_block ann 3 'io\.linx\.nftables: refused: "include" at line 1:11' '{"io.linx.nftables":"chain c { include \"/etc/passwd\" }"}'
+row ann_nft_table ann 3 'io\.linx\.nftables: refused: "table" at line 1:1: .*another table' '{"io.linx.nftables":"table ip filter { chain c { } }"}'
+row ann_nft_other_family ann 3 'io\.linx\.nftables: refused: "table".*another family' '{"io.linx.nftables":"table ip6 x { }"}'
+row ann_nft_flush_ruleset ann 3 'io\.linx\.nftables: refused: "ruleset" at line 1:7' '{"io.linx.nftables":"flush ruleset"}'
+row ann_nft_escape_block ann 3 "io\.linx\.nftables: refused: '}' at line 1:13 closes the table block" '{"io.linx.nftables":"chain c { } } delete chain inet linx-policy out"}'
+row doc_nft_not_string doc 3 'nftables: expected a string \(nft syntax\)' '{"nftables": ["chain c { }"]}'
 row ann_compact_duplicate ann 3 'io\.linx\.sysctl: item 2: duplicate key "net\.ipv4\.ip_forward"' '{"io.linx.sysctl":"net.ipv4.ip_forward=1; net.ipv4.ip_forward=0"}'
 row ann_compact_bad_address ann 3 'io\.linx\.addresses: item 2 "lo 10\.0\.0\.256/24"' '{"io.linx.addresses":"lo 10.0.0.2/32; lo 10.0.0.256/24"}'
 row ann_compact_bad_route_word ann 3 'io\.linx\.routes: item 1 "default via 10\.0\.0\.1 bogus 5".*bogus' '{"io.linx.routes":"default via 10.0.0.1 bogus 5"}'
@@ -354,6 +366,8 @@ row link_peer_colon doc 3 'network\.links\[0\]\.peer\.name: invalid interface na
 row link_parent_dotdot doc 3 'network\.links\[0\]\.parent: invalid interface name "\.\.": "\." and "\.\." are not names' '{"network": {"links": [{"name": "m0", "kind": "macvlan", "parent": ".."}]}}'
 row link_addr_dev_percent doc 3 'network\.addresses\[0\]: invalid interface name "e%d": .%.' '{"network": {"addresses": ["e%d 10.0.0.2/24"]}}'
 row link_route_dev_percent doc 3 'network\.routes\[0\]: invalid interface name "e%d": .%.' '{"network": {"routes": ["10.1.0.0/16 dev e%d"]}}'
+row link_addr_noprefixroute_string doc 3 'network\.addresses\[0\]\.noprefixroute: expected true or false, got "yes"' '{"network": {"addresses": [{"dev": "lo", "address": "10.0.0.2/24", "noprefixroute": "yes"}]}}'
+row link_addr_noprefixroute_value ann 3 'io\.linx\.addresses: item 1 "lo 10\.0\.0\.2/24 noprefixroute 1": unknown word "1"' '{"io.linx.addresses":"lo 10.0.0.2/24 noprefixroute 1"}'
 
 # --------------------------------------------------------------------------
 # docs/bad-input.md: each row run once more, its actual message recorded.
@@ -424,6 +438,7 @@ EOF
 		[ "$kind" = ann ] && input="annotations: $input"
 		input=${input//@MIB@/<1 MiB of x>}
 		input=${input//@5K@/<5000 digits>}
+		input=${input//@NFT4097@/chain c { <4097 rules> \}}
 		[ ${#input} -gt 110 ] && input="${input:0:107}..."
 		[ ${#msg} -gt 200 ] && msg="${msg:0:197}..."
 		msg=$(printf '%s' "$msg" | sed -E 's/\b(pid[ -])[0-9]+/\1N/g; s/netns-[0-9]+/netns-N/g')

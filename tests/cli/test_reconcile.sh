@@ -163,7 +163,25 @@ test_failed_route_is_exit_1_and_reported() {
 	expect_eq "$(echo "$out" | jq '.subsystems.rtnl.pending | length')" 2 "later stages pending"
 }
 
+# --json writes the report once, to report.json and stdout alike; a closed
+# stdout does not keep report.json from being written.
+test_json_report_is_report_json() {
+	local ns d out rc f
+	new_netns ns; d=$(ns_json jr)
+	echo '{"network": {"links": [{"name": "lo", "up": true}], "addresses": ["lo 10.55.0.1/32"], "routes": ["10.56.0.0/16 dev lo"]}}' >"$d"
+	"$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD/jr" --json >"$LX_TMP/jr.out"
+	f=$(ls "$SD"/jr/*/report.json)
+	cmp -s "$LX_TMP/jr.out" "$f" || fail "stdout and report.json differ"
+	expect_eq "$(jq -r '.subsystems.rtnl.applied | map(.item) | join(",")' "$f")" "lo 10.55.0.1/32,10.56.0.0/16 dev lo proto 76" "applied items"
+	expect_eq "$(jq -r '[.id, .pass, .converged, (.last_applied | type)] | join(" ")' "$f")" "$(basename "$(dirname "$f")") 1 true object" "members"
+	rm -f "$f"
+	rc=0; "$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD/jr" --json >&- 2>/dev/null || rc=$?
+	expect_eq "$rc" 0 "exit with stdout closed"
+	expect_eq "$(jq -r .converged "$f")" true "report.json written with stdout closed"
+}
+
 t converges_then_noop test_converges_then_noop
+t json_report_is_report_json test_json_report_is_report_json
 t second_pass_applies_nothing test_second_pass_applies_nothing
 t shrink_removes_only_ours test_shrink_removes_only_ours
 t plan_applies_nothing test_plan_applies_nothing

@@ -19,7 +19,7 @@ fi
 
 # Only the pure code: parsers, codecs and the diff. Nothing here opens a
 # socket or touches sysctl/cgroup files.
-srcs=(lib/model.c lib/error.c lib/format.c lib/op.c lib/desired.c lib/grammar.c oci/*.c)
+srcs=(lib/model.c lib/error.c lib/format.c lib/op.c lib/desired.c lib/grammar.c lib/nft_text.c oci/*.c)
 # fuzz_netlink also links the netlink codecs and the reconciler's pure half.
 nl_srcs=(lib/nl.c lib/link.c lib/addr.c lib/route.c lib/rtnl.c lib/report.c)
 flags=(-std=gnu11 -g -O1 -D_GNU_SOURCE -fno-omit-frame-pointer

@@ -149,3 +149,51 @@ BAD_ANN(percent_in_compact_master,
 BAD_ANN(space_like_byte_in_compact_address_dev,
 	"{\"io.linx.addresses\":\"e\xc2\xa0 10.0.0.2/24\"}",
 	"invalid interface name", "whitespace")
+
+/* --------------------------------------------------------- noprefixroute */
+
+Test(addr_grammar, noprefixroute_in_every_form)
+{
+	struct lx_desired d;
+	struct lx_error e;
+	struct lx_addr a, b;
+	char buf[256];
+
+	cr_assert_eq(
+	    lx_addr_parse("eth0 10.0.0.2/24 noprefixroute", &a, "a", &e), 0,
+	    "%s", e.msg);
+	cr_assert(a.noprefixroute);
+	cr_assert(!a.nodad);
+	cr_assert_str_eq(lx_addr_format(&a, buf, sizeof(buf)),
+			 "eth0 10.0.0.2/24 noprefixroute");
+	cr_assert_eq(lx_addr_parse(buf, &b, "a", &e), 0);
+	cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0);
+
+	cr_assert_eq(doc("{\"network\":{\"addresses\":[{\"dev\":\"eth0\","
+			 "\"address\":\"fd00::2/64\",\"nodad\":true,"
+			 "\"noprefixroute\":true},"
+			 "{\"dev\":\"eth0\",\"address\":\"fd00::3/64\","
+			 "\"noprefixroute\":false}]}}",
+			 &d, &e),
+		     0, "%s", e.msg);
+	cr_assert(d.addrs[0].noprefixroute && d.addrs[0].nodad);
+	cr_assert(!d.addrs[1].noprefixroute);
+	lx_desired_free(&d);
+
+	cr_assert_eq(ann("{\"io.linx.addresses\":\"eth0 10.0.0.2/24 "
+			 "noprefixroute; eth0 10.0.1.2/24\"}",
+			 &d, &e),
+		     0, "%s", e.msg);
+	cr_assert(d.addrs[0].noprefixroute);
+	cr_assert(!d.addrs[1].noprefixroute);
+	lx_desired_free(&d);
+}
+
+BAD_DOC(noprefixroute_not_boolean,
+	"{\"network\":{\"addresses\":[{\"dev\":\"eth0\",\"address\":"
+	"\"10.0.0.2/24\",\"noprefixroute\":\"yes\"}]}}",
+	"network.addresses[0].noprefixroute: expected true or false, got "
+	"\"yes\"")
+BAD_ANN(noprefixroute_takes_no_value,
+	"{\"io.linx.addresses\":\"eth0 10.0.0.2/24 noprefixroute yes\"}",
+	"unknown word \"yes\"")

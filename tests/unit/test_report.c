@@ -5,6 +5,7 @@
  * --json is read back from it. These tests read the stream as JSON and
  * check every member the SPEC names.
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <sys/socket.h>
 #include <stdlib.h>
@@ -214,6 +215,50 @@ Test(report, thousands_of_ops_stream_in_order)
 	cr_assert_eq(json_array_size(a), 5000);
 	cr_assert_str_eq(item(j, "rtnl", "applied", 4999),
 			 "10.19.135.0/24 via 10.255.0.2 proto 76");
+	json_decref(j);
+	lx_report_free(&r);
+}
+
+/* Ops are written without jansson when their text needs no escaping: each
+ * is exactly {op, kind, item}, and text with a quote, a backslash or a
+ * control byte still comes back as it was. */
+Test(report, an_op_has_exactly_its_members_and_odd_text_survives)
+{
+	static const char *const devs[] = { "eth0", "a\"b", "c\\d", "e\x01" };
+	struct lx_report r = { .pass = 1, .trigger = "timer" };
+	char want[128];
+	json_t *j;
+
+	strcpy(r.id, "x");
+	for (int i = 0; i < LX_SUB_COUNT; i++)
+		r.sub[i].converged = true;
+	for (size_t i = 0; i < 4; i++) {
+		struct lx_op op = { .verb = LX_OP_CREATE, .obj = LX_OBJ_ROUTE,
+				    .state = LX_OPS_APPLIED };
+
+		op.u.route.family = AF_INET;
+		op.u.route.dst_len = 32;
+		op.u.route.dst.v4.s_addr = htonl(0x0a010203);
+		op.u.route.scope = LX_UNSET;
+		op.u.route.protocol = 76;
+		strcpy(op.u.route.dev, devs[i]);
+		cr_assert_eq(lx_plan_add(&r.sub[LX_SUB_RTNL].plan, &op), 0);
+	}
+	lx_report_finish(&r);
+	j = parsed(&r, NULL);
+	for (size_t i = 0; i < 4; i++) {
+		json_t *o = json_array_get(
+		    json_object_get(sub(j, "rtnl"), "applied"), i);
+
+		cr_assert_eq(json_object_size(o), 3);
+		cr_assert_str_eq(json_string_value(json_object_get(o, "op")),
+				 "create");
+		cr_assert_str_eq(json_string_value(json_object_get(o, "kind")),
+				 "route");
+		snprintf(want, sizeof(want), "10.1.2.3/32 dev %s proto 76",
+			 devs[i]);
+		cr_assert_str_eq(item(j, "rtnl", "applied", i), want);
+	}
 	json_decref(j);
 	lx_report_free(&r);
 }
