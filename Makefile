@@ -5,6 +5,9 @@ PKGS    := libmnl jansson libcap-ng libseccomp
 BUILD   ?= build
 PREFIX  ?= /usr/local
 WERROR  ?= $(if $(CI),-Werror,)
+# The release (debian/changelog says the same); --version adds git describe.
+VERSION := 0.1.0
+GIT_DESCRIBE ?= $(shell git describe --always --dirty 2>/dev/null)
 SAN     ?=
 
 CFLAGS  ?= -O2 -g
@@ -29,6 +32,14 @@ all: $(BUILD)/liblinx.a $(BUILD)/linx-sidecar
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Only version.o sees the version; a stamp that changes with it rebuilds it.
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION) $(GIT_DESCRIBE)' | cmp -s - $@ || echo '$(VERSION) $(GIT_DESCRIBE)' > $@
+$(BUILD)/sidecar/version.o: $(BUILD)/version.stamp
+$(BUILD)/sidecar/version.o: CFLAGS += -DLX_VERSION='"$(VERSION)"' -DLX_GIT_DESCRIBE='"$(GIT_DESCRIBE)"'
+FORCE:
 
 $(BUILD)/liblinx.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -88,19 +99,50 @@ bench: deps all $(BENCH_BINS)
 fuzz: deps
 	./tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60)
 
-install: all
-	install -D -m 0755 $(BUILD)/linx-sidecar $(DESTDIR)$(PREFIX)/bin/linx-sidecar
-	install -d $(DESTDIR)/usr/share/containers/oci/hooks.d
+# Install layout; PREFIX and DESTDIR as usual (debian/rules: PREFIX=/usr).
+# hooks.d is where podman and CRI-O look whatever the prefix.
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+DOCDIR      ?= $(PREFIX)/share/doc/linx-sidecar
+HOOKSDIR    ?= /usr/share/containers/oci/hooks.d
+UNITS       := examples/linx-sidecar@.service examples/linx-sidecar-metrics.service \
+               examples/linx-sidecar-metrics.timer
+EXAMPLES    := $(filter-out $(UNITS),$(wildcard examples/*.*)) $(wildcard examples/k8s)
+
+# The man page, from scdoc source (offline: scdoc is a Debian package).
+man: $(BUILD)/linx-sidecar.8
+$(BUILD)/linx-sidecar.8: docs/linx-sidecar.8.scd
+	@mkdir -p $(dir $@)
+	scdoc < $< > $@
+
+install: all man
+	install -D -m 0755 $(BUILD)/linx-sidecar $(DESTDIR)$(BINDIR)/linx-sidecar
+	install -D -m 0644 $(BUILD)/linx-sidecar.8 $(DESTDIR)$(MANDIR)/man8/linx-sidecar.8
+	install -D -m 0644 completions/linx-sidecar.bash $(DESTDIR)$(BASHCOMPDIR)/linx-sidecar
+	install -d $(DESTDIR)$(HOOKSDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples
 	for f in hooks/linx-sidecar-*.json; do \
-	  sed 's|@BINDIR@|$(PREFIX)/bin|g' $$f > $(DESTDIR)/usr/share/containers/oci/hooks.d/$$(basename $$f); \
+	  sed 's|@BINDIR@|$(BINDIR)|g' $$f > $(DESTDIR)$(HOOKSDIR)/$$(basename $$f); \
 	done
+	for f in $(UNITS); do \
+	  sed 's|/usr/local/bin|$(BINDIR)|g' $$f > $(DESTDIR)$(UNITDIR)/$$(basename $$f); \
+	done
+	cp -R $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/linx-sidecar $(DESTDIR)$(MANDIR)/man8/linx-sidecar.8 \
+	  $(DESTDIR)$(BASHCOMPDIR)/linx-sidecar \
+	  $(addprefix $(DESTDIR)$(HOOKSDIR)/,$(notdir $(wildcard hooks/linx-sidecar-*.json))) \
+	  $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb
 
-.PHONY: all tests deps check check-unit check-asan load demo bench fuzz install format clean
+.PHONY: FORCE all tests deps check check-unit check-asan load demo bench fuzz man install uninstall format clean
 
 -include $(LIB_OBJS:.o=.d) $(BIN_OBJS:.o=.d)

@@ -5,282 +5,30 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgroup.h"
-#include "sysctl.h"
 
 #define RESOLVE_SAFE                                                           \
 	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
-#define CG_FILE_MAX	   4096
-#define TEXT_MAX	   (1 << 20)
-#define CPU_PERIOD_DEFAULT 100000
-
-static const char *const ctrl_names[LX_CG_NCTRL] = {
-    [LX_CG_MEMORY] = "memory",
-    [LX_CG_PIDS] = "pids",
-    [LX_CG_CPU] = "cpu",
-};
-
-const char *lx_cg_ctrl_name(enum lx_cg_ctrl c)
-{
-	return c < LX_CG_NCTRL ? ctrl_names[c] : "?";
-}
-
-struct cg_key {
-	const char *key;
-	enum lx_cg_ctrl ctrl;
-	const char *v1; /* main v1 file */
-	bool memory;	/* bytes, page-rounded */
-};
-
-static const struct cg_key keys[] = {
-    {"memory.max", LX_CG_MEMORY, "memory.limit_in_bytes", true},
-    {"memory.high", LX_CG_MEMORY, "memory.soft_limit_in_bytes", true},
-    {"memory.swap.max", LX_CG_MEMORY, "memory.memsw.limit_in_bytes", true},
-    {"pids.max", LX_CG_PIDS, "pids.max", false},
-    {"cpu.max", LX_CG_CPU, "cpu.cfs_quota_us", false},
-    {"cpu.weight", LX_CG_CPU, "cpu.shares", false},
-};
-
-static const struct cg_key *key_find(const char *key)
-{
-	for (size_t i = 0; i < LX_ARRAY_SIZE(keys); i++)
-		if (strcmp(keys[i].key, key) == 0)
-			return &keys[i];
-	return NULL;
-}
-
-bool lx_cgroup_key_known(const char *key)
-{
-	return key_find(key) != NULL;
-}
-
-/* ------------------------------------------------------------ values */
-
-static uint64_t page_size(void)
-{
-	long p = sysconf(_SC_PAGESIZE);
-
-	return p > 0 ? (uint64_t)p : 4096;
-}
-
-/*
- * A v1 memory limit of "unlimited" reads back as PAGE_COUNTER_MAX pages,
- * i.e. LONG_MAX rounded down to the page size (9223372036854771712 with 4K
- * pages). Anything at or above that is "max".
- */
-static bool mem_is_unlimited(uint64_t v)
-{
-	return v > (uint64_t)INT64_MAX - page_size();
-}
-
-/* Parse "max" (-> *max) or an unsigned decimal. */
-static int parse_limit(const char *s, uint64_t *v, bool *max)
-{
-	char *end;
-
-	*max = false;
-	*v = 0;
-	if (!s)
-		return -EINVAL;
-	while (*s == ' ' || *s == '\t' || *s == '\n')
-		s++;
-	if (strncmp(s, "max", 3) == 0) {
-		s += 3;
-		*max = true;
-	} else if (*s == '-') {
-		/* v1 writes -1 for unlimited; accept it back */
-		if (strtoll(s, &end, 10) != -1)
-			return -EINVAL;
-		s = end;
-		*max = true;
-	} else {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		errno = 0;
-		*v = strtoull(s, &end, 10);
-		if (errno)
-			return -EINVAL;
-		s = end;
-	}
-	while (*s == ' ' || *s == '\t' || *s == '\n')
-		s++;
-	return *s ? -EINVAL : 0;
-}
-
-/* Parse "QUOTA PERIOD" / "max PERIOD" / "max". */
-static int parse_cpu_max(const char *s, uint64_t *quota, bool *max,
-			 uint64_t *period)
-{
-	_cleanup_free_ char *f = NULL;
-	char *sp;
-
-	if (!s)
-		return -EINVAL;
-	f = lx_sysctl_fold(s);
-	if (!f)
-		return -ENOMEM;
-	*period = CPU_PERIOD_DEFAULT;
-	sp = strchr(f, ' ');
-	if (sp) {
-		bool pmax;
-
-		*sp = '\0';
-		if (parse_limit(sp + 1, period, &pmax) < 0 || pmax ||
-		    *period == 0)
-			return -EINVAL;
-	}
-	return parse_limit(f, quota, max);
-}
-
-static bool mem_equal(const char *a, const char *b)
-{
-	uint64_t va, vb, pg = page_size();
-	bool ma, mb;
-
-	if (parse_limit(a, &va, &ma) < 0 || parse_limit(b, &vb, &mb) < 0)
-		return lx_sysctl_equal(a, b);
-	ma = ma || mem_is_unlimited(va);
-	mb = mb || mem_is_unlimited(vb);
-	if (ma || mb)
-		return ma == mb;
-	return va / pg == vb / pg;
-}
-
-bool lx_cgroup_equal(const char *key, const char *a, const char *b)
-{
-	const struct cg_key *k = key_find(key);
-
-	if (!a || !b)
-		return a == b;
-	if (k && k->memory)
-		return mem_equal(a, b);
-	if (k && strcmp(key, "cpu.max") == 0) {
-		uint64_t qa, pa, qb, pb;
-		bool ma, mb;
-
-		if (parse_cpu_max(a, &qa, &ma, &pa) < 0 ||
-		    parse_cpu_max(b, &qb, &mb, &pb) < 0)
-			return lx_sysctl_equal(a, b);
-		return ma == mb && (ma || qa == qb) && pa == pb;
-	}
-	if (k) {
-		uint64_t va, vb;
-		bool ma, mb;
-
-		if (parse_limit(a, &va, &ma) == 0 &&
-		    parse_limit(b, &vb, &mb) == 0)
-			return ma == mb && (ma || va == vb);
-	}
-	return lx_sysctl_equal(a, b);
-}
-
-static bool cg_eq(const char *key, const char *a, const char *b)
-{
-	return lx_cgroup_equal(key, a, b);
-}
-
-/*
- * runc's ConvertCPUSharesToCgroupV2Value is weight = 1 + ((shares - 2) *
- * 9999) / 262142; we write shares from a weight, so we use its inverse.
- */
-unsigned long long lx_cg_weight_to_shares(unsigned long long weight)
-{
-	if (weight < 1)
-		weight = 1;
-	if (weight > 10000)
-		weight = 10000;
-	return 2 + ((weight - 1) * 262142) / 9999;
-}
-
-unsigned long long lx_cg_shares_to_weight(unsigned long long shares)
-{
-	unsigned long long w;
-
-	if (shares < 2)
-		shares = 2;
-	if (shares > 262144)
-		shares = 262144;
-	w = 1 + ((shares - 2) * 9999) / 262142;
-	/* Integer division loses a step: prefer the weight that maps back. */
-	if (w < 10000 && lx_cg_weight_to_shares(w + 1) == shares)
-		return w + 1;
-	return w;
-}
-
-static void fmt_u64(char *buf, size_t len, uint64_t v)
-{
-	snprintf(buf, len, "%" PRIu64, v);
-}
-
-int lx_cgroup_translate_v1(const char *key, const char *value,
-			   const char *limit, struct lx_cg_write w[2])
-{
-	const struct cg_key *k = key_find(key);
-	uint64_t v, q, p, l;
-	bool max, lmax;
-
-	if (!k || !value)
-		return -EINVAL;
-	memset(w, 0, 2 * sizeof(*w));
-	snprintf(w[0].file, sizeof(w[0].file), "%s", k->v1);
-	if (strcmp(key, "cpu.max") == 0) {
-		if (parse_cpu_max(value, &q, &max, &p) < 0)
-			return -EINVAL;
-		/* period first: the quota is validated against it */
-		snprintf(w[0].file, sizeof(w[0].file), "cpu.cfs_period_us");
-		fmt_u64(w[0].value, sizeof(w[0].value), p);
-		snprintf(w[1].file, sizeof(w[1].file), "cpu.cfs_quota_us");
-		if (max)
-			snprintf(w[1].value, sizeof(w[1].value), "-1");
-		else
-			fmt_u64(w[1].value, sizeof(w[1].value), q);
-		return 2;
-	}
-	if (parse_limit(value, &v, &max) < 0)
-		return -EINVAL;
-	if (strcmp(key, "cpu.weight") == 0) {
-		if (max)
-			return -EINVAL;
-		fmt_u64(w[0].value, sizeof(w[0].value),
-			lx_cg_weight_to_shares(v));
-		return 1;
-	}
-	if (strcmp(key, "pids.max") == 0) {
-		if (max)
-			snprintf(w[0].value, sizeof(w[0].value), "max");
-		else
-			fmt_u64(w[0].value, sizeof(w[0].value), v);
-		return 1;
-	}
-	if (strcmp(key, "memory.swap.max") == 0) {
-		/* v1 memsw limits memory + swap together */
-		if (!max) {
-			if (parse_limit(limit, &l, &lmax) < 0)
-				return -EINVAL;
-			max = lmax || mem_is_unlimited(l) || l + v < l ||
-			      l + v > (uint64_t)INT64_MAX;
-			v += l;
-		}
-	}
-	if (max)
-		snprintf(w[0].value, sizeof(w[0].value), "-1");
-	else
-		fmt_u64(w[0].value, sizeof(w[0].value), v);
-	return 1;
-}
+#define CG_FILE_MAX 4096
+#define TEXT_MAX    (1 << 20)
 
 /* ----------------------------------------------------------- file I/O */
 
 static int cg_openat(int dirfd, const char *file, int flags)
 {
+	/* openat2 refuses O_NOCTTY next to O_PATH (EINVAL) */
 	struct open_how how = {
-	    .flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
+	    .flags = (uint64_t)(flags | O_CLOEXEC |
+				((flags & O_PATH) ? 0 : O_NOCTTY)),
 	    .resolve = RESOLVE_SAFE,
 	};
 	int fd = (int)syscall(SYS_openat2, dirfd, file, &how, sizeof(how));
@@ -420,6 +168,7 @@ static bool map_path(const char *cgpath, const char *root, const char *mnt,
 		rel = cgpath + rl;
 	else
 		return false;
+	loc->root = strcmp(cgpath, "/") == 0;
 	while (*rel == '/')
 		rel++;
 	if ((size_t)snprintf(loc->mnt, sizeof(loc->mnt), "%s%s", prefix, mnt) >=
@@ -514,15 +263,15 @@ int lx_cgroup_resolve(const char *cgroup_text, const char *mountinfo_text,
 		}
 		for (int c = 0; c < LX_CG_NCTRL; c++)
 			if (!out->v1[c].found &&
-			    list_has(ctrls, ctrl_names[c]) &&
-			    find_mount(mountinfo_text, ctrl_names[c], path,
-				       prefix, &out->v1[c]))
+			    list_has(ctrls, lx_cg_ctrl_v1_name(c)) &&
+			    find_mount(mountinfo_text, lx_cg_ctrl_v1_name(c),
+				       path, prefix, &out->v1[c]))
 				any = true;
 	}
 	if (!any)
 		return lx_error_set(err, LX_ERR_NOTFOUND, ENOENT,
 				    "cgroup: no cgroup v2 or v1 "
-				    "memory/pids/cpu directory found");
+				    "directory of a known controller found");
 	return 0;
 }
 
@@ -571,6 +320,8 @@ void lx_cgroup_free(struct lx_cgroup *cg)
 			close(cg->fd[c]);
 		free(cg->path[c]);
 	}
+	free(cg->proc);
+	lx_kvs_free(&cg->spawn);
 	free(cg);
 }
 
@@ -580,7 +331,8 @@ static void cg_freep(struct lx_cgroup **cg)
 }
 
 /* Take the controllers listed in dirfd's cgroup.controllers as v2. */
-static int adopt_v2(struct lx_cgroup *cg, int dirfd, const char *path)
+static int adopt_v2(struct lx_cgroup *cg, int dirfd, const char *path,
+		    bool root)
 {
 	char buf[CG_FILE_MAX];
 	int r = read_at(dirfd, "cgroup.controllers", buf, sizeof(buf));
@@ -594,13 +346,14 @@ static int adopt_v2(struct lx_cgroup *cg, int dirfd, const char *path)
 		snprintf(tmp, sizeof(tmp), "%s", buf);
 		for (tok = strtok_r(tmp, " \t\n", &save); tok && !has;
 		     tok = strtok_r(NULL, " \t\n", &save))
-			has = strcmp(tok, ctrl_names[c]) == 0;
+			has = strcmp(tok, lx_cg_ctrl_name(c)) == 0;
 		if (!has || cg->fd[c] >= 0)
 			continue;
 		cg->fd[c] = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
 		if (cg->fd[c] < 0)
 			return -errno;
 		cg->v2[c] = true;
+		cg->root[c] = root;
 		cg->path[c] = strdup(path);
 		if (!cg->path[c])
 			return -ENOMEM;
@@ -634,7 +387,7 @@ int lx_cgroup_open_layout(const struct lx_cgroup_layout *l,
 		if (fd < 0)
 			return fd;
 		/* An empty cgroup2 (hybrid host) lists nothing: all v1. */
-		r = adopt_v2(cg, fd, p ? p : "?");
+		r = adopt_v2(cg, fd, p ? p : "?", l->unified.root);
 		if (r < 0 && r != -ENOENT)
 			return lx_error_set(err, LX_ERR_SYSTEM, -r, "cgroup %s",
 					    p ? p : "?");
@@ -649,6 +402,7 @@ int lx_cgroup_open_layout(const struct lx_cgroup_layout *l,
 		cg->fd[c] = open_loc(&l->v1[c], err);
 		if (cg->fd[c] < 0)
 			return cg->fd[c];
+		cg->root[c] = l->v1[c].root;
 		cg->path[c] = loc_path(&l->v1[c]);
 		if (!cg->path[c])
 			return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
@@ -657,7 +411,7 @@ int lx_cgroup_open_layout(const struct lx_cgroup_layout *l,
 	}
 	if (!any)
 		return lx_error_set(err, LX_ERR_NOTFOUND, ENOENT,
-				    "cgroup: none of memory, pids, cpu is "
+				    "cgroup: no known controller is "
 				    "available (not in cgroup.controllers "
 				    "nor mounted as v1)");
 	*out = TAKE_PTR(cg);
@@ -696,7 +450,30 @@ int lx_cgroup_open_pid(pid_t pid, const struct lx_cgroup_roots *roots,
 		lx_error_wrap(err, "pid %d", (int)pid);
 		return r;
 	}
-	return lx_cgroup_open_layout(l, out, err);
+	r = lx_cgroup_open_layout(l, out, err);
+	if (r < 0)
+		return r;
+	(*out)->pid = pid;
+	(*out)->proc = strdup(proc);
+	if (!(*out)->proc) {
+		lx_cgroup_free(*out);
+		*out = NULL;
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "cgroup");
+	}
+	return 0;
+}
+
+/* A cgroup2 directory without cgroup.type (CFTYPE_NOT_ON_ROOT) is the
+ * root; on another filesystem (a test tree) it is not a cgroup at all. */
+static bool v2_dir_is_root(int dirfd)
+{
+	struct statfs sf;
+	_cleanup_close_ int fd = -1;
+
+	if (fstatfs(dirfd, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
+		return false;
+	fd = cg_openat(dirfd, "cgroup.type", O_PATH);
+	return fd == -ENOENT;
 }
 
 int lx_cgroup_open_v2_dir(const char *path, struct lx_cgroup **out,
@@ -713,7 +490,7 @@ int lx_cgroup_open_v2_dir(const char *path, struct lx_cgroup **out,
 		return lx_error_set(
 		    err, errno == ENOENT ? LX_ERR_NOTFOUND : LX_ERR_SYSTEM,
 		    errno, "cgroup %s", path);
-	r = adopt_v2(cg, fd, path);
+	r = adopt_v2(cg, fd, path, v2_dir_is_root(fd));
 	if (r == -ENOENT)
 		return lx_error_set(err, LX_ERR_NOTFOUND, ENOENT,
 				    "cgroup %s: not a cgroup v2 directory "
@@ -727,145 +504,70 @@ int lx_cgroup_open_v2_dir(const char *path, struct lx_cgroup **out,
 
 /* ------------------------------------------------------- read / write */
 
-static int ctrl_fd(struct lx_cgroup *cg, const struct cg_key *k,
-		   struct lx_error *err)
+static int ctrl_fd(struct lx_cgroup *cg, const struct lx_cg_row *row,
+		   const char *key, struct lx_error *err)
 {
-	if (cg->fd[k->ctrl] < 0)
+	if (cg->fd[row->ctrl] < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, EOPNOTSUPP,
 				    "cgroup %s: %s controller not available",
-				    k->key, ctrl_names[k->ctrl]);
-	return cg->fd[k->ctrl];
+				    key, lx_cg_ctrl_name(row->ctrl));
+	return cg->fd[row->ctrl];
 }
 
-static int read_v1_mem(int fd, const char *file, uint64_t *v, bool *max)
+/* The v1 files of key read into bufs (texts[i] NULL when absent). */
+static int read_v1(int fd, const struct lx_cg_row *row, const char *key,
+		   const char *hint, char *out, size_t len)
 {
-	char buf[64];
-	int r = read_at(fd, file, buf, sizeof(buf));
-
-	if (r < 0)
-		return r;
-	if (parse_limit(buf, v, max) < 0)
-		return -EPROTO;
-	*max = *max || mem_is_unlimited(*v);
-	return 0;
-}
-
-static int read_v1(struct lx_cgroup *cg, const struct cg_key *k, char **value)
-{
-	int fd = cg->fd[k->ctrl];
-	char buf[128], a[64], b[64];
-	uint64_t v, l;
-	bool max, lmax;
+	char files[4][64], bufs[5][CG_FILE_MAX];
+	const char *texts[4] = {NULL};
+	size_t n = lx_cg_v1_files(key, files);
 	int r;
 
-	if (k->memory && strcmp(k->key, "memory.swap.max") != 0) {
-		r = read_v1_mem(fd, k->v1, &v, &max);
+	if (n == 0)
+		return -EOPNOTSUPP;
+	for (size_t i = 0; i < n; i++) {
+		r = read_at(fd, files[i], bufs[i], sizeof(bufs[i]));
 		if (r < 0)
 			return r;
-		if (max)
-			snprintf(buf, sizeof(buf), "max");
-		else
-			fmt_u64(buf, sizeof(buf), v);
-	} else if (k->memory) {
-		r = read_v1_mem(fd, "memory.memsw.limit_in_bytes", &v, &max);
-		if (r == 0)
-			r = read_v1_mem(fd, "memory.limit_in_bytes", &l, &lmax);
-		if (r < 0)
-			return r;
-		/*
-		 * swap = memsw - limit. With no memory limit but a finite
-		 * memsw, memsw alone bounds the swap.
-		 */
-		if (max)
-			snprintf(buf, sizeof(buf), "max");
-		else
-			fmt_u64(buf, sizeof(buf), lmax ? v : v > l ? v - l : 0);
-	} else if (strcmp(k->key, "cpu.max") == 0) {
-		r = read_at(fd, "cpu.cfs_quota_us", a, sizeof(a));
-		if (r == 0)
-			r = read_at(fd, "cpu.cfs_period_us", b, sizeof(b));
-		if (r < 0)
-			return r;
-		snprintf(buf, sizeof(buf), "%s %s", a[0] == '-' ? "max" : a, b);
-	} else if (strcmp(k->key, "cpu.weight") == 0) {
-		r = read_at(fd, "cpu.shares", a, sizeof(a));
-		if (r < 0)
-			return r;
-		if (parse_limit(a, &v, &max) < 0 || max)
-			return -EPROTO;
-		fmt_u64(buf, sizeof(buf), lx_cg_shares_to_weight(v));
-	} else {
-		r = read_at(fd, k->v1, buf, sizeof(buf));
+		texts[i] = bufs[i];
+	}
+	if (row->v1_read) {
+		r = read_at(fd, row->v1_read, bufs[4], sizeof(bufs[4]));
 		if (r < 0)
 			return r;
 	}
-	*value = strdup(buf);
-	return *value ? 0 : -ENOMEM;
+	return lx_cg_from_v1(key, texts, row->v1_read ? bufs[4] : NULL, hint,
+			     out, len);
 }
 
-int lx_cgroup_read(struct lx_cgroup *cg, const char *key, char **value,
-		   struct lx_error *err)
+int lx_cgroup_read(struct lx_cgroup *cg, const char *key, const char *hint,
+		   char **value, struct lx_error *err)
 {
-	const struct cg_key *k = key_find(key);
+	const struct lx_cg_row *row = lx_cg_row_find(key);
+	char buf[CG_FILE_MAX], out[CG_FILE_MAX];
 	int fd, r;
 
 	*value = NULL;
-	if (!k)
+	if (!row)
 		return lx_error_set(err, LX_ERR_INVALID, EINVAL,
 				    "cgroup %s: unknown setting", key);
-	fd = ctrl_fd(cg, k, err);
+	fd = ctrl_fd(cg, row, key, err);
 	if (fd < 0)
 		return fd;
-	if (cg->v2[k->ctrl]) {
-		char buf[CG_FILE_MAX];
-
+	if (cg->v2[row->ctrl]) {
 		r = read_at(fd, key, buf, sizeof(buf));
-		if (r == 0) {
-			*value = lx_sysctl_fold(buf);
-			r = *value ? 0 : -ENOMEM;
-		}
+		if (r == 0)
+			r = lx_cg_from_v2(key, buf, hint, out, sizeof(out));
 	} else {
-		r = read_v1(cg, k, value);
+		r = read_v1(fd, row, key, hint, out, sizeof(out));
 	}
+	if (r == 0 && !(*value = strdup(out)))
+		r = -ENOMEM;
 	if (r < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, -r, "cgroup %s (%s)",
-				    key, cg->path[k->ctrl]);
+				    key, cg->path[row->ctrl]);
 	return 0;
 }
-
-int lx_cgroup_observe(struct lx_cgroup *cg, const struct lx_kvs *desired,
-		      const struct lx_owned_kvs *owned, struct lx_kvs *observed,
-		      struct lx_error *err)
-{
-	size_t nd = desired ? desired->n : 0, no = owned ? owned->n : 0;
-
-	for (size_t i = 0; i < nd + no; i++) {
-		const char *key =
-		    i < nd ? desired->v[i].key : owned->v[i - nd].key;
-		_cleanup_free_ char *v = NULL;
-		struct lx_error e;
-
-		if (lx_kvs_find(observed, key))
-			continue;
-		lx_error_clear(&e);
-		if (lx_cgroup_read(cg, key, &v, &e) < 0 && err)
-			lx_error_add(err, e.kind, 0, "%s", e.msg);
-		if (lx_kvs_add(observed, key, v) < 0)
-			return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
-					    "cgroup observe");
-	}
-	return 0;
-}
-
-int lx_cgroup_diff(const struct lx_kvs *desired, const struct lx_kvs *observed,
-		   const struct lx_owned_kvs *owned, bool revert_on_release,
-		   struct lx_plan *plan, struct lx_error *err)
-{
-	return lx_kvs_diff3(LX_OBJ_CGROUP, desired, observed, owned,
-			    revert_on_release, cg_eq, plan, err);
-}
-
-/* ---------------------------------------------------------------- apply */
 
 static struct lx_op *plan_find(struct lx_plan *plan, const char *key)
 {
@@ -876,82 +578,95 @@ static struct lx_op *plan_find(struct lx_plan *plan, const char *key)
 	return NULL;
 }
 
+static int read_limit_v1(struct lx_cgroup *cg, char *buf, size_t len)
+{
+	char t[64];
+	const char *texts[4] = {t};
+	int r = read_at(cg->fd[LX_CG_MEMORY], "memory.limit_in_bytes", t,
+			sizeof(t));
+
+	return r < 0 ? r
+		     : lx_cg_from_v1("memory.max", texts, NULL, NULL, buf, len);
+}
+
 /* The memory limit memory.swap.max will sit next to (v1), v2 form. */
 static int v1_limit_for_swap(struct lx_cgroup *cg, struct lx_plan *plan,
 			     char *buf, size_t len)
 {
 	struct lx_op *m = plan_find(plan, "memory.max");
-	uint64_t l;
-	bool max;
-	int r;
 
 	if (m && m->u.kv.value && m->state != LX_OPS_FAILED) {
 		snprintf(buf, len, "%s", m->u.kv.value);
 		return 0;
 	}
-	r = read_v1_mem(cg->fd[LX_CG_MEMORY], "memory.limit_in_bytes", &l,
-			&max);
-	if (r < 0)
-		return r;
-	if (max)
-		snprintf(buf, len, "max");
-	else
-		fmt_u64(buf, len, l);
-	return 0;
+	return read_limit_v1(cg, buf, len);
 }
 
-/* Fill op->u.kv.file with the file(s) written (v1 translation shown). */
+static bool is_v1(const struct lx_cgroup *cg, enum lx_cg_ctrl c)
+{
+	return cg->fd[c] >= 0 && !cg->v2[c];
+}
+
+/* Fill op->u.kv.file with the v1 file(s) written, for the report. */
 static void set_file(struct lx_cgroup *cg, struct lx_op *op)
 {
-	const struct cg_key *k = key_find(op->u.kv.key);
-	char f[160];
+	const struct lx_cg_row *row = lx_cg_row_find(op->u.kv.key);
+	struct lx_cg_write w[4];
+	char f[300] = "";
+	int n;
 
-	if (!k || op->u.kv.file || !op->u.kv.value || cg->fd[k->ctrl] < 0 ||
-	    cg->v2[k->ctrl])
+	if (!row || op->u.kv.file || !op->u.kv.value || !is_v1(cg, row->ctrl))
 		return;
-	if (strcmp(k->key, "cpu.max") == 0)
-		snprintf(f, sizeof(f), "cpu.cfs_period_us, cpu.cfs_quota_us");
-	else
-		snprintf(f, sizeof(f), "%s", k->v1);
-	op->u.kv.file = strdup(f);
+	n = lx_cg_to_v1(op->u.kv.key, op->u.kv.value, "max", w);
+	for (int i = 0; i < n; i++)
+		snprintf(f + strlen(f), sizeof(f) - strlen(f), "%s%.63s",
+			 i ? ", " : "", w[i].file);
+	if (n > 0)
+		op->u.kv.file = strdup(f);
+}
+
+static int write_fail(struct lx_error *err, int r, const struct lx_op *op,
+		      const char *dir, const struct lx_cg_write *w)
+{
+	return lx_error_set(err, LX_ERR_SYSTEM, -r, "cgroup %s=%s (%s/%s=%s)",
+			    op->u.kv.key, op->u.kv.value, dir, w->file,
+			    w->value);
 }
 
 static int write_op(struct lx_cgroup *cg, struct lx_plan *plan,
 		    struct lx_op *op, struct lx_error *err)
 {
-	const struct cg_key *k = key_find(op->u.kv.key);
-	struct lx_cg_write w[2];
+	const struct lx_cg_row *row = lx_cg_row_find(op->u.kv.key);
+	const char *key = op->u.kv.key;
+	struct lx_cg_write w[4];
 	char limit[64] = "";
 	int fd, n, r;
 
-	if (!k)
+	if (!row)
 		return lx_error_set(err, LX_ERR_INVALID, EINVAL,
-				    "cgroup %s: unknown setting", op->u.kv.key);
-	if (cg->readonly)
-		return lx_error_set(err, LX_ERR_SYSTEM, EROFS,
-				    "cgroup %s: read-only context", k->key);
-	fd = ctrl_fd(cg, k, err);
+				    "cgroup %s: unknown setting", key);
+	fd = ctrl_fd(cg, row, key, err);
 	if (fd < 0)
 		return fd;
-	if (cg->v2[k->ctrl]) {
-		r = write_at(fd, k->key, op->u.kv.value);
+	if (cg->v2[row->ctrl]) {
+		r = write_at(fd, key, op->u.kv.value);
 		if (r < 0)
-			return lx_error_set(err, LX_ERR_SYSTEM, -r,
-					    "cgroup %s=%s (%s)", k->key,
-					    op->u.kv.value, cg->path[k->ctrl]);
+			return lx_error_set(
+			    err, LX_ERR_SYSTEM, -r, "cgroup %s=%s (%s)", key,
+			    op->u.kv.value, cg->path[row->ctrl]);
 		return 0;
 	}
-	if (strcmp(k->key, "memory.swap.max") == 0) {
+	if (row->conv == LX_CGC_SWAP) {
 		r = v1_limit_for_swap(cg, plan, limit, sizeof(limit));
 		if (r < 0)
 			return lx_error_set(err, LX_ERR_SYSTEM, -r,
 					    "cgroup %s: memory.limit_in_bytes",
-					    k->key);
+					    key);
 	}
-	n = lx_cgroup_translate_v1(k->key, op->u.kv.value, limit, w);
-	if (n < 0)
+	n = lx_cg_to_v1(key, op->u.kv.value, limit, w);
+	if (n <= 0)
 		return lx_error_set(err, LX_ERR_INVALID, EINVAL,
-				    "cgroup %s=%s: invalid value", k->key,
+				    "cgroup %s=%s: no v1 translation", key,
 				    op->u.kv.value);
 	r = write_at(fd, w[0].file, w[0].value);
 	if (n == 2 && r == -EINVAL) {
@@ -962,279 +677,407 @@ static int write_op(struct lx_cgroup *cg, struct lx_plan *plan,
 		r = write_at(fd, w[1].file, w[1].value);
 		if (r == 0)
 			r = write_at(fd, w[0].file, w[0].value);
-		if (r < 0)
-			return lx_error_set(err, LX_ERR_SYSTEM, -r,
-					    "cgroup %s=%s (%s/%s=%s)", k->key,
-					    op->u.kv.value, cg->path[k->ctrl],
-					    w[1].file, w[1].value);
-		return 0;
+		return r < 0
+			   ? write_fail(err, r, op, cg->path[row->ctrl], &w[1])
+			   : 0;
 	}
-	if (r < 0)
-		return lx_error_set(
-		    err, LX_ERR_SYSTEM, -r, "cgroup %s=%s (%s/%s=%s)", k->key,
-		    op->u.kv.value, cg->path[k->ctrl], w[0].file, w[0].value);
-	if (n == 2) {
-		r = write_at(fd, w[1].file, w[1].value);
+	for (int i = 1; r == 0 && i < n; i++) {
+		r = write_at(fd, w[i].file, w[i].value);
 		if (r < 0)
-			return lx_error_set(err, LX_ERR_SYSTEM, -r,
-					    "cgroup %s=%s (%s/%s=%s)", k->key,
-					    op->u.kv.value, cg->path[k->ctrl],
-					    w[1].file, w[1].value);
+			return write_fail(err, r, op, cg->path[row->ctrl],
+					  &w[i]);
 	}
-	return 0;
+	return r < 0 ? write_fail(err, r, op, cg->path[row->ctrl], &w[0]) : 0;
 }
 
 /*
  * v1 needs memsw >= limit at every moment. When both move, memsw goes
  * first if the new limit is unlimited or above the current memsw (raise),
- * else the limit goes first (lower). Returns true when the swap op must
- * be applied before the memory.max op.
+ * else the limit goes first (lower). true when the swap op must be
+ * applied before the memory.max op.
  */
 static bool v1_swap_first(struct lx_cgroup *cg, const struct lx_op *mem)
 {
-	uint64_t nl, cur;
-	bool nmax, cmax;
+	char t[64], cur[64];
+	const char *texts[4] = {t};
+	int r = read_at(cg->fd[LX_CG_MEMORY], "memory.memsw.limit_in_bytes", t,
+			sizeof(t));
 
-	if (parse_limit(mem->u.kv.value, &nl, &nmax) < 0)
+	if (r < 0 || lx_cg_from_v1("memory.max", texts, NULL, NULL, cur,
+				   sizeof(cur)) < 0)
 		return false;
-	if (read_v1_mem(cg->fd[LX_CG_MEMORY], "memory.memsw.limit_in_bytes",
-			&cur, &cmax) < 0)
-		return false;
-	if (nmax)
+	if (strcmp(mem->u.kv.value, "max") == 0)
 		return true;
-	return !cmax && nl > cur;
+	return strcmp(cur, "max") != 0 &&
+	       strtoull(mem->u.kv.value, NULL, 10) > strtoull(cur, NULL, 10);
 }
 
-int lx_cgroup_apply(struct lx_cgroup *cg, struct lx_plan *plan,
-		    struct lx_owned_kvs *owned, struct lx_error *err)
+/* ------------------------------------------------------ engine hooks */
+
+static int hook_validate(void *ctx, const char *key, struct lx_error *err)
 {
-	_cleanup_free_ size_t *order = calloc(plan->n + 1, sizeof(size_t));
-	struct lx_op *mem = plan_find(plan, "memory.max");
-	struct lx_op *swp = plan_find(plan, "memory.swap.max");
-	size_t im = 0, is = 0;
-	int first = 0;
+	char q[300];
 
-	if (!order)
-		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "cgroup apply");
-	for (size_t i = 0; i < plan->n; i++)
-		order[i] = i;
-	if (mem && swp && mem->u.kv.value && swp->u.kv.value &&
-	    cg->fd[LX_CG_MEMORY] >= 0 && !cg->v2[LX_CG_MEMORY]) {
-		im = (size_t)(mem - plan->ops);
-		is = (size_t)(swp - plan->ops);
-		if ((is > im) == v1_swap_first(cg, mem)) {
-			order[im] = is;
-			order[is] = im;
-		}
-	}
-	for (size_t j = 0; j < plan->n; j++) {
-		struct lx_op *op = &plan->ops[order[j]];
-		struct lx_error e;
-		int r = 0;
-
-		if (op->obj != LX_OBJ_CGROUP || op->state != LX_OPS_PLANNED)
-			continue;
-		lx_error_clear(&e);
-		set_file(cg, op);
-		if (op->u.kv.value)
-			r = write_op(cg, plan, op, &e);
-		if (r == 0 && lx_kv_owned_update(owned, op) < 0)
-			r = lx_error_set(&e, LX_ERR_SYSTEM, ENOMEM, "cgroup %s",
-					 op->u.kv.key);
-		if (r < 0) {
-			lx_op_fail(op, e.msg);
-			lx_error_add(err, LX_ERR_SYSTEM, 0, "%s", e.msg);
-			if (!first)
-				first = r;
-			continue;
-		}
-		op->state = LX_OPS_APPLIED;
-	}
-	return first;
+	(void)ctx;
+	if (lx_cg_row_find(key))
+		return 0;
+	return lx_error_add(err, LX_ERR_INVALID, 0,
+			    "cgroup \"%s\": unknown setting",
+			    lx_quote(key, q, sizeof(q)));
 }
 
-static void subreport_error(struct lx_subreport *rep, const char *msg)
+static int hook_read(void *ctx, const char *key, const char *hint, char **value,
+		     struct lx_error *err)
 {
-	free(rep->error);
-	rep->error = strdup(msg);
-	rep->converged = false;
+	return lx_cgroup_read(ctx, key, hint, value, err);
+}
+
+static int hook_write(void *ctx, struct lx_plan *plan, struct lx_op *op,
+		      struct lx_error *err)
+{
+	return write_op(ctx, plan, op, err);
 }
 
 /*
  * On v1, memsw holds memory.max + swap: when memory.max moves while
  * memory.swap.max stays desired, memsw must move with it or the swap
- * allowance silently changes. Add that update to the plan.
+ * allowance silently changes. Add that update; name the v1 files.
  */
-static int v1_couple_swap(struct lx_cgroup *cg, const struct lx_kvs *desired,
-			  const struct lx_kvs *observed, struct lx_plan *plan,
-			  struct lx_error *err)
+static int hook_plan(void *ctx, const struct lx_kvs *desired,
+		     const struct lx_kvs *observed, struct lx_plan *plan,
+		     struct lx_error *err)
 {
+	struct lx_cgroup *cg = ctx;
 	const struct lx_kv *swp =
 	    desired ? lx_kvs_find(desired, "memory.swap.max") : NULL;
 	struct lx_op *mem = plan_find(plan, "memory.max");
 	const char *obs = lx_kvs_get(observed, "memory.swap.max");
 	struct lx_op op = {.verb = LX_OP_UPDATE, .obj = LX_OBJ_CGROUP};
 
-	if (!swp || !mem || !mem->u.kv.value || cg->fd[LX_CG_MEMORY] < 0 ||
-	    cg->v2[LX_CG_MEMORY] || plan_find(plan, "memory.swap.max"))
-		return 0;
-	op.u.kv.key = strdup(swp->key);
-	op.u.kv.value = strdup(swp->value);
-	op.u.kv.observed = obs ? strdup(obs) : NULL;
-	if (!op.u.kv.key || !op.u.kv.value || (obs && !op.u.kv.observed)) {
-		lx_op_free(&op);
-		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "cgroup diff");
+	if (swp && mem && mem->u.kv.value && is_v1(cg, LX_CG_MEMORY) &&
+	    !plan_find(plan, "memory.swap.max")) {
+		op.u.kv.key = strdup(swp->key);
+		op.u.kv.value = strdup(swp->value);
+		op.u.kv.observed = obs ? strdup(obs) : NULL;
+		if (!op.u.kv.key || !op.u.kv.value ||
+		    (obs && !op.u.kv.observed)) {
+			lx_op_free(&op);
+			return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
+					    "cgroup diff");
+		}
+		if (lx_plan_add(plan, &op) < 0) /* the plan freed the op */
+			return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
+					    "cgroup diff");
 	}
-	if (lx_plan_add(plan, &op) < 0) /* the plan freed the op */
-		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "cgroup diff");
+	for (size_t i = 0; i < plan->n; i++)
+		set_file(cg, &plan->ops[i]);
 	return 0;
+}
+
+static void hook_order(void *ctx, const struct lx_plan *plan, size_t *order)
+{
+	struct lx_cgroup *cg = ctx;
+	const struct lx_op *mem = NULL, *swp = NULL;
+	size_t im, is;
+
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct lx_op *op = &plan->ops[i];
+
+		if (op->obj != LX_OBJ_CGROUP || !op->u.kv.value)
+			continue;
+		if (strcmp(op->u.kv.key, "memory.max") == 0)
+			mem = op;
+		else if (strcmp(op->u.kv.key, "memory.swap.max") == 0)
+			swp = op;
+	}
+	if (!mem || !swp || !is_v1(cg, LX_CG_MEMORY))
+		return;
+	im = (size_t)(mem - plan->ops);
+	is = (size_t)(swp - plan->ops);
+	if ((is > im) == v1_swap_first(cg, mem)) {
+		order[im] = is;
+		order[is] = im;
+	}
+}
+
+static const struct lx_kv_hooks cgroup_hooks = {
+    .obj = LX_OBJ_CGROUP,
+    .validate = hook_validate,
+    .read = hook_read,
+    .write = hook_write,
+    .eq = lx_cg_equal,
+    .plan = hook_plan,
+    .order = hook_order,
+};
+
+static struct lx_kv_source source(struct lx_cgroup *cg)
+{
+	return (struct lx_kv_source){.hooks = &cgroup_hooks,
+				     .ctx = cg,
+				     .intent = cg->intent,
+				     .intent_data = cg->intent_data};
+}
+
+int lx_cgroup_observe(struct lx_cgroup *cg, const struct lx_kvs *desired,
+		      const struct lx_owned_kvs *owned, struct lx_kvs *observed,
+		      struct lx_error *err)
+{
+	struct lx_kv_source src = source(cg);
+
+	return lx_kv_observe(&src, desired, owned, observed, err);
+}
+
+int lx_cgroup_diff(struct lx_cgroup *cg, const struct lx_kvs *desired,
+		   const struct lx_kvs *observed,
+		   const struct lx_owned_kvs *owned, bool revert_on_release,
+		   struct lx_plan *plan, struct lx_error *err)
+{
+	struct lx_kv_source src = source(cg);
+
+	return lx_kv_diff(&src, desired, observed, owned, revert_on_release,
+			  plan, err);
 }
 
 int lx_cgroup_reconcile(struct lx_cgroup *cg, const struct lx_kvs *desired,
 			struct lx_owned_kvs *owned, bool revert,
 			struct lx_subreport *rep, struct lx_error *err)
 {
-	struct lx_kvs observed = {0};
-	struct lx_error e;
-	int r;
+	struct lx_kv_source src = source(cg);
 
-	rep->converged = false;
-	lx_error_clear(&e);
-	for (size_t i = 0; desired && i < desired->n; i++)
-		if (!key_find(desired->v[i].key))
-			lx_error_add(&e, LX_ERR_INVALID, 0,
-				     "cgroup \"%s\": unknown setting",
-				     desired->v[i].key);
-	if (lx_error_is_set(&e)) {
-		r = -EINVAL;
-		goto fail;
-	}
-	r = lx_cgroup_observe(cg, desired, owned, &observed, &e);
-	if (r < 0)
-		goto fail;
-	lx_error_clear(&e);
-	r = lx_cgroup_diff(desired, &observed, owned, revert, &rep->plan, &e);
-	if (r == 0)
-		r = v1_couple_swap(cg, desired, &observed, &rep->plan, &e);
-	if (r < 0)
-		goto fail;
-	if (cg->readonly) {
-		for (size_t i = 0; i < rep->plan.n; i++)
-			set_file(cg, &rep->plan.ops[i]);
-		lx_kvs_free(&observed);
-		rep->converged = rep->plan.n == 0;
-		return 0;
-	}
-	if (cg->intent && owned)
-		lx_kv_announce(&rep->plan, LX_OBJ_CGROUP, owned, cg->intent,
-			       cg->intent_data);
-	if (lx_cgroup_apply(cg, &rep->plan, owned, &e) < 0) {
-		/* best-effort: the failures are recorded on their ops */
-	}
-	if (lx_kvs_adopt(desired, &observed, owned, cg_eq) < 0) {
-		r = lx_error_set(&e, LX_ERR_SYSTEM, ENOMEM, "cgroup");
-		goto fail;
-	}
-	lx_kvs_free(&observed);
-	rep->converged = lx_plan_count(&rep->plan, LX_OPS_FAILED) == 0 &&
-			 lx_plan_count(&rep->plan, LX_OPS_PENDING) == 0;
-	return 0;
-fail:
-	lx_kvs_free(&observed);
-	subreport_error(rep, e.msg);
-	if (err)
-		*err = e;
-	return r;
+	return lx_kv_reconcile(&src, desired, owned, revert, rep, err);
 }
 
 int lx_cgroup_release(struct lx_cgroup *cg, struct lx_owned_kvs *owned,
 		      bool revert, struct lx_subreport *rep,
 		      struct lx_error *err)
 {
-	return lx_cgroup_reconcile(cg, NULL, owned, revert, rep, err);
+	struct lx_kv_source src = source(cg);
+
+	return lx_kv_release(&src, owned, revert, rep, err);
 }
 
-/* ------------------------------------------------------------- policy */
+/* ------------------------------------------------------------- checks */
 
-bool lx_cgroup_is_raise(const char *key, const char *desired, const char *spawn)
+/* Can this host apply key? One INVALID line naming the reason if not. */
+static void check_available(struct lx_cgroup *cg, const char *key,
+			    struct lx_error *err)
 {
-	const struct cg_key *k = key_find(key);
-	uint64_t d, s, dq, dp, sq, sp;
-	bool dmax, smax;
+	const struct lx_cg_row *row = lx_cg_row_find(key);
+	char files[4][64], q[300];
+	size_t n;
 
-	if (!k || !desired || !spawn)
-		return false;
-	if (strcmp(key, "cpu.max") == 0) {
-		if (parse_cpu_max(desired, &dq, &dmax, &dp) < 0 ||
-		    parse_cpu_max(spawn, &sq, &smax, &sp) < 0)
-			return true; /* cannot compare: not a tightening */
-		if (smax)
-			return false;
-		if (dmax)
-			return true;
-		return (unsigned __int128)dq * sp > (unsigned __int128)sq * dp;
+	if (!row)
+		return; /* the document parser names unknown keys */
+	lx_quote(key, q, sizeof(q));
+	if (cg->fd[row->ctrl] < 0) {
+		lx_error_add(err, LX_ERR_INVALID, 0,
+			     "cgroup \"%s\" (io.linx.cgroup): the %s "
+			     "controller is not available for this cgroup "
+			     "(not in cgroup.controllers, not mounted as v1)",
+			     q, lx_cg_ctrl_name(row->ctrl));
+		return;
 	}
-	if (parse_limit(desired, &d, &dmax) < 0 ||
-	    parse_limit(spawn, &s, &smax) < 0)
-		return true;
-	if (k->memory) {
-		dmax = dmax || mem_is_unlimited(d);
-		smax = smax || mem_is_unlimited(s);
-		d /= page_size();
-		s /= page_size();
+	if (cg->v2[row->ctrl]) {
+		_cleanup_close_ int fd =
+		    cg_openat(cg->fd[row->ctrl], key, O_PATH);
+
+		if (fd < 0)
+			lx_error_add(err, LX_ERR_INVALID, -fd,
+				     "cgroup \"%s\" (io.linx.cgroup): no file "
+				     "%s in %s",
+				     q, q, cg->path[row->ctrl]);
+		return;
 	}
-	if (smax)
-		return false;
-	if (dmax)
-		return true;
-	return d > s;
+	n = lx_cg_v1_files(key, files);
+	if (n == 0) {
+		lx_error_add(err, LX_ERR_INVALID, 0,
+			     "cgroup \"%s\" (io.linx.cgroup): not possible "
+			     "on this cgroup v1 host: %s",
+			     q, row->no_v1);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_close_ int fd =
+		    cg_openat(cg->fd[row->ctrl], files[i], O_PATH);
+
+		if (fd >= 0)
+			continue;
+		lx_error_add(err, LX_ERR_INVALID, 0,
+			     "cgroup \"%s\" (io.linx.cgroup): its cgroup v1 "
+			     "file %s is absent in %s%s",
+			     q, files[i], cg->path[row->ctrl],
+			     row->conv == LX_CGC_BFQ
+				 ? " (only the BFQ I/O scheduler provides it)"
+				 : "");
+		return;
+	}
 }
 
-int lx_cgroup_check_policy(struct lx_cgroup *cg, const struct lx_kvs *desired,
-			   const struct lx_owned_kvs *owned, bool allow_raise,
-			   struct lx_error *err)
+/* st_dev/st_ino of PROC/PID/ns/pid. */
+static int pidns_of(const char *proc, pid_t pid, struct stat *st)
 {
-	struct lx_error e;
+	char p[PATH_MAX];
 
-	if (allow_raise || !desired)
+	snprintf(p, sizeof(p), "%s/%d/ns/pid", proc, (int)pid);
+	return stat(p, st) < 0 ? -errno : 0;
+}
+
+/*
+ * A limit on a cgroup shared with processes outside the container would
+ * bind them too (pids.max=2 on a cgroup holding host daemons). Refuse a
+ * hierarchy's root and a cgroup holding a process of another pid
+ * namespace than the init's.
+ */
+static void check_shared(struct lx_cgroup *cg, enum lx_cg_ctrl c,
+			 struct stat *init_ns, struct lx_error *err)
+{
+	const char *proc = cg->proc ? cg->proc : "/proc";
+	_cleanup_free_ char *procs = NULL;
+	_cleanup_close_ int fd = -1;
+	char path[64];
+
+	if (cg->root[c]) {
+		lx_error_add(err, LX_ERR_POLICY, 0,
+			     "cgroup (io.linx.cgroup): refused: the target's "
+			     "%s cgroup %s is a hierarchy's root (limits "
+			     "there would bind every process of the host)",
+			     lx_cg_ctrl_name(c), cg->path[c]);
+		return;
+	}
+	if (cg->pid <= 0 || init_ns->st_ino == 0)
+		return;
+	fd = cg_openat(cg->fd[c], "cgroup.procs", O_RDONLY);
+	if (fd < 0)
+		return; /* no process list (a test tree): nothing shared */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (read_text(path, &procs) < 0)
+		return;
+	for (char *l = procs, *nl; l && *l; l = nl) {
+		struct stat st;
+		long pid;
+
+		nl = strchr(l, '\n');
+		if (nl)
+			*nl++ = '\0';
+		pid = strtol(l, NULL, 10);
+		/* A process that exited meanwhile shares nothing. */
+		if (pid <= 0 || pidns_of(proc, (pid_t)pid, &st) < 0)
+			continue;
+		if (st.st_dev == init_ns->st_dev &&
+		    st.st_ino == init_ns->st_ino)
+			continue;
+		lx_error_add(
+		    err, LX_ERR_POLICY, 0,
+		    "cgroup (io.linx.cgroup): refused: the target's "
+		    "%s cgroup %s is shared: it holds pid %ld, whose "
+		    "pid namespace is not the container init's (limits "
+		    "would bind it too)",
+		    lx_cg_ctrl_name(c), cg->path[c], pid);
+		return;
+	}
+}
+
+/*
+ * The key's spawn value: recorded the first time it is asked for. io.max
+ * is one value per device: its baselines are kept per device.
+ */
+static int spawn_value(struct lx_cgroup *cg, const struct lx_kv *d,
+		       const char **spawn, struct lx_error *err)
+{
+	const struct lx_cg_row *row = lx_cg_row_find(d->key);
+	_cleanup_free_ char *cur = NULL;
+	char id[96];
+	struct lx_error re;
+	int r;
+
+	if (row && row->conv == LX_CGC_IO_MAX)
+		snprintf(id, sizeof(id), "%s %.*s", d->key,
+			 (int)strcspn(d->value, " "), d->value);
+	else
+		snprintf(id, sizeof(id), "%s", d->key);
+	*spawn = lx_kvs_get(&cg->spawn, id);
+	if (*spawn)
 		return 0;
-	lx_error_clear(&e);
+	lx_error_clear(&re);
+	r = lx_cgroup_read(cg, d->key, d->value, &cur, &re);
+	if (r < 0)
+		return lx_error_add(err, re.kind, 0, "%s", re.msg);
+	if (lx_kvs_add(&cg->spawn, id, cur) < 0)
+		return lx_error_add(err, LX_ERR_SYSTEM, ENOMEM, "cgroup");
+	*spawn = lx_kvs_get(&cg->spawn, id);
+	return 0;
+}
+
+int lx_cgroup_check(struct lx_cgroup *cg, const struct lx_kvs *desired,
+		    bool allow_raise, struct lx_error *err)
+{
+	const char *proc = cg->proc ? cg->proc : "/proc";
+	bool used[LX_CG_NCTRL] = {false};
+	struct stat init_ns = {0};
+	unsigned int lines = err->lines;
+	int r;
+
+	if (!desired || desired->n == 0)
+		return 0;
+	if (cg->pid > 0) {
+		r = pidns_of(proc, cg->pid, &init_ns);
+		if (r < 0)
+			return lx_error_add(err, LX_ERR_NOTFOUND, -r,
+					    "cgroup: the pid namespace of pid "
+					    "%d",
+					    (int)cg->pid);
+	}
+	for (size_t i = 0; i < desired->n; i++) {
+		const struct lx_cg_row *row = lx_cg_row_find(desired->v[i].key);
+
+		if (row && cg->fd[row->ctrl] >= 0)
+			used[row->ctrl] = true;
+	}
+	/* Shared first: a root has none of the files a key needs. */
+	for (int c = 0; c < LX_CG_NCTRL; c++)
+		if (used[c])
+			check_shared(cg, c, &init_ns, err);
+	if (err->lines != lines)
+		return -EPERM;
+	for (size_t i = 0; i < desired->n; i++)
+		check_available(cg, desired->v[i].key, err);
+	if (err->lines != lines)
+		return -EINVAL;
 	for (size_t i = 0; i < desired->n; i++) {
 		const struct lx_kv *d = &desired->v[i];
-		const struct lx_owned_kv *w =
-		    owned ? lx_owned_kvs_find(owned, d->key) : NULL;
-		_cleanup_free_ char *cur = NULL;
-		const char *spawn = w ? w->original : NULL;
+		const char *spawn = NULL;
 		char q[300];
 
-		if (!spawn) {
-			struct lx_error re;
-			int r;
-
-			lx_error_clear(&re);
-			r = lx_cgroup_read(cg, d->key, &cur, &re);
-			/* Missing file/controller: apply will fail it. */
-			if (r == -ENOENT || r == -EOPNOTSUPP)
-				continue;
-			if (r < 0) {
-				lx_error_add(&e, re.kind, 0, "%s", re.msg);
-				continue;
-			}
-			spawn = cur;
-		}
-		if (lx_cgroup_is_raise(d->key, d->value, spawn))
-			lx_error_add(&e, LX_ERR_POLICY, 0,
-				     "cgroup \"%s\" (io.linx.cgroup): refused: "
-				     "%s is above the spawn value %s (limits "
-				     "may only tighten; --cgroup-allow-raise)",
-				     lx_quote(d->key, q, sizeof(q)), d->value,
-				     spawn);
+		if (spawn_value(cg, d, &spawn, err) < 0 || allow_raise ||
+		    !lx_cg_is_raise(d->key, d->value, spawn))
+			continue;
+		lx_error_add(err, LX_ERR_POLICY, 0,
+			     "cgroup \"%s\" (io.linx.cgroup): refused: %s is "
+			     "above the spawn value %s (limits may only "
+			     "tighten; --cgroup-allow-raise)",
+			     lx_quote(d->key, q, sizeof(q)), d->value, spawn);
 	}
-	if (!lx_error_is_set(&e))
+	if (err->lines == lines)
 		return 0;
-	if (e.kind == LX_ERR_POLICY)
-		e.err = EPERM;
-	if (err)
-		*err = e;
-	return e.kind == LX_ERR_POLICY ? -EPERM : -e.err;
+	return err->kind == LX_ERR_POLICY ? -EPERM : -EINVAL;
+}
+
+void lx_cgroup_identity(const struct lx_cgroup *cg, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < LX_CG_NCTRL && o < len; c++) {
+		struct stat st;
+		int w;
+
+		if (cg->fd[c] < 0 || fstat(cg->fd[c], &st) < 0)
+			continue;
+		w = snprintf(buf + o, len - o, "%s%s=%llu:%llu", o ? "," : "",
+			     lx_cg_ctrl_name(c), (unsigned long long)st.st_dev,
+			     (unsigned long long)st.st_ino);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
 }

@@ -3,34 +3,20 @@
  * cgroup source: the limits of one container's cgroup.
  *
  * Desired keys are cgroup v2 names and formats, already validated and
- * normalised by the document parser:
- *   memory.max, memory.high, memory.swap.max  decimal bytes or "max"
- *   pids.max                                  integer or "max"
- *   cpu.max                                   "QUOTA PERIOD" or "max PERIOD"
- *   cpu.weight                                1..10000
- * Each controller (memory, pids, cpu) is driven through cgroup v2 when the
- * container's unified cgroup lists it in cgroup.controllers, else through
- * its v1 hierarchy, translated as runc and crun do:
- *   memory.max      -> memory.limit_in_bytes        ("max" -> -1)
- *   memory.high     -> memory.soft_limit_in_bytes   ("max" -> -1)
- *   memory.swap.max -> memory.memsw.limit_in_bytes = memory.max + swap
- *                      (either "max" -> -1; written before or after
- *                      memory.limit_in_bytes so that memsw >= limit holds)
- *   pids.max        -> pids.max
- *   cpu.max         -> cpu.cfs_period_us, then cpu.cfs_quota_us (max -> -1)
- *   cpu.weight      -> cpu.shares = 2 + ((weight - 1) * 262142) / 9999
- * Values read back are converted to the v2 form (9223372036854771712 ->
- * "max", shares -> weight); memory values compare after rounding down to
- * the page size, as the kernel stores them.
+ * normalised by the document parser; the keys, their v1 translations and
+ * their comparisons are the rows of cgroup_keys.h. Each controller is
+ * driven through cgroup v2 when the container's unified cgroup lists it
+ * in cgroup.controllers, else through its v1 hierarchy. A key with no v1
+ * file on this host (memory.high, memory.min, memory.oom.group; io.weight
+ * without BFQ; a controller that is not there at all) is refused by
+ * lx_cgroup_check, naming the key and the reason.
  *
  * The cgroup comes from /proc/PID/cgroup and the sidecar's own mount table
  * (/proc/self/mountinfo: the host's, not the container's), never from
  * tenant input. Directories are opened beneath their mount point with
  * openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS).
  *
- * Tighten-only policy: see lx_cgroup_check_policy. cpu.weight is treated as
- * a limit too: a higher weight takes CPU time from the neighbours, so it is
- * refused as a raise unless allowed.
+ * The pass is the key/value engine's (kv.h); this file supplies its hooks.
  */
 #ifndef LX_CGROUP_H
 #define LX_CGROUP_H
@@ -43,12 +29,8 @@
 #include "model.h"
 #include "op.h"
 #include "report.h"
-#include "sysctl.h"
-
-enum lx_cg_ctrl { LX_CG_MEMORY, LX_CG_PIDS, LX_CG_CPU, LX_CG_NCTRL };
-
-/* "memory", "pids", "cpu" */
-const char *lx_cg_ctrl_name(enum lx_cg_ctrl c);
+#include "cgroup_keys.h"
+#include "kv.h"
 
 /* Where the files of the real system are; for tests. */
 struct lx_cgroup_roots {
@@ -62,6 +44,7 @@ struct lx_cgroup_loc {
 	bool found;
 	char mnt[PATH_MAX]; /* prefix + mount point */
 	char rel[PATH_MAX]; /* beneath mnt, no leading '/', "" = mount root */
+	bool root;	    /* the path is the hierarchy's root ("/") */
 };
 
 struct lx_cgroup_layout {
@@ -72,8 +55,8 @@ struct lx_cgroup_layout {
 /*
  * Pure: resolve the texts of /proc/PID/cgroup and a mountinfo into
  * directories. prefix (may be NULL) is prepended to mount points. Fails
- * (LX_ERR_NOTFOUND) only when neither a unified nor any v1 directory of
- * memory/pids/cpu is found.
+ * (LX_ERR_NOTFOUND) only when neither a unified nor any v1 directory of a
+ * known controller is found.
  */
 int lx_cgroup_resolve(const char *cgroup_text, const char *mountinfo_text,
 		      const char *prefix, struct lx_cgroup_layout *out,
@@ -82,9 +65,14 @@ int lx_cgroup_resolve(const char *cgroup_text, const char *mountinfo_text,
 struct lx_cgroup {
 	int fd[LX_CG_NCTRL];	 /* O_PATH dir fd per controller, -1 = none */
 	bool v2[LX_CG_NCTRL];	 /* driven through cgroup v2 */
+	bool root[LX_CG_NCTRL];	 /* the directory is a hierarchy's root */
 	char *path[LX_CG_NCTRL]; /* for messages */
-	bool readonly;		 /* refuse writes (plan / observe) */
-	lx_kv_intent_fn intent;	 /* write-ahead of originals; NULL = none */
+	pid_t pid;		 /* the container's init, 0 = not known */
+	char *proc;		 /* stands for /proc (tests); NULL = "/proc" */
+	/* Tighten-only baselines: each key's live value the first time it
+	 * was checked, before any write of ours (see lx_cgroup_check). */
+	struct lx_kvs spawn;
+	lx_kv_intent_fn intent; /* write-ahead of originals; NULL = none */
 	void *intent_data;
 };
 
@@ -109,81 +97,61 @@ int lx_cgroup_open_v2_dir(const char *path, struct lx_cgroup **out,
 
 void lx_cgroup_free(struct lx_cgroup *cg);
 
-/* Known desired key? (the six names above) */
-bool lx_cgroup_key_known(const char *key);
-
 /*
- * Read one setting, converted to v2 form. -ENOENT/-EOPNOTSUPP when the
- * file or controller is missing.
+ * Read one setting, converted to v2 form. hint: a value of key (io.max
+ * needs its device), may be NULL. -ENOENT/-EOPNOTSUPP when the file or
+ * controller is missing.
  */
-int lx_cgroup_read(struct lx_cgroup *cg, const char *key, char **value,
-		   struct lx_error *err) LX_WUR;
+int lx_cgroup_read(struct lx_cgroup *cg, const char *key, const char *hint,
+		   char **value, struct lx_error *err) LX_WUR;
 
-/* Values of key equal, as the kernel stores them (page rounding, max). */
-bool lx_cgroup_equal(const char *key, const char *a, const char *b);
-
-/* Observe every key of desired and owned into observed (NULL = unreadable). */
+/* The engine's pieces (kv.h) with the cgroup hooks. */
 int lx_cgroup_observe(struct lx_cgroup *cg, const struct lx_kvs *desired,
 		      const struct lx_owned_kvs *owned, struct lx_kvs *observed,
 		      struct lx_error *err) LX_WUR;
-
-/* Three-way diff (see lx_kvs_diff3), with lx_cgroup_equal. Pure. */
-int lx_cgroup_diff(const struct lx_kvs *desired, const struct lx_kvs *observed,
+/* Three-way diff with lx_cg_equal, plus the writes v1 couples (memsw
+ * moves with memory.max). cg only says which controllers are v1. */
+int lx_cgroup_diff(struct lx_cgroup *cg, const struct lx_kvs *desired,
+		   const struct lx_kvs *observed,
 		   const struct lx_owned_kvs *owned, bool revert_on_release,
 		   struct lx_plan *plan, struct lx_error *err) LX_WUR;
-
-/*
- * Translation to the files actually written (pure). On v2: one write of
- * (key, value). On v1: see the table above; memory.swap.max needs the
- * memory limit the write will sit next to (limit, v2 form: bytes or
- * "max"). Returns the number of writes filled (at most 2) or -EINVAL.
- */
-struct lx_cg_write {
-	char file[64];
-	char value[64];
-};
-int lx_cgroup_translate_v1(const char *key, const char *value,
-			   const char *limit, struct lx_cg_write w[2]) LX_WUR;
-
-/* cpu.weight <-> cpu.shares (runc's conversion and its inverse). */
-unsigned long long lx_cg_weight_to_shares(unsigned long long weight);
-unsigned long long lx_cg_shares_to_weight(unsigned long long shares);
-
-/*
- * Apply a cgroup plan, best-effort: independent ops, all attempted, except
- * that v1 memory.max / memory.swap.max are ordered so memsw >= limit holds
- * throughout. owned updated per op as for sysctls. Returns 0 or the first
- * failure (one line per failure in err).
- */
-int lx_cgroup_apply(struct lx_cgroup *cg, struct lx_plan *plan,
-		    struct lx_owned_kvs *owned, struct lx_error *err) LX_WUR;
-
-/* One pass: observe, diff, apply, adopt. Same contract as the sysctl one. */
+/* One pass (lx_kv_reconcile). Independent best-effort ops, except that
+ * v1 memory.max / memory.swap.max are ordered so memsw >= limit holds. */
 int lx_cgroup_reconcile(struct lx_cgroup *cg, const struct lx_kvs *desired,
 			struct lx_owned_kvs *owned, bool revert,
 			struct lx_subreport *rep, struct lx_error *err) LX_WUR;
-
 /* Teardown: restore originals when revert, else forget. */
 int lx_cgroup_release(struct lx_cgroup *cg, struct lx_owned_kvs *owned,
 		      bool revert, struct lx_subreport *rep,
 		      struct lx_error *err) LX_WUR;
 
 /*
- * Tighten-only: a desired limit above the spawn value (owned->original if
- * we own the key, else the current value) is refused unless allow_raise:
- * LX_ERR_POLICY, one line per key, e.g.
- *   cgroup "memory.max" (io.linx.cgroup): refused: 536870912 is above the
- *   spawn value 268435456 (limits may only tighten; --cgroup-allow-raise)
- * "max" is the top; cpu.max compares quota/period; cpu.weight higher is a
- * raise. A key whose file or controller is missing is left to apply (which
- * will fail it).
+ * Every check before anything is written, one line per problem:
+ *   - a key this host cannot apply: no v1 file for it (the row's reason,
+ *     or the file is absent: io.weight without BFQ, memsw without swap
+ *     accounting) or its controller is neither in cgroup.controllers nor
+ *     mounted as v1 (LX_ERR_INVALID);
+ *   - the cgroup is shared: a hierarchy's root, or it holds a process
+ *     whose pid namespace is not the init's (cg->pid) (LX_ERR_POLICY);
+ *   - tighten-only: a desired value that gives more than the spawn value
+ *     (lx_cg_is_raise) unless allow_raise (LX_ERR_POLICY), e.g.
+ *       cgroup "memory.max" (io.linx.cgroup): refused: 536870912 is above
+ *       the spawn value 268435456 (limits may only tighten;
+ *       --cgroup-allow-raise)
+ *     The spawn value is the live value the first time the key is
+ *     checked by this cg (kept in cg->spawn), never an "original" from a
+ *     state file: a state left by another container must not set the
+ *     baseline.
+ * Returns 0, or <0 with err's kind: INVALID before POLICY.
  */
-int lx_cgroup_check_policy(struct lx_cgroup *cg, const struct lx_kvs *desired,
-			   const struct lx_owned_kvs *owned, bool allow_raise,
-			   struct lx_error *err) LX_WUR;
+int lx_cgroup_check(struct lx_cgroup *cg, const struct lx_kvs *desired,
+		    bool allow_raise, struct lx_error *err) LX_WUR;
 
-/* Pure core of the above: is desired a raise over spawn for key? */
-bool lx_cgroup_is_raise(const char *key, const char *desired,
-			const char *spawn);
+/*
+ * The identity of the cgroup directories ("memory=DEV:INO,pids=..."):
+ * what a state file records so that a state written for another cgroup
+ * (a reused container id) is never adopted.
+ */
+void lx_cgroup_identity(const struct lx_cgroup *cg, char *buf, size_t len);
 
 #endif

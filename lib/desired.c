@@ -19,10 +19,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup_keys.h"
 #include "json_cleanup.h"
 #include "desired.h"
 #include "grammar.h"
-#include "sysctl.h"
+#include "neigh.h"
+#include "route.h"
+#include "rule.h"
 #include "nft.h"
 
 #define MAX_ITEMS 65536	      /* entries per array / object */
@@ -379,12 +382,12 @@ static int sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 				bad = lx_bad(err, "%s: empty value", f);
 				continue;
 			}
-			/* lx_sysctl_write would refuse it on every pass. */
-			if (strlen(val) > LX_SYSCTL_VALUE_MAX) {
+			/* The sysctl write would refuse it on every pass. */
+			if (strlen(val) > LX_KV_VALUE_MAX) {
 				bad = lx_bad(
 				    err,
 				    "%s: value too long (%zu bytes, max %d)", f,
-				    strlen(val), LX_SYSCTL_VALUE_MAX);
+				    strlen(val), LX_KV_VALUE_MAX);
 				continue;
 			}
 			for (const char *c = val; *c; c++)
@@ -410,186 +413,10 @@ static int sysctl_from_json(const json_t *o, struct lx_kvs *kvs,
 	return bad;
 }
 
-/* A size: integer bytes, or digits with a binary K/M/G/T suffix. */
-static bool parse_size(const char *s, uint64_t *out)
-{
-	char digits[24];
-	size_t n = strspn(s, "0123456789");
-	uint64_t v, mult = 1;
-	const char *suf = s + n;
-
-	if (n == 0 || n >= sizeof(digits))
-		return false;
-	memcpy(digits, s, n);
-	digits[n] = '\0';
-	if (!lx_parse_u64(digits, &v))
-		return false;
-	if (*suf) {
-		switch (*suf++) {
-		case 'k':
-		case 'K':
-			mult = 1ull << 10;
-			break;
-		case 'm':
-		case 'M':
-			mult = 1ull << 20;
-			break;
-		case 'g':
-		case 'G':
-			mult = 1ull << 30;
-			break;
-		case 't':
-		case 'T':
-			mult = 1ull << 40;
-			break;
-		default:
-			return false;
-		}
-		if (*suf == 'i')
-			suf++;
-		if (*suf == 'B')
-			suf++;
-		if (*suf)
-			return false;
-	}
-	if (v > (uint64_t)INT64_MAX / mult)
-		return false;
-	*out = v * mult;
-	return true;
-}
-
-/* Integer or string of digits; false when neither. */
-static bool int_or_digits(const json_t *v, uint64_t *out, bool *overflow)
-{
-	*overflow = false;
-	if (json_is_integer(v)) {
-		if (json_integer_value(v) < 0)
-			return false;
-		*out = (uint64_t)json_integer_value(v);
-		return true;
-	}
-	if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-
-		if (*s && strspn(s, "0123456789") == strlen(s) &&
-		    !lx_parse_u64(s, out)) {
-			*overflow = true;
-			return false;
-		}
-		return lx_parse_u64(s, out);
-	}
-	return false;
-}
-
-#define CPU_QUOTA_MAX ((1ull << 44) - 1) /* the kernel's max_cfs_runtime */
-
-static int cgroup_value(const char *key, const json_t *v, char *out,
-			size_t outlen, const char *f, struct lx_error *err)
-{
-	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
-	struct lx_qbuf q;
-	uint64_t n;
-	bool ovf;
-
-	if (!json_is_string(v) && !json_is_integer(v)) {
-		lx_bad_type(err, f, "an integer or a string", v);
-		return -EINVAL;
-	}
-	if (!strncmp(key, "memory.", 7)) {
-		if (s && !strcmp(s, "max")) {
-			snprintf(out, outlen, "max");
-			return 0;
-		}
-		if (json_is_integer(v) && json_integer_value(v) >= 0) {
-			snprintf(out, outlen, "%" JSON_INTEGER_FORMAT,
-				 json_integer_value(v));
-			return 0;
-		}
-		if (s && parse_size(s, &n)) {
-			snprintf(out, outlen, "%" PRIu64, n);
-			return 0;
-		}
-		lx_bad(err,
-		       "%s: invalid size %s (bytes, with K/M/G/T, or \"max\")",
-		       f, lx_jrepr(&q, v));
-		return -EINVAL;
-	}
-	if (!strcmp(key, "pids.max")) {
-		if (s && !strcmp(s, "max")) {
-			snprintf(out, outlen, "max");
-			return 0;
-		}
-		if (int_or_digits(v, &n, &ovf) && n >= 1 &&
-		    n <= (uint64_t)INT64_MAX) {
-			snprintf(out, outlen, "%" PRIu64, n);
-			return 0;
-		}
-		lx_bad(err, "%s: invalid value %s (1.. or \"max\")", f,
-		       lx_jrepr(&q, v));
-		return -EINVAL;
-	}
-	if (!strcmp(key, "cpu.weight")) {
-		if (int_or_digits(v, &n, &ovf) && n >= 1 && n <= 10000) {
-			snprintf(out, outlen, "%" PRIu64, n);
-			return 0;
-		}
-		lx_bad(err, "%s: %s out of range (1..10000)", f,
-		       lx_jrepr(&q, v));
-		return -EINVAL;
-	}
-	/* cpu.max: "QUOTA PERIOD" | "max PERIOD" | "QUOTA" | "max" */
-	{
-		char quota[32] = "", period[32] = "", extra[2] = "";
-		uint64_t qv = 0, pv = 100000;
-		int nf;
-
-		if (json_is_integer(v)) {
-			snprintf(quota, sizeof(quota), "%" JSON_INTEGER_FORMAT,
-				 json_integer_value(v));
-			nf = 1;
-		} else {
-			nf = sscanf(s, "%31s %31s %1s", quota, period, extra);
-		}
-		if (nf < 1 || nf > 2) {
-			lx_bad(err,
-			       "%s: invalid value %s (\"QUOTA PERIOD\", \"max "
-			       "PERIOD\", \"QUOTA\" or \"max\")",
-			       f, lx_jrepr(&q, v));
-			return -EINVAL;
-		}
-		if (nf == 2 &&
-		    (!lx_parse_u64(period, &pv) || pv < 1000 || pv > 1000000)) {
-			lx_bad(
-			    err,
-			    "%s: period %s out of range (1000..1000000) in %s",
-			    f, period, lx_jrepr(&q, v));
-			return -EINVAL;
-		}
-		if (!strcmp(quota, "max")) {
-			snprintf(out, outlen, "max %" PRIu64, pv);
-			return 0;
-		}
-		if (!lx_parse_u64(quota, &qv) || qv < 1000 ||
-		    qv > CPU_QUOTA_MAX) {
-			lx_bad(
-			    err,
-			    "%s: quota out of range (1000..%llu or \"max\") in "
-			    "%s",
-			    f, CPU_QUOTA_MAX, lx_jrepr(&q, v));
-			return -EINVAL;
-		}
-		snprintf(out, outlen, "%" PRIu64 " %" PRIu64, qv, pv);
-		return 0;
-	}
-}
-
+/* The keys, their grammar and canonical form are cgroup_keys.h's rows. */
 static int cgroup_from_json(const json_t *o, struct lx_kvs *kvs,
 			    const struct lx_origin *org, struct lx_error *err)
 {
-	static const char *const keys[] = {
-	    "memory.max", "memory.high", "memory.swap.max",
-	    "pids.max",	  "cpu.max",	 "cpu.weight",
-	    NULL};
 	const char *key;
 	int bad = 0;
 	struct lx_qbuf q;
@@ -601,20 +428,27 @@ static int cgroup_from_json(const json_t *o, struct lx_kvs *kvs,
 	}
 	json_object_foreach((json_t *)o, key, v)
 	{
-		char val[64];
+		char val[LX_KV_VALUE_MAX], num[32], why[600];
+		const char *in = num;
 
 		lx_key_field(org, key, f, sizeof(f));
-		if (!in_list(key, keys)) {
-			bad = lx_bad(
-			    err,
-			    "%s: unknown key %s "
-			    "(memory.max|memory.high|memory.swap.max|pids.max|"
-			    "cpu.max|cpu.weight)",
-			    org->base, lx_text_quote(&q, key));
+		if (!lx_cg_row_find(key)) {
+			bad = lx_bad(err, "%s: unknown key %s (%s)", org->base,
+				     lx_text_quote(&q, key), lx_cg_key_list());
 			continue;
 		}
-		if (cgroup_value(key, v, val, sizeof(val), f, err) < 0) {
-			bad = -EINVAL;
+		if (json_is_integer(v)) {
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+				 json_integer_value(v));
+		} else if (json_is_string(v)) {
+			in = json_string_value(v);
+		} else {
+			bad = lx_bad_type(err, f, "an integer or a string", v);
+			continue;
+		}
+		if (lx_cg_normalize(key, in, lx_jrepr(&q, v), val, sizeof(val),
+				    why, sizeof(why)) < 0) {
+			bad = lx_bad(err, "%s: %s", f, why);
 			continue;
 		}
 		if (lx_kvs_add(kvs, key, val) < 0) {
@@ -699,6 +533,8 @@ static int options_from_json(const json_t *o, struct lx_options *opts,
 		} else if (!strcmp(key, "require_converged")) {
 			bad = bool_option(v, &opts->require_converged, f, err)
 				  ?: bad;
+		} else if (!strcmp(key, "adopt")) {
+			bad = bool_option(v, &opts->adopt, f, err) ?: bad;
 		} else {
 			bad = lx_bad(err, "%s: unknown member", f);
 		}
@@ -723,17 +559,7 @@ static int addr_order(const void *x, const void *y)
 
 static int route_order(const void *x, const void *y)
 {
-	const struct lx_route *a = x, *b = y;
-
-#define ORDER(m)                                                               \
-	if (a->m != b->m)                                                      \
-		return a->m < b->m ? -1 : 1;
-	ORDER(family)
-	ORDER(table)
-	ORDER(dst_len)
-	ORDER(metric)
-#undef ORDER
-	return memcmp(&a->dst, &b->dst, sizeof(a->dst));
+	return lx_route_cmp(x, y);
 }
 
 /* A duplicate: element `later` equals the earlier element `first`. */
@@ -976,66 +802,7 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 		if (json_is_string(v)) {
 			rc = lx_route_parse(json_string_value(v), r, f, err);
 		} else if (json_is_object(v)) {
-			struct lx_route_in in = {0};
-			char nums[3][32];
-			const char *key;
-			json_t *m;
-			char mf[512];
-			unsigned int before = err ? err->lines : 0;
-
-			json_object_foreach(v, key, m)
-			{
-				static const char *const strs[] = {
-				    "dst", "via", "dev", "src", "scope"};
-				static const char *const ints[] = {
-				    "metric", "table", "mtu"};
-				const char **sdst[] = {&in.dst, &in.via,
-						       &in.dev, &in.src,
-						       &in.scope};
-				const char **idst[] = {&in.metric, &in.table,
-						       &in.mtu};
-				bool known = false;
-
-				lx_field_join(mf, sizeof(mf), f, key);
-				for (size_t k = 0; k < 5; k++) {
-					if (strcmp(key, strs[k]))
-						continue;
-					known = true;
-					if (!json_is_string(m))
-						lx_bad_type(err, mf, "a string",
-							    m);
-					else
-						*sdst[k] = json_string_value(m);
-				}
-				for (size_t k = 0; k < 3; k++) {
-					if (strcmp(key, ints[k]))
-						continue;
-					known = true;
-					if (!json_is_integer(m) &&
-					    !(k == 1 && json_is_string(m) &&
-					      !strcmp(json_string_value(m),
-						      "main"))) {
-						lx_bad_type(err, mf,
-							    "an integer", m);
-						continue;
-					}
-					if (json_is_string(m))
-						snprintf(nums[k],
-							 sizeof(nums[k]),
-							 "main");
-					else
-						snprintf(
-						    nums[k], sizeof(nums[k]),
-						    "%" JSON_INTEGER_FORMAT,
-						    json_integer_value(m));
-					*idst[k] = nums[k];
-				}
-				if (!known)
-					lx_bad(err, "%s: unknown member", mf);
-			}
-			rc = lx_route_build(&in, r, f, err);
-			if (err && err->lines != before)
-				rc = -EINVAL;
+			rc = lx_route_from_json(v, r, f, err);
 		} else {
 			lx_bad_type(err, f, "a string or an object", v);
 			bad = -EINVAL;
@@ -1055,7 +822,7 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 		bad = lx_bad(
 		    err,
 		    "%s: duplicate route \"%s\" (same destination, "
-		    "table and metric as %s)",
+		    "table and metric as %s: the kernel holds one)",
 		    lx_item_field(o, src[dups[k].later], f, sizeof(f)),
 		    lx_route_format(&d->routes[dups[k].later], false, buf,
 				    sizeof(buf)),
@@ -1063,6 +830,82 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 	}
 	free(dups);
 	return bad;
+}
+
+/* Rules and neighbours: string items, duplicates by their identity. */
+struct strings_member {
+	size_t sz;
+	int (*parse)(const char *, void *, const char *, struct lx_error *);
+	int (*order)(const void *, const void *);
+	const char *(*fmt)(const void *, char *, size_t);
+};
+
+static int strings_from_json(const json_t *arr, void **out, size_t *n,
+			     const struct strings_member *m,
+			     const struct lx_origin *o, struct lx_error *err)
+{
+	_cleanup_free_ size_t *src = NULL;
+	struct dup *dups = NULL;
+	char f[512], f2[512], buf[512];
+	size_t i, nd;
+	int bad = 0;
+	json_t *v;
+
+	*out = calloc(json_array_size(arr) + 1, m->sz);
+	src = calloc(json_array_size(arr) + 1, sizeof(*src));
+	if (!*out || !src)
+		return -ENOMEM;
+	json_array_foreach(arr, i, v)
+	{
+		lx_item_field(o, i, f, sizeof(f));
+		if (!json_is_string(v)) {
+			bad = lx_bad_type(err, f, "a string", v);
+			continue;
+		}
+		if (m->parse(json_string_value(v), (char *)*out + *n * m->sz, f,
+			     err) < 0) {
+			bad = -EINVAL;
+			continue;
+		}
+		src[(*n)++] = i;
+	}
+	nd = find_dups(*out, m->sz, *n, m->order, src, &dups);
+	for (size_t k = 0; k < nd; k++)
+		bad = lx_bad(
+		    err, "%s: duplicate \"%s\" (the same as %s)",
+		    lx_item_field(o, src[dups[k].later], f, sizeof(f)),
+		    m->fmt((char *)*out + dups[k].later * m->sz, buf,
+			   sizeof(buf)),
+		    lx_item_field(o, src[dups[k].first], f2, sizeof(f2)));
+	free(dups);
+	return bad;
+}
+
+static int rule_parse_cb(const char *s, void *r, const char *f,
+			 struct lx_error *err)
+{
+	return lx_rule_parse(s, r, f, err);
+}
+static int neigh_parse_cb(const char *s, void *n, const char *f,
+			  struct lx_error *err)
+{
+	return lx_neigh_parse(s, n, f, err);
+}
+static int rule_order(const void *x, const void *y)
+{
+	return lx_rule_cmp(x, y);
+}
+static int neigh_order(const void *x, const void *y)
+{
+	return lx_neigh_cmp(x, y);
+}
+static const char *rule_fmt_cb(const void *r, char *buf, size_t len)
+{
+	return lx_rule_format(r, false, buf, len);
+}
+static const char *neigh_fmt_cb(const void *n, char *buf, size_t len)
+{
+	return lx_neigh_format(n, false, buf, len);
 }
 
 /* ------------------------------------------------------------ members */
@@ -1108,6 +951,32 @@ static int m_routes(const json_t *v, struct lx_desired *d,
 static bool s_routes(const struct lx_desired *d)
 {
 	return d->routes != NULL;
+}
+static int m_rules(const json_t *v, struct lx_desired *d,
+		   const struct lx_origin *o, struct lx_error *err)
+{
+	static const struct strings_member m = {
+	    sizeof(struct lx_rule), rule_parse_cb, rule_order, rule_fmt_cb};
+
+	return strings_from_json(v, (void **)&d->rules, &d->n_rules, &m, o,
+				 err);
+}
+static bool s_rules(const struct lx_desired *d)
+{
+	return d->rules != NULL;
+}
+static int m_neighs(const json_t *v, struct lx_desired *d,
+		    const struct lx_origin *o, struct lx_error *err)
+{
+	static const struct strings_member m = {
+	    sizeof(struct lx_neigh), neigh_parse_cb, neigh_order, neigh_fmt_cb};
+
+	return strings_from_json(v, (void **)&d->neighs, &d->n_neighs, &m, o,
+				 err);
+}
+static bool s_neighs(const struct lx_desired *d)
+{
+	return d->neighs != NULL;
 }
 static int m_sysctl(const json_t *v, struct lx_desired *d,
 		    const struct lx_origin *o, struct lx_error *err)
@@ -1160,6 +1029,8 @@ static const struct member members[] = {
     {"links", true, true, false, m_links, s_links},
     {"addresses", true, true, false, m_addrs, s_addrs},
     {"routes", true, true, false, m_routes, s_routes},
+    {"rules", true, true, false, m_rules, s_rules},
+    {"neighbours", true, true, false, m_neighs, s_neighs},
     {"sysctl", false, false, false, m_sysctl, s_sysctl},
     {"cgroup", false, false, false, m_cgroup, s_cgroup},
     {"nftables", false, false, false, m_nftables, s_nftables},
@@ -1434,7 +1305,6 @@ json_t *lx_desired_to_json(const struct lx_desired *d)
 	sysctl = json_object_get(doc, "sysctl");
 	cgroup = json_object_get(doc, "cgroup");
 	opts = json_object_get(doc, "options");
-	(void)opts;
 	for (size_t i = 0; i < d->n_links; i++)
 		if (json_array_append_new(links, link_to_json(&d->links[i])))
 			return NULL;
@@ -1443,24 +1313,35 @@ json_t *lx_desired_to_json(const struct lx_desired *d)
 			addrs, json_string(lx_addr_format(&d->addrs[i], buf,
 							  sizeof(buf)))))
 			return NULL;
-	for (size_t i = 0; i < d->n_routes; i++) {
-		const struct lx_route *r = &d->routes[i];
-		char *s = buf;
-
-		lx_route_format(r, false, buf + 8, sizeof(buf) - 8);
-		/* lx_route_format writes "default" for any /0, which the
-		 * grammar reads as IPv4 unless a gateway or source says
-		 * otherwise: spell an IPv6 one out. */
-		if (r->family == AF_INET6 && r->dst_len == 0 && !r->has_gw &&
-		    !r->has_src) {
-			s = buf + 8 + strlen("default") - strlen("::/0");
-			memcpy(s, "::/0", 4);
-		} else {
-			s = buf + 8;
-		}
-		if (json_array_append_new(routes, json_string(s)))
+	for (size_t i = 0; i < d->n_routes; i++)
+		if (json_array_append_new(
+			routes, json_string(lx_route_format(
+				    &d->routes[i], false, buf, sizeof(buf)))))
 			return NULL;
+	/* Rules, neighbours and adopt only when used: documents that never
+	 * name them serialise as they did. */
+	if (d->n_rules || d->n_neighs) {
+		json_t *net = json_object_get(doc, "network");
+		json_t *rules = json_array(), *neighs = json_array();
+
+		if (json_object_set_new(net, "rules", rules) ||
+		    json_object_set_new(net, "neighbours", neighs))
+			return NULL;
+		for (size_t i = 0; i < d->n_rules; i++)
+			if (json_array_append_new(
+				rules,
+				json_string(lx_rule_format(&d->rules[i], false,
+							   buf, sizeof(buf)))))
+				return NULL;
+		for (size_t i = 0; i < d->n_neighs; i++)
+			if (json_array_append_new(
+				neighs,
+				json_string(lx_neigh_format(
+				    &d->neighs[i], false, buf, sizeof(buf)))))
+				return NULL;
 	}
+	if (d->opts.adopt && json_object_set_new(opts, "adopt", json_true()))
+		return NULL;
 	for (size_t i = 0; i < d->sysctl.n; i++)
 		if (json_object_set_new(sysctl, d->sysctl.v[i].key,
 					json_string(d->sysctl.v[i].value)))

@@ -2,6 +2,7 @@
 /* Text forms of links, addresses and routes: the inverse of the grammars in
  * desired.c, used in reports, plans and last_applied. */
 #include <arpa/inet.h>
+#include <linux/icmpv6.h>
 #include <linux/rtnetlink.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "cleanup.h"
 #include "format.h"
+#include "route.h"
 
 struct sbuf {
 	char *p;
@@ -132,6 +134,33 @@ const char *lx_addr_format(const struct lx_addr *a, char *buf, size_t len)
 	return buf;
 }
 
+const char *lx_proto_name(uint8_t protocol)
+{
+	switch (protocol) {
+	case RTPROT_UNSPEC:
+		return "unspec";
+	case RTPROT_REDIRECT:
+		return "redirect";
+	case RTPROT_KERNEL:
+		return "kernel";
+	case RTPROT_BOOT:
+		return "boot";
+	case RTPROT_STATIC:
+		return "static";
+	case RTPROT_RA:
+		return "ra";
+	case RTPROT_DHCP:
+		return "dhcp";
+	case RTPROT_BGP:
+		return "bgp";
+	case RTPROT_OSPF:
+		return "ospf";
+	case RTPROT_BIRD:
+		return "bird";
+	}
+	return NULL;
+}
+
 /* " WORD N" */
 static void sb_num(struct sbuf *b, const char *word, uint32_t v)
 {
@@ -139,41 +168,168 @@ static void sb_num(struct sbuf *b, const char *word, uint32_t v)
 	sb_u32(b, v);
 }
 
-const char *lx_route_format(const struct lx_route *r, bool with_proto,
-			    char *buf, size_t len)
+static void sb_table(struct sbuf *b, uint32_t table)
+{
+	const char *n = lx_route_table_name(table);
+
+	if (n) {
+		sb_str(b, " table ");
+		sb_str(b, n);
+	} else {
+		sb_num(b, " table ", table);
+	}
+}
+
+static void sb_gw(struct sbuf *b, const struct lx_route *r, uint8_t fam,
+		  const union lx_inaddr *gw)
+{
+	if (fam && fam != r->family) {
+		sb_str(b, " via inet6 ");
+		sb_inaddr(b, fam, gw);
+	} else {
+		sb_str(b, " via ");
+		sb_inaddr(b, r->family, gw);
+	}
+}
+
+static const char *pref_name(int pref)
+{
+	switch (pref) {
+	case ICMPV6_ROUTER_PREF_LOW:
+		return "low";
+	case ICMPV6_ROUTER_PREF_MEDIUM:
+		return "medium";
+	case ICMPV6_ROUTER_PREF_HIGH:
+		return "high";
+	}
+	return NULL;
+}
+
+/* ip_style: kernel defaults left out, names for tables and protocols. */
+static const char *route_format(const struct lx_route *r, bool with_proto,
+				bool ip_style, char *buf, size_t len)
 {
 	struct sbuf b = {buf, len, 0};
+	uint8_t inferred;
 
 	buf[0] = '\0';
-	if (r->dst_len == 0) {
+	if (r->type && r->type != RTN_UNICAST) {
+		const char *t = lx_route_type_name(r->type);
+
+		if (t) {
+			sb_str(&b, t);
+			sb_str(&b, " ");
+		} else {
+			sb_num(&b, "type-", r->type);
+			sb_str(&b, " ");
+		}
+	}
+	/* "default" is read back as the family of the first gateway, else
+	 * the source, else IPv4: spell the prefix out when that is wrong. */
+	inferred = r->has_gw ? (r->gw_family ? r->gw_family : r->family)
+		   : r->n_nexthops
+		       ? (r->nh[0].gw_family ? r->nh[0].gw_family : r->family)
+		   : r->has_src ? r->family
+				: AF_INET;
+	if (r->dst_len == 0 && (ip_style || inferred == r->family)) {
 		sb_str(&b, "default");
+	} else if (r->dst_len == 0) {
+		sb_str(&b, r->family == AF_INET6 ? "::/0" : "0.0.0.0/0");
 	} else {
 		sb_inaddr(&b, r->family, &r->dst);
 		sb_num(&b, "/", r->dst_len);
 	}
-	if (r->has_gw) {
-		sb_str(&b, " via ");
-		sb_inaddr(&b, r->family, &r->gw);
-	}
+	if (r->has_gw)
+		sb_gw(&b, r, r->gw_family, &r->gw);
 	if (r->dev[0]) {
 		sb_str(&b, " dev ");
 		sb_str(&b, r->dev);
 	}
+	if (r->onlink)
+		sb_str(&b, " onlink");
 	if (r->metric)
 		sb_num(&b, " metric ", r->metric);
-	if (r->table && r->table != RT_TABLE_MAIN)
+	/* Names for ip(8)'s eyes; the document's canonical form keeps the
+	 * numbers (both parse). */
+	if (r->table && r->table != RT_TABLE_MAIN && ip_style)
+		sb_table(&b, r->table);
+	else if (r->table && r->table != RT_TABLE_MAIN)
 		sb_num(&b, " table ", r->table);
+	else if (r->type == RTN_LOCAL && !ip_style)
+		sb_str(&b, " table main");
+	if (ip_style) {
+		const char *p = lx_proto_name(r->protocol);
+
+		if (p) {
+			sb_str(&b, " proto ");
+			sb_str(&b, p);
+		} else {
+			sb_num(&b, " proto ", r->protocol);
+		}
+	}
 	if (r->has_src) {
 		sb_str(&b, " src ");
 		sb_inaddr(&b, r->family, &r->src);
 	}
-	if (r->scope != LX_UNSET)
-		sb_scope(&b, r->scope);
+	if (r->scope != LX_UNSET &&
+	    !(ip_style &&
+	      (r->scope == RT_SCOPE_UNIVERSE || r->family == AF_INET6))) {
+		/* The route grammar names host, link and global only. */
+		if (r->scope == RT_SCOPE_UNIVERSE ||
+		    r->scope == RT_SCOPE_LINK || r->scope == RT_SCOPE_HOST)
+			sb_scope(&b, r->scope);
+		else
+			sb_num(&b, " scope ", (uint32_t)r->scope);
+	}
+	if (r->family == AF_INET6 && r->pref != ICMPV6_ROUTER_PREF_MEDIUM &&
+	    pref_name(r->pref)) {
+		sb_str(&b, " pref ");
+		sb_str(&b, pref_name(r->pref));
+	}
 	if (r->mtu)
-		sb_num(&b, " mtu ", r->mtu);
-	if (with_proto)
+		sb_num(&b, r->locks & (1u << RTAX_MTU) ? " mtu lock " : " mtu ",
+		       r->mtu);
+	if (r->advmss)
+		sb_num(&b, " advmss ", r->advmss);
+	if (r->initcwnd)
+		sb_num(&b, " initcwnd ", r->initcwnd);
+	if (r->initrwnd)
+		sb_num(&b, " initrwnd ", r->initrwnd);
+	if (r->quickack)
+		sb_num(&b, " quickack ", r->quickack);
+	if (r->congctl[0]) {
+		sb_str(&b, r->locks & (1u << RTAX_CC_ALGO) ? " congctl lock "
+							   : " congctl ");
+		sb_str(&b, r->congctl);
+	}
+	for (size_t i = 0; i < r->n_nexthops && i < LX_NEXTHOPS_MAX; i++) {
+		const struct lx_nexthop *nh = &r->nh[i];
+
+		sb_str(&b, " nexthop");
+		sb_gw(&b, r, nh->gw_family, &nh->gw);
+		if (nh->dev[0]) {
+			sb_str(&b, " dev ");
+			sb_str(&b, nh->dev);
+		}
+		if (nh->weight)
+			sb_num(&b, " weight ", nh->weight);
+		if (nh->onlink)
+			sb_str(&b, " onlink");
+	}
+	if (with_proto && !ip_style)
 		sb_num(&b, " proto ", r->protocol);
 	return buf;
+}
+
+const char *lx_route_format(const struct lx_route *r, bool with_proto,
+			    char *buf, size_t len)
+{
+	return route_format(r, with_proto, false, buf, len);
+}
+
+const char *lx_route_format_ip(const struct lx_route *r, char *buf, size_t len)
+{
+	return route_format(r, false, true, buf, len);
 }
 
 const char *lx_link_format(const struct lx_link *l, char *buf, size_t len)

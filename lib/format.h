@@ -22,6 +22,22 @@
 const char *lx_addr_format(const struct lx_addr *a, char *buf, size_t len);
 const char *lx_route_format(const struct lx_route *r, bool with_proto,
 			    char *buf, size_t len);
+/*
+ * An observed route as ip(8) shows it: kernel defaults left out (scope
+ * global, table main, IPv6 metric 1024 and pref medium), table and scope
+ * by name, the protocol by name ("proto kernel"; for information, a
+ * document may not use it). Rules and neighbours: the grammar's words;
+ * with_proto adds " proto N" (by name when it has one).
+ */
+const char *lx_route_format_ip(const struct lx_route *r, char *buf, size_t len);
+const char *lx_rule_format(const struct lx_rule *r, bool with_proto, char *buf,
+			   size_t len);
+const char *lx_neigh_format(const struct lx_neigh *n, bool with_proto,
+			    char *buf, size_t len);
+/* "kernel", "boot", "static", ... or NULL. */
+const char *lx_proto_name(uint8_t protocol);
+/* "tcp", "udp", ... or NULL (lib/grammar_route.c). */
+const char *lx_ipproto_name(uint8_t p);
 const char *lx_link_format(const struct lx_link *l, char *buf, size_t len);
 /* Address alone: "10.0.0.2" / "fd00::2". */
 const char *lx_inaddr_format(int family, const union lx_inaddr *a, char *buf,

@@ -59,14 +59,11 @@ struct lx_addr_in {
 	bool nodad, noprefixroute;
 };
 
-struct lx_route_in {
-	const char *dst, *via, *dev, *metric, *table, *src, *scope, *mtu;
-};
-
 int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 		  const char *field, struct lx_error *err);
-int lx_route_build(const struct lx_route_in *in, struct lx_route *r,
-		   const char *field, struct lx_error *err);
+/* A route in the object form (lib/grammar_route.c). */
+int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
+		       struct lx_error *err);
 
 /* Words after the first ones: KEY VALUE pairs or flags. */
 struct lx_kw {
@@ -90,9 +87,22 @@ int lx_parse_keywords(char **w, size_t n, struct lx_kw *kws, size_t nkw,
 int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
 		  struct lx_error *err) LX_WUR;
 
-/* `DST [via GW] [dev DEV] [metric N] [table N] [src ADDR]
- *  [scope link|host|global] [mtu N]` */
+/* `[TYPE] DST [via [inet6] GW] [dev DEV] [onlink] [metric N] [table ID]
+ *  [src ADDR] [scope S] [pref P] [mtu [lock] N] [advmss N] [initcwnd N]
+ *  [initrwnd N] [quickack 0|1] [congctl [lock] NAME]
+ *  [nexthop via GW [dev DEV] [weight N] [onlink]]...` (SPEC.md;
+ *  lib/grammar_route.c, as the two below). */
 int lx_route_parse(const char *s, struct lx_route *r, const char *field,
+		   struct lx_error *err) LX_WUR;
+
+/* `[-6] [not] [from P|all] [to P] [iif IF] [oif IF] [fwmark N[/M]]
+ *  [ipproto P] [sport N[-M]] [dport N[-M]] [tos N] [priority N]
+ *  (table ID|lookup ID|blackhole|unreachable|prohibit)` */
+int lx_rule_parse(const char *s, struct lx_rule *r, const char *field,
+		  struct lx_error *err) LX_WUR;
+
+/* `ADDR lladdr MAC dev DEV [nud permanent|noarp]` */
+int lx_neigh_parse(const char *s, struct lx_neigh *n, const char *field,
 		   struct lx_error *err) LX_WUR;
 
 /* "10.0.0.0/8", "fd00::1" (bare = host prefix); family 0 = any. Returns 0,

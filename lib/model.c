@@ -113,6 +113,8 @@ void lx_desired_free(struct lx_desired *d)
 	free(d->links);
 	free(d->addrs);
 	free(d->routes);
+	free(d->rules);
+	free(d->neighs);
 	lx_kvs_free(&d->sysctl);
 	lx_kvs_free(&d->cgroup);
 	lx_nft_body_free(&d->nft);
@@ -322,6 +324,10 @@ int lx_desired_copy(struct lx_desired *dst, const struct lx_desired *src)
 		      sizeof(*src->addrs)) < 0 ||
 	    dup_array((void **)&dst->routes, src->routes, src->n_routes,
 		      sizeof(*src->routes)) < 0 ||
+	    dup_array((void **)&dst->rules, src->rules, src->n_rules,
+		      sizeof(*src->rules)) < 0 ||
+	    dup_array((void **)&dst->neighs, src->neighs, src->n_neighs,
+		      sizeof(*src->neighs)) < 0 ||
 	    kvs_copy(&dst->sysctl, &src->sysctl) < 0 ||
 	    kvs_copy(&dst->cgroup, &src->cgroup) < 0 ||
 	    lx_nft_body_copy(&dst->nft, &src->nft) < 0) {
@@ -331,5 +337,7 @@ int lx_desired_copy(struct lx_desired *dst, const struct lx_desired *src)
 	dst->n_links = src->n_links;
 	dst->n_addrs = src->n_addrs;
 	dst->n_routes = src->n_routes;
+	dst->n_rules = src->n_rules;
+	dst->n_neighs = src->n_neighs;
 	return 0;
 }

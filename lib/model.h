@@ -83,26 +83,97 @@ struct lx_addr {
 
 /* --------------------------------------------------------------- routes */
 
+/* Nexthops of one multipath route (RTA_MULTIPATH); ip(8) has no limit, a
+ * container's ECMP rarely passes 4. */
+#define LX_NEXTHOPS_MAX 8
+
+struct lx_nexthop {
+	uint8_t gw_family; /* AF_INET6 on an IPv4 route: `via inet6` */
+	union lx_inaddr gw;
+	char dev[IFNAMSIZ]; /* "" = the kernel picks from the gateway */
+	uint16_t weight;    /* 1..256; 0 = unset (1) */
+	bool onlink;
+	int oif; /* observed */
+};
+
 struct lx_route {
 	uint8_t family;
+	uint8_t type; /* RTN_*: unicast, blackhole, unreachable, prohibit,
+			 throw, local */
 	uint8_t dst_len;
 	union lx_inaddr dst;
+	/* Identity parts no document sets (observed): IPv4 tos, IPv6
+	 * source prefix (RTA_SRC). */
+	uint8_t tos;
+	uint8_t from_len;
+	union lx_inaddr from;
 	bool has_gw;
+	uint8_t gw_family; /* 0 = the route's; AF_INET6 for `via inet6` */
 	union lx_inaddr gw;
 	char dev[IFNAMSIZ]; /* "" = let the kernel pick from the gateway */
+	bool onlink;
 	uint32_t metric;
 	uint32_t table; /* 0 = main (RT_TABLE_MAIN) */
 	bool has_src;
 	union lx_inaddr src;
-	int scope;    /* LX_UNSET = derived: link without gw, universe with */
-	uint32_t mtu; /* 0 = unset */
+	int scope; /* LX_UNSET = derived: link without gw, universe with */
+	int pref;  /* IPv6 RTA_PREF: 0 medium (the default), 1 high, 3 low */
+	/* RTA_METRICS; 0 = unset (the kernel does not report a 0 metric) */
+	uint32_t mtu;
+	uint32_t advmss;
+	uint32_t initcwnd;
+	uint32_t initrwnd;
+	uint32_t quickack;
+	uint32_t locks; /* RTAX_LOCK: 1 << RTAX_MTU, 1 << RTAX_CC_ALGO */
+	char congctl[16];
+	/* multipath: two or more; a single nexthop is the plain form */
+	uint8_t n_nexthops;
+	struct lx_nexthop nh[LX_NEXTHOPS_MAX];
 	/* set by the codec on observe, by the rtnl source on apply */
 	uint8_t protocol;
-	uint8_t type; /* RTN_UNICAST unless observed otherwise */
 	int oif;
 };
 
+/* ---------------------------------------------------------------- rules */
+
+/* Policy routing rule (FRA_*); every member is part of its identity. */
+struct lx_rule {
+	uint8_t family;
+	bool invert; /* `not`: FIB_RULE_INVERT */
+	uint8_t src_len, dst_len;
+	union lx_inaddr src, dst;
+	char iif[IFNAMSIZ], oif[IFNAMSIZ];
+	bool has_fwmark;
+	uint32_t fwmark, fwmask;
+	uint8_t ipproto; /* 0 = any */
+	uint16_t sport_lo, sport_hi, dport_lo, dport_hi; /* 0 = any */
+	uint8_t tos;
+	bool has_priority; /* without it the kernel picks one: any matches */
+	uint32_t priority;
+	uint8_t action; /* FR_ACT_TO_TBL, FR_ACT_BLACKHOLE, ... */
+	uint32_t table; /* FR_ACT_TO_TBL */
+	uint8_t protocol; /* observed */
+};
+
+/* ----------------------------------------------------------- neighbours */
+
+struct lx_neigh {
+	uint8_t family;
+	union lx_inaddr addr;
+	char dev[IFNAMSIZ];
+	uint8_t lladdr[6];
+	uint16_t state; /* NUD_PERMANENT (default) or NUD_NOARP */
+	/* observed */
+	uint8_t lladdr_len;
+	uint8_t protocol;
+	uint8_t flags;
+	int ifindex;
+};
+
 /* ------------------------------------------- sysctl and cgroup settings */
+
+/* Longest sysctl / cgroup value read or written (bytes). */
+#define LX_KV_VALUE_MAX 4096
 
 /* A key/value pair; both strings owned by the containing array. */
 struct lx_kv {
@@ -138,6 +209,9 @@ struct lx_options {
 	uint8_t protocol;
 	bool revert_on_release;
 	bool require_converged;
+	/* Replace another protocol's route/rule/neighbour of the same
+	 * identity with ours instead of failing. */
+	bool adopt;
 };
 
 /* ------------------------------------------------------ desired document */
@@ -149,6 +223,10 @@ struct lx_desired {
 	size_t n_addrs;
 	struct lx_route *routes;
 	size_t n_routes;
+	struct lx_rule *rules;
+	size_t n_rules;
+	struct lx_neigh *neighs;
+	size_t n_neighs;
 	struct lx_kvs sysctl;
 	struct lx_kvs cgroup;
 	struct lx_nft_body nft; /* "nftables": the body of inet linx */

@@ -56,7 +56,7 @@ static inline void lx_nl_closep(struct lx_nl **nl)
 
 /* ------------------------------------------------------- verb table */
 
-enum lx_nl_obj { LX_NL_LINK, LX_NL_ADDR, LX_NL_ROUTE };
+enum lx_nl_obj { LX_NL_LINK, LX_NL_ADDR, LX_NL_ROUTE, LX_NL_RULE, LX_NL_NEIGH };
 
 enum lx_nl_verb {
 	LX_NL_CREATE, /* NEW, NLM_F_CREATE | NLM_F_EXCL */

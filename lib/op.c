@@ -112,6 +112,10 @@ const char *lx_obj_name(enum lx_obj o)
 		return "table";
 	case LX_OBJ_NFT_CHAIN:
 		return "chain";
+	case LX_OBJ_RULE:
+		return "rule";
+	case LX_OBJ_NEIGH:
+		return "neighbour";
 	}
 	return "?";
 }
@@ -125,6 +129,10 @@ const char *lx_op_describe(const struct lx_op *op, char *buf, size_t len)
 		return lx_addr_format(&op->u.addr, buf, len);
 	case LX_OBJ_ROUTE:
 		return lx_route_format(&op->u.route, true, buf, len);
+	case LX_OBJ_RULE:
+		return lx_rule_format(&op->u.rule, true, buf, len);
+	case LX_OBJ_NEIGH:
+		return lx_neigh_format(&op->u.neigh, true, buf, len);
 	case LX_OBJ_SYSCTL:
 	case LX_OBJ_CGROUP:
 		if (op->verb == LX_OP_DELETE && !op->u.kv.value)

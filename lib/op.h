@@ -25,7 +25,15 @@ enum lx_obj {
 	LX_OBJ_CGROUP,
 	LX_OBJ_NFT_TABLE, /* u.kv: key = item, value = table name */
 	LX_OBJ_NFT_CHAIN,
+	LX_OBJ_RULE,  /* rtnl, like link/address/route */
+	LX_OBJ_NEIGH, /* rtnl */
 };
+
+/* Objects the rtnl subsystem applies (ordered, fail-fast). */
+static inline bool lx_obj_is_rtnl(enum lx_obj o)
+{
+	return o <= LX_OBJ_ROUTE || o == LX_OBJ_RULE || o == LX_OBJ_NEIGH;
+}
 
 enum lx_op_state {
 	LX_OPS_PLANNED = 0,
@@ -50,8 +58,13 @@ struct lx_op {
 		struct lx_link link;
 		struct lx_addr addr;
 		struct lx_route route;
+		struct lx_rule rule;
+		struct lx_neigh neigh;
 		struct lx_op_kv kv;
 	} u;
+	/* rtnl creates of one kind run in stages, in order: a route whose
+	 * gateway needs another route is one stage after it. */
+	unsigned int stage;
 	char *error; /* owned; set when state == LX_OPS_FAILED */
 };
 

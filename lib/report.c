@@ -99,9 +99,9 @@ static json_t *owned_kvs_json(const struct lx_owned_kvs *k)
 	json_t *o = json_object();
 
 	for (size_t i = 0; i < k->n; i++) {
-		json_t *e =
-		    json_pack("{s:s?, s:s?}", "applied", k->v[i].applied,
-			      "original", k->v[i].original);
+		/* An unknown original is left out, not written as null. */
+		json_t *e = json_pack("{s:s*, s:s*}", "applied", k->v[i].applied,
+				      "original", k->v[i].original);
 		json_object_set_new(o, k->v[i].key, e);
 	}
 	return o;
@@ -389,6 +389,11 @@ static int owned_kvs_from_json(const json_t *j, const char *what,
 		json_t *a = json_object_get(v, "applied");
 		json_t *o = json_object_get(v, "original");
 
+		/* null (written by earlier versions) is "not known" */
+		if (json_is_null(a))
+			a = NULL;
+		if (json_is_null(o))
+			o = NULL;
 		if (!json_is_object(v) || (a && !json_is_string(a)) ||
 		    (o && !json_is_string(o)))
 			return lx_error_set(err, LX_ERR_INVALID, 0,

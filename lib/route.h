@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Routes: identity (family, table, dst/len, metric, with the kernel's
- * defaults applied), codec to/from RTM_*ROUTE messages (pure over caller
- * buffers of LX_NL_MSG_MAX bytes) and the dump.
+ * Routes: identity (the kernel's key, with its defaults applied), the
+ * comparison of everything else, codec to/from RTM_*ROUTE messages (pure
+ * over caller buffers of LX_NL_MSG_MAX bytes) and the dump.
  */
 #ifndef LX_ROUTE_H
 #define LX_ROUTE_H
@@ -19,43 +19,72 @@
  */
 uint32_t lx_route_table(const struct lx_route *r);
 uint32_t lx_route_metric(const struct lx_route *r);
-/* Apply those defaults in place. */
+/*
+ * Apply those defaults in place, and the kernel's own canonical forms: a
+ * metric the kernel clamps is clamped (mtu 65520, advmss 65495), nexthops
+ * sorted (the kernel may report them in another order), quickack 0 is
+ * unset (the kernel does not report a zero metric).
+ */
 void lx_route_normalize(struct lx_route *r);
 
-/* Identity order: family, table, dst_len, dst, metric (normalised). */
+/*
+ * Identity, the kernel's key: family, table, dst/len, then IPv4 tos and
+ * priority, IPv6 source prefix and metric (normalised). Two routes with
+ * the same identity cannot both exist.
+ */
 int lx_route_cmp(const struct lx_route *a, const struct lx_route *b);
 
 /*
- * The scope sent for r: its own when set, else (IPv4) link for a route
- * without gateway and universe with one. IPv6 routes are always universe.
+ * The scope sent for r: its own when set, else (IPv4) host for local,
+ * link for a unicast route without gateway, universe otherwise (ip(8)'s
+ * rule). IPv6 routes are always universe.
  */
 uint8_t lx_route_scope(const struct lx_route *r);
 
 /*
- * Same identity: do the other attributes (gateway, dev when `a` names
- * one, src, scope for IPv4, mtu) agree? `a` is the desired route.
+ * Same identity: do the other attributes (type, gateway, dev when the
+ * desired route names one, onlink, src, scope for IPv4, pref for IPv6,
+ * metrics, nexthops) agree? `desired` is normalised or not; observed is
+ * what the codec decoded.
  */
 bool lx_route_attrs_equal(const struct lx_route *desired,
 			  const struct lx_route *observed);
 
+/* Is r's gateway (or each nexthop's) to be resolved by the kernel through
+ * another route? (Not when onlink, not for a link-local IPv6 gateway.) */
+bool lx_route_gw_needs_route(const struct lx_route *r,
+			     const struct lx_nexthop *nh);
+
+/* Does route p (its dst/len) cover address a of family fam? */
+bool lx_route_covers(const struct lx_route *p, uint8_t fam,
+		     const union lx_inaddr *a);
+
 /*
- * Decode RTM_NEWROUTE: everything in struct lx_route but dev (oif set).
- * Returns 0, -EBADMSG, or -EAFNOSUPPORT for families other than v4/v6.
+ * Decode RTM_NEWROUTE: everything in struct lx_route but dev names (oif
+ * set, per nexthop too). Returns 0, -EBADMSG, or -EAFNOSUPPORT for
+ * families other than v4/v6.
  */
 int lx_route_from_msg(const struct nlmsghdr *nlh, struct lx_route *r);
 
 /*
  * RTM_NEWROUTE (verb CREATE or UPDATE) / RTM_DELROUTE for r with
- * rtm_protocol = protocol; oif 0 leaves the device to the kernel.
+ * rtm_protocol = protocol; oif 0 leaves the device to the kernel. For a
+ * multipath route, nh_oif[i] is nexthop i's device (0 = none).
  */
 struct nlmsghdr *lx_route_msg_new(void *buf, enum lx_nl_verb verb,
 				  const struct lx_route *r, uint8_t protocol,
-				  int oif);
+				  int oif, const int *nh_oif);
 struct nlmsghdr *lx_route_msg_delete(void *buf, const struct lx_route *r,
 				     uint8_t protocol);
 
-/* Dump every route of every table (cloned routes skipped). */
+/* Dump every route of every table, local (255) included (cloned routes
+ * skipped). */
 int lx_route_dump(struct lx_nl *nl, struct lx_route **routes, size_t *n,
 		  struct lx_error *err) LX_WUR;
+
+/* Names of route types and tables as ip(8) prints them ("blackhole",
+ * "local"); NULL for a value without one. */
+const char *lx_route_type_name(uint8_t type);
+const char *lx_route_table_name(uint32_t table);
 
 #endif

@@ -9,9 +9,12 @@
 #include "addr.h"
 #include "format.h"
 #include "link.h"
+#include "neigh.h"
 #include "owned_log.h"
 #include "route.h"
 #include "rtnl.h"
+#include "rtnl_tagged.h"
+#include "rule.h"
 
 void lx_rtnl_state_free(struct lx_rtnl_state *s)
 {
@@ -20,6 +23,8 @@ void lx_rtnl_state_free(struct lx_rtnl_state *s)
 	free(s->links);
 	free(s->addrs);
 	free(s->routes);
+	free(s->rules);
+	free(s->neighs);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -61,6 +66,17 @@ void lx_rtnl_state_name_devs(struct lx_rtnl_state *s)
 		    s->routes[i].oif ? ifname_of(s, s->routes[i].oif) : NULL;
 
 		snprintf(s->routes[i].dev, IFNAMSIZ, "%s", n ? n : "");
+		for (size_t k = 0; k < s->routes[i].n_nexthops; k++) {
+			struct lx_nexthop *nh = &s->routes[i].nh[k];
+
+			n = nh->oif ? ifname_of(s, nh->oif) : NULL;
+			snprintf(nh->dev, IFNAMSIZ, "%s", n ? n : "");
+		}
+	}
+	for (size_t i = 0; i < s->n_neighs; i++) {
+		const char *n = ifname_of(s, s->neighs[i].ifindex);
+
+		snprintf(s->neighs[i].dev, IFNAMSIZ, "%s", n ? n : "");
 	}
 }
 
@@ -76,6 +92,10 @@ int lx_rtnl_observe(struct lx_nl *nl, struct lx_rtnl_state *out,
 		ret = lx_addr_dump(nl, &s.addrs, &s.n_addrs, err);
 	if (ret == 0)
 		ret = lx_route_dump(nl, &s.routes, &s.n_routes, err);
+	if (ret == 0)
+		ret = lx_rule_dump(nl, &s.rules, &s.n_rules, err);
+	if (ret == 0)
+		ret = lx_neigh_dump(nl, &s.neighs, &s.n_neighs, err);
 	if (ret < 0) {
 		lx_rtnl_state_free(&s);
 		return ret;
@@ -97,7 +117,6 @@ int lx_rtnl_observe(struct lx_nl *nl, struct lx_rtnl_state *out,
 		return r ? r : (x > y) - (x < y);                              \
 	}
 
-DEFINE_PTR_CMP(route_pcmp, struct lx_route, lx_route_cmp)
 DEFINE_PTR_CMP(addr_pcmp, struct lx_addr, lx_addr_cmp)
 DEFINE_PTR_CMP(link_pcmp, struct lx_link, lx_link_cmp)
 
@@ -169,17 +188,6 @@ static int link_key_cmp(const void *k, const void *e)
 	return lx_link_cmp(k, e);
 }
 
-static bool route_is_ours(const void *e, const void *data)
-{
-	const struct lx_route *r = e;
-	uint8_t protocol = *(const uint8_t *)data;
-
-	/* Kernel, local-table and other protocols' routes are never ours. */
-	return r->protocol == protocol && r->type == RTN_UNICAST &&
-	       lx_route_table(r) != RT_TABLE_LOCAL &&
-	       (r->family == AF_INET || r->family == AF_INET6);
-}
-
 static bool addr_has_dev(const void *e, const void *data)
 {
 	(void)data;
@@ -205,54 +213,6 @@ static int push(struct lx_plan *plan, enum lx_op_verb verb, enum lx_obj obj,
 		return -EINVAL;
 	}
 	return lx_plan_add(plan, &op);
-}
-
-/* Route ops into two plans: deletes, and creates/updates. */
-static int diff_routes(const struct lx_desired *d,
-		       const struct lx_rtnl_state *obs, uint8_t protocol,
-		       struct lx_plan *del, struct lx_plan *put)
-{
-	_cleanup_free_ const void **dp = NULL;
-	_cleanup_free_ const void **op = NULL;
-	size_t nd = 0, no = 0, i = 0, j = 0;
-	int ret = 0;
-
-	dp = sorted_ptrs(d->routes, d->n_routes, sizeof(*d->routes), NULL, NULL,
-			 route_pcmp, &nd);
-	op = sorted_ptrs(obs->routes, obs->n_routes, sizeof(*obs->routes),
-			 route_is_ours, &protocol, route_pcmp, &no);
-	if (!dp || !op || lx_plan_reserve(put, nd) < 0)
-		return -ENOMEM;
-	/* Sort-merge: both lists in identity order, one walk. */
-	while (ret == 0 && (i < nd || j < no)) {
-		const struct lx_route *x = i < nd ? dp[i] : NULL;
-		const struct lx_route *y = j < no ? op[j] : NULL;
-		int c = !x ? 1 : !y ? -1 : lx_route_cmp(x, y);
-
-		if (c <= 0) {
-			struct lx_route r = *x;
-
-			lx_route_normalize(&r);
-			r.protocol = protocol;
-			r.oif = 0;
-			if (c < 0)
-				ret = push(put, LX_OP_CREATE, LX_OBJ_ROUTE, &r);
-			else if (!lx_route_attrs_equal(x, y))
-				ret = push(put, LX_OP_UPDATE, LX_OBJ_ROUTE, &r);
-			/* Skip desired duplicates of the same identity. */
-			while (++i < nd && lx_route_cmp(dp[i], x) == 0)
-				;
-		}
-		if (c >= 0) {
-			if (c > 0)
-				ret = ret ? ret
-					  : push(del, LX_OP_DELETE,
-						 LX_OBJ_ROUTE, y);
-			while (++j < no && lx_route_cmp(op[j], y) == 0)
-				;
-		}
-	}
-	return ret;
 }
 
 static int diff_addrs(const struct lx_desired *d,
@@ -377,43 +337,56 @@ static int append_ops(struct lx_plan *plan, struct lx_plan *from,
 	return 0;
 }
 
-static bool route_without_gw(const struct lx_op *op)
+static bool stage0(const struct lx_op *op)
 {
-	return !op->u.route.has_gw;
+	return op->stage == 0;
 }
 
-static bool route_with_gw(const struct lx_op *op)
+static bool stage1(const struct lx_op *op)
 {
-	return op->u.route.has_gw;
+	return op->stage == 1;
 }
 
 int lx_rtnl_diff(const struct lx_desired *d, const struct lx_rtnl_state *obs,
 		 const struct lx_owned *owned, uint8_t protocol,
 		 struct lx_plan *plan, struct lx_error *err)
 {
-	/* Link/addr/route payloads own nothing: shallow copies are safe. */
+	/* Payloads own nothing but a failed op's error, which moves with the
+	 * op from the stage plan to the result: shallow copies are safe. */
 	struct lx_plan rdel = {0}, rput = {0}, adel = {0}, aput = {0},
-		       ldel = {0}, lput = {0};
+		       ldel = {0}, lput = {0}, udel = {0}, uput = {0},
+		       ndel = {0}, nput = {0};
 	static const struct lx_owned none;
 	int ret;
 
 	if (!owned)
 		owned = &none;
-	ret = diff_routes(d, obs, protocol, &rdel, &rput);
+	ret = lx_rtnl_diff_routes(d, obs, protocol, &rdel, &rput);
+	if (ret == 0)
+		ret = lx_rtnl_diff_rules(d, obs, protocol, &udel, &uput);
+	if (ret == 0)
+		ret = lx_rtnl_diff_neighs(d, obs, protocol, &ndel, &nput);
 	if (ret == 0)
 		ret = diff_addrs(d, obs, owned, &adel, &aput);
 	if (ret == 0)
 		ret = diff_links(d, obs, owned, &ldel, &lput);
 	/*
-	 * Deletes routes -> addresses -> links, then links -> addresses ->
-	 * routes; routes through a gateway after the on-link routes that may
-	 * make the gateway reachable.
+	 * SPEC's order: deletes rules -> routes -> neighbours -> addresses
+	 * -> links, then links -> addresses -> neighbours -> routes -> rules;
+	 * routes whose gateway needs a route after the routes that can
+	 * make it reachable, whatever order the document lists them in.
 	 */
-	if (ret == 0 && lx_plan_reserve(plan, rdel.n + rput.n + adel.n +
-						     aput.n + ldel.n + lput.n) < 0)
+	if (ret == 0 &&
+	    lx_plan_reserve(plan, rdel.n + rput.n + adel.n + aput.n + ldel.n +
+				      lput.n + udel.n + uput.n + ndel.n +
+				      nput.n) < 0)
 		ret = -ENOMEM;
 	if (ret == 0)
+		ret = append_ops(plan, &udel, NULL);
+	if (ret == 0)
 		ret = append_ops(plan, &rdel, NULL);
+	if (ret == 0)
+		ret = append_ops(plan, &ndel, NULL);
 	if (ret == 0)
 		ret = append_ops(plan, &adel, NULL);
 	if (ret == 0)
@@ -423,15 +396,22 @@ int lx_rtnl_diff(const struct lx_desired *d, const struct lx_rtnl_state *obs,
 	if (ret == 0)
 		ret = append_ops(plan, &aput, NULL);
 	if (ret == 0)
-		ret = append_ops(plan, &rput, route_without_gw);
+		ret = append_ops(plan, &nput, NULL);
 	if (ret == 0)
-		ret = append_ops(plan, &rput, route_with_gw);
-	free(rdel.ops);
-	free(rput.ops);
-	free(adel.ops);
-	free(aput.ops);
-	free(ldel.ops);
-	free(lput.ops);
+		ret = append_ops(plan, &rput, stage0);
+	if (ret == 0)
+		ret = append_ops(plan, &rput, stage1);
+	if (ret == 0)
+		ret = append_ops(plan, &uput, NULL);
+	{
+		struct lx_plan *all[] = {&rdel, &rput, &adel, &aput, &ldel,
+					 &lput, &udel, &uput, &ndel, &nput};
+
+		/* The failed ops' errors moved into plan (out of memory
+		 * part way, the rest is lost: a leak only then). */
+		for (size_t i = 0; i < LX_ARRAY_SIZE(all); i++)
+			free(all[i]->ops);
+	}
 	if (ret < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, -ret, "rtnl: diff");
 	return 0;
@@ -742,7 +722,7 @@ static void apply_link(struct apply *ap, size_t idx)
 static int build_op(struct apply *ap, const struct lx_op *op, void *slot,
 		    const char **what)
 {
-	int ifindex = 0;
+	int ifindex = 0, nh_oif[LX_NEXTHOPS_MAX];
 
 	if (op->obj == LX_OBJ_ADDRESS) {
 		ifindex = ifindex_of(ap, op->u.addr.dev);
@@ -758,6 +738,27 @@ static int build_op(struct apply *ap, const struct lx_op *op, void *slot,
 					&op->u.addr, ifindex);
 		return 0;
 	}
+	if (op->obj == LX_OBJ_RULE) {
+		lx_rule_msg(slot,
+			    op->verb == LX_OP_DELETE ? LX_NL_DELETE
+						     : LX_NL_CREATE,
+			    &op->u.rule,
+			    op->verb == LX_OP_DELETE ? op->u.rule.protocol
+						     : ap->protocol);
+		return 0;
+	}
+	if (op->obj == LX_OBJ_NEIGH) {
+		ifindex = ifindex_of(ap, op->u.neigh.dev);
+		*what = "device";
+		if (ifindex < 0)
+			return ifindex;
+		lx_neigh_msg(slot,
+			     op->verb == LX_OP_DELETE	? LX_NL_DELETE
+			     : op->verb == LX_OP_CREATE ? LX_NL_CREATE
+							: LX_NL_UPDATE,
+			     &op->u.neigh, ifindex, ap->protocol);
+		return 0;
+	}
 	if (op->verb == LX_OP_DELETE) {
 		lx_route_msg_delete(slot, &op->u.route, ap->protocol);
 		return 0;
@@ -768,9 +769,18 @@ static int build_op(struct apply *ap, const struct lx_op *op, void *slot,
 		if (ifindex < 0)
 			return ifindex;
 	}
+	for (size_t k = 0; k < op->u.route.n_nexthops; k++) {
+		nh_oif[k] = 0;
+		if (!op->u.route.nh[k].dev[0])
+			continue;
+		nh_oif[k] = ifindex_of(ap, op->u.route.nh[k].dev);
+		*what = "nexthop device";
+		if (nh_oif[k] < 0)
+			return nh_oif[k];
+	}
 	lx_route_msg_new(slot,
 			 op->verb == LX_OP_CREATE ? LX_NL_CREATE : LX_NL_UPDATE,
-			 &op->u.route, ap->protocol, ifindex);
+			 &op->u.route, ap->protocol, ifindex, nh_oif);
 	return 0;
 }
 
@@ -838,7 +848,7 @@ static bool same_stage(const struct lx_op *a, const struct lx_op *b)
 	    (a->verb == LX_OP_DELETE) != (b->verb == LX_OP_DELETE))
 		return false;
 	if (a->obj == LX_OBJ_ROUTE && a->verb != LX_OP_DELETE)
-		return a->u.route.has_gw == b->u.route.has_gw;
+		return a->stage == b->stage;
 	return true;
 }
 
@@ -860,6 +870,15 @@ int lx_rtnl_apply(struct lx_rtnl_ctx *ctx, struct lx_plan *plan,
 	while (go && i < plan->n) {
 		size_t j = i + 1;
 
+		if (plan->ops[i].state == LX_OPS_FAILED) {
+			/* Failed by the diff (another owner's object): the
+			 * pass stops here like after a kernel refusal. */
+			if (i < ap.first_fail) {
+				ap.first_fail = i;
+				ap.first_err = -EEXIST;
+			}
+			break;
+		}
 		if (plan->ops[i].state != LX_OPS_PLANNED) {
 			i++;
 			continue;
@@ -872,7 +891,9 @@ int lx_rtnl_apply(struct lx_rtnl_ctx *ctx, struct lx_plan *plan,
 				go = ap.failed == 0;
 			}
 		} else if (plan->ops[i].obj == LX_OBJ_ADDRESS ||
-			   plan->ops[i].obj == LX_OBJ_ROUTE) {
+			   plan->ops[i].obj == LX_OBJ_ROUTE ||
+			   plan->ops[i].obj == LX_OBJ_RULE ||
+			   plan->ops[i].obj == LX_OBJ_NEIGH) {
 			go = apply_batched(&ap, i, j);
 		}
 		i = j;
@@ -886,7 +907,7 @@ int lx_rtnl_apply(struct lx_rtnl_ctx *ctx, struct lx_plan *plan,
 	lx_owned_log_free(&ap.log);
 	for (size_t k = 0; k < plan->n; k++)
 		if (plan->ops[k].state == LX_OPS_PLANNED &&
-		    plan->ops[k].obj <= LX_OBJ_ROUTE)
+		    lx_obj_is_rtnl(plan->ops[k].obj))
 			plan->ops[k].state = LX_OPS_PENDING;
 	if (ap.first_fail < plan->n) {
 		const struct lx_op *op = &plan->ops[ap.first_fail];
@@ -1048,7 +1069,10 @@ int lx_rtnl_subscribe(struct lx_nl **mon, int rcvbuf, struct lx_error *err)
 	*mon = NULL;
 	ret = lx_nl_open(&nl,
 			 RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
-			     RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE,
+			     RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE |
+			     RTMGRP_NEIGH | RTMGRP_IPV4_RULE |
+			     /* no RTMGRP_ name: group n is bit n-1 */
+			     (1u << (RTNLGRP_IPV6_RULE - 1)),
 			 err);
 	if (ret < 0)
 		return ret;

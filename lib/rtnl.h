@@ -1,17 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The rtnl reconciler: links, addresses and routes of one network namespace
- * with the four verbs of SPEC.md (observe, diff, apply, subscribe).
+ * The rtnl reconciler: links, addresses, neighbours, routes and policy
+ * rules of one network namespace with the four verbs of SPEC.md (observe,
+ * diff, apply, subscribe).
  *
- * Ownership: routes are ours by rtm_protocol (two-way diff against what
- * carries our protocol, unicast, not in table local); addresses and links
- * by the `owned` (last_applied) set threaded from pass to pass (three-way
- * diff: never delete what is not in owned, leave foreign state alone).
+ * Ownership: routes, rules and neighbours are ours by the protocol tag the
+ * kernel keeps on them (rtm_protocol, FRA_PROTOCOL, NDA_PROTOCOL): two-way
+ * diff against what carries our protocol, in every table (local too);
+ * another protocol's object is never deleted, and desiring one of its
+ * identity is a failed op naming that protocol unless options.adopt.
+ * Addresses and links by the `owned` (last_applied) set threaded from pass
+ * to pass (three-way diff: never delete what is not in owned, leave
+ * foreign state alone).
  *
- * Plans are ordered: deletes routes -> addresses -> links, then creates and
- * updates links -> addresses -> routes (routes without gateway before routes
- * with one). Apply is fail-fast: the first failing op stops the pass and
- * the ops not sent are left LX_OPS_PENDING.
+ * Plans are ordered: deletes rules -> routes -> neighbours -> addresses ->
+ * links, then creates and updates links -> addresses -> neighbours ->
+ * routes -> rules (routes whose gateway needs a route after those that
+ * can provide it). Apply is fail-fast: the first failing op stops the pass
+ * and the ops not sent are left LX_OPS_PENDING.
  */
 #ifndef LX_RTNL_H
 #define LX_RTNL_H
@@ -33,6 +39,10 @@ struct lx_rtnl_state {
 	size_t n_addrs;
 	struct lx_route *routes;
 	size_t n_routes;
+	struct lx_rule *rules;
+	size_t n_rules;
+	struct lx_neigh *neighs; /* the ARP and NDP tables, learned ones too */
+	size_t n_neighs;
 };
 
 void lx_rtnl_state_free(struct lx_rtnl_state *s);
@@ -113,8 +123,9 @@ int lx_rtnl_release(struct lx_rtnl_ctx *ctx, struct lx_owned *owned,
 
 /*
  * Monitor socket in the current netns bound to RTMGRP_LINK,
- * RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, RTMGRP_IPV4_ROUTE and
- * RTMGRP_IPV6_ROUTE; non-blocking. Events are hints, never deltas.
+ * RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, RTMGRP_IPV4_ROUTE,
+ * RTMGRP_IPV6_ROUTE, RTMGRP_NEIGH and the IPv4 and IPv6 rule groups;
+ * non-blocking. Events are hints, never deltas.
  * rcvbuf: receive buffer in bytes, 0 = lx_nl_open()'s large default (a
  * small one overflows sooner: -ENOBUFS from the drain).
  */

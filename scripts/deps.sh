@@ -5,7 +5,8 @@ set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev valgrind iproute2
 libmnl-dev libjansson-dev libcap-ng-dev libseccomp-dev libcriterion-dev
 libnftables-dev libnftnl-dev nftables libnftables1
-runc crun podman busybox-static containernetworking-plugins jq procps psmisc bc python3"
+runc crun podman busybox-static containernetworking-plugins jq procps psmisc bc python3
+scdoc man-db bash-completion prometheus python3-yaml debhelper dpkg-dev fakeroot"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "help.h"
 
 static const char *const usage_text =
 	"usage:\n"
@@ -21,6 +22,7 @@ static const char *const usage_text =
 	"  linx-sidecar list                                               resident sidecars on this host\n"
 	"  linx-sidecar events ID [--follow]                               its events log, one line per event\n"
 	"  linx-sidecar metrics [--output FILE]                            Prometheus text for every resident sidecar\n"
+	"  linx-sidecar --version | COMMAND --help\n"
 	"\n"
 	"common options:\n"
 	"  --state-dir DIR   state directory (default " LX_DEFAULT_STATE_DIR ")\n"
@@ -38,7 +40,9 @@ static const char *const usage_text =
 
 void lx_usage(FILE *f, const char *cmd)
 {
-	(void)cmd;
+	/* `COMMAND --help`: that command's own text (help.c). */
+	if (lx_command_help(f, cmd) == 0)
+		return;
 	fputs(usage_text, f);
 }
 
@@ -58,6 +62,7 @@ enum {
 	OPT_HELP,
 	OPT_FOLLOW,
 	OPT_OUTPUT,
+	OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -75,6 +80,7 @@ static const struct option long_opts[] = {
 	{ "allow-host-netns", no_argument, NULL, OPT_ALLOW_HOST_NETNS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ NULL, 0, NULL, 0 },
 };
@@ -171,6 +177,8 @@ int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
 		case 'h':
 		case OPT_HELP:
 			return 1;
+		case OPT_VERSION:
+			return 2;
 		case ':':
 			return lx_error_set(err, LX_ERR_USAGE, 0,
 					    "option %s needs an argument",

@@ -42,7 +42,8 @@ struct lx_cli {
 
 /*
  * Parse argv. Options may come before or after positional arguments.
- * Returns 0, 1 when --help was printed, or -EINVAL with err set (usage).
+ * Returns 0, 1 for --help, 2 for --version, or -EINVAL with err set
+ * (usage).
  */
 int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
 		 struct lx_error *err);

@@ -267,16 +267,18 @@ int cmd_observe(struct lx_cli *cli)
 	j = observed_json(&s);
 	cg = json_object();
 	if (e.cg) {
-		static const char *const keys[] = {
-		    "memory.max", "memory.high", "memory.swap.max",
-		    "pids.max",	  "cpu.max",	 "cpu.weight"};
-
-		for (size_t i = 0; i < LX_ARRAY_SIZE(keys); i++) {
+		for (size_t i = 0; i < lx_cg_nrows; i++) {
+			const struct lx_cg_row *row = &lx_cg_rows[i];
 			_cleanup_free_ char *v = NULL;
 			struct lx_error e2;
 
-			if (lx_cgroup_read(e.cg, keys[i], &v, &e2) == 0 && v)
-				json_object_set_new(cg, keys[i],
+			/* hugetlb.<size>.max and io.max need a size, a device */
+			if (row->conv == LX_CGC_HUGETLB ||
+			    row->conv == LX_CGC_IO_MAX)
+				continue;
+			if (lx_cgroup_read(e.cg, row->key, NULL, &v, &e2) == 0 &&
+			    v)
+				json_object_set_new(cg, row->key,
 						    json_string(v));
 		}
 	}

@@ -60,10 +60,13 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 		lx_target_default_id(&e->target, e->id, sizeof(e->id));
 
 	/* The cgroup is resolved from the host's view, before setns. */
-	if (t->cgroup)
+	if (t->cgroup) {
 		r = lx_cgroup_open_v2_dir(t->cgroup, &e->cg, err);
-	else if (t->pid > 0)
+		if (r == 0)
+			e->cg->pid = t->pid;
+	} else if (t->pid > 0) {
 		r = lx_cgroup_open_pid(t->pid, NULL, &e->cg, err);
+	}
 	if (r < 0)
 		goto fail;
 
@@ -155,7 +158,6 @@ int lx_engine_load_state(struct lx_engine *e, json_t **desired,
 int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
 		    struct lx_error *err)
 {
-	struct lx_error cg_err;
 	int r;
 
 	lx_error_clear(err);
@@ -183,20 +185,17 @@ int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
 	}
 	if (r < 0)
 		return r;
+	/* Keys that cannot be read back, two names of one setting. */
+	r = lx_sysctl_check(&e->sysctl, &d->sysctl, err);
+	if (r < 0)
+		return r;
 	if (d->cgroup.n && !e->cg)
 		return lx_error_set(err, LX_ERR_NOTFOUND, 0,
 				    "cgroup (io.linx.cgroup): the target has "
 				    "no known cgroup (use --pid or --cgroup)");
-	if (e->cg) {
-		lx_error_clear(&cg_err);
-		r = lx_cgroup_check_policy(e->cg, &d->cgroup, &e->owned.cgroup,
-					   e->policy->cgroup_allow_raise,
-					   &cg_err);
-		if (r < 0) {
-			*err = cg_err;
-			return r;
-		}
-	}
+	if (e->cg)
+		return lx_cgroup_check(e->cg, &d->cgroup,
+				       e->policy->cgroup_allow_raise, err);
 	return 0;
 }
 
@@ -303,7 +302,7 @@ static int plan_cgroup(struct lx_engine *e, const struct lx_desired *d,
 	r = lx_cgroup_observe(e->cg, &d->cgroup, &e->owned.cgroup, &obs, err);
 	lx_error_clear(err);
 	if (r == 0)
-		r = lx_cgroup_diff(&d->cgroup, &obs, &e->owned.cgroup,
+		r = lx_cgroup_diff(e->cg, &d->cgroup, &obs, &e->owned.cgroup,
 				   d->opts.revert_on_release, &rep->plan, err);
 	lx_kvs_free(&obs);
 	rep->converged = rep->plan.n == 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "version.h"
 
 static const struct {
 	const char *name;
@@ -30,8 +31,16 @@ int main(int argc, char **argv)
 
 	lx_error_clear(&err);
 	r = lx_cli_parse(argc, argv, &cli, &err);
+	if (r == 2) {
+		puts(lx_version_string());
+		lx_cli_free(&cli);
+		return LX_EXIT_OK;
+	}
 	if (r == 1) {
-		lx_usage(stdout, cli.cmd);
+		/* --help stops parsing: the command may still be an argument. */
+		lx_usage(stdout, cli.cmd ? cli.cmd
+				 : cli.n_args ? cli.args[0]
+					      : NULL);
 		lx_cli_free(&cli);
 		return LX_EXIT_OK;
 	}

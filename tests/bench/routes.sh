@@ -18,8 +18,12 @@ ROUNDS=${ROUNDS:-5}
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
 nss="lxb$$-bare lxb$$-lx lxb$$-json lxb$$-ipb"
-cleanup() { for ns in $nss; do ip netns del "$ns" 2>/dev/null || true; done; rm -rf "$tmp"; }
+cleanup() { for ns in $nss; do ip netns del "$ns" 2>/dev/null || true; done; umount "$tmp/run" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
+# State (state.json, report.json) on a tmpfs, as the default
+# /run/linx-sidecar is on a standard host (on this VM /run is on ext4).
+mkdir -p "$tmp/run"
+mount -t tmpfs -o size=256m,mode=0700 lxbench "$tmp/run"
 python3 - "$N" "$tmp" <<'PY'
 import sys, json
 n, tmp = int(sys.argv[1]), sys.argv[2]
@@ -42,19 +46,19 @@ for r in $(seq "$ROUNDS"); do
 		ip -n "$ns" link set v0 up; ip -n "$ns" link set v1 up
 		ip -n "$ns" addr add 10.255.0.1/16 dev v0
 	done
-	rm -rf "$tmp/state" "$tmp/state-json"
+	rm -rf "$tmp/run/state" "$tmp/run/state-json"
 	settle
 	spawn_time /dev/null /dev/null "$BENCH_BIN/bare_routes" "/run/netns/lxb$$-bare" add "$N" 10.255.0.2 >>"$tmp/bare"
 	spawn_time /dev/null /dev/null "$BIN" reconcile --netns "/run/netns/lxb$$-lx" --desired "$tmp/desired.json" \
-		--state-dir "$tmp/state" >>"$tmp/lx"
+		--state-dir "$tmp/run/state" >>"$tmp/lx"
 	spawn_time /dev/null /dev/null "$BIN" reconcile --json --netns "/run/netns/lxb$$-json" --desired "$tmp/desired.json" \
-		--state-dir "$tmp/state-json" >>"$tmp/json"
+		--state-dir "$tmp/run/state-json" >>"$tmp/json"
 	spawn_time /dev/null /dev/null /usr/sbin/ip -n "lxb$$-ipb" -batch "$tmp/batch" >>"$tmp/ipb"
 	spawn_time /dev/null /dev/null "$BIN" reconcile --netns "/run/netns/lxb$$-lx" --desired "$tmp/desired.json" \
-		--state-dir "$tmp/state" >>"$tmp/noop"
+		--state-dir "$tmp/run/state" >>"$tmp/noop"
 	spawn_time /dev/null /dev/null "$BENCH_BIN/bare_routes" "/run/netns/lxb$$-bare" dump "$N" >>"$tmp/dump"
 	for ns in $nss; do count "$ns"; done
-	compgen -G "$tmp/state/*/state.json" >/dev/null && compgen -G "$tmp/state/*/report.json" >/dev/null ||
+	compgen -G "$tmp/run/state/*/state.json" >/dev/null && compgen -G "$tmp/run/state/*/report.json" >/dev/null ||
 		{ echo "routes: no state.json or report.json written" >&2; exit 1; }
 	for ns in $nss; do ip netns del "$ns"; done
 done

@@ -34,8 +34,10 @@ SD=$LX_TMP/state
 PEER=lxh$$x
 PEER=${PEER:0:15}
 NS= PID= DEAD= HOSTPID=
-CG_CTRLS="memory pids cpu"
+CG_CTRLS="memory pids cpu cpuset"
 CGN=lxbad-$$
+CGS=lxbad-shared-$$
+PNSWRAP= PNSPID= SHAREPID= ROOTPID=
 
 # Sysctls read inside the target namespace and on the host.
 NS_SYSCTLS="net/ipv4/ip_forward net/ipv4/conf/all/forwarding
@@ -52,6 +54,24 @@ setup() {
 	PID=$!
 	sleep 600 & # in the host netns
 	HOSTPID=$!
+	# A target in its own pid namespace whose cgroup a host process
+	# shares (issue 10 #11): PNSPID, with SHAREPID beside it in $CGS.
+	ip netns exec "$NS" unshare -p -f sleep 600 2>/dev/null &
+	PNSWRAP=$!
+	sleep 600 &
+	SHAREPID=$!
+	sleep 600 & # moved into the v1 pids hierarchy's root
+	ROOTPID=$!
+	[ -f /sys/fs/cgroup/pids/cgroup.procs ] && echo "$ROOTPID" >/sys/fs/cgroup/pids/cgroup.procs
+	for _ in $(seq 100); do
+		PNSPID=$(pgrep -P "$PNSWRAP" sleep) && break
+		sleep 0.01
+	done
+	if [ -d /sys/fs/cgroup/pids ]; then
+		mkdir -p /sys/fs/cgroup/pids/$CGS
+		echo "$PNSPID" >/sys/fs/cgroup/pids/$CGS/cgroup.procs
+		echo "$SHAREPID" >/sys/fs/cgroup/pids/$CGS/cgroup.procs
+	fi
 	sleep 0 &
 	DEAD=$!
 	wait "$DEAD"
@@ -60,9 +80,15 @@ setup() {
 	for c in $CG_CTRLS; do
 		[ -d /sys/fs/cgroup/$c ] || continue
 		mkdir -p /sys/fs/cgroup/$c/$CGN
+		# a v1 cpuset takes no task before it has CPUs and nodes
+		if [ "$c" = cpuset ]; then
+			cat /sys/fs/cgroup/cpuset/cpuset.cpus >/sys/fs/cgroup/cpuset/$CGN/cpuset.cpus
+			cat /sys/fs/cgroup/cpuset/cpuset.mems >/sys/fs/cgroup/cpuset/$CGN/cpuset.mems
+		fi
 		echo "$PID" >/sys/fs/cgroup/$c/$CGN/cgroup.procs
 	done
 	[ -d /sys/fs/cgroup/pids/$CGN ] && echo 50 >/sys/fs/cgroup/pids/$CGN/pids.max
+	[ -d /sys/fs/cgroup/cpuset/$CGN ] && echo 0 >/sys/fs/cgroup/cpuset/$CGN/cpuset.cpus
 	[ -d /sys/fs/cgroup/memory/$CGN ] &&
 		echo 67108864 >/sys/fs/cgroup/memory/$CGN/memory.limit_in_bytes
 	[ -d /sys/fs/cgroup/cpu/$CGN ] &&
@@ -86,7 +112,11 @@ setup() {
 
 teardown() {
 	local c
-	for p in $PID $HOSTPID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	# PNSPID is its pid namespace's init: only SIGKILL reaches it from
+	# here, and unshare -f waits for it with SIGTERM ignored.
+	[ -n "$PNSPID" ] && kill -9 "$PNSPID" 2>/dev/null
+	for p in $PID $HOSTPID $PNSWRAP $SHAREPID $ROOTPID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	[ -d /sys/fs/cgroup/pids/$CGS ] && rmdir /sys/fs/cgroup/pids/$CGS 2>/dev/null
 	for c in $CG_CTRLS; do
 		[ -d /sys/fs/cgroup/$c/$CGN ] && rmdir /sys/fs/cgroup/$c/$CGN 2>/dev/null
 	done
@@ -108,8 +138,10 @@ snapshot() {
 	echo "== host sysctls"
 	for f in $HOST_SYSCTLS; do echo "$f=$(cat /proc/sys/$f)"; done
 	echo "== cgroup"
+	[ -f /sys/fs/cgroup/pids/$CGS/pids.max ] && echo "shared pids.max=$(cat /sys/fs/cgroup/pids/$CGS/pids.max)"
 	for f in memory/memory.limit_in_bytes memory/memory.soft_limit_in_bytes \
-		pids/pids.max cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpu/cpu.shares; do
+		pids/pids.max cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpu/cpu.shares \
+		cpuset/cpuset.cpus; do
 		c=/sys/fs/cgroup/${f%%/*}/$CGN/${f#*/}
 		[ -f "$c" ] && echo "$f=$(cat "$c")"
 	done
@@ -171,6 +203,13 @@ run_row() {
 		else
 			set -- reconcile --pid "$PID" --desired "$LX_TMP/desired.json" --state-dir "$SD" "$@"
 		fi ;;
+	root | pns)
+		# ROOTPID sits in the pids hierarchy's root; PNSPID shares its
+		# cgroup with a host process
+		expand "$input" >"$LX_TMP/desired.json"
+		: >"$in"
+		set -- reconcile --pid "$([ "$kind" = root ] && echo "$ROOTPID" || echo "$PNSPID")" \
+			--desired "$LX_TMP/desired.json" --state-dir "$SD" "$@" ;;
 	cli)
 		# the command line as words, against the suite's state dir
 		: >"$in"
@@ -301,6 +340,34 @@ row doc_route_table_overflow doc 3 'network\.routes\[0\].*table.*4294967296' '{"
 row doc_route_table_name doc 3 'network\.routes\[0\].*table.*bogus' '{"network": {"routes": ["10.1.0.0/16 dev lo table bogus"]}}'
 row doc_route_mtu doc 3 'network\.routes\[0\].*mtu.*99999999999' '{"network": {"routes": ["10.1.0.0/16 dev lo mtu 99999999999"]}}'
 row doc_route_unknown_dev doc 1 'nodev9.*ENODEV' '{"network": {"routes": ["10.1.0.0/16 dev nodev9"]}}'
+row doc_route_proto_word doc 3 'network\.routes\[0\]: "proto" is not a route word.*options\.protocol' '{"network": {"routes": ["10.1.0.0/16 dev lo proto static"]}}'
+row doc_route_weight_range doc 3 'network\.routes\[0\]: invalid nexthop weight "300" \(1\.\.256\)' '{"network": {"routes": ["10.1.0.0/16 nexthop via 10.0.0.1 weight 300 nexthop via 10.0.0.3"]}}'
+row doc_route_nexthop_no_via doc 3 'network\.routes\[0\]: nexthop 2 has no "via"' '{"network": {"routes": ["10.1.0.0/16 nexthop via 10.0.0.1 nexthop dev lo"]}}'
+row doc_route_onlink_destination doc 3 'network\.routes\[0\]: "onlink" is for a gateway' '{"network": {"routes": ["10.1.0.0/16 dev lo onlink"]}}'
+row doc_route_onlink_no_dev doc 3 'network\.routes\[0\]: "onlink" needs "dev"' '{"network": {"routes": ["default via 169.254.1.1 onlink"]}}'
+row doc_route_blackhole_via doc 3 'network\.routes\[0\]: a blackhole route has no gateway' '{"network": {"routes": ["blackhole 10.1.0.0/16 via 10.0.0.1"]}}'
+row doc_route_pref_v4 doc 3 'network\.routes\[0\]: "pref" is for IPv6 routes' '{"network": {"routes": ["10.1.0.0/16 dev lo pref high"]}}'
+row doc_route_pref_value doc 3 'network\.routes\[0\]: invalid pref "urgent"' '{"network": {"routes": ["fd01::/64 dev lo pref urgent"]}}'
+row doc_route_too_many_nexthops doc 3 'network\.routes\[0\]: 9 nexthops \(at most 8\)' '{"network": {"routes": ["10.1.0.0/16 nexthop via 10.0.0.1 nexthop via 10.0.0.2 nexthop via 10.0.0.3 nexthop via 10.0.0.4 nexthop via 10.0.0.5 nexthop via 10.0.0.6 nexthop via 10.0.0.7 nexthop via 10.0.0.8 nexthop via 10.0.0.9"]}}'
+row doc_route_via_and_nexthop doc 3 'network\.routes\[0\]: "via" and "dev" go inside each "nexthop"' '{"network": {"routes": ["10.1.0.0/16 via 10.0.0.1 nexthop via 10.0.0.2 nexthop via 10.0.0.3"]}}'
+row doc_route_quickack doc 3 'network\.routes\[0\]: invalid quickack "2" \(0\|1\)' '{"network": {"routes": ["10.1.0.0/16 dev lo quickack 2"]}}'
+row doc_route_congctl doc 3 'network\.routes\[0\]: invalid congctl "cu/bic"' '{"network": {"routes": ["10.1.0.0/16 dev lo congctl cu/bic"]}}'
+row doc_route_type doc 3 'network\.routes\[0\]\.type: .*|unknown route type "anycast"' '{"network": {"routes": [{"type": "anycast", "dst": "10.1.0.0/16"}]}}'
+row doc_route_metric_alias_twice doc 3 'network\.routes\[0\]: "metric" and "priority" are the same' '{"network": {"routes": ["10.1.0.0/16 dev lo metric 5 priority 6"]}}'
+row doc_route_via_inet6_v6 doc 3 'network\.routes\[0\]: gateway "10\.0\.0\.1" is not IPv6' '{"network": {"routes": ["fd01::/64 via inet6 10.0.0.1"]}}'
+row doc_rule_no_action doc 3 'network\.rules\[0\]: a rule needs an action' '{"network": {"rules": ["from 10.0.0.2 priority 100"]}}'
+row doc_rule_two_actions doc 3 'network\.rules\[0\]: two actions' '{"network": {"rules": ["from 10.0.0.2 table 100 blackhole"]}}'
+row doc_rule_mixed_family doc 3 'network\.rules\[0\]: mixed IPv4 and IPv6' '{"network": {"rules": ["from 10.0.0.2 to fd00::/64 table 100"]}}'
+row doc_rule_port_range doc 3 'network\.rules\[0\]: invalid dport "90-80"' '{"network": {"rules": ["ipproto tcp dport 90-80 table 100"]}}'
+row doc_rule_table_zero doc 3 'network\.rules\[0\]: invalid table "0"' '{"network": {"rules": ["from all table 0"]}}'
+row doc_rule_proto_word doc 3 'network\.rules\[0\]: "proto" is not a rule word' '{"network": {"rules": ["from all table 100 proto static"]}}'
+row doc_rule_not_string doc 3 'network\.rules\[0\]: expected a string' '{"network": {"rules": [{"from": "10.0.0.2"}]}}'
+row doc_neigh_mac_7_octets doc 3 'network\.neighbours\[0\]: invalid lladdr "02:00:0a:00:00:01:07" \(6 octets' '{"network": {"neighbours": ["10.0.0.1 lladdr 02:00:0a:00:00:01:07 dev lo"]}}'
+row doc_neigh_no_lladdr doc 3 'network\.neighbours\[0\]: missing "lladdr MAC"' '{"network": {"neighbours": ["10.0.0.1 dev lo"]}}'
+row doc_neigh_nud doc 3 'network\.neighbours\[0\]: invalid nud "reachable"' '{"network": {"neighbours": ["10.0.0.1 lladdr 02:00:0a:00:00:01 dev lo nud reachable"]}}'
+row doc_neigh_duplicate doc 3 'network\.neighbours\[1\]: duplicate' '{"network": {"neighbours": ["10.0.0.1 lladdr 02:00:0a:00:00:01 dev lo", "10.0.0.1 lladdr 02:00:0a:00:00:02 dev lo"]}}'
+row ann_compact_rule_no_action ann 3 'io\.linx\.rules: item 1 .*a rule needs an action' '{"io.linx.rules":"from 10.0.0.2"}'
+row ann_compact_neigh_bad_mac ann 3 'io\.linx\.neighbours: item 1 .*invalid lladdr' '{"io.linx.neighbours":"10.0.0.1 lladdr 02:00 dev eth0"}'
 row doc_link_duplicate doc 3 'network\.links\[1\].*d0' '{"network": {"links": [{"name": "d0", "kind": "dummy"}, {"name": "d0", "kind": "dummy", "up": true}]}}'
 row doc_link_mtu_zero doc 3 'network\.links\[0\].*mtu.*0' '{"network": {"links": [{"name": "lo", "mtu": 0}]}}'
 row doc_link_mtu_string doc 3 'network\.links\[0\].*mtu' '{"network": {"links": [{"name": "lo", "mtu": "1500"}]}}'
@@ -318,6 +385,9 @@ row sysctl_trailing_slash doc 5 'sysctl "net/ipv4/".*refused: empty name segment
 row sysctl_kernel doc 5 'sysctl "kernel\.core_pattern".*refused: only net\.\* sysctls' '{"sysctl": {"net.ipv4.ip_forward": 1, "kernel.core_pattern": "|/tmp/x"}}'
 row sysctl_vm doc 5 'sysctl "vm\.overcommit_memory".*refused: only net\.\*' '{"sysctl": {"vm.overcommit_memory": 1}}'
 row sysctl_host_global doc 5 'sysctl "net\.core\.rmem_max".*refused: net\.core\.rmem_max is host-global' '{"sysctl": {"net.core.rmem_max": 4194304}}'
+row sysctl_global_effect doc 5 'sysctl "net\.netfilter\.nf_hooks_lwtunnel".*refused: .*has a global effect although a child namespace can write it' '{"sysctl": {"net.netfilter.nf_hooks_lwtunnel": 1}}'
+row sysctl_write_only doc 5 'sysctl "net\.ipv4\.route\.flush" \(io\.linx\.sysctl\): refused: it cannot be read back' '{"sysctl": {"net.ipv4.route.flush": 1}}'
+row sysctl_alias doc 5 'sysctl "net\.ipv4\.conf\.all\.forwarding" \(io\.linx\.sysctl\): refused: the same kernel setting as net\.ipv4\.ip_forward' '{"sysctl": {"net.ipv4.ip_forward": 1, "net.ipv4.conf.all.forwarding": 1}}'
 row sysctl_space doc 5 'sysctl "net\.ipv4\.ip forward".*refused: invalid character' '{"sysctl": {"net.ipv4.ip forward": 1}}'
 row sysctl_nul doc 3 'invalid JSON.*NUL|\\u0000' '{"sysctl": {"net.ipv4.ip_forward\u0000/../../kernel/core_pattern": 1}}'
 row sysctl_newline_value doc 3 'sysctl\.net\.ipv4\.ip_forward.*\\x0a|sysctl\.net\.ipv4\.ip_forward.*newline' '{"sysctl": {"net.ipv4.ip_forward": "1\nkernel.core_pattern=|/tmp/x"}}'
@@ -343,6 +413,10 @@ row cg_cpu_max_extra pid 3 'cgroup\.cpu\.max.*50000 100000 7' '{"cgroup": {"cpu.
 row cg_pids_boolean pid 3 'cgroup\.pids\.max: expected an integer or a string, got true' '{"cgroup": {"pids.max": true}}'
 row cg_raise_pids pid 5 'pids\.max.*100.*50' '{"cgroup": {"pids.max": 100}}'
 row cg_raise_memory_max pid 5 'memory\.max.*max.*67108864' '{"cgroup": {"memory.max": "max"}}'
+row cg_raise_cpuset pid 5 'cgroup "cpuset\.cpus" \(io\.linx\.cgroup\): refused: 0-1 is above the spawn value 0' '{"cgroup": {"cpuset.cpus": "0-1"}}'
+row cg_no_v1_file pid 3 'cgroup "memory\.high" \(io\.linx\.cgroup\): not possible on this cgroup v1 host: .*memory\.low' '{"cgroup": {"memory.high": "32M"}}'
+row cg_root_cgroup root 5 'cgroup \(io\.linx\.cgroup\): refused: the target.s pids cgroup /sys/fs/cgroup/pids is a hierarchy.s root' '{"cgroup": {"pids.max": "max"}}'
+row cg_shared_cgroup pns 5 'cgroup \(io\.linx\.cgroup\): refused: the target.s pids cgroup .* is shared: it holds pid [0-9]+, whose pid namespace is not the container init.s' '{"cgroup": {"pids.max": 10}}'
 
 # ---------------------------------------------------------------- state dir
 row statedir_untrusted_reconcile doc 5 'state dir .*/untrusted: owner uid [0-9]+, mode 0777: refused: it must be owned by root and not writable by group or others' '{"network": {"addresses": ["lo 10.0.0.2/32"]}}' --state-dir @UNTRUSTED@

@@ -195,11 +195,24 @@ e2e_podman() {
 # POLICY... appended to each hook's args (e.g. --state-dir DIR).
 # Only the hooks.d files (linx-sidecar-*.json): podman refuses to start any
 # container when a file in the hooks dir is not a hook (the config snippet).
+# With LX_HOOKS_DIR set (an installed package: /usr/share/containers/oci/
+# hooks.d), its files are used as they are installed, path included (it
+# must be LX_BIN), only the policy appended.
 e2e_hooks_dir() {
 	local dir=$1 bindir=$2 f pol
 	shift 2
 	pol=$(jq -cn '$ARGS.positional' --args -- "$@")
 	mkdir -p "$dir"
+	if [ -n "${LX_HOOKS_DIR:-}" ]; then
+		for f in "$LX_HOOKS_DIR"/linx-sidecar-*.json; do
+			[ "$(jq -r .hook.path "$f")" = "$LX_BIN" ] || {
+				echo "$f: hook path $(jq -r .hook.path "$f") is not $LX_BIN" >&2
+				return 1
+			}
+			jq --argjson pol "$pol" '.hook.args += $pol' "$f" >"$dir/$(basename "$f")" || return 1
+		done
+		return 0
+	fi
 	for f in "$E2E_TOP"/hooks/linx-sidecar-*.json; do
 		sed "s|@BINDIR@|$bindir|g" "$f" |
 			jq --argjson pol "$pol" '.hook.args += $pol' >"$dir/$(basename "$f")" || return 1

@@ -2,7 +2,8 @@
 # linx-sidecar through podman's hooks.d (--hooks-dir) with annotations in the
 # compact form (podman parses --annotation as CSV and rejects JSON values).
 # `--network none` gives the container a netns of its own holding only lo,
-# which the hook then fills.
+# which the hook then fills. LX_BIN and LX_HOOKS_DIR from the environment
+# test an installed package (.ci/run: /usr/bin, /usr/share/containers/oci/hooks.d).
 . "$(dirname "$0")/lib.sh"
 
 TESTS=(podman_compact_annotations_converge podman_container_exit_tears_down

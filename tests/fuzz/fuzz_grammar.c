@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer: the address and route string grammars and prefixes. The first
+ * libFuzzer: the address, route, rule and neighbour string grammars and
+ * prefixes. The first
  * byte picks the parser. Accepted input must format and re-parse to the
  * same value.
  */
@@ -21,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
 	lx_error_clear(&err);
-	switch (data[0] % 3) {
+	switch (data[0] % 5) {
 	case 0: {
 		struct lx_addr a, b;
 
@@ -39,14 +40,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct lx_route r, b;
 
 		if (lx_route_parse(s, &r, "r", &err) == 0) {
-			/* "default" alone is IPv4: an IPv6 /0 without gateway
-			 * or source needs "::/0" (lx_desired_to_json does). */
-			if (r.family == AF_INET6 && r.dst_len == 0 &&
-			    !r.has_gw && !r.has_src)
-				break;
 			lx_route_format(&r, false, buf, sizeof(buf));
 			if (lx_route_parse(buf, &b, "r", &err) != 0 ||
 			    memcmp(&r, &b, sizeof(r)))
+				abort();
+		} else if (!err.lines) {
+			abort();
+		}
+		break;
+	}
+	case 3: {
+		struct lx_rule r, b;
+
+		if (lx_rule_parse(s, &r, "u", &err) == 0) {
+			lx_rule_format(&r, false, buf, sizeof(buf));
+			if (lx_rule_parse(buf, &b, "u", &err) != 0 ||
+			    memcmp(&r, &b, sizeof(r)))
+				abort();
+		} else if (!err.lines) {
+			abort();
+		}
+		break;
+	}
+	case 4: {
+		struct lx_neigh n, b;
+
+		if (lx_neigh_parse(s, &n, "n", &err) == 0) {
+			lx_neigh_format(&n, false, buf, sizeof(buf));
+			if (lx_neigh_parse(buf, &b, "n", &err) != 0 ||
+			    memcmp(&n, &b, sizeof(n)))
 				abort();
 		} else if (!err.lines) {
 			abort();

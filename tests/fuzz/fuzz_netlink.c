@@ -64,7 +64,8 @@ static void route_round_trip(const struct lx_route *r)
 	if (want.dst_len == 0)
 		memset(&want.dst, 0, sizeof(want.dst));
 	nlh =
-	    lx_route_msg_new(buf, LX_NL_CREATE, &want, want.protocol, want.oif);
+	    lx_route_msg_new(buf, LX_NL_CREATE, &want, want.protocol, want.oif,
+			     NULL);
 	nlh->nlmsg_type = RTM_NEWROUTE;
 	if (lx_route_from_msg(nlh, &back) != 0)
 		abort();

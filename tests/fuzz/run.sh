@@ -19,9 +19,12 @@ fi
 
 # Only the pure code: parsers, codecs and the diff. Nothing here opens a
 # socket or touches sysctl/cgroup files.
-srcs=(lib/model.c lib/error.c lib/format.c lib/op.c lib/desired.c lib/grammar.c lib/nft_text.c oci/*.c)
-# fuzz_netlink also links the netlink codecs and the reconciler's pure half.
-nl_srcs=(lib/nl.c lib/link.c lib/addr.c lib/route.c lib/rtnl.c lib/report.c)
+# The route, rule and neighbour models come with their codecs (one file
+# per object); linking them opens nothing.
+srcs=(lib/model.c lib/error.c lib/format.c lib/op.c lib/desired.c lib/grammar.c lib/nft_text.c
+      lib/grammar_route.c lib/route.c lib/rule.c lib/neigh.c lib/addr.c lib/nl.c oci/*.c)
+# fuzz_netlink also links the reconciler's pure half.
+nl_srcs=(lib/link.c lib/rtnl.c lib/rtnl_tagged.c lib/owned_log.c lib/report.c)
 flags=(-std=gnu11 -g -O1 -D_GNU_SOURCE -fno-omit-frame-pointer
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$root/lib" -I"$root/oci" $(pkg-config --cflags jansson libmnl))

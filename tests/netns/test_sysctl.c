@@ -342,7 +342,7 @@ static void record_intent(void *data, enum lx_obj obj,
 {
 	struct seen *s = data;
 	const struct lx_owned_kv *w =
-		lx_owned_kvs_find(ahead, "net.ipv4.ip_local_port_range");
+	    lx_owned_kvs_find(ahead, "net.ipv4.ip_local_port_range");
 
 	cr_assert_eq(obj, LX_OBJ_SYSCTL);
 	s->calls++;
@@ -358,7 +358,7 @@ static void record_intent(void *data, enum lx_obj obj,
 Test(sysctl_netns, the_original_is_announced_before_the_first_write)
 {
 	struct lx_sysctl_ctx c = open_ctx();
-	struct seen s = { .c = &c };
+	struct seen s = {.c = &c};
 	struct lx_kvs d = {0};
 	struct lx_owned_kvs w = {0};
 	struct lx_subreport rep = {0};
@@ -407,4 +407,119 @@ Test(sysctl_netns, the_original_is_announced_before_the_first_write)
 	lx_kvs_free(&d);
 	lx_sysctl_close(&c);
 	lx_owned_kvs_free(&w);
+}
+
+/* "01", "0x1", "010": the kernel stores 1, 1, 8. Compared in its
+ * canonical form, the second pass has nothing to do (it rewrote them,
+ * reported "converged", on every pass). */
+Test(sysctl_netns, non_canonical_integers_converge_once)
+{
+	struct lx_sysctl_ctx c = open_ctx();
+	struct lx_kvs d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
+	struct lx_error e;
+	char *v;
+
+	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_forward", "0x1"), 0);
+	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.tcp_keepalive_probes", "010"), 0);
+	cr_assert_eq(
+	    lx_kvs_add(&d, "net.ipv4.ip_local_port_range", "0x400 0xfde8"), 0);
+	lx_error_clear(&e);
+	cr_assert_eq(lx_sysctl_reconcile(&c, &d, &w, false, &rep, &e), 0, "%s",
+		     e.msg);
+	cr_assert(rep.converged, "%s", rep.plan.n ? rep.plan.ops[0].error : "");
+	v = rd(&c, "net.ipv4.tcp_keepalive_probes");
+	cr_assert_str_eq(v, "8", "010 is octal to the kernel");
+	free(v);
+	v = rd(&c, "net.ipv4.ip_local_port_range");
+	cr_assert_str_eq(v, "1024 65000");
+	free(v);
+	lx_plan_free(&rep.plan);
+	for (int pass = 0; pass < 2; pass++) {
+		rep = (struct lx_subreport){0};
+		cr_assert_eq(lx_sysctl_reconcile(&c, &d, &w, false, &rep, &e),
+			     0);
+		cr_assert(rep.converged);
+		cr_assert_eq(rep.plan.n, 0, "pass %d rewrote %s", pass + 2,
+			     rep.plan.n ? rep.plan.ops[0].u.kv.key : "");
+	}
+	cr_assert(lx_sysctl_equal("01", "1"));
+	cr_assert(!lx_sysctl_equal("010", "10"));
+	cr_assert(lx_sysctl_equal("-0", "0"));
+	cr_assert(!lx_sysctl_equal("-1", "1"));
+	cr_assert(!lx_sysctl_equal("1 2", "1"));
+	host_unchanged();
+	lx_kvs_free(&d);
+	lx_owned_kvs_free(&w);
+	lx_sysctl_close(&c);
+}
+
+/* Two names of one kernel variable: the later write changes the earlier
+ * key back. The pass says so (a failed op) instead of "converged". */
+Test(sysctl_netns, two_names_of_one_setting_fail_the_pass_and_are_refused)
+{
+	struct lx_sysctl_ctx c = open_ctx();
+	struct lx_kvs d = {0};
+	struct lx_owned_kvs w = {0};
+	struct lx_subreport rep = {0};
+	struct lx_error e;
+
+	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_forward", "1"), 0);
+	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.conf.all.forwarding", "0"), 0);
+	lx_error_clear(&e);
+	cr_assert_eq(lx_sysctl_check(&c, &d, &e), -EPERM);
+	cr_assert_eq(e.kind, LX_ERR_POLICY);
+	cr_assert(strstr(e.msg, "sysctl \"net.ipv4.conf.all.forwarding\" "
+				"(io.linx.sysctl): refused: the same kernel "
+				"setting as net.ipv4.ip_forward"),
+		  "%s", e.msg);
+	/* without the check, the pass itself does not report convergence */
+	for (int pass = 0; pass < 2; pass++) {
+		rep = (struct lx_subreport){0};
+		lx_error_clear(&e);
+		cr_assert_eq(lx_sysctl_reconcile(&c, &d, &w, false, &rep, &e),
+			     0);
+		cr_assert(!rep.converged, "pass %d", pass);
+		cr_assert_eq(lx_plan_count(&rep.plan, LX_OPS_FAILED), 1);
+		lx_plan_free(&rep.plan);
+	}
+	host_unchanged();
+	lx_kvs_free(&d);
+	lx_owned_kvs_free(&w);
+	lx_sysctl_close(&c);
+}
+
+Test(sysctl_netns, a_write_only_key_is_refused_at_check_time)
+{
+	struct lx_sysctl_ctx c = open_ctx();
+	struct lx_kvs d = {0};
+	struct lx_error e;
+
+	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.route.flush", "1"), 0);
+	cr_assert_eq(lx_kvs_add(&d, "net.ipv4.ip_forward", "1"), 0);
+	lx_error_clear(&e);
+	cr_assert_eq(lx_sysctl_check(&c, &d, &e), -EPERM);
+	cr_assert_eq(e.lines, 1, "%s", e.msg);
+	cr_assert(strstr(e.msg, "sysctl \"net.ipv4.route.flush\" "
+				"(io.linx.sysctl): refused: it cannot be read "
+				"back"),
+		  "%s", e.msg);
+	lx_kvs_free(&d);
+	lx_sysctl_close(&c);
+}
+
+Test(sysctl_netns, a_global_effect_key_is_refused_though_writable_here)
+{
+	char why[1024];
+
+	cr_assert_eq(
+	    access("/proc/sys/net/netfilter/nf_hooks_lwtunnel", W_OK) == 0 ||
+		access("/proc/sys/net/netfilter", F_OK) != 0,
+	    1);
+	cr_assert_eq(lx_sysctl_check_name("net.netfilter.nf_hooks_lwtunnel",
+					  NULL, 0, why, sizeof(why)),
+		     -EPERM);
+	cr_assert(strstr(why, "global effect") && strstr(why, "static key"),
+		  "%s", why);
 }

@@ -49,8 +49,13 @@ static void route_ref(const struct lx_route *r, bool proto, char *b, size_t n)
 {
 	size_t o = 0;
 
+	/* "default" reads back as IPv4 without an IPv6 gateway or source. */
 	if (r->dst_len == 0)
-		o += (size_t)snprintf(b, n, "default");
+		o += (size_t)snprintf(b, n, "%s",
+				      r->family == AF_INET6 && !r->has_gw &&
+					      !r->has_src
+					  ? "::/0"
+					  : "default");
 	else {
 		o = ip(b, n, o, r->family, &r->dst);
 		o += (size_t)snprintf(b + o, n - o, "/%u", r->dst_len);

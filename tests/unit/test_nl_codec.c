@@ -92,7 +92,7 @@ Test(nl_codec, route_encodes_and_decodes_back)
 
 	inet_pton(AF_INET6, "fd01::", &in.dst);
 	inet_pton(AF_INET6, "fd00::1", &in.gw);
-	h = lx_route_msg_new(buf, LX_NL_CREATE, &in, 76, 3);
+	h = lx_route_msg_new(buf, LX_NL_CREATE, &in, 76, 3, NULL);
 	rtm = mnl_nlmsg_get_payload(h);
 	cr_assert_eq(rtm->rtm_protocol, 76);
 	cr_assert_eq(rtm->rtm_table, RT_TABLE_MAIN, "table 0 is main");

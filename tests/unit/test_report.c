@@ -219,6 +219,36 @@ Test(report, thousands_of_ops_stream_in_order)
 	lx_report_free(&r);
 }
 
+/* A key whose original could not be read (write-only) must not make
+ * state.json unloadable: it was written as "original": null and every
+ * later load failed (exit 3). */
+Test(report, unknown_original_round_trips_and_old_null_loads)
+{
+	struct lx_owned o = {0}, back = {0};
+	struct lx_error e;
+	json_t *j, *old;
+	char *s;
+
+	cr_assert_eq(lx_owned_kvs_set(&o.sysctl, "net.ipv4.x", "1", NULL), 0);
+	j = lx_owned_to_json(&o);
+	s = json_dumps(j, JSON_COMPACT);
+	cr_assert_null(strstr(s, "null"), "%s", s);
+	lx_error_clear(&e);
+	cr_assert_eq(lx_owned_from_json(j, &back, &e), 0, "%s", e.msg);
+	cr_assert_null(lx_owned_kvs_find(&back.sysctl, "net.ipv4.x")->original);
+	lx_owned_free(&back);
+	old = json_loads("{\"sysctl\": {\"net.ipv4.route.flush\": "
+			 "{\"applied\": \"1\", \"original\": null}}}",
+			 0, NULL);
+	lx_error_clear(&e);
+	cr_assert_eq(lx_owned_from_json(old, &back, &e), 0, "%s", e.msg);
+	lx_owned_free(&back);
+	lx_owned_free(&o);
+	json_decref(old);
+	json_decref(j);
+	free(s);
+}
+
 /* Ops are written without jansson when their text needs no escaping: each
  * is exactly {op, kind, item}, and text with a quote, a backslash or a
  * control byte still comes back as it was. */

@@ -102,15 +102,42 @@ Test(route_diff, kernel_route_is_never_touched)
 {
 	struct lx_route obs[] = {
 	    observed(mkroute("10.0.0.0", 24, NULL), RTPROT_KERNEL, "eth0"),
-	    observed(mkroute("10.0.0.2", 32, NULL), PROTO, "eth0"),
+	    observed(mkroute("10.0.0.2", 32, NULL), RTPROT_KERNEL, "eth0"),
 	};
 	struct fixture f = {.obs = {.routes = obs, .n_routes = 2}};
 
-	/* Same protocol number but in table local / not unicast: not ours. */
 	obs[1].table = RT_TABLE_LOCAL;
 	obs[1].type = RTN_LOCAL;
 	diff(&f);
 	cr_assert_eq(f.plan.n, 0);
+	lx_plan_free(&f.plan);
+}
+
+/* Issue 10 item 15: a route of ours in table local used to be invisible
+ * to the diff, re-created (EEXIST) on every pass and never removed. */
+Test(route_diff, our_route_in_table_local_is_ours)
+{
+	struct lx_route obs[] = {
+	    observed(mkroute("10.0.0.9", 32, NULL), PROTO, "eth0"),
+	};
+	struct lx_route want = mkroute("10.0.0.9", 32, NULL);
+	struct fixture f = {.obs = {.routes = obs, .n_routes = 1}};
+
+	obs[0].table = RT_TABLE_LOCAL;
+	obs[0].type = RTN_LOCAL;
+	obs[0].scope = RT_SCOPE_HOST;
+	diff(&f);
+	cr_assert_eq(f.plan.n, 1, "not desired: deleted");
+	cr_assert_eq(f.plan.ops[0].verb, LX_OP_DELETE);
+	lx_plan_free(&f.plan);
+
+	snprintf(want.dev, sizeof(want.dev), "eth0");
+	want.table = RT_TABLE_LOCAL;
+	want.type = RTN_LOCAL;
+	f.d.routes = &want;
+	f.d.n_routes = 1;
+	diff(&f);
+	cr_assert_eq(f.plan.n, 0, "desired and there: nothing to do");
 	lx_plan_free(&f.plan);
 }
 

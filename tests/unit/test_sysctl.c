@@ -92,7 +92,7 @@ Test(sysctl_fold, kernel_tabs_equal_spaces)
 	cr_assert(lx_sysctl_equal("  1 ", "1"));
 	cr_assert(!lx_sysctl_equal("1024 65000", "1024 65001"));
 	cr_assert(!lx_sysctl_equal("1", NULL));
-	char *f = lx_sysctl_fold("\t4096\t\t87380  6291456\n");
+	char *f = lx_kv_fold("\t4096\t\t87380  6291456\n");
 	cr_assert_str_eq(f, "4096 87380 6291456");
 	free(f);
 }

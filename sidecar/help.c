@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "cli.h"
+#include "help.h"
+
+/* The texts are laid out as printed: keep clang-format from re-wrapping. */
+// clang-format off
+#define STATE_DIR_OPT \
+	"  --state-dir DIR   state directory (default " LX_DEFAULT_STATE_DIR ")\n"
+#define POLICY_OPTS \
+	"policy (the admin's, never the tenant's):\n" \
+	"  --allow-sysctl PREFIX   only sysctls under PREFIX (repeatable)\n" \
+	"  --allow-master IFACE    veth peers may be enslaved to IFACE (repeatable)\n" \
+	"  --allow-parent IFACE    macvlan/ipvlan may use host IFACE (repeatable)\n" \
+	"  --cgroup-allow-raise    cgroup limits may rise above the spawn value\n" \
+	"  --allow-host-netns      sysctls may be written into the sidecar's own netns\n"
+#define ID_TEXT \
+	"ID is any unique prefix of a resident sidecar's id (an ambiguous one is\n" \
+	"exit 2 and lists the matches; an unknown one exit 4).\n"
+#define TARGET_OPTS \
+	"  --pid N           a process in the target network namespace (and cgroup)\n" \
+	"  --netns PATH      a network namespace file (/run/netns/NAME, /proc/N/ns/net)\n"
+#define DESIRED_OPT \
+	"  --desired FILE    the desired-state document (- = stdin)\n"
+
+static const struct lx_command_doc docs[] = {
+	{ "hook",
+	  "linx-sidecar hook [createRuntime|poststop] [POLICY]   < OCI-STATE",
+	  "The OCI hook. createRuntime reads the runtime's state on stdin, converges\n"
+	  "the container's namespace onto its io.linx.* annotations (the container\n"
+	  "does not start unless that converges) and leaves a resident sidecar;\n"
+	  "poststop stops that sidecar and removes its state. A container without an\n"
+	  "io.linx.* annotation is left alone (exit 0).\n\n"
+	  STATE_DIR_OPT
+	  "  --cgroup PATH     the container's cgroup directory\n"
+	  POLICY_OPTS
+	  "exit: 0 started, 1 not converged, 3 invalid annotation or state,\n"
+	  "      4 target not found, 5 refused by policy\n" },
+	{ "run",
+	  "linx-sidecar run (--pid N | --netns PATH) --desired FILE [--cgroup PATH] [POLICY]\n"
+	  "linx-sidecar --pid N --desired FILE [POLICY]",
+	  "A resident sidecar in the foreground for any process: converges, heals\n"
+	  "drift until the target exits, SIGTERM, or `linx-sidecar stop ID`. SIGHUP\n"
+	  "re-reads FILE.\n\n"
+	  TARGET_OPTS DESIRED_OPT
+	  "  --id ID           state id (default pid-N or netns-INODE)\n"
+	  STATE_DIR_OPT POLICY_OPTS },
+	{ "reconcile",
+	  "linx-sidecar reconcile (--pid N | --netns PATH) --desired FILE [POLICY]\n"
+	  "linx-sidecar reconcile ID",
+	  "One pass, then print the report. Ownership is kept in DIR/ID/state.json,\n"
+	  "so a second run with a smaller document removes what the first one\n"
+	  "installed and nothing else. With an ID, the resident sidecar runs a pass\n"
+	  "now.\n"
+	  ID_TEXT "\n"
+	  TARGET_OPTS DESIRED_OPT
+	  "  --id ID           state id (default pid-N or netns-INODE)\n"
+	  "  --json            print the report as JSON\n"
+	  STATE_DIR_OPT POLICY_OPTS
+	  "exit: 0 converged, 1 not converged, 2 usage, 3 invalid document,\n"
+	  "      4 target not found, 5 refused by policy\n" },
+	{ "plan",
+	  "linx-sidecar plan (--pid N | --netns PATH) --desired FILE [POLICY]",
+	  "The operations a pass would apply, without applying any.\n\n"
+	  TARGET_OPTS DESIRED_OPT
+	  "  --json            print JSON\n"
+	  STATE_DIR_OPT POLICY_OPTS },
+	{ "observe",
+	  "linx-sidecar observe (--pid N | --netns PATH) [--desired]",
+	  "Print the target's observed state; with --desired, a desired-state\n"
+	  "document that reproduces it.\n\n"
+	  TARGET_OPTS
+	  "  --json            print JSON\n" },
+	{ "status",
+	  "linx-sidecar status ID [--json]",
+	  "Ask a resident sidecar how it is: sync (converged or diverged), health\n"
+	  "(ok, backing off, failing; the next retry), its last pass, the\n"
+	  "container's and its own pid, the pod when known, the last error, and per\n"
+	  "subsystem the last pass's applied/failed/pending operations and the\n"
+	  "counts since it started.\n"
+	  ID_TEXT "\n"
+	  "  --json            the control socket's reply (report, health, meta)\n"
+	  STATE_DIR_OPT },
+	{ "stop",
+	  "linx-sidecar stop ID",
+	  "Stop a resident sidecar. What it installed stays unless the document's\n"
+	  "revert_on_release says otherwise.\n"
+	  ID_TEXT "\n"
+	  STATE_DIR_OPT },
+	{ "put",
+	  "linx-sidecar put ID --desired FILE",
+	  "Replace a resident sidecar's desired state; it is validated here and by\n"
+	  "the sidecar under the policy it was started with.\n"
+	  ID_TEXT "\n"
+	  "  --desired FILE    the new document (- = stdin)\n"
+	  STATE_DIR_OPT
+	  "exit: 0 accepted, 3 invalid document, 4 no such sidecar, 5 refused\n" },
+	{ "list",
+	  "linx-sidecar list [--json]",
+	  "Every resident sidecar on this host, one line each: id (12 characters),\n"
+	  "pod/container when known, the container's pid, sync, health with the\n"
+	  "next retry, last pass (number, trigger, age), the sidecar's pid. A\n"
+	  "sidecar that died is \"not running\"; one that does not answer within\n"
+	  "2 s \"not answering\".\n\n"
+	  "  --json            the same as an array of objects\n"
+	  STATE_DIR_OPT },
+	{ "events",
+	  "linx-sidecar events ID [--follow] [--json]",
+	  "A resident sidecar's events log (events.log.1, then events.log), one line\n"
+	  "per event: local time, event, its fields.\n"
+	  ID_TEXT "\n"
+	  "  --follow          keep printing new events until the sidecar ends\n"
+	  "  --json            the log's own JSON lines\n"
+	  STATE_DIR_OPT },
+	{ "metrics",
+	  "linx-sidecar metrics [--output FILE]",
+	  "The Prometheus text exposition for every resident sidecar on this host:\n"
+	  "linx_sidecar_sidecars, _up, _info, _converged, _backing_off,\n"
+	  "_last_pass_duration_seconds, _seconds_since_last_converged,\n"
+	  "_passes_total{trigger}, _ops_applied_total{subsystem},\n"
+	  "_ops_failed_total{subsystem}.\n\n"
+	  "  --output FILE     write FILE atomically (node_exporter's textfile\n"
+	  "                    collector reads *.prom files)\n"
+	  STATE_DIR_OPT },
+};
+// clang-format on
+
+const struct lx_command_doc *lx_command_doc(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(docs) / sizeof(docs[0]); i++)
+		if (strcmp(docs[i].name, name) == 0)
+			return &docs[i];
+	return NULL;
+}
+
+int lx_command_help(FILE *f, const char *name)
+{
+	const struct lx_command_doc *d = lx_command_doc(name);
+	const char *u;
+
+	if (!d)
+		return -1;
+	fputs("usage:", f);
+	/* One synopsis per line, indented under "usage:". */
+	for (u = d->usage; *u;) {
+		const char *nl = strchr(u, '\n');
+		int n = nl ? (int)(nl - u) : (int)strlen(u);
+
+		fprintf(f, "%s%.*s\n", u == d->usage ? " " : "       ", n, u);
+		u += n + (nl ? 1 : 0);
+	}
+	fprintf(f, "\n%s", d->help);
+	return 0;
+}
