@@ -960,7 +960,9 @@ static void check_shared(struct lx_cgroup *cg, enum lx_cg_ctrl c,
 		if (nl)
 			*nl++ = '\0';
 		pid = strtol(l, NULL, 10);
-		/* A process that exited meanwhile shares nothing. */
+		/* A process that exited meanwhile shares nothing; one the
+		 * resident's reduced capabilities cannot inspect was there
+		 * when the first check (with all of them) passed. */
 		if (pid <= 0 || pidns_of(proc, (pid_t)pid, &st) < 0)
 			continue;
 		if (st.st_dev == init_ns->st_dev &&
@@ -1019,14 +1021,21 @@ int lx_cgroup_check(struct lx_cgroup *cg, const struct lx_kvs *desired,
 
 	if (!desired || desired->n == 0)
 		return 0;
-	if (cg->pid > 0) {
+	/* Read once, at the first check: the resident later runs with
+	 * CAP_NET_ADMIN alone, which may not inspect a root-owned init. */
+	if (cg->pid > 0 && !cg->init_ns_known) {
 		r = pidns_of(proc, cg->pid, &init_ns);
 		if (r < 0)
 			return lx_error_add(err, LX_ERR_NOTFOUND, -r,
 					    "cgroup: the pid namespace of pid "
 					    "%d",
 					    (int)cg->pid);
+		cg->init_ns_dev = init_ns.st_dev;
+		cg->init_ns_ino = init_ns.st_ino;
+		cg->init_ns_known = true;
 	}
+	init_ns.st_dev = cg->init_ns_dev;
+	init_ns.st_ino = cg->init_ns_ino;
 	for (size_t i = 0; i < desired->n; i++) {
 		const struct lx_cg_row *row = lx_cg_row_find(desired->v[i].key);
 

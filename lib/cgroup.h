@@ -68,7 +68,10 @@ struct lx_cgroup {
 	bool root[LX_CG_NCTRL];	 /* the directory is a hierarchy's root */
 	char *path[LX_CG_NCTRL]; /* for messages */
 	pid_t pid;		 /* the container's init, 0 = not known */
-	char *proc;		 /* stands for /proc (tests); NULL = "/proc" */
+	bool init_ns_known; /* its pid namespace, read at the first check */
+	dev_t init_ns_dev;
+	ino_t init_ns_ino;
+	char *proc; /* stands for /proc (tests); NULL = "/proc" */
 	/* Tighten-only baselines: each key's live value the first time it
 	 * was checked, before any write of ours (see lx_cgroup_check). */
 	struct lx_kvs spawn;

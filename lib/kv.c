@@ -386,6 +386,32 @@ static int verify_untouched(const struct lx_kv_source *src,
 	return 0;
 }
 
+int lx_kv_finish(const struct lx_kv_source *src, const struct lx_kvs *desired,
+		 const struct lx_kvs *observed, struct lx_owned_kvs *owned,
+		 struct lx_subreport *rep, struct lx_error *err)
+{
+	const struct lx_kv_hooks *h = src->hooks;
+	struct lx_error failures;
+	int r;
+
+	if (src->intent && owned)
+		lx_kv_announce(&rep->plan, h->obj, owned, src->intent,
+			       src->intent_data);
+	lx_error_clear(&failures);
+	if (lx_kv_apply(src, &rep->plan, owned, &failures) < 0) {
+		/* best-effort: the failures are recorded on their ops */
+	}
+	r = verify_untouched(src, desired, observed, &rep->plan);
+	if (r == 0 && lx_kvs_adopt(desired, observed, owned, h->eq) < 0)
+		r = -ENOMEM;
+	if (r < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, -r, "%s",
+				    lx_obj_name(h->obj));
+	rep->converged = lx_plan_count(&rep->plan, LX_OPS_FAILED) == 0 &&
+			 lx_plan_count(&rep->plan, LX_OPS_PENDING) == 0;
+	return 0;
+}
+
 int lx_kv_reconcile(const struct lx_kv_source *src,
 		    const struct lx_kvs *desired, struct lx_owned_kvs *owned,
 		    bool revert_on_release, struct lx_subreport *rep,
@@ -406,39 +432,17 @@ int lx_kv_reconcile(const struct lx_kv_source *src,
 		if (v < 0 && r == 0)
 			r = v;
 	}
-	if (r < 0)
-		goto fail;
 	/* Unreadable keys are not fatal: their ops carry the failure. */
-	r = lx_kv_observe(src, desired, owned, &observed, NULL);
+	if (r == 0)
+		r = lx_kv_observe(src, desired, owned, &observed, NULL);
 	if (r == 0)
 		r = lx_kv_diff(src, desired, &observed, owned,
 			       revert_on_release, &rep->plan, err);
+	if (r == 0)
+		r = lx_kv_finish(src, desired, &observed, owned, rep, err);
+	lx_kvs_free(&observed);
 	if (r < 0)
-		goto fail;
-	if (src->intent && owned)
-		lx_kv_announce(&rep->plan, h->obj, owned, src->intent,
-			       src->intent_data);
-	if (lx_kv_apply(src, &rep->plan, owned, err) < 0) {
-		/* best-effort: the failures are recorded on their ops */
-	}
-	lx_error_clear(err);
-	r = verify_untouched(src, desired, &observed, &rep->plan);
-	if (r < 0) {
-		lx_error_set(err, LX_ERR_SYSTEM, -r, "%s", lx_obj_name(h->obj));
-		goto fail;
-	}
-	if (lx_kvs_adopt(desired, &observed, owned, h->eq) < 0) {
-		r = lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "%s",
-				 lx_obj_name(h->obj));
-		goto fail;
-	}
-	lx_kvs_free(&observed);
-	rep->converged = lx_plan_count(&rep->plan, LX_OPS_FAILED) == 0 &&
-			 lx_plan_count(&rep->plan, LX_OPS_PENDING) == 0;
-	return 0;
-fail:
-	lx_kvs_free(&observed);
-	lx_subreport_fail(rep, err->msg[0] ? err->msg : "pass failed");
+		lx_subreport_fail(rep, err->msg[0] ? err->msg : "pass failed");
 	return r;
 }
 

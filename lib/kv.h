@@ -111,6 +111,16 @@ int lx_kv_apply(const struct lx_kv_source *src, struct lx_plan *plan,
 		struct lx_owned_kvs *owned, struct lx_error *err) LX_WUR;
 
 /*
+ * The pass after the diff: write-ahead, apply (lx_kv_apply), read back
+ * the desired keys the pass did not write (a write can change another
+ * key: two names of one setting), adopt, and set rep->converged. rep->plan
+ * is the diff's. observed is what the diff saw. <0 only on ENOMEM.
+ */
+int lx_kv_finish(const struct lx_kv_source *src, const struct lx_kvs *desired,
+		 const struct lx_kvs *observed, struct lx_owned_kvs *owned,
+		 struct lx_subreport *rep, struct lx_error *err) LX_WUR;
+
+/*
  * One pass: validate every desired key (a refusal aborts the pass before
  * anything is read or written), observe, diff, write-ahead, apply, adopt.
  * rep is filled (plan with op states, converged); rep must be empty on

@@ -484,7 +484,9 @@ installed globally and must cost nothing); a `dev` that does not exist is
 exit 1, not 3 (the device may appear later and the resident loop heals);
 two spellings of one sysctl (`net.ipv4.x`, `net/ipv4/x`) and values longer
 than one write (4096 bytes) are refused before anything is applied; a
-refused request leaves no state dir.
+refused request leaves no state dir; a cgroup key this host cannot apply
+(no v1 file: `memory.high`, `memory.min`, `memory.oom.group`; `io.weight`
+without BFQ) is exit 3, invalid for this target, not a policy refusal.
 
 `via` `linx-sidecar` rows are client commands run against the suite's state
 dir (`--state-dir`); an ambiguous ID prefix (exit 2, the matches listed one
