@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "json_cleanup.h"
 
 static uint64_t now_us(void)
 {
@@ -13,6 +14,29 @@ static uint64_t now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
+ * The target's identity record (state.h "Binding"): one member per resource
+ * the state is bound to. A subsystem with a resource of its own (the cgroup
+ * directory) adds its member here.
+ */
+static json_t *target_record(const struct lx_engine *e)
+{
+	char cookie[32];
+
+	snprintf(cookie, sizeof(cookie), "%llu",
+		 (unsigned long long)e->target.netns_cookie);
+	return json_pack("{s:s}", "netns_cookie", cookie);
+}
+
+static int bind_state(struct lx_engine *e, struct lx_error *err)
+{
+	_cleanup_json_ json_t *rec = target_record(e);
+
+	if (!rec || lx_state_bind(&e->state, rec) < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "state");
+	return 0;
 }
 
 int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
@@ -70,8 +94,23 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 					.host = e->host_nl,
 					.host_netns_fd =
 						e->target.host_netns_fd };
+	if (t->state_dir && t->create_state) {
+		/* One namespace, one owner: before any state is read (a live
+		 * sidecar's state must not be set aside by a second one). */
+		_cleanup_json_ json_t *rec = target_record(e);
+
+		e->exclusive_dir = t->state_dir;
+		r = lx_state_check_owner(t->state_dir, e->id, rec, err);
+		if (r < 0)
+			goto fail;
+	}
 	if (t->state_dir) {
 		r = lx_state_open(&e->state, t->state_dir, e->id, false, err);
+		if (r == 0)
+			r = bind_state(e, err);
+		/* plan reads state and never changes it: a state recorded for
+		 * another target is ignored there, not set aside. */
+		e->state.read_only = !t->create_state;
 		/* No state dir means we own nothing. Creating it waits for
 		 * lx_engine_create_state, after the checks. */
 		if (r < 0 && err->kind == LX_ERR_NOTFOUND) {
@@ -175,11 +214,19 @@ int lx_engine_create_state(struct lx_engine *e, struct lx_error *err)
 	if (!e->state_dir)
 		return 0;
 	r = lx_state_open(&e->state, e->state_dir, e->id, true, err);
+	if (r == 0)
+		r = bind_state(e, err);
 	if (r < 0)
 		return r;
 	free(e->state_dir);
 	e->state_dir = NULL;
 	return 0;
+}
+
+void lx_engine_discard_state(struct lx_engine *e)
+{
+	if (e->state.created)
+		lx_state_remove(&e->state);
 }
 
 int lx_engine_set_desired(struct lx_engine *e, const struct lx_desired *d)
