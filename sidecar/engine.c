@@ -15,6 +15,14 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* The state is bound to the cgroup directories it records limits for. */
+static void bind_cgroup(struct lx_engine *e)
+{
+	if (e->cg)
+		lx_cgroup_identity(e->cg, e->state.cgroup,
+				   sizeof(e->state.cgroup));
+}
+
 int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 		   const struct lx_policy *policy, struct lx_error *err)
 {
@@ -67,6 +75,9 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 						e->target.host_netns_fd };
 	if (t->state_dir) {
 		r = lx_state_open(&e->state, t->state_dir, e->id, false, err);
+		bind_cgroup(e);
+		/* plan only reads: a state of another cgroup is ignored */
+		e->state.read_only = !t->create_state;
 		/* No state dir means we own nothing. Creating it waits for
 		 * lx_engine_create_state, after the checks. */
 		if (r < 0 && err->kind == LX_ERR_NOTFOUND) {
@@ -167,6 +178,7 @@ int lx_engine_create_state(struct lx_engine *e, struct lx_error *err)
 	if (!e->state_dir)
 		return 0;
 	r = lx_state_open(&e->state, e->state_dir, e->id, true, err);
+	bind_cgroup(e);
 	if (r < 0)
 		return r;
 	free(e->state_dir);

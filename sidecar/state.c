@@ -149,6 +149,20 @@ int lx_state_load(struct lx_state *s, struct lx_owned *owned, json_t **desired,
 		return lx_error_set(err, LX_ERR_INVALID, 0,
 				    "%s/state.json: %s (line %d)", s->path,
 				    je.text, je.line);
+	v = json_object_get(j, "cgroup");
+	if (s->cgroup[0] && json_is_string(v) &&
+	    strcmp(json_string_value(v), s->cgroup) != 0) {
+		if (!s->read_only) {
+			renameat(s->dirfd, "state.json", s->dirfd,
+				 "state.json.discarded");
+			lx_state_event(s, "state.discarded",
+				       json_pack("{s:s, s:s, s:s}", "reason",
+						 "another cgroup", "recorded",
+						 json_string_value(v), "live",
+						 s->cgroup));
+		}
+		return 0;
+	}
 	la = json_object_get(j, "last_applied");
 	if (la) {
 		r = lx_owned_from_json(la, owned, err);
@@ -254,10 +268,11 @@ int lx_state_save_json(struct lx_state *s, json_t *desired, json_t *owned,
 	_cleanup_json_ json_t *j = NULL;
 	int r;
 
-	j = json_pack("{s:s, s:s, s:I, s:O, s:O}", "id", s->id, "lineage",
-		      s->lineage, "serial", (json_int_t)(s->serial + 1),
-		      "desired", desired ? desired : json_null(),
-		      "last_applied", owned);
+	j = json_pack("{s:s, s:s, s:I, s:O, s:O, s:s*}", "id", s->id,
+		      "lineage", s->lineage, "serial",
+		      (json_int_t)(s->serial + 1), "desired",
+		      desired ? desired : json_null(), "last_applied", owned,
+		      "cgroup", s->cgroup[0] ? s->cgroup : NULL);
 	if (!j)
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "state.json");
 	r = lx_state_write_json(s, "state.json", j);

@@ -23,6 +23,12 @@ struct lx_state {
 	int evfd; /* events.log, opened on the first event (O_APPEND) */
 	char lineage[37];
 	uint64_t serial;
+	/* The cgroup directories' identity the state is bound to ("" =
+	 * none): a state.json recorded for another cgroup (a reused id) is
+	 * set aside by lx_state_load (renamed state.json.discarded, event
+	 * state.discarded), never adopted; with read_only only ignored. */
+	char cgroup[512];
+	bool read_only;
 };
 
 /* Open (create = mkdir -p, mode 0700) DIR/ID. Without create, a missing
