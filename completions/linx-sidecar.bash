@@ -24,7 +24,7 @@ _linx_sidecar()
 
 	local commands="hook run reconcile plan observe status stop put list events metrics"
 	local policy="--allow-sysctl --allow-master --allow-parent --peer-prefix
-		--cgroup-allow-raise --nft-policy --min-interval-ms --allow-host-netns"
+		--cgroup-allow-raise --nft-policy --nft-no-persist --min-interval-ms --allow-host-netns"
 	local common="--state-dir --json --help"
 
 	case $prev in

@@ -1004,20 +1004,49 @@ static int m_options(const json_t *v, struct lx_desired *d,
 
 /* nftables: the body of inet linx, nft syntax kept as given (compiled
  * later, by lx_nft_compile: parsing a document never forks). The checks
- * that need no parser refuse here already. */
+ * that need no parser refuse here already. The object form {"text",
+ * "compiled"} carries the body compiled as well (base64 of nft.h's
+ * messages, checked here): what `linx-sidecar put` sends, since the
+ * sandboxed resident cannot compile. */
 static int m_nftables(const json_t *v, struct lx_desired *d,
 		      const struct lx_origin *o, struct lx_error *err)
 {
+	const json_t *text = v, *compiled = NULL;
+	const char *key;
+	json_t *m;
 	int r;
 
-	if (!json_is_string(v))
+	if (json_is_object(v) && !o->annotation) {
+		json_object_foreach((json_t *)v, key, m)
+		{
+			if (strcmp(key, "text") && strcmp(key, "compiled"))
+				return lx_bad(err, "%s.%s: unknown member",
+					      o->base, key);
+		}
+		text = json_object_get(v, "text");
+		compiled = json_object_get(v, "compiled");
+	}
+	if (!json_is_string(text))
 		return lx_bad_type(err, o->base, "a string (nft syntax)", v);
-	if (strlen(json_string_value(v)) != json_string_length(v))
+	if (strlen(json_string_value(text)) != json_string_length(text))
 		return lx_bad(err, "%s: contains a NUL byte", o->base);
-	r = lx_nft_text_check(json_string_value(v), o->base, err);
+	r = lx_nft_text_check(json_string_value(text), o->base, err);
 	if (r < 0)
 		return r;
-	d->nft.text = strdup(json_string_value(v));
+	if (compiled) {
+		if (!json_is_string(compiled) ||
+		    lx_nft_b64_decode(json_string_value(compiled), &d->nft.msgs,
+				      &d->nft.len) < 0)
+			return lx_bad(err, "%s.compiled: not base64", o->base);
+		r = lx_nft_msgs_check(d->nft.msgs, d->nft.len, o->base,
+				      &d->nft.n_rules, err);
+		if (r < 0) {
+			lx_nft_body_free(&d->nft);
+			return r;
+		}
+		d->nft.hash = lx_nft_hash(d->nft.msgs, d->nft.len);
+	}
+	d->nft.text = strdup(json_string_value(text));
 	return d->nft.text ? 0 : -ENOMEM;
 }
 static bool s_nftables(const struct lx_desired *d)
@@ -1350,8 +1379,20 @@ json_t *lx_desired_to_json(const struct lx_desired *d)
 		if (json_object_set_new(cgroup, d->cgroup.v[i].key,
 					json_string(d->cgroup.v[i].value)))
 			return NULL;
-	if (d->nft.text &&
+	if (d->nft.text && !d->nft.msgs &&
 	    json_object_set_new(doc, "nftables", json_string(d->nft.text)))
 		return NULL;
+	if (d->nft.text && d->nft.msgs) {
+		char *b = lx_nft_b64_encode(d->nft.msgs, d->nft.len);
+
+		if (!b || json_object_set_new(doc, "nftables",
+					      json_pack("{s:s, s:s}", "text",
+							d->nft.text, "compiled",
+							b))) {
+			free(b);
+			return NULL;
+		}
+		free(b);
+	}
 	return TAKE_PTR(doc);
 }

@@ -825,6 +825,18 @@ int lx_nft_apply(struct lx_nft *n, const struct lx_nft_want *want,
 	}
 	if (!any) {
 		rep->converged = no_failure(&rep->plan);
+		/* Listed and found as wanted at obs->genid: the next pass may
+		 * skip the listing while the genid stays there. */
+		if (rep->converged && !obs->unchanged && n->nl) {
+			for (int i = 0; i < LX_NFT_N_TABLES; i++) {
+				const struct lx_nft_body *b = want->bodies[i];
+
+				n->last_present[i] = body_wanted(b);
+				n->last_hash[i] = body_wanted(b) ? b->hash : 0;
+			}
+			n->last_genid = obs->genid;
+			n->have_last = true;
+		}
 		return 0;
 	}
 	r = transaction(n, obs->genid, true, tt, ext, sizeof(ext));

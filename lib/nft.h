@@ -86,6 +86,11 @@ int lx_nft_compile(const char *text, const char *what, struct lx_nft_body *body,
 int lx_nft_msgs_check(const void *msgs, size_t len, const char *what,
 		      uint32_t *n_rules, struct lx_error *err) LX_WUR;
 
+/* Base64 of compiled messages (the document's object form, for put):
+ * encode returns a new string or NULL; decode 0, -EINVAL or -ENOMEM. */
+char *lx_nft_b64_encode(const void *data, size_t len);
+int lx_nft_b64_decode(const char *s, uint8_t **out, size_t *len) LX_WUR;
+
 /* FNV-1a over the messages: the marker stored in our tables' userdata. */
 uint64_t lx_nft_hash(const void *msgs, size_t len);
 

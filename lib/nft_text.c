@@ -6,6 +6,7 @@
  */
 #include <netinet/in.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nft.h"
@@ -214,5 +215,75 @@ int lx_nft_msgs_check(const void *msgs, size_t len, const char *what,
 	}
 	if (n_rules)
 		*n_rules = rules;
+	return 0;
+}
+
+/* ------------------------------------------------------------ base64 */
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *lx_nft_b64_encode(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16;
+
+		if (i + 1 < len)
+			v |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		*o++ = b64[(v >> 18) & 63];
+		*o++ = b64[(v >> 12) & 63];
+		*o++ = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+		*o++ = i + 2 < len ? b64[v & 63] : '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+static int b64_val(char c)
+{
+	const char *p = c ? strchr(b64, c) : NULL;
+
+	return p ? (int)(p - b64) : -1;
+}
+
+int lx_nft_b64_decode(const char *s, uint8_t **out, size_t *len)
+{
+	size_t n = strlen(s), o = 0;
+	uint8_t *buf;
+
+	if (n % 4 || n / 4 * 3 > LX_NFT_PROG_MAX)
+		return -EINVAL;
+	buf = malloc(n / 4 * 3 + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i += 4) {
+		int v[4];
+
+		for (int k = 0; k < 4; k++)
+			v[k] = s[i + k] == '=' && i + 4 == n && k >= 2
+				   ? 0
+				   : b64_val(s[i + k]);
+		if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0 ||
+		    (s[i + 2] == '=' && s[i + 3] != '=')) {
+			free(buf);
+			return -EINVAL;
+		}
+		uint32_t x = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 |
+			     (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		buf[o++] = (uint8_t)(x >> 16);
+		if (s[i + 2] != '=')
+			buf[o++] = (uint8_t)(x >> 8);
+		if (s[i + 3] != '=')
+			buf[o++] = (uint8_t)x;
+	}
+	*out = buf;
+	*len = o;
 	return 0;
 }

@@ -149,8 +149,12 @@ json_t *lx_owned_to_json(const struct lx_owned *ow)
 						      sizeof(buf))));
 	for (size_t i = 0; i < ow->n_links; i++)
 		json_array_append_new(links, link_json(&ow->links[i]));
-	return json_pack("{s:o, s:o, s:o, s:o}", "addresses", addrs, "links",
-			 links, "sysctl", owned_kvs_json(&ow->sysctl), "cgroup",
+	/* neighbours: SPEC's member for kernels without NDA_PROTOCOL, where
+	 * they would be owned three-way; every kernel this runs on tags
+	 * them (5.2+), so ours are found by protocol and the list is empty. */
+	return json_pack("{s:o, s:o, s:[], s:o, s:o}", "addresses", addrs,
+			 "links", links, "neighbours", "sysctl",
+			 owned_kvs_json(&ow->sysctl), "cgroup",
 			 owned_kvs_json(&ow->cgroup));
 }
 

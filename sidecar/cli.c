@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nft.h"
 #include "help.h"
 
 static const char *const usage_text =
@@ -16,7 +17,8 @@ static const char *const usage_text =
 	"  linx-sidecar run (--pid N | --netns PATH) --desired FILE [--cgroup PATH] [POLICY]\n"
 	"  linx-sidecar reconcile (--pid N | --netns PATH) --desired FILE [POLICY]  one pass, print report\n"
 	"  linx-sidecar plan (--pid N | --netns PATH) --desired FILE       diff only, print ops\n"
-	"  linx-sidecar observe (--pid N | --netns PATH)                   print observed state\n"
+	"  linx-sidecar observe (--pid N | --netns PATH) [--desired]       print observed state\n"
+	"                                                  (--desired: as a document to adopt it)\n"
 	"  linx-sidecar status|reconcile|stop ID                           talk to a resident sidecar\n"
 	"  linx-sidecar put ID --desired FILE                              replace its desired state\n"
 	"  linx-sidecar list                                               resident sidecars on this host\n"
@@ -35,6 +37,8 @@ static const char *const usage_text =
 	"  --allow-parent IFACE    macvlan/ipvlan may use host parent IFACE (repeatable)\n"
 	"  --cgroup-allow-raise    cgroup limits may be raised above the spawn value\n"
 	"  --allow-host-netns      allow writing sysctls into the sidecar's own netns\n"
+	"  --nft-policy FILE       nft body of table inet linx-policy in every target\n"
+	"  --nft-no-persist        create nftables tables without the persist flag\n"
 	"exit codes: 0 converged, 1 not converged, 2 usage, 3 invalid input,\n"
 	"            4 target not found, 5 refused by policy\n";
 
@@ -62,6 +66,8 @@ enum {
 	OPT_HELP,
 	OPT_FOLLOW,
 	OPT_OUTPUT,
+	OPT_NFT_POLICY,
+	OPT_NFT_NO_PERSIST,
 	OPT_VERSION,
 };
 
@@ -82,6 +88,8 @@ static const struct option long_opts[] = {
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "nft-policy", required_argument, NULL, OPT_NFT_POLICY },
+	{ "nft-no-persist", no_argument, NULL, OPT_NFT_NO_PERSIST },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -89,6 +97,39 @@ static const char *const commands[] = {
 	"hook", "run",	 "reconcile", "plan", "observe",
 	"status", "stop", "put",	 "list",     "events", "metrics",
 };
+
+/* --nft-policy FILE: the admin's text, checked like a tenant's; compiled
+ * by the nftables subsystem's check, before anything is applied. */
+static int read_nft_policy(const char *path, struct lx_policy *p,
+			   struct lx_error *err)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return lx_error_set(err, LX_ERR_USAGE, errno,
+				    "--nft-policy %s", path);
+	buf = malloc(LX_NFT_TEXT_MAX + 2);
+	if (!buf) {
+		fclose(f);
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "cli");
+	}
+	n = fread(buf, 1, LX_NFT_TEXT_MAX + 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (strlen(buf) != n || lx_nft_text_check(buf, "--nft-policy", err) < 0) {
+		free(buf);
+		return lx_error_is_set(err)
+			   ? -EINVAL
+			   : lx_error_set(err, LX_ERR_INVALID, 0,
+					  "--nft-policy %s: contains a NUL byte",
+					  path);
+	}
+	lx_nft_body_free(&p->nft_policy);
+	p->nft_policy.text = buf;
+	return 0;
+}
 
 int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
 		 struct lx_error *err)
@@ -130,7 +171,14 @@ int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
 			cli->netns = optarg;
 			break;
 		case OPT_DESIRED:
-			cli->desired = optarg;
+			/* `observe ... --desired` takes no FILE: an option
+			 * after it is read as one. */
+			if (optarg[0] == '-' && optarg[1] == '-') {
+				cli->desired_flag = true;
+				optind--;
+			} else {
+				cli->desired = optarg;
+			}
 			break;
 		case OPT_CGROUP:
 			cli->cgroup = optarg;
@@ -168,6 +216,14 @@ int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
 		case OPT_ALLOW_HOST_NETNS:
 			cli->policy.allow_host_netns = true;
 			break;
+		case OPT_NFT_POLICY:
+			r = read_nft_policy(optarg, &cli->policy, err);
+			if (r < 0)
+				return r;
+			break;
+		case OPT_NFT_NO_PERSIST:
+			cli->policy.nft_no_persist = true;
+			break;
 		case OPT_FOLLOW:
 			cli->follow = true;
 			break;
@@ -180,6 +236,10 @@ int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
 		case OPT_VERSION:
 			return 2;
 		case ':':
+			if (optopt == OPT_DESIRED) {
+				cli->desired_flag = true;
+				break;
+			}
 			return lx_error_set(err, LX_ERR_USAGE, 0,
 					    "option %s needs an argument",
 					    argv[optind - 1]);

@@ -27,6 +27,7 @@ struct lx_cli {
 	pid_t pid;             /* --pid, 0 = none */
 	const char *netns;     /* --netns PATH */
 	const char *desired;   /* --desired FILE ("-" = stdin) */
+	bool desired_flag;     /* `observe --desired`: no FILE */
 	const char *cgroup;    /* --cgroup PATH (a cgroup v2 directory) */
 	const char *state_dir; /* --state-dir */
 	const char *id;        /* --id, or the positional ID of client commands */

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "control.h"
 #include "desired.h"
+#include "nft.h"
 #include "residents.h"
 #include "state.h"
 
@@ -196,6 +197,18 @@ int cmd_put(struct lx_cli *cli)
 	/* Validate here too, for a message before anything is sent. */
 	if (lx_desired_from_file(cli->desired, &d, &err) < 0)
 		return fail(&err);
+	/* The resident runs sandboxed and cannot compile nft text: it is
+	 * compiled here and sent in the document's object form. */
+	if (d.nft.text && !d.nft.msgs) {
+		struct lx_nft_body b;
+
+		if (lx_nft_compile(d.nft.text, "nftables", &b, &err) < 0) {
+			lx_desired_free(&d);
+			return fail(&err);
+		}
+		lx_nft_body_free(&d.nft);
+		d.nft = b;
+	}
 	if (call(cli,
 		 json_pack("{s:s, s:o}", "cmd", "put_desired", "desired",
 			   lx_desired_to_json(&d)),

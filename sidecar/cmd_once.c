@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "desired.h"
 #include "engine.h"
+#include "rtnl_export.h"
 
 static int fail(struct lx_error *err)
 {
@@ -219,7 +220,8 @@ int cmd_plan(struct lx_cli *cli)
 static json_t *observed_json(const struct lx_rtnl_state *s)
 {
 	json_t *links = json_array(), *addrs = json_array(),
-	       *routes = json_array();
+	       *routes = json_array(), *rules = json_array(),
+	       *neighs = json_array();
 	char buf[512];
 
 	for (size_t i = 0; i < s->n_links; i++) {
@@ -234,12 +236,23 @@ static json_t *observed_json(const struct lx_rtnl_state *s)
 		json_array_append_new(
 		    addrs, json_string(
 			       lx_addr_format(&s->addrs[i], buf, sizeof(buf))));
+	/* In the document's words, ip's names and each object's protocol
+	 * (for information: a document may not say it). */
 	for (size_t i = 0; i < s->n_routes; i++)
 		json_array_append_new(
-		    routes, json_string(lx_route_format(&s->routes[i], true,
+		    routes, json_string(lx_route_format_ip(&s->routes[i], buf,
+							   sizeof(buf))));
+	for (size_t i = 0; i < s->n_rules; i++)
+		json_array_append_new(
+		    rules, json_string(lx_rule_format(&s->rules[i], true, buf,
+						      sizeof(buf))));
+	for (size_t i = 0; i < s->n_neighs; i++)
+		json_array_append_new(
+		    neighs, json_string(lx_neigh_format(&s->neighs[i], true,
 							buf, sizeof(buf))));
-	return json_pack("{s:o, s:o, s:o}", "links", links, "addresses", addrs,
-			 "routes", routes);
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "links", links,
+			 "addresses", addrs, "routes", routes, "rules", rules,
+			 "neighbours", neighs);
 }
 
 int cmd_observe(struct lx_cli *cli)
@@ -263,6 +276,26 @@ int cmd_observe(struct lx_cli *cli)
 	if (r < 0) {
 		lx_engine_close(&e);
 		return fail(&err);
+	}
+	if (cli->desired_flag || cli->desired) {
+		/* A document that reproduces what a document may own. */
+		struct lx_desired d;
+
+		r = lx_rtnl_state_to_desired(&s, &d);
+		lx_rtnl_state_free(&s);
+		lx_engine_close(&e);
+		if (r < 0) {
+			lx_error_set(&err, LX_ERR_SYSTEM, -r, "observe");
+			return fail(&err);
+		}
+		j = lx_desired_to_json(&d);
+		lx_desired_free(&d);
+		if (!j) {
+			lx_error_set(&err, LX_ERR_SYSTEM, ENOMEM, "observe");
+			return fail(&err);
+		}
+		lx_print_json(stdout, j);
+		return LX_EXIT_OK;
 	}
 	j = observed_json(&s);
 	cg = json_object();
@@ -302,6 +335,12 @@ int cmd_observe(struct lx_cli *cli)
 		    printf("  %s\n", json_string_value(v));
 		printf("routes:\n");
 		json_array_foreach(json_object_get(j, "routes"), i, v)
+		    printf("  %s\n", json_string_value(v));
+		printf("rules:\n");
+		json_array_foreach(json_object_get(j, "rules"), i, v)
+		    printf("  %s\n", json_string_value(v));
+		printf("neighbours:\n");
+		json_array_foreach(json_object_get(j, "neighbours"), i, v)
 		    printf("  %s\n", json_string_value(v));
 		if (json_object_size(cg)) {
 			printf("cgroup:\n");

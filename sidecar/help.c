@@ -14,7 +14,9 @@
 	"  --allow-master IFACE    veth peers may be enslaved to IFACE (repeatable)\n" \
 	"  --allow-parent IFACE    macvlan/ipvlan may use host IFACE (repeatable)\n" \
 	"  --cgroup-allow-raise    cgroup limits may rise above the spawn value\n" \
-	"  --allow-host-netns      sysctls may be written into the sidecar's own netns\n"
+	"  --allow-host-netns      sysctls may be written into the sidecar's own netns\n" \
+	"  --nft-policy FILE       nft body of table inet linx-policy in every target\n" \
+	"  --nft-no-persist        nftables tables without the persist flag (pre-6.9)\n"
 #define ID_TEXT \
 	"ID is any unique prefix of a resident sidecar's id (an ambiguous one is\n" \
 	"exit 2 and lists the matches; an unknown one exit 4).\n"

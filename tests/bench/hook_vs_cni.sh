@@ -14,14 +14,14 @@
 # two plugin runs (a runtime hands prevResult over in memory).
 # The four run in turn in every round (so load on the machine hits all
 # alike), each on a fresh namespace, the previous one's teardown settled.
-# Prints the median wall time of each (N rounds, default 11) with min-max
+# Prints the median wall time of each (N rounds, default 7) with min-max
 # and the ratios. Every iteration removes what it made (CNI DEL, netns,
 # state dir).
 #
 #   tests/bench/hook_vs_cni.sh [LX_BIN] [N]
 set -u
 LX_BIN=${1:-${LX_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/linx-sidecar}}
-N=${2:-${N:-11}}
+N=${2:-${N:-7}}
 CNI_DIR=${CNI_DIR:-/usr/lib/cni}
 TMP=$(mktemp -d ${BENCH_TMPDIR:-/tmp}/lx-bench.XXXXXX)
 NS=lxbench$$

@@ -15,10 +15,12 @@ command -v perf >/dev/null || { echo "phases: needs perf (linux-perf)" >&2; exit
 tmp=$(mktemp -d)
 ns=lxph$$
 host=lxhph$$
-cleanup() {
-	[ -n "${tp:-}" ] && kill "$tp" 2>/dev/null
-	ip netns del "$ns" 2>/dev/null; ip link del "$host" 2>/dev/null
-	umount "$tmp/run" 2>/dev/null; rm -rf "$tmp"
+cleanup() { # under set -e: no step may stop the ones after it
+	[ -z "${tp:-}" ] || kill "$tp" 2>/dev/null || true
+	ip netns del "$ns" 2>/dev/null || true
+	ip link del "$host" 2>/dev/null || true
+	umount "$tmp/run" 2>/dev/null || true
+	rm -rf "$tmp"
 }
 trap cleanup EXIT
 mkdir -p "$tmp/run"

@@ -12,7 +12,9 @@ echo "make bench on $(uname -n), kernel $(uname -r), $(nproc) CPUs, $(date -u '+
 for b in routes.sh hook_vs_cni.sh footprint.sh heal.sh addresses.sh; do
 	[ -f "$here/$b" ] || continue
 	echo "== $b"
+	t=$SECONDS
 	bash "$here/$b" "$BIN" || { echo "$b failed"; rc=1; }
+	echo "   ($b: $((SECONDS - t)) s)"
 done
 echo "== targets (same run; ratios of medians)"
 cat "$BENCH_SUMMARY"

@@ -50,6 +50,11 @@ podman_compact_annotations_converge() {
 	ip link show dev "$HOSTIF" >/dev/null || fail "no host peer $HOSTIF"
 	[ -s "$SD/$ID/pid" ] || fail "no $SD/$ID/pid (state dir is named by the OCI id)"
 	"$LX_BIN" status "$ID" --state-dir "$SD" --json | jq -e . >/dev/null || fail "status --json"
+	# the 12 characters `podman ps` shows are enough (issue 15)
+	"$LX_BIN" status "${ID:0:12}" --state-dir "$SD" --json | jq -e ".id == \"$ID\" and .converged" >/dev/null ||
+		fail "status by podman's short id"
+	"$LX_BIN" list --state-dir "$SD" | grep -Eq "^${ID:0:12} +- +$PID +converged +ok " ||
+		fail "list: $("$LX_BIN" list --state-dir "$SD")"
 }
 
 # The container's exit ends the sidecar (pidfd); podman's cleanup then runs

@@ -167,3 +167,57 @@ Test(nft_text, compiled_messages_are_checked)
 	((struct nlattr *)(buf + MNL_NLMSG_HDRLEN + 4))->nla_len = 200;
 	cr_assert_lt(lx_nft_msgs_check(buf, len, "t", &n, &e), 0);
 }
+
+Test(nft_text, object_form_carries_the_compiled_body_round_trip)
+{
+	char buf[4096];
+	struct lx_desired d = {0}, back;
+	struct lx_error e;
+	size_t len = 0;
+
+	len += msg(buf + len, NFT_MSG_NEWCHAIN, NFPROTO_INET);
+	len += msg(buf + len, NFT_MSG_NEWRULE, NFPROTO_INET);
+	lx_options_init(&d.opts);
+	d.nft.text = strdup("chain c { accept; }");
+	d.nft.msgs = malloc(len);
+	memcpy(d.nft.msgs, buf, len);
+	d.nft.len = len;
+	json_t *j = lx_desired_to_json(&d);
+	char *s = json_dumps(j, 0);
+	cr_assert_eq(doc(s, &back, &e), 0, "%s: %s", s, e.msg);
+	cr_assert_str_eq(back.nft.text, d.nft.text);
+	cr_assert_eq(back.nft.len, len);
+	cr_assert_eq(memcmp(back.nft.msgs, buf, len), 0);
+	cr_assert_eq(back.nft.n_rules, 1);
+	cr_assert_eq(back.nft.hash, lx_nft_hash(buf, len));
+	free(s);
+	json_decref(j);
+	lx_desired_free(&d);
+	lx_desired_free(&back);
+}
+
+Test(nft_text, object_form_with_a_table_in_the_compiled_body_is_refused)
+{
+	char buf[512], *b64, doctext[1024];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *g;
+	struct lx_desired d;
+	struct lx_error e;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = NFPROTO_INET;
+	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, "linx-policy");
+	b64 = lx_nft_b64_encode(buf, nlh->nlmsg_len);
+	snprintf(doctext, sizeof(doctext),
+		 "{\"nftables\":{\"text\":\"chain c { }\",\"compiled\":\"%s\"}}",
+		 b64);
+	cr_assert_lt(doc(doctext, &d, &e), 0);
+	cr_assert(strstr(e.msg, "names a table"), "%s", e.msg);
+	cr_assert_lt(doc("{\"nftables\":{\"text\":\"chain c { }\","
+			 "\"compiled\":\"!!\"}}",
+			 &d, &e),
+		     0);
+	cr_assert(strstr(e.msg, "not base64"), "%s", e.msg);
+	free(b64);
+}
