@@ -530,10 +530,9 @@ void lx_daemon_print_report(struct lx_daemon *d, FILE *f)
 
 int lx_daemon_write_pid(struct lx_daemon *d, pid_t who)
 {
-	char pid[32];
-
-	snprintf(pid, sizeof(pid), "%d\n", (int)who);
-	return lx_state_write_text(&d->eng->state, "pid", pid);
+	/* With the identity that lets poststop and a second sidecar prove
+	 * it is this resident (state.h). */
+	return lx_state_write_pid(&d->eng->state, who);
 }
 
 void lx_daemon_abort(struct lx_daemon *d)
@@ -546,6 +545,26 @@ void lx_daemon_abort(struct lx_daemon *d)
 			  &rep);
 	lx_report_free(&rep);
 	lx_state_remove(&d->eng->state);
+}
+
+int lx_daemon_after_fork(struct lx_daemon *d)
+{
+	sigset_t mask;
+	int fd;
+
+	/* A signalfd wakes epoll for the process that registered it: the
+	 * hook's copy would leave SIGTERM pending in the resident forever.
+	 * The resident makes and registers its own. */
+	lx_evloop_del(d->ev, d->sigfd, NULL);
+	close(d->sigfd);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	d->sigfd = fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	return lx_evloop_add(d->ev, fd, EPOLLIN, signal_cb, d, NULL);
 }
 
 void lx_daemon_stop(struct lx_daemon *d, const char *why)
@@ -646,6 +665,13 @@ int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
 	/* state.json and pid first: the control socket appearing is the
 	 * signal that the sidecar is ready, so it is created last. */
 	save_state(d);
+	if (!d->saved) {
+		/* A sidecar that cannot record what it owns must not start. */
+		r = lx_error_set(err, LX_ERR_SYSTEM, 0,
+				 "%s/state.json: could not be written",
+				 eng->state.path);
+		goto fail;
+	}
 	r = lx_daemon_write_pid(d, getpid());
 	if (r < 0) {
 		r = lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/pid",

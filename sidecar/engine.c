@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "json_cleanup.h"
 
 static uint64_t now_us(void)
 {
@@ -15,12 +16,32 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* The state is bound to the cgroup directories it records limits for. */
-static void bind_cgroup(struct lx_engine *e)
+/*
+ * The target's identity record (state.h "Binding"): one member per resource
+ * the state is bound to. A subsystem with a resource of its own (the cgroup
+ * directory) adds its member here.
+ */
+static json_t *target_record(const struct lx_engine *e)
 {
+	char cookie[32], cg[512] = "";
+
+	snprintf(cookie, sizeof(cookie), "%llu",
+		 (unsigned long long)e->target.netns_cookie);
+	/* the cgroup directories' st_dev:st_ino: a state of another cgroup
+	 * (a reused id) must not set this one's originals or ownership */
 	if (e->cg)
-		lx_cgroup_identity(e->cg, e->state.cgroup,
-				   sizeof(e->state.cgroup));
+		lx_cgroup_identity(e->cg, cg, sizeof(cg));
+	return json_pack("{s:s, s:s*}", "netns_cookie", cookie, "cgroup",
+			 cg[0] ? cg : NULL);
+}
+
+static int bind_state(struct lx_engine *e, struct lx_error *err)
+{
+	_cleanup_json_ json_t *rec = target_record(e);
+
+	if (!rec || lx_state_bind(&e->state, rec) < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "state");
+	return 0;
 }
 
 int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
@@ -73,10 +94,22 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 					.host = e->host_nl,
 					.host_netns_fd =
 						e->target.host_netns_fd };
+	if (t->state_dir && t->create_state) {
+		/* One namespace, one owner: before any state is read (a live
+		 * sidecar's state must not be set aside by a second one). */
+		_cleanup_json_ json_t *rec = target_record(e);
+
+		e->exclusive_dir = t->state_dir;
+		r = lx_state_check_owner(t->state_dir, e->id, rec, err);
+		if (r < 0)
+			goto fail;
+	}
 	if (t->state_dir) {
 		r = lx_state_open(&e->state, t->state_dir, e->id, false, err);
-		bind_cgroup(e);
-		/* plan only reads: a state of another cgroup is ignored */
+		if (r == 0)
+			r = bind_state(e, err);
+		/* plan reads state and never changes it: a state recorded for
+		 * another target is ignored there, not set aside. */
 		e->state.read_only = !t->create_state;
 		/* No state dir means we own nothing. Creating it waits for
 		 * lx_engine_create_state, after the checks. */
@@ -178,12 +211,19 @@ int lx_engine_create_state(struct lx_engine *e, struct lx_error *err)
 	if (!e->state_dir)
 		return 0;
 	r = lx_state_open(&e->state, e->state_dir, e->id, true, err);
-	bind_cgroup(e);
+	if (r == 0)
+		r = bind_state(e, err);
 	if (r < 0)
 		return r;
 	free(e->state_dir);
 	e->state_dir = NULL;
 	return 0;
+}
+
+void lx_engine_discard_state(struct lx_engine *e)
+{
+	if (e->state.created)
+		lx_state_remove(&e->state);
 }
 
 int lx_engine_set_desired(struct lx_engine *e, const struct lx_desired *d)
