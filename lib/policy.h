@@ -20,6 +20,8 @@ struct lx_policy {
 	size_t n_allow_master;
 	char **allow_parent;
 	size_t n_allow_parent;
+	char **peer_prefix; /* none = any host-side name; [0] names peers */
+	size_t n_peer_prefix;
 	bool cgroup_allow_raise;
 	bool allow_host_netns;
 	/* --nft-policy FILE: the body of inet linx-policy, compiled at start

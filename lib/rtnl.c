@@ -321,7 +321,11 @@ static int diff_links(const struct lx_desired *d,
 			continue;
 		}
 		if ((x->up != LX_UNSET && !!x->up != !!o->up) ||
-		    (x->mtu && x->mtu != o->mtu))
+		    (x->mtu && x->mtu != o->mtu) ||
+		    (x->has_mac &&
+		     (!o->has_mac || memcmp(x->mac, o->mac, sizeof(x->mac)))) ||
+		    (x->has_txqlen &&
+		     (!o->has_txqlen || x->txqlen != o->txqlen)))
 			ret = push(put, LX_OP_UPDATE, LX_OBJ_LINK, x);
 	}
 	return ret;
@@ -596,6 +600,46 @@ static int fail_msg(int e, char *msg, size_t len, const char *what)
 	return e;
 }
 
+/*
+ * The host end of a veth (SPEC.md "Policy"): up unless the document says
+ * down, at peer_mtu, else the container end's mtu, else (enslaved) the
+ * master's, so that enslaving it never lowers the master's MTU; an mtu
+ * below the master's is refused. Fills *p (a copy of the link with the
+ * peer's mtu and up decided) and *master (its ifindex, 0 = none).
+ */
+static int peer_plan(struct lx_nl *pn, const struct lx_link *l,
+		     struct lx_link *p, int *master, char *msg, size_t len)
+{
+	struct lx_link m;
+	char what[96];
+	int ret;
+
+	*p = *l;
+	*master = 0;
+	if (p->peer_up == LX_UNSET)
+		p->peer_up = 1;
+	if (!p->peer_mtu)
+		p->peer_mtu = p->mtu;
+	if (!l->master[0])
+		return 0;
+	ret = lx_link_get(pn, l->master, &m);
+	snprintf(what, sizeof(what), "master %s", l->master);
+	if (ret < 0)
+		return fail_msg(ret, msg, len, what);
+	if (!p->peer_mtu)
+		p->peer_mtu = m.mtu;
+	if (p->peer_mtu < m.mtu) {
+		snprintf(msg, len,
+			 "refused: peer mtu %u is below the mtu %u of its "
+			 "master %s (a host peer may not lower its master's "
+			 "MTU)",
+			 p->peer_mtu, m.mtu, l->master);
+		return -EPERM;
+	}
+	*master = m.ifindex;
+	return 0;
+}
+
 static int create_link(struct apply *ap, const struct lx_link *l, char *msg,
 		       size_t len)
 {
@@ -604,12 +648,23 @@ static int create_link(struct apply *ap, const struct lx_link *l, char *msg,
 	/* The host side: through the host socket when we have one. */
 	struct lx_nl *host =
 	    ctx->host && ctx->host_netns_fd >= 0 ? ctx->host : NULL;
+	struct lx_nl *pn = ctx->host_netns_fd >= 0 ? ctx->host : ctx->nl;
 	char buf[LX_NL_MSG_MAX], what[64];
+	struct lx_link v;
+	int master = 0;
 	uint32_t mode;
 	int ret;
 
 	switch (l->kind) {
 	case LX_LINK_VETH:
+		if (!pn)
+			return fail_msg(-EINVAL, msg, len,
+					"peer: no host netlink socket");
+		/* Decided before the pair exists: a refusal creates nothing. */
+		ret = peer_plan(pn, l, &v, &master, msg, len);
+		if (ret < 0)
+			return ret;
+		l = &v;
 		w.peer_netns_fd = ctx->host_netns_fd;
 		break;
 	case LX_LINK_MACVLAN:
@@ -635,6 +690,7 @@ static int create_link(struct apply *ap, const struct lx_link *l, char *msg,
 		}
 		break;
 	case LX_LINK_DUMMY:
+	case LX_LINK_BRIDGE:
 		break;
 	default:
 		return fail_msg(-EOPNOTSUPP, msg, len, "link kind");
@@ -645,21 +701,10 @@ static int create_link(struct apply *ap, const struct lx_link *l, char *msg,
 	ap->ifmap_stale = true;
 	if (ap->owned && lx_owned_log_add(&ap->log, LX_OBJ_LINK, false, l) < 0)
 		return fail_msg(-ENOMEM, msg, len, "recording ownership");
+	/* The peer's mtu went with the create; master and up follow (a
+	 * veth end cannot be created up, see below). */
 	if (l->kind == LX_LINK_VETH && l->peer[0] &&
-	    (l->master[0] || l->peer_up != LX_UNSET)) {
-		struct lx_nl *pn =
-		    ctx->host_netns_fd >= 0 ? ctx->host : ctx->nl;
-		int master = 0;
-
-		if (!pn)
-			return fail_msg(-EINVAL, msg, len,
-					"peer: no host netlink socket");
-		if (l->master[0]) {
-			master = lx_link_ifindex(pn, l->master);
-			snprintf(what, sizeof(what), "master %s", l->master);
-			if (master < 0)
-				return fail_msg(master, msg, len, what);
-		}
+	    (master || l->peer_up != LX_UNSET)) {
 		snprintf(what, sizeof(what), "set up peer %s", l->peer);
 		ret = step(pn,
 			   lx_link_msg_set(buf, l->peer, l->peer_up, 0,
@@ -688,11 +733,19 @@ static void apply_link(struct apply *ap, size_t idx)
 	case LX_OP_CREATE:
 		ret = create_link(ap, l, msg, sizeof(msg));
 		break;
-	case LX_OP_UPDATE:
-		ret = step(ap->ctx->nl,
-			   lx_link_msg_set(buf, l->name, l->up, l->mtu, 0), msg,
-			   sizeof(msg), "set");
+	case LX_OP_UPDATE: {
+		struct lx_link_change c = {
+		    .up = l->up,
+		    .mtu = l->mtu,
+		    .mac = l->has_mac ? l->mac : NULL,
+		    .has_txqlen = l->has_txqlen,
+		    .txqlen = l->txqlen,
+		};
+
+		ret = step(ap->ctx->nl, lx_link_msg_change(buf, l->name, &c),
+			   msg, sizeof(msg), "set");
 		break;
+	}
 	case LX_OP_DELETE:
 		ret = step(ap->ctx->nl, lx_link_msg_delete(buf, l->name), msg,
 			   sizeof(msg), "delete");
@@ -967,16 +1020,67 @@ static void announce_intent(struct lx_rtnl_ctx *ctx, const struct lx_plan *plan,
 	lx_owned_free(&ahead);
 }
 
-int lx_rtnl_reconcile(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
-		      struct lx_owned *owned, struct lx_subreport *rep,
-		      struct lx_error *err)
+int lx_rtnl_name_peers(const struct lx_rtnl_ctx *ctx,
+		       const struct lx_desired *d, struct lx_desired *copy,
+		       const struct lx_desired **out)
+{
+	bool missing = false;
+
+	*out = d;
+	for (size_t i = 0; i < d->n_links && !missing; i++)
+		missing =
+		    d->links[i].kind == LX_LINK_VETH && !d->links[i].peer[0];
+	if (!missing)
+		return 0;
+	*copy = *d;
+	copy->links = malloc(d->n_links * sizeof(*copy->links));
+	if (!copy->links)
+		return -ENOMEM;
+	memcpy(copy->links, d->links, d->n_links * sizeof(*copy->links));
+	for (size_t i = 0; i < d->n_links; i++) {
+		struct lx_link *l = &copy->links[i];
+
+		if (l->kind == LX_LINK_VETH && !l->peer[0])
+			lx_link_peer_name(ctx->id ? ctx->id : "", l->name,
+					  ctx->peer_prefix, l->peer);
+	}
+	*out = copy;
+	return 0;
+}
+
+int lx_rtnl_check_masters(struct lx_nl *host, const struct lx_desired *d,
+			  struct lx_error *err)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < d->n_links; i++) {
+		const struct lx_link *l = &d->links[i];
+		uint32_t mtu = l->peer_mtu ? l->peer_mtu : l->mtu;
+		struct lx_link m;
+
+		/* Without an mtu the peer takes the master's (peer_plan). */
+		if (l->kind != LX_LINK_VETH || !l->master[0] || !mtu || !host ||
+		    lx_link_get(host, l->master, &m) < 0 || mtu >= m.mtu)
+			continue;
+		ret = lx_error_add(err, LX_ERR_POLICY, EPERM,
+				   "link \"%s\" (io.linx.links): refused: peer "
+				   "mtu %u is below the mtu %u of its master "
+				   "\"%s\" (a host peer may not lower its "
+				   "master's MTU)",
+				   l->name, mtu, m.mtu, l->master);
+	}
+	return ret < 0 ? -EPERM : 0;
+}
+
+static int reconcile_named(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
+			   struct lx_owned *owned, struct lx_subreport *rep,
+			   struct lx_error *err)
 {
 	struct lx_rtnl_state obs = {0};
 	uint8_t protocol =
 	    d->opts.protocol ? d->opts.protocol : LX_DEFAULT_PROTOCOL;
 	int ret;
 
-	subreport_reset(rep);
 	ret = lx_rtnl_observe(ctx->nl, &obs, err);
 	if (ret < 0) {
 		lx_error_wrap(err, "rtnl: observe");
@@ -1000,6 +1104,26 @@ int lx_rtnl_reconcile(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
 		announce_intent(ctx, &rep->plan, owned);
 	ret = lx_rtnl_apply(ctx, &rep->plan, owned, protocol, err);
 	rep->converged = ret == 0;
+	return ret;
+}
+
+int lx_rtnl_reconcile(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
+		      struct lx_owned *owned, struct lx_subreport *rep,
+		      struct lx_error *err)
+{
+	struct lx_desired named = {0};
+	const struct lx_desired *nd;
+	int ret;
+
+	subreport_reset(rep);
+	if (lx_rtnl_name_peers(ctx, d, &named, &nd) < 0) {
+		lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "rtnl: peer names");
+		rep->error = strdup("rtnl: peer names: out of memory");
+		return -ENOMEM;
+	}
+	ret = reconcile_named(ctx, nd, owned, rep, err);
+	if (nd != d)
+		free(named.links); /* the rest is d's */
 	return ret;
 }
 

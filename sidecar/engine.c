@@ -91,6 +91,11 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 	if (r < 0)
 		goto fail;
 	e->rtnl = (struct lx_rtnl_ctx){ .nl = e->nl,
+					.id = e->id,
+					.peer_prefix =
+						policy->n_peer_prefix
+							? policy->peer_prefix[0]
+							: NULL,
 					.host = e->host_nl,
 					.host_netns_fd =
 						e->target.host_netns_fd };
@@ -167,6 +172,9 @@ int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
 
 	lx_error_clear(err);
 	r = lx_policy_check(e->policy, d, err);
+	/* A host peer may not lower its master's MTU: the live master's. */
+	if (r == 0)
+		r = lx_rtnl_check_masters(e->host_nl, d, err);
 	/* A container that shares the host's network namespace must not get
 	 * to change the host's links, addresses, routes or sysctls through
 	 * its annotations: all of them need the admin's --allow-host-netns.

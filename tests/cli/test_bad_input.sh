@@ -442,6 +442,13 @@ row link_addr_dev_percent doc 3 'network\.addresses\[0\]: invalid interface name
 row link_route_dev_percent doc 3 'network\.routes\[0\]: invalid interface name "e%d": .%.' '{"network": {"routes": ["10.1.0.0/16 dev e%d"]}}'
 row link_addr_noprefixroute_string doc 3 'network\.addresses\[0\]\.noprefixroute: expected true or false, got "yes"' '{"network": {"addresses": [{"dev": "lo", "address": "10.0.0.2/24", "noprefixroute": "yes"}]}}'
 row link_addr_noprefixroute_value ann 3 'io\.linx\.addresses: item 1 "lo 10\.0\.0\.2/24 noprefixroute 1": unknown word "1"' '{"io.linx.addresses":"lo 10.0.0.2/24 noprefixroute 1"}'
+row link_mac_seven_octets doc 3 'network\.links\[0\]\.address: invalid MAC address "02:42:0a:00:00:02:03"' '{"network": {"links": [{"name": "lo", "address": "02:42:0a:00:00:02:03"}]}}'
+row link_mac_multicast ann 3 'io\.linx\.links: item 1 .*address: "01:00:5e:00:00:01" is a multicast address' '{"io.linx.links":"lo address 01:00:5e:00:00:01"}'
+row link_txqlen_negative doc 3 'network\.links\[0\]\.txqlen: -1 out of range \(0\.\.4294967295\)' '{"network": {"links": [{"name": "lo", "txqlen": -1}]}}'
+row link_peer_mtu_zero ann 3 'io\.linx\.links: item 1 "eth0 veth peer lxbadp0 peer-mtu 0": peer\.mtu: 0 out of range \(68\.\.65535\)' '{"io.linx.links":"eth0 veth peer lxbadp0 peer-mtu 0"}'
+row link_peer_prefix ann 5 'link "eth0" \(io\.linx\.links\): refused: peer "cni0" does not start with a --peer-prefix \(lx\)' '{"io.linx.links":"eth0 veth peer cni0 up"}' --peer-prefix lx
+# The host's lo (mtu 65536) as a master: a peer may not lower its MTU.
+row link_peer_mtu_below_master ann 5 'link "eth0" \(io\.linx\.links\): refused: peer mtu 1500 is below the mtu 65536 of its master "lo"' '{"io.linx.links":"eth0 veth peer lxbadp0 master lo mtu 1500 up"}' --allow-master lo
 
 # --------------------------------------------------------------------------
 # docs/bad-input.md: each row run once more, its actual message recorded.
