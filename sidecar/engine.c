@@ -23,11 +23,16 @@ static uint64_t now_us(void)
  */
 static json_t *target_record(const struct lx_engine *e)
 {
-	char cookie[32];
+	char cookie[32], cg[512] = "";
 
 	snprintf(cookie, sizeof(cookie), "%llu",
 		 (unsigned long long)e->target.netns_cookie);
-	return json_pack("{s:s}", "netns_cookie", cookie);
+	/* the cgroup directories' st_dev:st_ino: a state of another cgroup
+	 * (a reused id) must not set this one's originals or ownership */
+	if (e->cg)
+		lx_cgroup_identity(e->cg, cg, sizeof(cg));
+	return json_pack("{s:s, s:s*}", "netns_cookie", cookie, "cgroup",
+			 cg[0] ? cg : NULL);
 }
 
 static int bind_state(struct lx_engine *e, struct lx_error *err)
