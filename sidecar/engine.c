@@ -183,9 +183,12 @@ int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
 		static const char *const what[] = {
 		    "network.links (io.linx.links)",
 		    "network.addresses (io.linx.addresses)",
-		    "network.routes (io.linx.routes)", "sysctl (io.linx.sysctl)"};
-		const size_t n[] = {d->n_links, d->n_addrs, d->n_routes,
-				    d->sysctl.n};
+		    "network.routes (io.linx.routes)",
+		    "network.rules (io.linx.rules)",
+		    "network.neighbours (io.linx.neighbours)",
+		    "sysctl (io.linx.sysctl)"};
+		const size_t n[] = {d->n_links, d->n_addrs,  d->n_routes,
+				    d->n_rules, d->n_neighs, d->sysctl.n};
 
 		for (size_t i = 0; i < LX_ARRAY_SIZE(what); i++)
 			if (n[i])
@@ -196,6 +199,18 @@ int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
 				    "not given)",
 				    what[i]);
 	}
+	/* The nftables subsystem (lib/nft.c) is built and tested but not yet
+	 * registered with the engine: a firewall that is accepted and then
+	 * silently not installed is worse than a refusal. */
+	if (d->nft.text)
+		r = lx_error_add(err, LX_ERR_INVALID, 0,
+				 "nftables (io.linx.nftables): not supported "
+				 "by this version (the nftables subsystem is "
+				 "not enabled yet)");
+	if (e->policy->nft_policy.text)
+		r = lx_error_add(err, LX_ERR_USAGE, 0,
+				 "--nft-policy: not supported by this version "
+				 "(the nftables subsystem is not enabled yet)");
 	if (r < 0)
 		return r;
 	/* Keys that cannot be read back, two names of one setting. */
