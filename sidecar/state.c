@@ -575,18 +575,25 @@ int lx_state_resident_pidfd(int dirfd, struct lx_proc_ident *who,
 	return pidfd;
 }
 
-/* Two identity records name the same resource when they share a member:
- * the member's name, or NULL. */
+/*
+ * Whether two identity records name the same network namespace: the member's
+ * name, or NULL. Only the namespace counts (SPEC: one namespace, one owner):
+ * the record's other members bind a state to its target, but two containers
+ * may share a cgroup (cgroup limits on a shared cgroup are refused by the
+ * cgroup check instead).
+ */
 static const char *shared_member(const json_t *a, const json_t *b)
 {
-	const char *k;
-	json_t *v;
+	static const char *const owned_alone[] = {"netns_cookie"};
 
 	if (!json_is_object(a) || !json_is_object(b))
 		return NULL;
-	json_object_foreach((json_t *)a, k, v)
-		if (json_equal(v, json_object_get(b, k)))
-			return k;
+	for (size_t i = 0; i < LX_ARRAY_SIZE(owned_alone); i++) {
+		const json_t *v = json_object_get(a, owned_alone[i]);
+
+		if (v && json_equal(v, json_object_get(b, owned_alone[i])))
+			return owned_alone[i];
+	}
 	return NULL;
 }
 
