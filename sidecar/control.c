@@ -236,7 +236,7 @@ static void pump(struct client *cl)
 				goto close;
 			return;
 		}
-		nl = memchr(cl->buf, '\n', cl->len);
+		nl = cl->len ? memchr(cl->buf, '\n', cl->len) : NULL;
 		if (nl) {
 			size_t line = (size_t)(nl - cl->buf);
 
