@@ -35,8 +35,8 @@ cg() { # v1 controller file of the container's cgroup
 }
 cg pids pids.max
 cg memory memory.limit_in_bytes
-step "host side: give the peer an address, ping the container"
-ip link set lxh-web42 up # the host side is the admin's: linx-sidecar only creates it
+step "host side: the sidecar brought the peer up; give it an address, ping the container"
+ip -br link show lxh-web42
 ip addr add 10.213.42.1/24 dev lxh-web42
 busybox ping -c 1 -W 2 10.213.42.2 | sed -n 2p
 step "status"

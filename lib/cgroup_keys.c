@@ -444,7 +444,7 @@ int lx_cg_normalize(const char *key, const char *in, const char *repr,
 		    char *out, size_t len, char *why, size_t wlen)
 {
 	const struct lx_cg_row *row = lx_cg_row_find(key);
-	uint64_t n, q, p;
+	uint64_t n = 0, q, p;
 	bool max;
 
 	if (!row) {

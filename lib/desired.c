@@ -33,35 +33,6 @@
 
 /* ---------------------------------------------------------------- links */
 
-static const char *const macvlan_modes[] = {"private",	"vepa",	  "bridge",
-					    "passthru", "source", NULL};
-static const char *const ipvlan_modes[] = {"l2", "l3", "l3s", NULL};
-
-static bool in_list(const char *s, const char *const *l)
-{
-	for (; *l; l++)
-		if (!strcmp(s, *l))
-			return true;
-	return false;
-}
-
-/* Copy an interface name member; false (error added) when invalid. */
-static bool ifname_member(const json_t *v, char *dst, const char *field,
-			  struct lx_error *err)
-{
-
-	if (!json_is_string(v)) {
-		lx_bad_type(err, field, "an interface name (string)", v);
-		return false;
-	}
-	if (!lx_ifname_valid(json_string_value(v))) {
-		lx_bad_ifname(err, field, json_string_value(v));
-		return false;
-	}
-	strcpy(dst, json_string_value(v));
-	return true;
-}
-
 static bool bool_member(const json_t *v, int *dst, const char *field,
 			struct lx_error *err)
 {
@@ -71,251 +42,6 @@ static bool bool_member(const json_t *v, int *dst, const char *field,
 	}
 	*dst = json_is_true(v);
 	return true;
-}
-
-static void peer_from_json(const json_t *p, struct lx_link *l,
-			   const char *field, struct lx_error *err)
-{
-	char f[512];
-	const char *key;
-	json_t *v;
-
-	if (json_is_string(p)) {
-		ifname_member(p, l->peer, field, err);
-		return;
-	}
-	if (!json_is_object(p)) {
-		lx_bad_type(err, field, "an object or an interface name", p);
-		return;
-	}
-	if (!json_object_get(p, "name"))
-		lx_bad(err, "%s.name: missing", field);
-	json_object_foreach((json_t *)p, key, v)
-	{
-		lx_field_join(f, sizeof(f), field, key);
-		if (!strcmp(key, "name"))
-			ifname_member(v, l->peer, f, err);
-		else if (!strcmp(key, "master"))
-			ifname_member(v, l->master, f, err);
-		else if (!strcmp(key, "up"))
-			bool_member(v, &l->peer_up, f, err);
-		else
-			lx_bad(err, "%s: unknown member", f);
-	}
-}
-
-static json_t *link_compact_to_json(const char *s, const char *field,
-				    struct lx_error *err);
-
-static int link_from_json(const json_t *o, struct lx_link *l, const char *field,
-			  struct lx_error *err)
-{
-	unsigned int before = err ? err->lines : 0;
-	const json_t *peer = NULL, *mode = NULL;
-	bool has_parent = false;
-	char kinds[128];
-	struct lx_qbuf q;
-	const char *key;
-	char f[512];
-	json_t *v;
-
-	memset(l, 0, sizeof(*l));
-	l->up = LX_UNSET;
-	l->peer_up = LX_UNSET;
-	if (json_is_string(o)) {
-		/* The compact form, as in io.linx.links. */
-		_cleanup_json_ json_t *j =
-		    link_compact_to_json(json_string_value(o), field, err);
-
-		if (!j)
-			return -EINVAL;
-		return link_from_json(j, l, field, err);
-	}
-	if (!json_is_object(o)) {
-		lx_bad_type(err, field, "an object", o);
-		return -EINVAL;
-	}
-	if (!json_object_get(o, "name"))
-		lx_bad(err, "%s.name: missing", field);
-	json_object_foreach((json_t *)o, key, v)
-	{
-		lx_field_join(f, sizeof(f), field, key);
-		if (!strcmp(key, "name")) {
-			ifname_member(v, l->name, f, err);
-		} else if (!strcmp(key, "kind")) {
-			if (!json_is_string(v))
-				lx_bad_type(err, f, "a string", v);
-			else if (!lx_link_kind_parse(
-				     json_string_value(v),
-				     strlen(json_string_value(v)), &l->kind))
-				lx_bad(
-				    err, "%s: unknown kind %s (%s)", f,
-				    lx_jrepr(&q, v),
-				    lx_link_kind_names(kinds, sizeof(kinds)));
-		} else if (!strcmp(key, "up")) {
-			bool_member(v, &l->up, f, err);
-		} else if (!strcmp(key, "mtu")) {
-			if (!json_is_integer(v))
-				lx_bad_type(err, f, "an integer", v);
-			else if (json_integer_value(v) < 68 ||
-				 json_integer_value(v) > 65535)
-				lx_bad(err,
-				       "%s: %" JSON_INTEGER_FORMAT
-				       " out of range (68..65535)",
-				       f, json_integer_value(v));
-			else
-				l->mtu = (uint32_t)json_integer_value(v);
-		} else if (!strcmp(key, "peer")) {
-			peer = v;
-		} else if (!strcmp(key, "parent")) {
-			has_parent = true;
-			ifname_member(v, l->parent, f, err);
-		} else if (!strcmp(key, "mode")) {
-			mode = v;
-		} else {
-			lx_bad(err, "%s: unknown member", f);
-		}
-	}
-	if (peer) {
-		snprintf(f, sizeof(f), "%s.peer", field);
-		if (l->kind != LX_LINK_VETH)
-			lx_bad(err, "%s: only a veth has a peer", f);
-		else
-			peer_from_json(peer, l, f, err);
-	} else if (l->kind == LX_LINK_VETH) {
-		lx_bad(err, "%s.peer: a veth needs a peer", field);
-	}
-	if (l->kind == LX_LINK_MACVLAN || l->kind == LX_LINK_IPVLAN) {
-		if (!has_parent)
-			lx_bad(err, "%s.parent: a %s needs a parent", field,
-			       lx_link_kind_name(l->kind));
-	} else if (has_parent) {
-		lx_bad(err, "%s.parent: only a macvlan or ipvlan has a parent",
-		       field);
-	}
-	if (mode) {
-		const char *const *modes =
-		    l->kind == LX_LINK_MACVLAN	? macvlan_modes
-		    : l->kind == LX_LINK_IPVLAN ? ipvlan_modes
-						: NULL;
-
-		snprintf(f, sizeof(f), "%s.mode", field);
-		if (!modes)
-			lx_bad(err, "%s: only a macvlan or ipvlan has a mode",
-			       f);
-		else if (!json_is_string(mode))
-			lx_bad_type(err, f, "a string", mode);
-		else if (!in_list(json_string_value(mode), modes))
-			lx_bad(err, "%s: invalid %s mode %s (%s)", f,
-			       lx_link_kind_name(l->kind), lx_jrepr(&q, mode),
-			       l->kind == LX_LINK_MACVLAN
-				   ? "private|vepa|bridge|passthru|source"
-				   : "l2|l3|l3s");
-		else
-			strcpy(l->mode, json_string_value(mode));
-	}
-	if (err && err->lines != before)
-		return -EINVAL;
-	return 0;
-}
-
-/*
- * `NAME [KIND] [up|down] [mtu N] [peer NAME] [master IF] [parent IF]
- * [mode M]` → the object form. Only the shape is checked here (known words,
- * values present); the values are validated by link_from_json.
- */
-static json_t *link_compact_to_json(const char *s, const char *field,
-				    struct lx_error *err)
-{
-	_cleanup_json_ json_t *o = json_object();
-	_cleanup_json_ json_t *peer = NULL;
-	const char *master = NULL;
-	enum lx_link_kind k;
-	struct lx_words w;
-	struct lx_qbuf q, q2;
-	bool ok = true;
-
-	if (!o)
-		return NULL;
-	if (lx_split_words(s, &w, field, err) < 0)
-		return NULL;
-	if (w.n == 0) {
-		lx_bad(err, "%s: empty link", field);
-		return NULL;
-	}
-	json_object_set_new(o, "name", json_string(w.w[0]));
-	for (size_t i = 1; i < w.n; i++) {
-		const char *word = w.w[i];
-
-		if (lx_link_kind_parse(word, strlen(word), &k) &&
-		    !json_object_get(o, "kind")) {
-			json_object_set_new(o, "kind", json_string(word));
-		} else if (!strcmp(word, "up") || !strcmp(word, "down")) {
-			if (json_object_get(o, "up")) {
-				lx_bad(err, "%s: up/down given twice in %s",
-				       field, lx_text_quote(&q, s));
-				ok = false;
-			}
-			json_object_set_new(o, "up",
-					    json_boolean(!strcmp(word, "up")));
-		} else if (!strcmp(word, "mtu") || !strcmp(word, "peer") ||
-			   !strcmp(word, "master") || !strcmp(word, "parent") ||
-			   !strcmp(word, "mode")) {
-			const char *val;
-			uint64_t n;
-
-			if (i + 1 == w.n) {
-				lx_bad(err, "%s: \"%s\" needs a value in %s",
-				       field, word, lx_text_quote(&q, s));
-				return NULL;
-			}
-			val = w.w[++i];
-			if ((!strcmp(word, "master") && master) ||
-			    (strcmp(word, "master") &&
-			     json_object_get(o, word))) {
-				lx_bad(err, "%s: \"%s\" given twice in %s",
-				       field, word, lx_text_quote(&q, s));
-				ok = false;
-			}
-			if (!strcmp(word, "mtu")) {
-				if (!lx_parse_u64(val, &n) || n > INT32_MAX) {
-					lx_bad(err,
-					       "%s: invalid mtu %s (68..65535)",
-					       field, lx_text_quote(&q, val));
-					ok = false;
-				} else {
-					json_object_set_new(
-					    o, "mtu",
-					    json_integer((json_int_t)n));
-				}
-			} else if (!strcmp(word, "master")) {
-				master = val;
-			} else {
-				json_object_set_new(o, word, json_string(val));
-			}
-		} else {
-			/* The rest of the item cannot be read (see
-			 * parse_keywords). */
-			lx_bad(err, "%s: unknown word %s in %s", field,
-			       lx_text_quote(&q, word), lx_text_quote(&q2, s));
-			ok = false;
-			break;
-		}
-	}
-	if (master) {
-		json_t *p = json_object_get(o, "peer");
-
-		if (!p) {
-			lx_bad(err, "%s: \"master\" without \"peer\" in %s",
-			       field, lx_text_quote(&q, s));
-			return NULL;
-		}
-		peer = json_pack("{s:O,s:s}", "name", p, "master", master);
-		if (!peer)
-			return NULL;
-		json_object_set(o, "peer", peer);
-	}
-	return ok ? TAKE_PTR(o) : NULL;
 }
 
 /* ---------------------------------------------------- sysctl and cgroup */
@@ -669,7 +395,7 @@ static int links_from_json(const json_t *arr, struct lx_desired *d,
 		struct lx_link *l = &d->links[d->n_links];
 
 		lx_item_field(o, i, f, sizeof(f));
-		if (link_from_json(v, l, f, err) < 0) {
+		if (lx_link_from_json(v, l, f, err) < 0) {
 			bad = -EINVAL;
 			continue;
 		}
@@ -1281,37 +1007,6 @@ int lx_desired_from_file(const char *path, struct lx_desired *d,
 
 /* ------------------------------------------------------------ to JSON */
 
-static json_t *link_to_json(const struct lx_link *l)
-{
-	json_t *o = json_object();
-	const char *k = lx_link_kind_name(l->kind);
-
-	if (!o)
-		return NULL;
-	json_object_set_new(o, "name", json_string(l->name));
-	if (k)
-		json_object_set_new(o, "kind", json_string(k));
-	if (l->up != LX_UNSET)
-		json_object_set_new(o, "up", json_boolean(l->up));
-	if (l->mtu)
-		json_object_set_new(o, "mtu", json_integer(l->mtu));
-	if (l->peer[0]) {
-		json_t *p = json_pack("{s:s}", "name", l->peer);
-
-		if (p && l->master[0])
-			json_object_set_new(p, "master",
-					    json_string(l->master));
-		if (p && l->peer_up != LX_UNSET)
-			json_object_set_new(p, "up", json_boolean(l->peer_up));
-		json_object_set_new(o, "peer", p);
-	}
-	if (l->parent[0])
-		json_object_set_new(o, "parent", json_string(l->parent));
-	if (l->mode[0])
-		json_object_set_new(o, "mode", json_string(l->mode));
-	return o;
-}
-
 json_t *lx_desired_to_json(const struct lx_desired *d)
 {
 	_cleanup_json_ json_t *doc = NULL;
@@ -1335,7 +1030,7 @@ json_t *lx_desired_to_json(const struct lx_desired *d)
 	cgroup = json_object_get(doc, "cgroup");
 	opts = json_object_get(doc, "options");
 	for (size_t i = 0; i < d->n_links; i++)
-		if (json_array_append_new(links, link_to_json(&d->links[i])))
+		if (json_array_append_new(links, lx_link_to_json(&d->links[i])))
 			return NULL;
 	for (size_t i = 0; i < d->n_addrs; i++)
 		if (json_array_append_new(

@@ -351,7 +351,16 @@ const char *lx_link_format(const struct lx_link *l, char *buf, size_t len)
 		sb_add(&b, " mode %s", l->mode);
 	if (l->mtu)
 		sb_add(&b, " mtu %u", l->mtu);
+	if (l->has_mac)
+		sb_add(&b, " address %02x:%02x:%02x:%02x:%02x:%02x", l->mac[0],
+		       l->mac[1], l->mac[2], l->mac[3], l->mac[4], l->mac[5]);
+	if (l->has_txqlen)
+		sb_add(&b, " txqlen %u", l->txqlen);
 	if (l->up != LX_UNSET)
 		sb_add(&b, " %s", l->up ? "up" : "down");
+	if (l->peer_up == 0)
+		sb_add(&b, " peer-down");
+	if (l->peer_mtu)
+		sb_add(&b, " peer-mtu %u", l->peer_mtu);
 	return buf;
 }

@@ -65,6 +65,15 @@ int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
 		       struct lx_error *err);
 
+/* Links (lib/link_grammar.c): the object or compact form (a string) of one
+ * network.links entry into *l; the canonical object back. */
+int lx_link_from_json(const json_t *o, struct lx_link *l, const char *field,
+		      struct lx_error *err);
+json_t *lx_link_to_json(const struct lx_link *l);
+/* "02:42:0a:00:00:02": exactly six hex octets. */
+bool lx_mac_parse(const char *s, uint8_t mac[6]);
+const char *lx_mac_format(const uint8_t mac[6], char buf[18]);
+
 /* Words after the first ones: KEY VALUE pairs or flags. */
 struct lx_kw {
 	const char *name;

@@ -4,6 +4,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,6 +70,7 @@ static int link_attr_cb(const struct nlattr *a, void *data)
 			return MNL_CB_ERROR;
 		break;
 	case IFLA_MTU:
+	case IFLA_TXQLEN:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
 			return MNL_CB_ERROR;
 		break;
@@ -115,6 +117,17 @@ int lx_link_from_msg(const struct nlmsghdr *nlh, struct lx_link *l)
 	l->peer_up = LX_UNSET;
 	if (tb[IFLA_MTU])
 		l->mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_TXQLEN]) {
+		l->has_txqlen = true;
+		l->txqlen = mnl_attr_get_u32(tb[IFLA_TXQLEN]);
+	}
+	/* Ethernet-like links only: others have no 6-byte address. */
+	if (tb[IFLA_ADDRESS] &&
+	    mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == sizeof(l->mac)) {
+		l->has_mac = true;
+		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]),
+		       sizeof(l->mac));
+	}
 	l->kind = LX_LINK_EXISTING;
 	if (tb[IFLA_LINKINFO]) {
 		const struct nlattr *info[IFLA_INFO_MAX + 1] = {0};
@@ -152,6 +165,10 @@ struct nlmsghdr *lx_link_msg_create(void *buf, const struct lx_link *l,
 
 	if (l->mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, l->mtu);
+	if (l->has_mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(l->mac), l->mac);
+	if (l->has_txqlen)
+		mnl_attr_put_u32(nlh, IFLA_TXQLEN, l->txqlen);
 	if (l->kind == LX_LINK_MACVLAN || l->kind == LX_LINK_IPVLAN) {
 		mnl_attr_put_u32(nlh, IFLA_LINK, w->parent_ifindex);
 		if (w->link_netnsid >= 0)
@@ -174,8 +191,10 @@ struct nlmsghdr *lx_link_msg_create(void *buf, const struct lx_link *l,
 		pifi->ifi_family = AF_UNSPEC;
 		if (l->peer[0])
 			mnl_attr_put_strz(nlh, IFLA_IFNAME, l->peer);
-		if (l->mtu)
-			mnl_attr_put_u32(nlh, IFLA_MTU, l->mtu);
+		/* The host end: at the container end's mtu unless told. */
+		if (l->peer_mtu || l->mtu)
+			mnl_attr_put_u32(nlh, IFLA_MTU,
+					 l->peer_mtu ? l->peer_mtu : l->mtu);
 		if (w && w->peer_netns_fd >= 0)
 			mnl_attr_put_u32(nlh, IFLA_NET_NS_FD,
 					 (uint32_t)w->peer_netns_fd);
@@ -204,21 +223,33 @@ struct nlmsghdr *lx_link_msg_create(void *buf, const struct lx_link *l,
 	return nlh;
 }
 
-struct nlmsghdr *lx_link_msg_set(void *buf, const char *name, int up,
-				 uint32_t mtu, uint32_t master)
+struct nlmsghdr *lx_link_msg_change(void *buf, const char *name,
+				    const struct lx_link_change *c)
 {
 	struct nlmsghdr *nlh = link_header(buf, LX_NL_SET, name);
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
-	if (up != LX_UNSET) {
+	if (c->up != LX_UNSET) {
 		ifi->ifi_change = IFF_UP;
-		ifi->ifi_flags = up ? IFF_UP : 0;
+		ifi->ifi_flags = c->up ? IFF_UP : 0;
 	}
-	if (mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	if (master)
-		mnl_attr_put_u32(nlh, IFLA_MASTER, master);
+	if (c->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, c->mtu);
+	if (c->master)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, c->master);
+	if (c->mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, c->mac);
+	if (c->has_txqlen)
+		mnl_attr_put_u32(nlh, IFLA_TXQLEN, c->txqlen);
 	return nlh;
+}
+
+struct nlmsghdr *lx_link_msg_set(void *buf, const char *name, int up,
+				 uint32_t mtu, uint32_t master)
+{
+	struct lx_link_change c = {.up = up, .mtu = mtu, .master = master};
+
+	return lx_link_msg_change(buf, name, &c);
 }
 
 struct nlmsghdr *lx_link_msg_delete(void *buf, const char *name)
@@ -297,4 +328,53 @@ int lx_link_ifindex(struct lx_nl *nl, const char *name)
 	if (ret < 0)
 		return ret;
 	return ifindex > 0 ? ifindex : -ENODEV;
+}
+
+static int link_one_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct lx_link *l = data;
+
+	if (nlh->nlmsg_type == RTM_NEWLINK)
+		(void)lx_link_from_msg(nlh, l);
+	return MNL_CB_OK;
+}
+
+int lx_link_get(struct lx_nl *nl, const char *name, struct lx_link *out)
+{
+	char buf[LX_NL_MSG_MAX];
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!name[0])
+		return -ENODEV;
+	ret = lx_nl_talk(nl, lx_link_msg_get(buf, name), link_one_cb, out, NULL,
+			 0);
+	if (ret < 0)
+		return ret;
+	return out->ifindex > 0 ? 0 : -ENODEV;
+}
+
+void lx_link_peer_name(const char *id, const char *link, const char *prefix,
+		       char out[IFNAMSIZ])
+{
+	/* FNV-1a, 64 bits, over "id\0link": stable across versions and
+	 * restarts, so a restarted sidecar finds the peer it made. */
+	uint64_t h = 0xcbf29ce484222325ull;
+	char hex[17];
+	size_t n;
+
+	for (const char *p = id;; p++) {
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+		if (!*p)
+			break;
+	}
+	for (const char *p = link; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	if (!prefix || !prefix[0])
+		prefix = LX_PEER_PREFIX_DEFAULT;
+	n = strnlen(prefix, LX_PEER_PREFIX_MAX);
+	snprintf(hex, sizeof(hex), "%016" PRIx64, h);
+	memcpy(out, prefix, n);
+	memcpy(out + n, hex, IFNAMSIZ - 1 - n);
+	out[IFNAMSIZ - 1] = '\0';
 }

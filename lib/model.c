@@ -16,6 +16,7 @@ static const struct {
     {LX_LINK_MACVLAN, "macvlan"},
     {LX_LINK_IPVLAN, "ipvlan"},
     {LX_LINK_DUMMY, "dummy"},
+    {LX_LINK_BRIDGE, "bridge"},
 };
 
 const char *lx_link_kind_name(enum lx_link_kind k)

@@ -32,6 +32,7 @@ enum lx_link_kind {
 	LX_LINK_MACVLAN,
 	LX_LINK_IPVLAN,
 	LX_LINK_DUMMY,
+	LX_LINK_BRIDGE, /* local, in the target namespace */
 	LX_LINK_OTHER, /* observed only: some kind we do not create */
 };
 
@@ -55,7 +56,12 @@ struct lx_link {
 	char peer[IFNAMSIZ];
 	char
 	    master[IFNAMSIZ]; /* peer's master bridge on the host ("" = none) */
-	int peer_up;	      /* LX_UNSET, 0 or 1 */
+	int peer_up;	      /* LX_UNSET (= up when we create it), 0 or 1 */
+	uint32_t peer_mtu;    /* 0 = the container end's mtu */
+	/* IFLA_ADDRESS (MAC) and IFLA_TXQLEN, managed when has_* */
+	bool has_mac, has_txqlen;
+	uint8_t mac[6];
+	uint32_t txqlen;
 	/* macvlan / ipvlan: host parent and mode ("" = kernel default) */
 	char parent[IFNAMSIZ];
 	char mode[16];

@@ -25,6 +25,7 @@ void lx_policy_free(struct lx_policy *p)
 	free_list(&p->allow_sysctl, &p->n_allow_sysctl);
 	free_list(&p->allow_master, &p->n_allow_master);
 	free_list(&p->allow_parent, &p->n_allow_parent);
+	free_list(&p->peer_prefix, &p->n_peer_prefix);
 	p->cgroup_allow_raise = false;
 	p->allow_host_netns = false;
 	lx_nft_body_free(&p->nft_policy);
@@ -138,6 +139,23 @@ static int check_link(const struct lx_policy *p, const struct lx_link *l,
 			     "\"%s\" is not named by --allow-parent",
 			     lx_quote(l->name, qn, sizeof(qn)),
 			     lx_quote(l->parent, qv, sizeof(qv)));
+	/* An unnamed peer is named with the first prefix. */
+	if (l->peer[0] && p->n_peer_prefix) {
+		bool ok = false;
+
+		for (size_t i = 0; i < p->n_peer_prefix && !ok; i++)
+			ok = !strncmp(l->peer, p->peer_prefix[i],
+				      strlen(p->peer_prefix[i]));
+		if (!ok)
+			r = lx_error_add(err, LX_ERR_POLICY, 0,
+				     "link \"%s\" (io.linx.links): refused: "
+				     "peer \"%s\" does not start with a "
+				     "--peer-prefix (%s%s)",
+				     lx_quote(l->name, qn, sizeof(qn)),
+				     lx_quote(l->peer, qv, sizeof(qv)),
+				     p->peer_prefix[0],
+				     p->n_peer_prefix > 1 ? ", ..." : "");
+	}
 	return r;
 }
 

@@ -23,6 +23,8 @@ struct lx_policy {
 	size_t n_allow_master;
 	char **allow_parent;
 	size_t n_allow_parent;
+	char **peer_prefix; /* none = any host-side name; [0] names peers */
+	size_t n_peer_prefix;
 	bool cgroup_allow_raise;
 	bool allow_host_netns;
 	/* --min-interval-ms N: the lowest interval_ms a document may ask

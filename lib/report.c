@@ -122,8 +122,9 @@ static int link_from_json(const json_t *j, struct lx_link *l,
 	l->up = l->peer_up = LX_UNSET;
 	if (json_unpack((json_t *)j, "{s:s, s:i, s?:s}", "name", &name, "kind",
 			&kind, "peer", &peer) < 0 ||
-	    !lx_ifname_valid(name) || kind <= LX_LINK_EXISTING ||
-	    kind > LX_LINK_DUMMY || (peer && !lx_ifname_valid(peer)))
+	    !lx_ifname_valid(name) || kind < 0 ||
+	    !lx_link_kind_name((enum lx_link_kind)kind) ||
+	    (peer && !lx_ifname_valid(peer)))
 		return lx_error_set(err, LX_ERR_INVALID, 0,
 				    "last_applied.links: malformed entry");
 	snprintf(l->name, sizeof(l->name), "%s", name);

@@ -323,7 +323,11 @@ static int diff_links(const struct lx_desired *d,
 			continue;
 		}
 		if ((x->up != LX_UNSET && !!x->up != !!o->up) ||
-		    (x->mtu && x->mtu != o->mtu))
+		    (x->mtu && x->mtu != o->mtu) ||
+		    (x->has_mac &&
+		     (!o->has_mac || memcmp(x->mac, o->mac, sizeof(x->mac)))) ||
+		    (x->has_txqlen &&
+		     (!o->has_txqlen || x->txqlen != o->txqlen)))
 			ret = push(put, LX_OP_UPDATE, LX_OBJ_LINK, x);
 	}
 	return ret;
@@ -598,6 +602,46 @@ static int fail_msg(int e, char *msg, size_t len, const char *what)
 	return e;
 }
 
+/*
+ * The host end of a veth (SPEC.md "Policy"): up unless the document says
+ * down, at peer_mtu, else the container end's mtu, else (enslaved) the
+ * master's, so that enslaving it never lowers the master's MTU; an mtu
+ * below the master's is refused. Fills *p (a copy of the link with the
+ * peer's mtu and up decided) and *master (its ifindex, 0 = none).
+ */
+static int peer_plan(struct lx_nl *pn, const struct lx_link *l,
+		     struct lx_link *p, int *master, char *msg, size_t len)
+{
+	struct lx_link m;
+	char what[96];
+	int ret;
+
+	*p = *l;
+	*master = 0;
+	if (p->peer_up == LX_UNSET)
+		p->peer_up = 1;
+	if (!p->peer_mtu)
+		p->peer_mtu = p->mtu;
+	if (!l->master[0])
+		return 0;
+	ret = lx_link_get(pn, l->master, &m);
+	snprintf(what, sizeof(what), "master %s", l->master);
+	if (ret < 0)
+		return fail_msg(ret, msg, len, what);
+	if (!p->peer_mtu)
+		p->peer_mtu = m.mtu;
+	if (p->peer_mtu < m.mtu) {
+		snprintf(msg, len,
+			 "refused: peer mtu %u is below the mtu %u of its "
+			 "master %s (a host peer may not lower its master's "
+			 "MTU)",
+			 p->peer_mtu, m.mtu, l->master);
+		return -EPERM;
+	}
+	*master = m.ifindex;
+	return 0;
+}
+
 static int create_link(struct apply *ap, const struct lx_link *l, char *msg,
 		       size_t len)
 {
@@ -606,12 +650,23 @@ static int create_link(struct apply *ap, const struct lx_link *l, char *msg,
 	/* The host side: through the host socket when we have one. */
 	struct lx_nl *host =
 	    ctx->host && ctx->host_netns_fd >= 0 ? ctx->host : NULL;
+	struct lx_nl *pn = ctx->host_netns_fd >= 0 ? ctx->host : ctx->nl;
 	char buf[LX_NL_MSG_MAX], what[64];
+	struct lx_link v;
+	int master = 0;
 	uint32_t mode;
 	int ret;
 
 	switch (l->kind) {
 	case LX_LINK_VETH:
+		if (!pn)
+			return fail_msg(-EINVAL, msg, len,
+					"peer: no host netlink socket");
+		/* Decided before the pair exists: a refusal creates nothing. */
+		ret = peer_plan(pn, l, &v, &master, msg, len);
+		if (ret < 0)
+			return ret;
+		l = &v;
 		w.peer_netns_fd = ctx->host_netns_fd;
 		break;
 	case LX_LINK_MACVLAN:
@@ -637,6 +692,7 @@ static int create_link(struct apply *ap, const struct lx_link *l, char *msg,
 		}
 		break;
 	case LX_LINK_DUMMY:
+	case LX_LINK_BRIDGE:
 		break;
 	default:
 		return fail_msg(-EOPNOTSUPP, msg, len, "link kind");
@@ -647,21 +703,10 @@ static int create_link(struct apply *ap, const struct lx_link *l, char *msg,
 	ap->ifmap_stale = true;
 	if (ap->owned && lx_owned_log_add(&ap->log, LX_OBJ_LINK, false, l) < 0)
 		return fail_msg(-ENOMEM, msg, len, "recording ownership");
+	/* The peer's mtu went with the create; master and up follow (a
+	 * veth end cannot be created up, see below). */
 	if (l->kind == LX_LINK_VETH && l->peer[0] &&
-	    (l->master[0] || l->peer_up != LX_UNSET)) {
-		struct lx_nl *pn =
-		    ctx->host_netns_fd >= 0 ? ctx->host : ctx->nl;
-		int master = 0;
-
-		if (!pn)
-			return fail_msg(-EINVAL, msg, len,
-					"peer: no host netlink socket");
-		if (l->master[0]) {
-			master = lx_link_ifindex(pn, l->master);
-			snprintf(what, sizeof(what), "master %s", l->master);
-			if (master < 0)
-				return fail_msg(master, msg, len, what);
-		}
+	    (master || l->peer_up != LX_UNSET)) {
 		snprintf(what, sizeof(what), "set up peer %s", l->peer);
 		ret = step(pn,
 			   lx_link_msg_set(buf, l->peer, l->peer_up, 0,
@@ -690,11 +735,19 @@ static void apply_link(struct apply *ap, size_t idx)
 	case LX_OP_CREATE:
 		ret = create_link(ap, l, msg, sizeof(msg));
 		break;
-	case LX_OP_UPDATE:
-		ret = step(ap->ctx->nl,
-			   lx_link_msg_set(buf, l->name, l->up, l->mtu, 0), msg,
-			   sizeof(msg), "set");
+	case LX_OP_UPDATE: {
+		struct lx_link_change c = {
+		    .up = l->up,
+		    .mtu = l->mtu,
+		    .mac = l->has_mac ? l->mac : NULL,
+		    .has_txqlen = l->has_txqlen,
+		    .txqlen = l->txqlen,
+		};
+
+		ret = step(ap->ctx->nl, lx_link_msg_change(buf, l->name, &c),
+			   msg, sizeof(msg), "set");
 		break;
+	}
 	case LX_OP_DELETE:
 		ret = step(ap->ctx->nl, lx_link_msg_delete(buf, l->name), msg,
 			   sizeof(msg), "delete");
@@ -961,6 +1014,58 @@ static void announce_intent(struct lx_rtnl_ctx *ctx, const struct lx_plan *plan,
 	lx_owned_free(&ahead);
 }
 
+int lx_rtnl_name_peers(const struct lx_rtnl_ctx *ctx,
+		       const struct lx_desired *d, struct lx_desired *copy,
+		       const struct lx_desired **out)
+{
+	bool missing = false;
+
+	*out = d;
+	for (size_t i = 0; i < d->n_links && !missing; i++)
+		missing =
+		    d->links[i].kind == LX_LINK_VETH && !d->links[i].peer[0];
+	if (!missing)
+		return 0;
+	*copy = *d;
+	copy->links = malloc(d->n_links * sizeof(*copy->links));
+	if (!copy->links)
+		return -ENOMEM;
+	memcpy(copy->links, d->links, d->n_links * sizeof(*copy->links));
+	for (size_t i = 0; i < d->n_links; i++) {
+		struct lx_link *l = &copy->links[i];
+
+		if (l->kind == LX_LINK_VETH && !l->peer[0])
+			lx_link_peer_name(ctx->id ? ctx->id : "", l->name,
+					  ctx->peer_prefix, l->peer);
+	}
+	*out = copy;
+	return 0;
+}
+
+int lx_rtnl_check_masters(struct lx_nl *host, const struct lx_desired *d,
+			  struct lx_error *err)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < d->n_links; i++) {
+		const struct lx_link *l = &d->links[i];
+		uint32_t mtu = l->peer_mtu ? l->peer_mtu : l->mtu;
+		struct lx_link m;
+
+		/* Without an mtu the peer takes the master's (peer_plan). */
+		if (l->kind != LX_LINK_VETH || !l->master[0] || !mtu || !host ||
+		    lx_link_get(host, l->master, &m) < 0 || mtu >= m.mtu)
+			continue;
+		ret = lx_error_add(err, LX_ERR_POLICY, EPERM,
+				   "link \"%s\" (io.linx.links): refused: peer "
+				   "mtu %u is below the mtu %u of its master "
+				   "\"%s\" (a host peer may not lower its "
+				   "master's MTU)",
+				   l->name, mtu, m.mtu, l->master);
+	}
+	return ret < 0 ? -EPERM : 0;
+}
+
 int lx_rtnl_release(struct lx_rtnl_ctx *ctx, struct lx_owned *owned,
 		    struct lx_subreport *rep, struct lx_error *err)
 {
@@ -1075,8 +1180,23 @@ static struct lx_rtnl_ctx rtnl_ctx(const struct rtnl_src *s)
 	    .host_netns_fd = s->env->host_netns_fd,
 	    .intent = s->env->intent,
 	    .intent_data = s->env->intent_data,
+	    .id = s->env->id,
+	    .peer_prefix = s->env->policy && s->env->policy->n_peer_prefix
+			       ? s->env->policy->peer_prefix[0]
+			       : NULL,
 	};
 }
+
+/*
+ * What observe hands to diff and apply: the kernel's state and the desired
+ * document with every veth's missing peer name filled in (named: d itself
+ * when none is missing, else a copy whose links array alone is ours).
+ */
+struct rtnl_observed {
+	struct lx_rtnl_state st;
+	struct lx_desired copy;
+	const struct lx_desired *named;
+};
 
 static uint8_t rtnl_protocol(const struct lx_desired *d)
 {
@@ -1113,16 +1233,21 @@ static int rtnl_check(void *inst, const struct lx_source_env *env,
 	static const char *const what[] = {
 	    "network.links (io.linx.links)",
 	    "network.addresses (io.linx.addresses)",
-	    "network.routes (io.linx.routes)", "network.rules",
-	    "network.neighbours"};
+	    "network.routes (io.linx.routes)",
+	    "network.rules (io.linx.rules)",
+	    "network.neighbours (io.linx.neighbours)"};
 	const size_t n[] = {d->n_links, d->n_addrs, d->n_routes, d->n_rules,
 			    d->n_neighs};
 	int r = 0;
 
 	(void)inst;
 	(void)owned;
+	/* A host peer may not lower its master's MTU: the live master's. */
+	if (!lx_error_is_set(err) &&
+	    lx_rtnl_check_masters(env->host_nl, d, err) < 0)
+		r = -EPERM;
 	if (!env->host_netns || env->policy->allow_host_netns)
-		return 0;
+		return r;
 	for (size_t i = 0; i < LX_ARRAY_SIZE(what); i++)
 		if (n[i])
 			r = lx_error_add(err, LX_ERR_POLICY, 0,
@@ -1133,41 +1258,56 @@ static int rtnl_check(void *inst, const struct lx_source_env *env,
 	return r;
 }
 
+static void rtnl_observed_free(void *observed)
+{
+	struct rtnl_observed *o = observed;
+
+	if (!o)
+		return;
+	lx_rtnl_state_free(&o->st);
+	if (o->named == &o->copy)
+		free(o->copy.links); /* the rest is the caller's document */
+	free(o);
+}
+
 static int rtnl_observe(void *inst, const struct lx_desired *d,
 			const struct lx_owned *owned, void **observed,
 			struct lx_error *err)
 {
 	struct rtnl_src *s = inst;
-	struct lx_rtnl_state *obs = calloc(1, sizeof(*obs));
+	struct lx_rtnl_ctx ctx = rtnl_ctx(s);
+	struct rtnl_observed *o = calloc(1, sizeof(*o));
 	int r;
 
-	(void)d;
 	(void)owned;
-	if (!obs)
+	if (!o)
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
 				    "rtnl: observe");
-	r = lx_rtnl_observe(s->env->nl, obs, err);
+	/* named borrows d: observed lives no longer than the pass. */
+	if (lx_rtnl_name_peers(&ctx, d, &o->copy, &o->named) < 0) {
+		free(o);
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
+				    "rtnl: peer names");
+	}
+	r = lx_rtnl_observe(s->env->nl, &o->st, err);
 	if (r < 0) {
-		lx_rtnl_state_free(obs);
-		free(obs);
+		rtnl_observed_free(o);
 		return lx_error_wrap(err, "rtnl: observe");
 	}
-	*observed = obs;
+	*observed = o;
 	return 0;
-}
-
-static void rtnl_observed_free(void *observed)
-{
-	lx_rtnl_state_free(observed);
-	free(observed);
 }
 
 static int rtnl_diff_op(const void *inst, const struct lx_desired *d,
 			const void *observed, const struct lx_owned *owned,
 			struct lx_plan *plan, struct lx_error *err)
 {
+	const struct rtnl_observed *o = observed;
+
 	(void)inst;
-	return lx_rtnl_diff(d, observed, owned, rtnl_protocol(d), plan, err);
+	(void)d;
+	return lx_rtnl_diff(o->named, &o->st, owned, rtnl_protocol(d), plan,
+			    err);
 }
 
 /* Fail-fast (see the header): the first failing op stops the pass. */
@@ -1175,13 +1315,14 @@ static int rtnl_apply_op(void *inst, const struct lx_desired *d,
 			 const void *observed, struct lx_owned *owned,
 			 struct lx_subreport *rep, struct lx_error *err)
 {
-	const struct lx_rtnl_state *obs = observed;
+	const struct rtnl_observed *o = observed;
+	const struct lx_rtnl_state *obs = &o->st;
 	struct lx_rtnl_ctx ctx = rtnl_ctx(inst);
 	int r;
 
 	/* After the diff, with the same result: an owned entry neither
 	 * desired nor present plans nothing. */
-	if (owned && lx_owned_prune(owned, d, obs->links, obs->n_links,
+	if (owned && lx_owned_prune(owned, o->named, obs->links, obs->n_links,
 				    obs->addrs, obs->n_addrs) < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
 				    "rtnl: ownership");
@@ -1256,10 +1397,16 @@ int lx_rtnl_reconcile(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
 	    .host_netns_fd = ctx->host_netns_fd,
 	    .intent = ctx->intent,
 	    .intent_data = ctx->intent_data,
+	    .id = ctx->id,
 	};
+	char *prefix = (char *)ctx->peer_prefix;
+	struct lx_policy pol = {.peer_prefix = &prefix,
+				.n_peer_prefix = prefix ? 1 : 0};
 	struct rtnl_src inst = {.env = &env};
 	struct lx_source src = {
 	    .ops = &lx_rtnl_subsys, .env = &env, .inst = &inst, .opened = true};
+
+	env.policy = &pol;
 
 	return lx_source_pass(&src, d, owned, true, rep, err);
 }

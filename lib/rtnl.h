@@ -92,7 +92,31 @@ struct lx_rtnl_ctx {
 	int host_netns_fd;	  /* fd of the host netns or -1 */
 	lx_rtnl_intent_fn intent; /* NULL = none */
 	void *intent_data;
+	/* A veth without a peer name gets lx_link_peer_name(id, name,
+	 * peer_prefix); NULL = "" and the default prefix. */
+	const char *id;
+	const char *peer_prefix;
 };
+
+/*
+ * d with every veth's missing peer name filled in (lx_link_peer_name):
+ * *out is d itself when none is missing, else a copy of d with its own
+ * links array (free copy->links only: the rest is d's). Returns 0 or
+ * -ENOMEM.
+ */
+int lx_rtnl_name_peers(const struct lx_rtnl_ctx *ctx,
+		       const struct lx_desired *d, struct lx_desired *copy,
+		       const struct lx_desired **out) LX_WUR;
+
+/*
+ * Policy (SPEC.md "Policy"), before anything is applied: a veth peer
+ * enslaved to a master may not take an mtu below the live master's (read
+ * through host, the host namespace's socket). One LX_ERR_POLICY line per
+ * refusal; a master that does not exist is not refused here (the create
+ * fails ENODEV). 0 or -EPERM.
+ */
+int lx_rtnl_check_masters(struct lx_nl *host, const struct lx_desired *d,
+			  struct lx_error *err) LX_WUR;
 
 /*
  * Run the plan in order, fail-fast: the first failing op stops the pass,

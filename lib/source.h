@@ -61,6 +61,7 @@ struct lx_source_env {
 	bool host_netns;       /* the target IS the sidecar's own netns */
 	struct lx_cgroup *cg;  /* the target's cgroup, NULL if none known */
 	const struct lx_policy *policy; /* the admin's policy, never NULL */
+	const char *id;			/* the sidecar's id (names peers) */
 	int monitor_rcvbuf;	    /* monitor receive buffer; 0 = default */
 	lx_source_intent_fn intent; /* NULL = no write-ahead wanted */
 	void *intent_data;

@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "grammar.h"
 #include "nft.h"
 #include "help.h"
+#include "link.h"
 
 static const char *const usage_text =
 	"usage:\n"
@@ -35,6 +37,8 @@ static const char *const usage_text =
 	"  --allow-sysctl PREFIX   only sysctls under PREFIX (repeatable)\n"
 	"  --allow-master IFACE    veth peers may be enslaved to IFACE (repeatable)\n"
 	"  --allow-parent IFACE    macvlan/ipvlan may use host parent IFACE (repeatable)\n"
+	"  --peer-prefix PREFIX    host-side veth names must start with PREFIX\n"
+	"                          (repeatable; the first names unnamed peers)\n"
 	"  --cgroup-allow-raise    cgroup limits may be raised above the spawn value\n"
 	"  --allow-host-netns      allow writing sysctls into the sidecar's own netns\n"
 	"  --min-interval-ms N     lowest interval_ms a document may ask for (default 1000; 0 = no floor)\n"
@@ -62,6 +66,7 @@ enum {
 	OPT_ALLOW_SYSCTL,
 	OPT_ALLOW_MASTER,
 	OPT_ALLOW_PARENT,
+	OPT_PEER_PREFIX,
 	OPT_ALLOW_RAISE,
 	OPT_ALLOW_HOST_NETNS,
 	OPT_MIN_INTERVAL,
@@ -84,6 +89,7 @@ static const struct option long_opts[] = {
 	{ "allow-sysctl", required_argument, NULL, OPT_ALLOW_SYSCTL },
 	{ "allow-master", required_argument, NULL, OPT_ALLOW_MASTER },
 	{ "allow-parent", required_argument, NULL, OPT_ALLOW_PARENT },
+	{ "peer-prefix", required_argument, NULL, OPT_PEER_PREFIX },
 	{ "cgroup-allow-raise", no_argument, NULL, OPT_ALLOW_RAISE },
 	{ "allow-host-netns", no_argument, NULL, OPT_ALLOW_HOST_NETNS },
 	{ "min-interval-ms", required_argument, NULL, OPT_MIN_INTERVAL },
@@ -205,6 +211,22 @@ int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
 		case OPT_ALLOW_MASTER:
 			r = lx_policy_add(&cli->policy.allow_master,
 					  &cli->policy.n_allow_master, optarg);
+			if (r < 0)
+				return lx_error_set(err, LX_ERR_SYSTEM, -r, "cli");
+			break;
+		case OPT_PEER_PREFIX:
+			/* A name's start: the kernel's rules, and room for
+			 * at least 7 hex digits of a generated name. */
+			if (!lx_ifname_valid(optarg) ||
+			    strlen(optarg) > LX_PEER_PREFIX_MAX)
+				return lx_error_set(
+					err, LX_ERR_USAGE, 0,
+					"--peer-prefix \"%s\": not an interface "
+					"name prefix (1..%d bytes, no '%%', '/', "
+					"':' or whitespace)",
+					optarg, LX_PEER_PREFIX_MAX);
+			r = lx_policy_add(&cli->policy.peer_prefix,
+					  &cli->policy.n_peer_prefix, optarg);
 			if (r < 0)
 				return lx_error_set(err, LX_ERR_SYSTEM, -r, "cli");
 			break;

@@ -93,66 +93,63 @@ static bool state_dir_exists(const char *dir, const char *id)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, id);
-	return stat(path, &st) == 0;
+	return lstat(path, &st) == 0;
 }
 
-static bool pid_alive(pid_t pid)
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+/* Wait up to ms for the pidfd's process to exit. */
+static bool wait_pidfd(int pidfd, int ms)
 {
-	char path[64], line[128];
-	bool alive = false;
-	FILE *f;
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "State:", 6) == 0) {
-			alive = !strchr(line, 'Z');
-			break;
-		}
-	fclose(f);
-	return alive;
+	return poll(&p, 1, ms) > 0;
 }
 
-/* poststop: stop the resident sidecar (if any) and remove its state. */
+/*
+ * poststop: stop the resident sidecar (if any) and remove its state. Only a
+ * process proven to be this id's resident is ever signalled: the control
+ * socket answering (only the resident listens there, in a directory only
+ * root can write), or a pidfd whose process matches the identity recorded
+ * at start (resident.json: start time, boot id, executable). A pid file
+ * left by a resident killed with -9, whose pid now names someone else,
+ * proves nothing: the state is removed and nobody is signalled.
+ */
 static int poststop(struct lx_cli *cli, const char *id)
 {
-	json_t *reply = NULL;
+	json_t *reply = NULL, *req;
 	struct lx_error err;
 	struct lx_state st;
-	char path[4096], buf[32] = "";
-	pid_t pid = 0;
-	FILE *f;
+	_cleanup_close_ int pidfd = -1;
+	int r;
 
 	lx_error_clear(&err);
 	if (!state_dir_exists(cli->state_dir, id))
 		return LX_EXIT_OK;
-	snprintf(path, sizeof(path), "%s/%s/pid", cli->state_dir, id);
-	f = fopen(path, "re");
-	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			pid = (pid_t)strtol(buf, NULL, 10);
-		fclose(f);
-	}
-	json_t *req = json_pack("{s:s}", "cmd", "stop");
-	if (lx_control_call(cli->state_dir, id, req, &reply, 2000, &err) < 0 &&
-	    pid > 0 && pid_alive(pid))
-		kill(pid, SIGTERM);
+	r = lx_state_open(&st, cli->state_dir, id, false, &err);
+	if (r < 0)
+		return err.kind == LX_ERR_NOTFOUND ? LX_EXIT_OK : fail(&err);
+	pidfd = lx_state_resident_pidfd(st.dirfd, NULL, NULL);
+	req = json_pack("{s:s}", "cmd", "stop");
+	r = lx_control_call(cli->state_dir, id, req, &reply, 2000, &err);
 	json_decref(req);
 	json_decref(reply);
-	/* The sidecar removes its own state dir; wait for that (or for it
-	 * to be gone), then make sure nothing is left. */
-	for (int i = 0; i < 300 && state_dir_exists(cli->state_dir, id); i++) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
+	if (r < 0 && pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0);
+	/* The sidecar removes its own state dir on the way out; wait for it
+	 * to be gone (bounded), then make sure nothing is left. */
+	if (pidfd >= 0)
+		wait_pidfd(pidfd, 3000);
+	else if (r == 0)
+		for (int i = 0; i < 300 && state_dir_exists(cli->state_dir, id);
+		     i++) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
 
-		if (pid > 0 && !pid_alive(pid))
-			break;
-		nanosleep(&ts, NULL);
-	}
-	if (state_dir_exists(cli->state_dir, id) &&
-	    lx_state_open(&st, cli->state_dir, id, false, &err) == 0)
-		lx_state_remove(&st);
+			nanosleep(&ts, NULL);
+		}
+	lx_state_remove(&st);
 	return LX_EXIT_OK;
 }
 

@@ -95,12 +95,31 @@ static void print_row(const json_t *o)
 	       json_integer_value(json_object_get(o, "sidecar_pid")));
 }
 
-int cmd_list(struct lx_cli *cli)
+int lx_residents_query_all(const char *state_dir, json_t **out,
+			   struct lx_error *err)
 {
 	_cleanup_free_ struct lx_resident *v = NULL;
 	_cleanup_json_ json_t *arr = json_array();
-	struct lx_error err;
 	size_t n = 0;
+
+	if (!arr)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "residents");
+	if (lx_residents_scan(state_dir, &v, &n, err) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = lx_resident_query(state_dir, &v[i]);
+
+		if (o)
+			json_array_append_new(arr, o);
+	}
+	*out = TAKE_PTR(arr);
+	return 0;
+}
+
+int cmd_list(struct lx_cli *cli)
+{
+	_cleanup_json_ json_t *arr = NULL;
+	struct lx_error err;
 
 	lx_error_clear(&err);
 	if (cli->n_args) {
@@ -109,14 +128,8 @@ int cmd_list(struct lx_cli *cli)
 			     cli->args[0]);
 		return fail(&err);
 	}
-	if (lx_residents_scan(cli->state_dir, &v, &n, &err) < 0)
+	if (lx_residents_query_all(cli->state_dir, &arr, &err) < 0)
 		return fail(&err);
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = lx_resident_query(cli->state_dir, &v[i]);
-
-		if (o)
-			json_array_append_new(arr, o);
-	}
 	if (cli->json) {
 		lx_print_json(stdout, json_incref(arr));
 		return LX_EXIT_OK;

@@ -237,10 +237,8 @@ static int write_atomic(const char *path, const json_t *arr,
 
 int cmd_metrics(struct lx_cli *cli)
 {
-	_cleanup_free_ struct lx_resident *v = NULL;
-	_cleanup_json_ json_t *arr = json_array();
+	_cleanup_json_ json_t *arr = NULL;
 	struct lx_error err;
-	size_t n = 0;
 
 	lx_error_clear(&err);
 	if (cli->n_args) {
@@ -253,14 +251,8 @@ int cmd_metrics(struct lx_cli *cli)
 		lx_error_set(&err, LX_ERR_USAGE, 0, "--output: empty path");
 		return fail(&err);
 	}
-	if (lx_residents_scan(cli->state_dir, &v, &n, &err) < 0)
+	if (lx_residents_query_all(cli->state_dir, &arr, &err) < 0)
 		return fail(&err);
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = lx_resident_query(cli->state_dir, &v[i]);
-
-		if (o)
-			json_array_append_new(arr, o);
-	}
 	if (cli->output) {
 		if (write_atomic(cli->output, arr, &err) < 0)
 			return fail(&err);

@@ -51,6 +51,7 @@ int cmd_run(struct lx_cli *cli)
 	return r;
 
 fail_engine:
+	lx_engine_discard_state(&e); /* a failed start leaves nothing */
 	lx_engine_close(&e);
 fail:
 	lx_desired_free(&d);

@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "json_cleanup.h"
@@ -15,20 +17,54 @@
 #include "daemon.h"
 #include "desired.h"
 
+/*
+ * The control socket must never hold up healing: every client is
+ * non-blocking with its own input and output buffers, a reply that cannot
+ * be sent at once waits in the client's buffer (and the client's further
+ * requests wait behind it: a client that pipelines and never reads costs one
+ * reply's worth of memory), and a client that makes no progress — no
+ * complete request and no reply bytes read for LX_CONTROL_TIMEOUT_MS — is
+ * dropped, so the slots cannot be squatted either.
+ */
 struct client {
 	struct lx_control *c;
 	int fd;
-	char *buf;
+	uint32_t events;  /* what is registered with the loop */
+	char *buf;	  /* input: requests not handled yet */
 	size_t len, cap;
+	char *out;	  /* output: replies not sent yet */
+	size_t out_len, out_off;
+	uint64_t last_ms; /* last progress */
 };
 
 struct lx_control {
 	struct lx_daemon *d;
 	struct lx_evloop *ev;
 	int fd;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int tfd; /* sweeps clients past their timeout; armed while any */
+	uint64_t timeout_ms;
 	struct client *clients[LX_CONTROL_MAX_CLIENTS];
 };
+
+/* Requests handled per wake-up before others get the loop back. */
+#define CONTROL_BATCH 16
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static size_t n_clients(const struct lx_control *c)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < LX_CONTROL_MAX_CLIENTS; i++)
+		n += c->clients[i] != NULL;
+	return n;
+}
 
 static void client_close(struct client *cl)
 {
@@ -40,7 +76,10 @@ static void client_close(struct client *cl)
 	lx_evloop_del(c->ev, cl->fd, NULL);
 	close(cl->fd);
 	free(cl->buf);
+	free(cl->out);
 	free(cl);
+	if (n_clients(c) == 0)
+		lx_timer_arm(c->tfd, 0, 0);
 }
 
 static json_t *reply_error(const struct lx_error *err, int code)
@@ -118,87 +157,159 @@ static json_t *handle(struct lx_control *c, const char *line, size_t len,
 	return reply_error(&err, 3);
 }
 
-static void send_reply(int fd, json_t *reply)
+/* Queue reply (stolen) behind what the client has not read yet. */
+static int queue_reply(struct client *cl, json_t *reply)
 {
 	_cleanup_free_ char *s = json_dumps(reply, JSON_COMPACT);
 	size_t n;
+	char *o;
 
 	json_decref(reply);
 	if (!s)
-		return;
+		return -ENOMEM;
 	n = strlen(s);
-	s[n] = '\n'; /* overwrite the NUL: we send n + 1 bytes */
-	for (size_t off = 0; off < n + 1;) {
-		ssize_t w = send(fd, s + off, n + 1 - off, MSG_NOSIGNAL);
+	if (cl->out_off == cl->out_len)
+		cl->out_off = cl->out_len = 0;
+	o = realloc(cl->out, cl->out_len + n + 1);
+	if (!o)
+		return -ENOMEM;
+	cl->out = o;
+	memcpy(cl->out + cl->out_len, s, n);
+	cl->out[cl->out_len + n] = '\n';
+	cl->out_len += n + 1;
+	return 0;
+}
+
+/* Send what is queued without waiting: 1 all sent, 0 would block, < 0 gone. */
+static int flush_out(struct client *cl)
+{
+	while (cl->out_off < cl->out_len) {
+		ssize_t w = send(cl->fd, cl->out + cl->out_off,
+				 cl->out_len - cl->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0 && errno == EAGAIN) {
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (w <= 0)
+			return -EPIPE;
+		cl->out_off += (size_t)w;
+		cl->last_ms = now_ms();
+	}
+	cl->out_off = cl->out_len = 0;
+	return 1;
+}
 
-			if (poll(&p, 1, 1000) <= 0)
+static int want(struct client *cl, uint32_t events)
+{
+	if (cl->events == events)
+		return 0;
+	if (lx_evloop_mod(cl->c->ev, cl->fd, events, NULL) < 0)
+		return -1;
+	cl->events = events;
+	return 0;
+}
+
+/*
+ * Move the client on as far as it goes without waiting: send queued
+ * replies, handle complete requests, read more. Never blocks; returns with
+ * the client waiting for EPOLLOUT (its replies are unread, or it has more
+ * requests queued than one turn handles) or EPOLLIN, or closed.
+ */
+static void pump(struct client *cl)
+{
+	int handled = 0;
+
+	for (;;) {
+		bool stop_after = false;
+		int f = flush_out(cl);
+		char *nl;
+		ssize_t n;
+
+		if (f < 0)
+			goto close;
+		if (f == 0 || handled == CONTROL_BATCH) {
+			/* Writable again (or at once, for a batch that was
+			 * cut short) brings us back here. */
+			if (want(cl, EPOLLOUT) < 0)
+				goto close;
+			return;
+		}
+		nl = cl->len ? memchr(cl->buf, '\n', cl->len) : NULL;
+		if (nl) {
+			size_t line = (size_t)(nl - cl->buf);
+
+			if (queue_reply(cl, handle(cl->c, cl->buf, line,
+						   &stop_after)) < 0)
+				goto close;
+			memmove(cl->buf, nl + 1, cl->len - line - 1);
+			cl->len -= line + 1;
+			cl->last_ms = now_ms();
+			handled++;
+			if (stop_after) {
+				struct lx_daemon *d = cl->c->d;
+
+				flush_out(cl); /* best effort: we are leaving */
+				client_close(cl);
+				lx_daemon_stop(d, "stop requested");
 				return;
+			}
 			continue;
 		}
-		if (w <= 0)
+		if (cl->cap - cl->len < 4096) {
+			size_t cap = cl->cap ? cl->cap * 2 : 8192;
+			char *b;
+
+			if (cap > LX_CONTROL_MAX_LINE + 8192)
+				goto close; /* a line past the bound */
+			b = realloc(cl->buf, cap);
+			if (!b)
+				goto close;
+			cl->buf = b;
+			cl->cap = cap;
+		}
+		n = recv(cl->fd, cl->buf + cl->len, cl->cap - cl->len,
+			 MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (want(cl, EPOLLIN) < 0)
+				goto close;
 			return;
-		off += (size_t)w;
+		}
+		if (n <= 0)
+			goto close;
+		cl->len += (size_t)n;
 	}
+close:
+	client_close(cl);
 }
 
 static int client_cb(struct lx_evloop *ev, int fd, uint32_t revents,
 		     void *userdata)
 {
-	struct client *cl = userdata;
-	bool stop_after = false;
+	(void)ev;
+	(void)fd;
+	(void)revents;
+	pump(userdata);
+	return 0;
+}
+
+static int sweep_cb(struct lx_evloop *ev, int fd, uint32_t revents,
+		    void *userdata)
+{
+	struct lx_control *c = userdata;
+	uint64_t now = now_ms();
 
 	(void)ev;
 	(void)revents;
-	for (;;) {
-		char *nl;
+	lx_timer_read(fd);
+	for (int i = 0; i < LX_CONTROL_MAX_CLIENTS; i++) {
+		struct client *cl = c->clients[i];
 
-		if (cl->cap - cl->len < 4096) {
-			size_t cap = cl->cap ? cl->cap * 2 : 8192;
-			char *b;
-
-			if (cap > LX_CONTROL_MAX_LINE + 4096) {
-				client_close(cl);
-				return 0;
-			}
-			b = realloc(cl->buf, cap);
-			if (!b) {
-				client_close(cl);
-				return 0;
-			}
-			cl->buf = b;
-			cl->cap = cap;
-		}
-		ssize_t n = recv(fd, cl->buf + cl->len, cl->cap - cl->len, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n <= 0) {
+		if (cl && now - cl->last_ms >= c->timeout_ms)
 			client_close(cl);
-			return 0;
-		}
-		cl->len += (size_t)n;
-		while ((nl = memchr(cl->buf, '\n', cl->len))) {
-			size_t line = (size_t)(nl - cl->buf);
-
-			send_reply(fd, handle(cl->c, cl->buf, line,
-					      &stop_after));
-			memmove(cl->buf, nl + 1, cl->len - line - 1);
-			cl->len -= line + 1;
-			if (stop_after) {
-				struct lx_daemon *d = cl->c->d;
-
-				client_close(cl);
-				lx_daemon_stop(d, "stop requested");
-				return 0;
-			}
-		}
 	}
 	return 0;
 }
@@ -228,13 +339,47 @@ static int listen_cb(struct lx_evloop *ev, int fd, uint32_t revents,
 		}
 		cl->c = c;
 		cl->fd = cfd;
+		cl->events = EPOLLIN;
+		cl->last_ms = now_ms();
 		if (lx_evloop_add(ev, cfd, EPOLLIN, client_cb, cl, NULL) < 0) {
 			close(cfd);
 			free(cl);
 			continue;
 		}
+		if (n_clients(c) == 0) {
+			uint64_t tick = c->timeout_ms / 4 ? c->timeout_ms / 4 : 1;
+
+			lx_timer_arm(c->tfd, tick, tick);
+		}
 		c->clients[slot] = cl;
 	}
+}
+
+/*
+ * The socket's path for bind and connect: DIR/ID/control.sock can be longer
+ * than sun_path (108 bytes: a 38-character DIR and a 64-hex id make 116), so
+ * it is reached through the directory's fd, /proc/self/fd/N/control.sock,
+ * whatever the length of DIR (conmon does the same for its attach socket).
+ */
+static void sock_path(struct sockaddr_un *sa, int dirfd)
+{
+	snprintf(sa->sun_path, sizeof(sa->sun_path),
+		 "/proc/self/fd/%d/control.sock", dirfd);
+}
+
+static uint64_t timeout_from_env(void)
+{
+	const char *v = getenv("LINX_SIDECAR_CONTROL_TIMEOUT_MS");
+	char *end = NULL;
+	unsigned long long n;
+
+	if (!v || !*v)
+		return LX_CONTROL_TIMEOUT_MS;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || !end || *end || n == 0 || n > 3600000)
+		return LX_CONTROL_TIMEOUT_MS;
+	return n;
 }
 
 int lx_control_listen(struct lx_control **out, struct lx_daemon *d,
@@ -246,16 +391,14 @@ int lx_control_listen(struct lx_control **out, struct lx_daemon *d,
 	mode_t old;
 	int r;
 
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/control.sock",
-		     st->path) >= (int)sizeof(sa.sun_path))
-		return lx_error_set(err, LX_ERR_INVALID, ENAMETOOLONG,
-				    "%s/control.sock", st->path);
+	sock_path(&sa, st->dirfd);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "control");
 	c->d = d;
 	c->ev = ev;
-	memcpy(c->path, sa.sun_path, sizeof(c->path));
+	c->tfd = -1;
+	c->timeout_ms = timeout_from_env();
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		r = lx_error_set(err, LX_ERR_SYSTEM, errno, "control socket");
@@ -268,19 +411,34 @@ int lx_control_listen(struct lx_control **out, struct lx_daemon *d,
 	r = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r < 0 || listen(c->fd, 16) < 0) {
-		r = lx_error_set(err, LX_ERR_SYSTEM, errno, "%s", sa.sun_path);
+		r = lx_error_set(err, LX_ERR_SYSTEM, errno, "%s/control.sock",
+				 st->path);
 		close(c->fd);
 		free(c);
 		return r;
 	}
+	c->tfd = lx_timerfd_new();
+	if (c->tfd < 0) {
+		r = lx_error_set(err, LX_ERR_SYSTEM, -c->tfd, "timerfd");
+		c->tfd = -1;
+		goto fail;
+	}
+	r = lx_evloop_add(ev, c->tfd, EPOLLIN, sweep_cb, c, err);
+	if (r < 0)
+		goto fail;
 	r = lx_evloop_add(ev, c->fd, EPOLLIN, listen_cb, c, err);
 	if (r < 0) {
-		close(c->fd);
-		free(c);
-		return r;
+		lx_evloop_del(ev, c->tfd, NULL);
+		goto fail;
 	}
 	*out = c;
 	return 0;
+fail:
+	if (c->tfd >= 0)
+		close(c->tfd);
+	close(c->fd);
+	free(c);
+	return r;
 }
 
 void lx_control_free(struct lx_control *c)
@@ -292,6 +450,8 @@ void lx_control_free(struct lx_control *c)
 			client_close(c->clients[i]);
 	lx_evloop_del(c->ev, c->fd, NULL);
 	close(c->fd);
+	lx_evloop_del(c->ev, c->tfd, NULL);
+	close(c->tfd);
 	free(c);
 }
 
@@ -304,22 +464,42 @@ int lx_control_call(const char *state_dir, const char *id, json_t *req,
 	char buf[65536];
 	size_t len = 0, cap = 0;
 	json_error_t je;
+	struct lx_state st;
+	int r;
 
 	*reply = NULL;
 	if (!lx_oci_id_valid(id))
 		return lx_error_set(err, LX_ERR_USAGE, 0,
 				    "id \"%.64s\": invalid", id);
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s/control.sock",
-		     state_dir, id) >= (int)sizeof(sa.sun_path))
-		return lx_error_set(err, LX_ERR_USAGE, ENAMETOOLONG,
-				    "state dir %s", state_dir);
+	/* A socket in a directory someone else may write could be theirs,
+	 * listening for our put and stop: trusted directories only. */
+	r = lx_state_open(&st, state_dir, id, false, err);
+	if (r < 0) {
+		if (err->kind == LX_ERR_NOTFOUND)
+			return lx_error_set(err, LX_ERR_NOTFOUND, ENOENT,
+					    "no resident sidecar %s (%s/%s)",
+					    id, state_dir, id);
+		return r;
+	}
+	sock_path(&sa, st.dirfd);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (fd < 0) {
+		lx_state_close(&st);
 		return lx_error_set(err, LX_ERR_SYSTEM, errno, "socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return lx_error_set(err, LX_ERR_NOTFOUND, errno,
-				    "no resident sidecar %s (%s)", id,
-				    sa.sun_path);
+	}
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	if (r < 0) {
+		int e = errno;
+
+		lx_state_close(&st);
+		return lx_error_set(err,
+				    e == ENOENT || e == ECONNREFUSED
+					    ? LX_ERR_NOTFOUND
+					    : LX_ERR_SYSTEM,
+				    e, "no resident sidecar %s (%s/%s/control.sock)",
+				    id, state_dir, id);
+	}
+	lx_state_close(&st);
 	line = json_dumps(req, JSON_COMPACT);
 	if (!line)
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "request");

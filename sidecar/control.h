@@ -19,6 +19,9 @@ struct lx_control;
 
 #define LX_CONTROL_MAX_LINE (2 * 1024 * 1024)
 #define LX_CONTROL_MAX_CLIENTS 16
+/* A client with no complete request and no reply bytes read for this long is
+ * dropped (LINX_SIDECAR_CONTROL_TIMEOUT_MS overrides it, for tests). */
+#define LX_CONTROL_TIMEOUT_MS 10000
 
 int lx_control_listen(struct lx_control **out, struct lx_daemon *d,
 		      struct lx_evloop *ev, struct lx_state *st,

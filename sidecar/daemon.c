@@ -417,10 +417,9 @@ void lx_daemon_print_report(struct lx_daemon *d, FILE *f)
 
 int lx_daemon_write_pid(struct lx_daemon *d, pid_t who)
 {
-	char pid[32];
-
-	snprintf(pid, sizeof(pid), "%d\n", (int)who);
-	return lx_state_write_text(&d->eng->state, "pid", pid);
+	/* With the identity that lets poststop and a second sidecar prove
+	 * it is this resident (state.h). */
+	return lx_state_write_pid(&d->eng->state, who);
 }
 
 void lx_daemon_abort(struct lx_daemon *d)
@@ -525,6 +524,13 @@ int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
 	/* state.json and pid first: the control socket appearing is the
 	 * signal that the sidecar is ready, so it is created last. */
 	save_state(d);
+	if (!d->saved) {
+		/* A sidecar that cannot record what it owns must not start. */
+		r = lx_error_set(err, LX_ERR_SYSTEM, 0,
+				 "%s/state.json: could not be written",
+				 eng->state.path);
+		goto fail;
+	}
 	r = lx_daemon_write_pid(d, getpid());
 	if (r < 0) {
 		r = lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/pid",

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "json_cleanup.h"
 
 static uint64_t now_us(void)
 {
@@ -13,6 +14,34 @@ static uint64_t now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
+ * The target's identity record (state.h "Binding"): one member per resource
+ * the state is bound to. A subsystem with a resource of its own (the cgroup
+ * directory) adds its member here.
+ */
+static json_t *target_record(const struct lx_engine *e)
+{
+	char cookie[32], cg[512] = "";
+
+	snprintf(cookie, sizeof(cookie), "%llu",
+		 (unsigned long long)e->target.netns_cookie);
+	/* the cgroup directories' st_dev:st_ino: a state of another cgroup
+	 * (a reused id) must not set this one's originals or ownership */
+	if (e->cg)
+		lx_cgroup_identity(e->cg, cg, sizeof(cg));
+	return json_pack("{s:s, s:s*}", "netns_cookie", cookie, "cgroup",
+			 cg[0] ? cg : NULL);
+}
+
+static int bind_state(struct lx_engine *e, struct lx_error *err)
+{
+	_cleanup_json_ json_t *rec = target_record(e);
+
+	if (!rec || lx_state_bind(&e->state, rec) < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "state");
+	return 0;
 }
 
 int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
@@ -63,6 +92,7 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 	    .host_netns = e->target.is_host_netns,
 	    .cg = e->cg,
 	    .policy = policy,
+	    .id = e->id,
 	};
 	/* Subsystems open now, inside the target's netns (/proc/sys/net
 	 * resolves against the opener's), unless they wait for a document
@@ -77,8 +107,23 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 			goto fail;
 		}
 	}
+	if (t->state_dir && t->create_state) {
+		/* One namespace, one owner: before any state is read (a live
+		 * sidecar's state must not be set aside by a second one). */
+		_cleanup_json_ json_t *rec = target_record(e);
+
+		e->exclusive_dir = t->state_dir;
+		r = lx_state_check_owner(t->state_dir, e->id, rec, err);
+		if (r < 0)
+			goto fail;
+	}
 	if (t->state_dir) {
 		r = lx_state_open(&e->state, t->state_dir, e->id, false, err);
+		if (r == 0)
+			r = bind_state(e, err);
+		/* plan reads state and never changes it: a state recorded for
+		 * another target is ignored there, not set aside. */
+		e->state.read_only = !t->create_state;
 		/* No state dir means we own nothing. Creating it waits for
 		 * lx_engine_create_state, after the checks. */
 		if (r < 0 && err->kind == LX_ERR_NOTFOUND) {
@@ -144,6 +189,18 @@ int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
 		if (ri < 0 && r == 0)
 			r = ri;
 	}
+	/* The nftables subsystem (lib/nft.c) is built and tested but not yet
+	 * registered with the engine: a firewall that is accepted and then
+	 * silently not installed is worse than a refusal. */
+	if (d->nft.text)
+		r = lx_error_add(err, LX_ERR_INVALID, 0,
+				 "nftables (io.linx.nftables): not supported "
+				 "by this version (the nftables subsystem is "
+				 "not enabled yet)");
+	if (e->policy->nft_policy.text)
+		r = lx_error_add(err, LX_ERR_USAGE, 0,
+				 "--nft-policy: not supported by this version "
+				 "(the nftables subsystem is not enabled yet)");
 	return r;
 }
 
@@ -154,11 +211,19 @@ int lx_engine_create_state(struct lx_engine *e, struct lx_error *err)
 	if (!e->state_dir)
 		return 0;
 	r = lx_state_open(&e->state, e->state_dir, e->id, true, err);
+	if (r == 0)
+		r = bind_state(e, err);
 	if (r < 0)
 		return r;
 	free(e->state_dir);
 	e->state_dir = NULL;
 	return 0;
+}
+
+void lx_engine_discard_state(struct lx_engine *e)
+{
+	if (e->state.created)
+		lx_state_remove(&e->state);
 }
 
 int lx_engine_set_desired(struct lx_engine *e, const struct lx_desired *d)
@@ -188,8 +253,10 @@ int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
 		r = lx_engine_create_state(e, err);
 	if (r == 0 && lx_engine_set_desired(e, d) < 0)
 		r = lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "desired");
-	if (r < 0)
+	if (r < 0) {
+		lx_engine_discard_state(e); /* a failed start leaves nothing */
 		lx_engine_close(e);
+	}
 	return r;
 }
 

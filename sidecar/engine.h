@@ -31,6 +31,9 @@ struct lx_engine {
 	struct lx_owned owned;
 	struct lx_state state;
 	char *state_dir; /* set while the state dir waits for create_state */
+	/* DIR for commands that act (hook, run, reconcile): lx_engine_open
+	 * checks there that no live sidecar holds the id or the namespace. */
+	const char *exclusive_dir;
 	char id[129];
 	uint64_t passes;
 };
@@ -44,7 +47,9 @@ struct lx_engine_target {
 	bool create_state;
 };
 
-/* Open target and handles; enters the target netns. */
+/* Open target and handles; enters the target netns. With create_state
+ * (hook, run, reconcile), refuses (LX_ERR_POLICY) when a live sidecar holds
+ * this id or serves this target (lx_state_check_owner). */
 int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 		   const struct lx_policy *policy, struct lx_error *err) LX_WUR;
 void lx_engine_close(struct lx_engine *e);
@@ -80,6 +85,10 @@ int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
 		      const struct lx_policy *policy,
 		      const struct lx_desired *d, json_t **saved,
 		      struct lx_error *err) LX_WUR;
+
+/* A start that failed after lx_engine_create_state: remove the state dir
+ * if this engine created it (a failed start leaves nothing behind). */
+void lx_engine_discard_state(struct lx_engine *e);
 
 /* Replace the desired state (copied). Does not check: call check first. */
 int lx_engine_set_desired(struct lx_engine *e,

@@ -105,6 +105,12 @@ int lx_residents_scan(const char *state_dir, struct lx_resident **out,
 			return 0;
 		return lx_error_set(err, LX_ERR_SYSTEM, errno, "%s", state_dir);
 	}
+	/* What an untrusted dir says about residents is not to be believed
+	 * (nor its sockets talked to): state.h "Trust". */
+	if (lx_state_check_trusted(dirfd(dir), state_dir, err) < 0) {
+		closedir(dir);
+		return -EPERM;
+	}
 	while ((e = readdir(dir))) {
 		struct lx_resident r = {0};
 		char buf[32];

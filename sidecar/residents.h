@@ -58,6 +58,11 @@ json_t *lx_resident_meta_json(const struct lx_resident *r);
  */
 json_t *lx_resident_query(const char *state_dir, const struct lx_resident *r);
 
+/* lx_resident_query of every resident of state_dir, sorted by id, into *out
+ * (a new array; residents that cannot be queried are left out). */
+int lx_residents_query_all(const char *state_dir, json_t **out,
+			   struct lx_error *err) LX_WUR;
+
 /* DIR/ID/meta.json (new reference; an empty object when none). */
 json_t *lx_meta_read(const char *state_dir, const char *id);
 

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,7 +33,7 @@ static int mkdir_p(const char *path)
 			return -errno;
 		*p = '/';
 	}
-	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
 }
@@ -50,9 +53,31 @@ static void new_lineage(char *out)
 		 b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
+int lx_state_check_trusted(int fd, const char *path, struct lx_error *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, errno, "state dir %s",
+				    path);
+	/* Whoever else may write here could plant a control socket that
+	 * captures root's put and stop, or a state.json that makes us delete
+	 * what is not ours. */
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return lx_error_set(err, LX_ERR_POLICY, 0,
+				    "state dir %s: owner uid %u, mode %04o: "
+				    "refused: it must be owned by root and "
+				    "not writable by group or others",
+				    path, (unsigned)st.st_uid,
+				    (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
 int lx_state_open(struct lx_state *s, const char *dir, const char *id,
 		  bool create, struct lx_error *err)
 {
+	_cleanup_close_ int top = -1;
 	int r;
 
 	memset(s, 0, sizeof(*s));
@@ -65,20 +90,43 @@ int lx_state_open(struct lx_state *s, const char *dir, const char *id,
 	snprintf(s->id, sizeof(s->id), "%s", id);
 	if (snprintf(s->path, sizeof(s->path), "%s/%s", dir, id) >=
 	    (int)sizeof(s->path))
-		return lx_error_set(err, LX_ERR_INVALID, ENAMETOOLONG,
+		return lx_error_set(err, LX_ERR_SYSTEM, ENAMETOOLONG,
 				    "state dir %s", dir);
 	if (create) {
-		r = mkdir_p(s->path);
+		r = mkdir_p(dir);
 		if (r < 0)
 			return lx_error_set(err, LX_ERR_SYSTEM, -r,
+					    "state dir %s", dir);
+	}
+	top = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (top < 0)
+		return lx_error_set(err,
+				    errno == ENOENT ? LX_ERR_NOTFOUND
+						    : LX_ERR_SYSTEM,
+				    errno, "state dir %s", dir);
+	r = lx_state_check_trusted(top, dir, err);
+	if (r < 0)
+		return r;
+	if (create) {
+		if (mkdirat(top, id, 0700) == 0)
+			s->created = true;
+		else if (errno != EEXIST)
+			return lx_error_set(err, LX_ERR_SYSTEM, errno,
 					    "state dir %s", s->path);
 	}
-	s->dirfd =
-	    open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	s->dirfd = openat(top, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+					   O_NOFOLLOW);
 	if (s->dirfd < 0)
-		return lx_error_set(
-		    err, errno == ENOENT ? LX_ERR_NOTFOUND : LX_ERR_SYSTEM,
-		    errno, "state dir %s", s->path);
+		return lx_error_set(err,
+				    errno == ENOENT ? LX_ERR_NOTFOUND
+						    : LX_ERR_SYSTEM,
+				    errno, "state dir %s", s->path);
+	r = lx_state_check_trusted(s->dirfd, s->path, err);
+	if (r < 0) {
+		close(s->dirfd);
+		s->dirfd = -1;
+		return r;
+	}
 	new_lineage(s->lineage);
 	return 0;
 }
@@ -91,6 +139,19 @@ void lx_state_close(struct lx_state *s)
 	if (s->dirfd >= 0)
 		close(s->dirfd);
 	s->dirfd = -1;
+	json_decref(s->target);
+	s->target = NULL;
+}
+
+int lx_state_bind(struct lx_state *s, const json_t *record)
+{
+	json_t *c = json_deep_copy(record);
+
+	if (!c)
+		return -ENOMEM;
+	json_decref(s->target);
+	s->target = c;
+	return 0;
 }
 
 #define STATE_MAX (64u << 20)
@@ -123,6 +184,28 @@ static json_t *load_json_fd(int fd, json_error_t *je)
 	return json_loadb(buf, len, 0, je);
 }
 
+/*
+ * A state.json recorded for another target (a deleted netns whose inode came
+ * back, a restarted container under the same id): what it says we own is
+ * another target's, and its "original" values are not this target's
+ * baseline. Set it aside, never adopt it.
+ */
+static int discard(struct lx_state *s, const json_t *recorded)
+{
+	if (s->read_only)
+		return 0;
+	if (renameat(s->dirfd, "state.json", s->dirfd, "state.json.discarded") <
+	    0)
+		unlinkat(s->dirfd, "state.json", 0);
+	lx_state_event(s, "state.discarded",
+		       json_pack("{s:s, s:O?, s:O}", "reason",
+				 recorded ? "recorded for another target"
+					  : "no target recorded",
+				 "recorded", (json_t *)recorded, "live",
+				 s->target));
+	return 0;
+}
+
 int lx_state_load(struct lx_state *s, struct lx_owned *owned, json_t **desired,
 		  struct lx_error *err)
 {
@@ -149,6 +232,8 @@ int lx_state_load(struct lx_state *s, struct lx_owned *owned, json_t **desired,
 		return lx_error_set(err, LX_ERR_INVALID, 0,
 				    "%s/state.json: %s (line %d)", s->path,
 				    je.text, je.line);
+	if (s->target && !json_equal(json_object_get(j, "target"), s->target))
+		return discard(s, json_object_get(j, "target"));
 	la = json_object_get(j, "last_applied");
 	if (la) {
 		r = lx_owned_from_json(la, owned, err);
@@ -254,10 +339,10 @@ int lx_state_save_json(struct lx_state *s, json_t *desired, json_t *owned,
 	_cleanup_json_ json_t *j = NULL;
 	int r;
 
-	j = json_pack("{s:s, s:s, s:I, s:O, s:O}", "id", s->id, "lineage",
-		      s->lineage, "serial", (json_int_t)(s->serial + 1),
-		      "desired", desired ? desired : json_null(),
-		      "last_applied", owned);
+	j = json_pack("{s:s, s:O?, s:s, s:I, s:O, s:O}", "id", s->id, "target",
+		      s->target, "lineage", s->lineage, "serial",
+		      (json_int_t)(s->serial + 1), "desired",
+		      desired ? desired : json_null(), "last_applied", owned);
 	if (!j)
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "state.json");
 	r = lx_state_write_json(s, "state.json", j);
@@ -342,4 +427,227 @@ int lx_state_remove(struct lx_state *s)
 	if (rmdir(s->path) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+/* ------------------------------------------------ resident identity */
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+static int read_small(int dirfd, const char *name, char *buf, size_t len)
+{
+	_cleanup_close_ int fd =
+		openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+int lx_proc_ident_read(pid_t pid, struct lx_proc_ident *out)
+{
+	char path[64], buf[1024], *p;
+	struct stat st;
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	out->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	n = read_small(AT_FDCWD, path, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	/* comm may hold spaces and parentheses: fields follow the last ')'.
+	 * After it: state (3), then fields 4..21, then starttime (22). */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return -ESRCH;
+	p += 3;
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -EPROTO;
+		p++;
+	}
+	out->start_time = strtoull(p, NULL, 10);
+	n = read_small(AT_FDCWD, "/proc/sys/kernel/random/boot_id",
+		       out->boot_id, sizeof(out->boot_id));
+	if (n < 0)
+		return n;
+	out->boot_id[strcspn(out->boot_id, "\n")] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if (stat(path, &st) < 0)
+		return -errno;
+	out->exe_dev = (unsigned long long)st.st_dev;
+	out->exe_ino = (unsigned long long)st.st_ino;
+	return 0;
+}
+
+static bool ident_equal(const struct lx_proc_ident *a,
+			const struct lx_proc_ident *b)
+{
+	return a->pid == b->pid && a->start_time == b->start_time &&
+	       strcmp(a->boot_id, b->boot_id) == 0 &&
+	       a->exe_dev == b->exe_dev && a->exe_ino == b->exe_ino;
+}
+
+int lx_state_write_pid(struct lx_state *s, pid_t who)
+{
+	_cleanup_json_ json_t *j = NULL;
+	struct lx_proc_ident id;
+	char pid[32], exe[64], start[32];
+	int r;
+
+	r = lx_proc_ident_read(who, &id);
+	if (r < 0)
+		return r;
+	snprintf(exe, sizeof(exe), "%llu:%llu", id.exe_dev, id.exe_ino);
+	snprintf(start, sizeof(start), "%llu", id.start_time);
+	j = json_pack("{s:i, s:s, s:s, s:s, s:O?}", "pid", (int)who,
+		      "start_time", start, "boot_id", id.boot_id, "exe", exe,
+		      "target", s->target);
+	if (!j)
+		return -ENOMEM;
+	/* resident.json first: a pid file always has its proof next to it. */
+	r = lx_state_write_json(s, "resident.json", j);
+	if (r < 0)
+		return r;
+	snprintf(pid, sizeof(pid), "%d\n", (int)who);
+	return lx_state_write_text(s, "pid", pid);
+}
+
+static bool pidfd_exited(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&p, 1, 0) != 0;
+}
+
+int lx_state_resident_pidfd(int dirfd, struct lx_proc_ident *who,
+			    json_t **target)
+{
+	_cleanup_json_ json_t *j = NULL;
+	struct lx_proc_ident rec = { 0 }, live;
+	char buf[4096];
+	const char *s;
+	json_t *v;
+	int pidfd, r;
+
+	if (target)
+		*target = NULL;
+	r = read_small(dirfd, "resident.json", buf, sizeof(buf));
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	j = json_loads(buf, 0, NULL);
+	v = json_object_get(j, "pid");
+	if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+	    json_integer_value(v) > INT32_MAX)
+		return -ESRCH;
+	rec.pid = (pid_t)json_integer_value(v);
+	s = json_string_value(json_object_get(j, "start_time"));
+	rec.start_time = s ? strtoull(s, NULL, 10) : 0;
+	s = json_string_value(json_object_get(j, "boot_id"));
+	snprintf(rec.boot_id, sizeof(rec.boot_id), "%s", s ? s : "");
+	s = json_string_value(json_object_get(j, "exe"));
+	if (!s || sscanf(s, "%llu:%llu", &rec.exe_dev, &rec.exe_ino) != 2)
+		return -ESRCH;
+	/* Pin first, then read /proc, then check the pin still lives: the
+	 * identity read is then the pinned process's, not a successor's. */
+	pidfd = (int)syscall(SYS_pidfd_open, rec.pid, 0);
+	if (pidfd < 0)
+		return -ESRCH;
+	if (lx_proc_ident_read(rec.pid, &live) < 0 || pidfd_exited(pidfd) ||
+	    !ident_equal(&rec, &live)) {
+		close(pidfd);
+		return -ESRCH;
+	}
+	if (who)
+		*who = live;
+	if (target) {
+		v = json_object_get(j, "target");
+		*target = json_is_object(v) ? json_incref(v) : NULL;
+	}
+	return pidfd;
+}
+
+/*
+ * Whether two identity records name the same network namespace: the member's
+ * name, or NULL. Only the namespace counts (SPEC: one namespace, one owner):
+ * the record's other members bind a state to its target, but two containers
+ * may share a cgroup (cgroup limits on a shared cgroup are refused by the
+ * cgroup check instead).
+ */
+static const char *shared_member(const json_t *a, const json_t *b)
+{
+	static const char *const owned_alone[] = {"netns_cookie"};
+
+	if (!json_is_object(a) || !json_is_object(b))
+		return NULL;
+	for (size_t i = 0; i < LX_ARRAY_SIZE(owned_alone); i++) {
+		const json_t *v = json_object_get(a, owned_alone[i]);
+
+		if (v && json_equal(v, json_object_get(b, owned_alone[i])))
+			return owned_alone[i];
+	}
+	return NULL;
+}
+
+int lx_state_check_owner(const char *dir, const char *id,
+			 const json_t *target, struct lx_error *err)
+{
+	_cleanup_close_ int top = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *e;
+	DIR *d;
+	int r = 0;
+
+	if (top < 0)
+		return 0; /* no state dir: nobody serves anything */
+	d = fdopendir(dup(top));
+	if (!d)
+		return lx_error_set(err, LX_ERR_SYSTEM, errno, "state dir %s",
+				    dir);
+	while (r == 0 && (e = readdir(d))) {
+		_cleanup_close_ int fd = -1;
+		_cleanup_json_ json_t *theirs = NULL;
+		struct lx_proc_ident who;
+		const char *shared;
+		int pidfd;
+		bool same_id;
+
+		if (e->d_name[0] == '.' || !lx_oci_id_valid(e->d_name))
+			continue;
+		fd = openat(top, e->d_name,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		pidfd = lx_state_resident_pidfd(fd, &who, &theirs);
+		if (pidfd < 0)
+			continue; /* nobody alive there */
+		close(pidfd);
+		if (who.pid == getpid())
+			continue;
+		same_id = strcmp(e->d_name, id) == 0;
+		shared = same_id ? NULL : shared_member(target, theirs);
+		if (same_id)
+			r = lx_error_set(err, LX_ERR_POLICY, 0,
+					 "id %s: refused: sidecar %s is already "
+					 "running (pid %d); stop it first",
+					 id, e->d_name, (int)who.pid);
+		else if (shared)
+			r = lx_error_set(err, LX_ERR_POLICY, 0,
+					 "target: refused: its %s is served by "
+					 "sidecar %s (pid %d): one namespace, one "
+					 "owner (use `linx-sidecar reconcile %s`)",
+					 strcmp(shared, "netns_cookie") == 0
+						 ? "network namespace"
+						 : shared,
+					 e->d_name, (int)who.pid, e->d_name);
+	}
+	closedir(d);
+	return r;
 }

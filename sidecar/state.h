@@ -2,7 +2,21 @@
 /*
  * The state directory of one sidecar (SPEC.md "State"): DIR/ID/ with pid,
  * control.sock, state.json (desired, last_applied, lineage, serial; written
- * atomically), report.json and events.log (JSON lines, bounded).
+ * atomically), report.json and events.log (JSON lines, bounded), and
+ * resident.json: who the resident process is (pid, start time, boot id,
+ * executable) and which target it serves, so that another process can prove
+ * it alive before signalling it or deferring to it.
+ *
+ * Trust (like sshd's StrictModes): DIR and DIR/ID must be owned by root (or
+ * by the caller) and not writable by group or others, or nothing in them is
+ * read, written or obeyed (LX_ERR_POLICY).
+ *
+ * Binding: a state belongs to one target. Its identity record (a JSON object
+ * of string members: "netns_cookie", and whatever else a subsystem binds,
+ * e.g. the cgroup directory's identity) is written into state.json as
+ * "target"; a state.json whose record differs from the live target's is
+ * set aside (renamed state.json.discarded, event state.discarded), never
+ * adopted.
  */
 #ifndef LX_STATE_H
 #define LX_STATE_H
@@ -23,6 +37,9 @@ struct lx_state {
 	int evfd; /* events.log, opened on the first event (O_APPEND) */
 	char lineage[37];
 	uint64_t serial;
+	json_t *target; /* the live target's identity record (lx_state_bind) */
+	bool created;   /* lx_state_open made DIR/ID */
+	bool read_only; /* plan: a mismatched state is ignored, not moved */
 };
 
 /* Open (create = mkdir -p, mode 0700) DIR/ID. Without create, a missing
@@ -30,6 +47,48 @@ struct lx_state {
 int lx_state_open(struct lx_state *s, const char *dir, const char *id,
 		  bool create, struct lx_error *err) LX_WUR;
 void lx_state_close(struct lx_state *s);
+
+/* Check that the directory open as fd (named path, for the message) may be
+ * trusted: owned by root or by us, not writable by group or others. */
+int lx_state_check_trusted(int fd, const char *path,
+			   struct lx_error *err) LX_WUR;
+
+/*
+ * Bind the state to its live target: record (copied) is the target's
+ * identity, one object of string members. Call before lx_state_load (which
+ * sets a state recorded for another target aside) and before the first save.
+ */
+int lx_state_bind(struct lx_state *s, const json_t *record) LX_WUR;
+
+/* Identity of a process, from /proc: pid plus what a reused pid cannot
+ * fake (its start time, the boot, the executable's inode). */
+struct lx_proc_ident {
+	pid_t pid;
+	unsigned long long start_time; /* /proc/PID/stat field 22, ticks */
+	char boot_id[40];
+	unsigned long long exe_dev, exe_ino;
+};
+int lx_proc_ident_read(pid_t pid, struct lx_proc_ident *out);
+
+/* Write resident.json (who, the bound target) and then the pid file. */
+int lx_state_write_pid(struct lx_state *s, pid_t who) LX_WUR;
+
+/*
+ * Prove that the resident recorded in the state dir open as dirfd is alive
+ * and is the process that wrote it: returns a pidfd for it (the caller
+ * closes it) and fills *who, or -ESRCH when nothing is proven (no record, a
+ * dead or reused pid, a zombie), or another -errno.
+ */
+int lx_state_resident_pidfd(int dirfd, struct lx_proc_ident *who,
+			    json_t **target);
+
+/*
+ * One namespace, one owner: refuse (LX_ERR_POLICY, naming it) when a live
+ * sidecar other than this process holds id in DIR, or serves a target that
+ * shares a member of the identity record with target.
+ */
+int lx_state_check_owner(const char *dir, const char *id,
+			 const json_t *target, struct lx_error *err) LX_WUR;
 
 /* Read state.json: last_applied into owned (empty if no file), and the
  * desired document (new reference, NULL if none) when desired != NULL. */

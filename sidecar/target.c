@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -17,6 +18,9 @@
 #endif
 #ifndef PIDFD_GET_NET_NAMESPACE
 #define PIDFD_GET_NET_NAMESPACE _IO(PIDFS_IOCTL_MAGIC, 4)
+#endif
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
 #endif
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -136,6 +140,26 @@ int lx_target_enter(struct lx_target *t, struct lx_error *err)
 		return lx_error_set(err, LX_ERR_NOTFOUND, ESRCH,
 				    "pid %d exited", t->pid);
 	t->entered = true;
+	/* The namespace's cookie binds state to this namespace: an inode
+	 * number comes back after `ip netns del`, a cookie never does. A
+	 * socket belongs to the netns it was created in. */
+	{
+		int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		socklen_t len = sizeof(t->netns_cookie);
+		int e;
+
+		if (fd < 0)
+			return lx_error_set(err, LX_ERR_SYSTEM, errno,
+					    "socket in the target netns");
+		e = getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE,
+			       &t->netns_cookie, &len) < 0
+			    ? errno
+			    : 0;
+		close(fd);
+		if (e)
+			return lx_error_set(err, LX_ERR_SYSTEM, e,
+					    "SO_NETNS_COOKIE of the target netns");
+	}
 	return 0;
 }
 

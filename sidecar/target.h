@@ -10,6 +10,7 @@
 #define LX_TARGET_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -22,6 +23,9 @@ struct lx_target {
 	bool is_host_netns; /* target netns == our own (device + inode) */
 	dev_t netns_dev;
 	ino_t netns_ino;
+	/* SO_NETNS_COOKIE of the target netns (set by lx_target_enter): unlike
+	 * the inode, never reused while the machine is up. */
+	uint64_t netns_cookie;
 	bool entered; /* setns done: this process now lives in the target */
 };
 

@@ -23,7 +23,9 @@
 # @BADCFG@ a bundle whose config.json is not JSON, @MIB@ 1 MiB of "x",
 # @PEER@ a host-side name unique to this run, @NUL@ a NUL byte (state only),
 # @5K@ 5000 digits, @NFT4097@ an nftables body of 4097 rules, @HOSTFWD@ the host's own net.ipv4.ip_forward (so that a
-# row aimed at the host netns changes nothing even if the guard failed).
+# row aimed at the host netns changes nothing even if the guard failed),
+# @UNTRUSTED@ a state dir owned by nobody, mode 0777, @GWDIR@ a state dir
+# whose id dir "gwid" is group-writable. Extra args are expanded too.
 # RC 0: stderr must be empty; RC 1: REGEX is matched against the report on
 # stdout; RC/N (e.g. 3/2): N problems, N lines. docs/bad-input.md is generated from the rows: BADINPUT_DOC=FILE.
 . "$(dirname "$0")/../lib.sh"
@@ -97,6 +99,11 @@ setup() {
 		>"$LX_TMP/bundle/config.json"
 	echo '{"ociVersion":"1.0.2"}' >"$LX_TMP/bundle-empty/config.json"
 	echo 'not json {' >"$LX_TMP/badcfg/config.json"
+	# State dirs others may write (SPEC.md "Policy": refused, exit 5).
+	mkdir -p "$LX_TMP/untrusted" "$LX_TMP/gwdir/gwid" "$LX_TMP/gwdir/lxbad-$$"
+	chown nobody "$LX_TMP/untrusted"
+	chmod 0777 "$LX_TMP/untrusted"
+	chmod 0775 "$LX_TMP/gwdir/gwid" "$LX_TMP/gwdir/lxbad-$$"
 	MIB=$(head -c 1048577 /dev/zero | tr '\0' x)
 	K5=$(head -c 5000 /dev/zero | tr '\0' 1)
 	NFT4097="chain c { $(for ((i = 1; i <= 4097; i++)); do printf "tcp dport %d drop; " "$i"; done)}"
@@ -157,6 +164,8 @@ expand() {
 	s=${s//@5K@/$K5}
 	s=${s//@NFT4097@/$NFT4097}
 	s=${s//@HOSTFWD@/$(cat /proc/sys/net/ipv4/ip_forward)}
+	s=${s//@UNTRUSTED@/$LX_TMP/untrusted}
+	s=${s//@GWDIR@/$LX_TMP/gwdir}
 	printf '%s' "$s"
 }
 
@@ -168,7 +177,9 @@ state_with() { # ANNOTATIONS-JSON BUNDLE
 # Run one row; fills OUT, ERR, RC.
 run_row() {
 	local kind=$1 input=$2; shift 2
-	local in=$LX_TMP/in out=$LX_TMP/out errf=$LX_TMP/err d
+	local in=$LX_TMP/in out=$LX_TMP/out errf=$LX_TMP/err d a args=()
+	for a; do args+=("$(expand "$a")"); done
+	set -- ${args[@]+"${args[@]}"}
 	case $kind in
 	state)
 		expand "$input" | sed 's/@NUL@/\x00/g' >"$in"
@@ -389,6 +400,9 @@ row sysctl_newline_value doc 3 'sysctl\.net\.ipv4\.ip_forward.*\\x0a|sysctl\.net
 row sysctl_two_spellings doc 3 'sysctl\.net/ipv4/ip_forward: duplicate sysctl "net/ipv4/ip_forward" \(same file as "net\.ipv4\.ip_forward"\)' '{"sysctl": {"net.ipv4.ip_forward": 1, "net/ipv4/ip_forward": 0}}'
 row sysctl_value_too_long doc 3 'sysctl\.net\.ipv4\.ip_local_port_range: value too long \(5000 bytes, max 4096\)' '{"sysctl": {"net.ipv4.ip_local_port_range": "@5K@"}}'
 row sysctl_into_host_netns host 5 'sysctl \(io\.linx\.sysctl\): refused: the target is the sidecar.s own network namespace' '{"sysctl": {"net.ipv4.ip_forward": @HOSTFWD@}}'
+row rule_into_host_netns host 5 'network\.rules \(io\.linx\.rules\): refused: the target is the sidecar.s own network namespace' '{"network": {"rules": ["from 198.51.100.7 table 100 priority 1234"]}}'
+row neighbour_into_host_netns host 5 'network\.neighbours \(io\.linx\.neighbours\): refused: the target is the sidecar.s own network namespace' '{"network": {"neighbours": ["198.51.100.8 lladdr 02:00:00:00:00:08 dev lo"]}}'
+row doc_nft_not_enabled doc 3 'nftables \(io\.linx\.nftables\): not supported by this version' '{"nftables": "chain c { type filter hook output priority 0; }"}'
 row sysctl_hook_host_netns_pid state 5 'sysctl \(io\.linx\.sysctl\): refused: the target is the sidecar.s own network namespace' '{"id":"a","status":"creating","pid":@HOSTPID@,"bundle":"@BUNDLE@","annotations":{"io.linx.sysctl":"net.ipv4.ip_forward=@HOSTFWD@"}}'
 row sysctl_value_object doc 3 'sysctl\.net\.ipv4\.ip_forward.*object' '{"sysctl": {"net.ipv4.ip_forward": {"v": 1}}}'
 row sysctl_host_netns_via_annotation ann 5 'sysctl "kernel\.core_pattern" \(io\.linx\.sysctl\): refused' '{"io.linx.sysctl":"kernel.core_pattern=|/tmp/x"}'
@@ -413,6 +427,11 @@ row cg_no_v1_file pid 3 'cgroup "memory\.high" \(io\.linx\.cgroup\): not possibl
 row cg_root_cgroup root 5 'cgroup \(io\.linx\.cgroup\): refused: the target.s pids cgroup /sys/fs/cgroup/pids is a hierarchy.s root' '{"cgroup": {"pids.max": "max"}}'
 row cg_shared_cgroup pns 5 'cgroup \(io\.linx\.cgroup\): refused: the target.s pids cgroup .* is shared: it holds pid [0-9]+, whose pid namespace is not the container init.s' '{"cgroup": {"pids.max": 10}}'
 
+# ---------------------------------------------------------------- state dir
+row statedir_untrusted_reconcile doc 5 'state dir .*/untrusted: owner uid [0-9]+, mode 0777: refused: it must be owned by root and not writable by group or others' '{"network": {"addresses": ["lo 10.0.0.2/32"]}}' --state-dir @UNTRUSTED@
+row statedir_untrusted_hook ann 5 'state dir .*/untrusted: owner uid [0-9]+, mode 0777: refused' '{"io.linx.addresses":"lo 10.0.0.2/32"}' --state-dir @UNTRUSTED@
+row statedir_id_group_writable doc 5 'state dir .*/gwdir/gwid: owner uid 0, mode 0775: refused' '{"network": {"addresses": ["lo 10.0.0.2/32"]}}' --state-dir @GWDIR@ --id gwid
+row statedir_id_group_writable_hook ann 5 'state dir .*/gwdir/lxbad-[0-9]+: owner uid 0, mode 0775: refused' '{"io.linx.addresses":"lo 10.0.0.2/32"}' --state-dir @GWDIR@
 # ------------------------------------------------ client commands (issue 15)
 # (an ambiguous prefix needs two residents: tests/cli/test_ops.sh id_prefix)
 row cli_id_unknown cli 4 'no resident sidecar matches "ffff" in ' 'status ffff'
@@ -432,6 +451,13 @@ row link_addr_dev_percent doc 3 'network\.addresses\[0\]: invalid interface name
 row link_route_dev_percent doc 3 'network\.routes\[0\]: invalid interface name "e%d": .%.' '{"network": {"routes": ["10.1.0.0/16 dev e%d"]}}'
 row link_addr_noprefixroute_string doc 3 'network\.addresses\[0\]\.noprefixroute: expected true or false, got "yes"' '{"network": {"addresses": [{"dev": "lo", "address": "10.0.0.2/24", "noprefixroute": "yes"}]}}'
 row link_addr_noprefixroute_value ann 3 'io\.linx\.addresses: item 1 "lo 10\.0\.0\.2/24 noprefixroute 1": unknown word "1"' '{"io.linx.addresses":"lo 10.0.0.2/24 noprefixroute 1"}'
+row link_mac_seven_octets doc 3 'network\.links\[0\]\.address: invalid MAC address "02:42:0a:00:00:02:03"' '{"network": {"links": [{"name": "lo", "address": "02:42:0a:00:00:02:03"}]}}'
+row link_mac_multicast ann 3 'io\.linx\.links: item 1 .*address: "01:00:5e:00:00:01" is a multicast address' '{"io.linx.links":"lo address 01:00:5e:00:00:01"}'
+row link_txqlen_negative doc 3 'network\.links\[0\]\.txqlen: -1 out of range \(0\.\.4294967295\)' '{"network": {"links": [{"name": "lo", "txqlen": -1}]}}'
+row link_peer_mtu_zero ann 3 'io\.linx\.links: item 1 "eth0 veth peer lxbadp0 peer-mtu 0": peer\.mtu: 0 out of range \(68\.\.65535\)' '{"io.linx.links":"eth0 veth peer lxbadp0 peer-mtu 0"}'
+row link_peer_prefix ann 5 'link "eth0" \(io\.linx\.links\): refused: peer "cni0" does not start with a --peer-prefix \(lx\)' '{"io.linx.links":"eth0 veth peer cni0 up"}' --peer-prefix lx
+# The host's lo (mtu 65536) as a master: a peer may not lower its MTU.
+row link_peer_mtu_below_master ann 5 'link "eth0" \(io\.linx\.links\): refused: peer mtu 1500 is below the mtu 65536 of its master "lo"' '{"io.linx.links":"eth0 veth peer lxbadp0 master lo mtu 1500 up"}' --allow-master lo
 
 # --------------------------------------------------------------------------
 # docs/bad-input.md: each row run once more, its actual message recorded.
@@ -442,6 +468,7 @@ class_of() {
 	doc_*) echo "desired document" ;;
 	sysctl_*) echo "sysctl" ;;
 	cg_*) echo "cgroup" ;;
+	statedir_*) echo "state dir" ;;
 	cli_*) echo "command line" ;;
 	link_*) echo "link" ;;
 	esac
@@ -518,6 +545,25 @@ EOF
 		printf '| %s | %s | %s | `%s` | %s | %s |\n' "$name" \
 			"$(class_of "$name")" "$via" "$input" "$rc" "${msg:+\`$msg\`}"
 	done
+	cat <<'EOF'
+
+## Hostile neighbours: state, processes, namespaces, the control socket
+
+Rows that need a live sidecar, a reused pid or a full disk do not fit the
+matrix above; `tests/cli/test_ownership.sh` runs each of them (real
+processes, fresh namespaces) and checks the outcome named here.
+
+| row | input class | via | example | exit | outcome |
+| --- | --- | --- | --- | --- | --- |
+| poststop_never_signals_a_stranger | pid file | hook poststop | `DIR/ID/pid` names an unrelated `sleep` (resident killed -9, pid reused); or a `resident.json` naming it with another start time | 0 | nothing signalled, the sleep lives, `DIR/ID` removed |
+| state_bound_to_its_netns | state.json | reconcile --netns B --id ID | state.json written for namespace A under the same id (a reused netns inode gives the same `netns-INODE` id) | 0 | state set aside as `state.json.discarded`, event `state.discarded`; nothing in B deleted |
+| one_owner_second_run | namespace | run --pid N --id OTHER | a live sidecar serves N's namespace | 5 | `` linx-sidecar: target: refused: its network namespace is served by sidecar ID (pid N): one namespace, one owner (use `linx-sidecar reconcile ID`) `` |
+| one_owner_one_shot | namespace | reconcile --pid N | a live sidecar serves N's namespace | 5 | the same message; `plan`, `observe` and `reconcile ID` stay allowed |
+| one_owner_live_id | OCI state | hook | id of a live sidecar, another container | 5 | `linx-sidecar: id ID: refused: sidecar ID is already running (pid N); stop it first`; the first sidecar untouched |
+| failed_start_full_state_dir | state dir | hook | the state dir's filesystem is full (ENOSPC) | 1 | nothing left: no `DIR/ID`, no resident, no address |
+| control_socket_long_state_dir | state dir | hook, status | a state dir of 100+ characters and a 64-hex id (`DIR/ID/control.sock` past `sun_path`'s 108 bytes) | 0 | hook, status and poststop work (the socket is reached through the id dir's fd) |
+| control_client_stalls | control socket | a client | pipelines 4096 `status` requests, never reads; or connects and never sends | — | a deleted route is healed at once while it stalls; the client is dropped after the timeout |
+EOF
 }
 
 if [ -n "${BADINPUT_DOC:-}" ]; then

@@ -25,8 +25,10 @@ cleanup() {
 	local c
 	[ -n "${spid:-}" ] && { kill "$spid" 2>/dev/null || true; wait_gone "$spid" 2000 || true; }
 	[ -n "${tpid:-}" ] && { kill -9 "$tpid" 2>/dev/null || true; wait "$tpid" 2>/dev/null || true; }
+	[ -n "${bpid:-}" ] && { kill -9 "$bpid" 2>/dev/null || true; wait "$bpid" 2>/dev/null || true; }
 	for c in $CTRLS; do
 		[ -n "${tpid:-}" ] && rmdir "/sys/fs/cgroup/$c/lxcli-$$-$tpid" 2>/dev/null
+		[ -n "${bpid:-}" ] && rmdir "/sys/fs/cgroup/$c/lxcli-$$-b$bpid" 2>/dev/null
 	done
 	true
 }
@@ -82,8 +84,37 @@ test_resident_restores_limit_on_resync() {
 		fail "no cgroup drift event: $(grep cgroup "$SD/cg-$$/events.log" | tail -3)"
 }
 
+# Same id, same network namespace, another cgroup (podman restart reuses
+# ids): the state recorded for the first cgroup is set aside, never
+# adopted, so its "original" is neither restored onto the new cgroup nor
+# taken as the new one's spawn value.
+test_state_of_another_cgroup_is_not_adopted() {
+	local d1=$LX_TMP/cgi1.json d2=$LX_TMP/cgi2.json rc a b
+	start_target; trap cleanup EXIT
+	a=$tpid
+	nsenter -t "$a" -n sleep 600 >/dev/null 2>&1 &
+	b=$!
+	bpid=$b
+	for c in $CTRLS; do
+		mkdir -p "/sys/fs/cgroup/$c/lxcli-$$-b$b"
+		echo "$b" >"/sys/fs/cgroup/$c/lxcli-$$-b$b/cgroup.procs"
+	done
+	echo '{"cgroup": {"pids.max": 50}, "options": {"revert_on_release": true}}' >"$d1"
+	echo '{"cgroup": {}, "options": {"revert_on_release": true}}' >"$d2"
+	rc=0; "$LX_BIN" reconcile --pid "$a" --id cgi-$$ --desired "$d1" --state-dir "$SD" >/dev/null || rc=$?
+	expect_eq "$rc" 0 "first reconcile"
+	expect_eq "$(cg pids pids.max)" 50 "A's pids.max"
+	echo 20 >"/sys/fs/cgroup/pids/lxcli-$$-b$b/pids.max"
+	rc=0; "$LX_BIN" reconcile --pid "$b" --id cgi-$$ --desired "$d2" --state-dir "$SD" >/dev/null || rc=$?
+	expect_eq "$rc" 0 "second reconcile, other cgroup"
+	expect_eq "$(cat "/sys/fs/cgroup/pids/lxcli-$$-b$b/pids.max")" 20 \
+		"B's pids.max (adopting A's state would restore A's original, max)"
+	grep -q '"event":"state.discarded"' "$SD/cgi-$$/events.log" ||
+		fail "no state.discarded event: $(cat "$SD/cgi-$$/events.log")"
+}
+
 if [ ! -f /sys/fs/cgroup/pids/cgroup.procs ] || [ ! -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then
-	for n in reconcile_pid_converges_v1 raise_is_refused_exit_5 resident_restores_limit_on_resync; do
+	for n in reconcile_pid_converges_v1 raise_is_refused_exit_5 resident_restores_limit_on_resync state_of_another_cgroup_is_not_adopted; do
 		skip "$n" "no cgroup v1 pids+memory hierarchy on this host"
 	done
 	exit 0
@@ -91,3 +122,4 @@ fi
 t reconcile_pid_converges_v1 test_reconcile_pid_converges_v1
 t raise_is_refused_exit_5 test_raise_is_refused_exit_5
 t resident_restores_limit_on_resync test_resident_restores_limit_on_resync
+t state_of_another_cgroup_is_not_adopted test_state_of_another_cgroup_is_not_adopted

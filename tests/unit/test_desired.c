@@ -340,9 +340,6 @@ INVALID(unknown_option, "{\"options\":{\"intervall_ms\":5}}",
 	"options.intervall_ms: unknown member")
 INVALID(unknown_cgroup_key, "{\"cgroup\":{\"memory.limit_in_bytes\":1}}",
 	"cgroup: unknown key \"memory.limit_in_bytes\"")
-INVALID(veth_without_peer,
-	"{\"network\":{\"links\":[{\"name\":\"eth0\",\"kind\":\"veth\"}]}}",
-	"network.links[0].peer: a veth needs a peer")
 INVALID(macvlan_without_parent,
 	"{\"network\":{\"links\":[{\"name\":\"m0\",\"kind\":\"macvlan\"}]}}",
 	"network.links[0].parent: a macvlan needs a parent")

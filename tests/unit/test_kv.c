@@ -118,6 +118,7 @@ Test(kv_engine, converges_then_a_second_pass_plans_nothing)
 	cr_assert_eq(w.n, 0);
 	lx_plan_free(&rep.plan);
 	lx_kvs_free(&d);
+	lx_owned_kvs_free(&w); /* release emptied it; the array remains */
 }
 
 Test(kv_engine, a_value_the_kernel_does_not_keep_fails_its_op_every_pass)

@@ -10,6 +10,7 @@
 #include "annotations.h"
 #include "desired.h"
 #include "grammar.h"
+#include "link.h"
 
 static int doc(const char *json, struct lx_desired *d, struct lx_error *e)
 {
@@ -197,3 +198,132 @@ BAD_DOC(noprefixroute_not_boolean,
 BAD_ANN(noprefixroute_takes_no_value,
 	"{\"io.linx.addresses\":\"eth0 10.0.0.2/24 noprefixroute yes\"}",
 	"unknown word \"yes\"")
+
+/* ------------------------------------------------- link words (issue 12) */
+
+Test(link_grammar, compact_words_and_their_json_form)
+{
+	struct lx_desired d, j;
+	struct lx_error e;
+	char buf[256];
+
+	cr_assert_eq(ann("{\"io.linx.links\":\"eth0 veth peer lxh0 master "
+			 "lxbr0 mtu 1450 up address 02:42:0a:00:00:02 txqlen "
+			 "500 peer-down peer-mtu 1500; br0 bridge up; eth1 "
+			 "veth master lxbr0\"}",
+			 &d, &e),
+		     0, "%s", e.msg);
+	cr_assert_eq(d.n_links, 3);
+	cr_assert_eq(d.links[0].kind, LX_LINK_VETH);
+	cr_assert_str_eq(d.links[0].peer, "lxh0");
+	cr_assert_str_eq(d.links[0].master, "lxbr0");
+	cr_assert_eq(d.links[0].mtu, 1450);
+	cr_assert_eq(d.links[0].up, 1);
+	cr_assert(d.links[0].has_mac);
+	cr_assert_eq(memcmp(d.links[0].mac, "\x02\x42\x0a\x00\x00\x02", 6), 0);
+	cr_assert(d.links[0].has_txqlen);
+	cr_assert_eq(d.links[0].txqlen, 500);
+	cr_assert_eq(d.links[0].peer_up, 0);
+	cr_assert_eq(d.links[0].peer_mtu, 1500);
+	cr_assert_eq(d.links[1].kind, LX_LINK_BRIDGE);
+	/* No peer name: the sidecar makes one; master still the peer's. */
+	cr_assert_str_eq(d.links[2].peer, "");
+	cr_assert_str_eq(d.links[2].master, "lxbr0");
+	cr_assert_eq(d.links[2].peer_up, LX_UNSET);
+	/* The compact rendering reads back the same. */
+	lx_link_format(&d.links[0], buf, sizeof(buf));
+	cr_assert_str_eq(buf, "eth0 veth peer lxh0 master lxbr0 mtu 1450 "
+			      "address 02:42:0a:00:00:02 txqlen 500 up "
+			      "peer-down peer-mtu 1500");
+	{
+		json_t *s = json_string(buf);
+		struct lx_link l;
+
+		cr_assert_eq(lx_link_from_json(s, &l, "x", &e), 0, "%s", e.msg);
+		cr_assert_eq(memcmp(&l, &d.links[0], sizeof(l)), 0);
+		json_decref(s);
+	}
+	/* And the canonical document parses back to the same links. */
+	{
+		json_t *doc_json = lx_desired_to_json(&d);
+		char *text = json_dumps(doc_json, 0);
+
+		cr_assert_eq(doc(text, &j, &e), 0, "%s: %s", text, e.msg);
+		for (size_t i = 0; i < d.n_links; i++)
+			cr_assert_eq(memcmp(&j.links[i], &d.links[i],
+					    sizeof(j.links[i])),
+				     0, "link %zu of %s", i, text);
+		free(text);
+		json_decref(doc_json);
+		lx_desired_free(&j);
+	}
+	lx_desired_free(&d);
+
+	cr_assert_eq(doc("{\"network\":{\"links\":[{\"name\":\"eth0\",\"kind\":"
+			 "\"veth\",\"address\":\"02:42:0A:00:00:0b\","
+			 "\"txqlen\":0,\"peer\":{\"master\":\"br0\",\"up\":"
+			 "false,\"mtu\":9000}}]}}",
+			 &d, &e),
+		     0, "%s", e.msg);
+	cr_assert_eq(d.links[0].mac[5], 0x0b);
+	cr_assert(d.links[0].has_txqlen);
+	cr_assert_eq(d.links[0].txqlen, 0);
+	cr_assert_eq(d.links[0].peer_mtu, 9000);
+	cr_assert_eq(d.links[0].peer_up, 0);
+	lx_desired_free(&d);
+}
+
+Test(link_grammar, generated_peer_names)
+{
+	char a[IFNAMSIZ], b[IFNAMSIZ], c[IFNAMSIZ], x[IFNAMSIZ];
+
+	lx_link_peer_name("web-42", "eth0", NULL, a);
+	lx_link_peer_name("web-42", "eth0", "lx", b);
+	lx_link_peer_name("web-42", "eth1", NULL, c);
+	lx_link_peer_name("web-43", "eth0", "lxh", x);
+	cr_assert_str_eq(a, b);
+	cr_assert_str_neq(a, c);
+	cr_assert_eq(strlen(a), 15);
+	cr_assert_eq(strlen(x), 15);
+	cr_assert_eq(strncmp(a, "lx", 2), 0);
+	cr_assert_eq(strncmp(x, "lxh", 3), 0);
+	cr_assert(lx_ifname_valid(a) && lx_ifname_valid(x));
+	for (const char *p = a + 2; *p; p++)
+		cr_assert(strchr("0123456789abcdef", *p), "%s", a);
+}
+
+BAD_DOC(mac_seven_octets,
+	"{\"network\":{\"links\":[{\"name\":\"lo\",\"address\":"
+	"\"02:42:0a:00:00:02:03\"}]}}",
+	"network.links[0].address: invalid MAC address "
+	"\"02:42:0a:00:00:02:03\"")
+BAD_DOC(mac_multicast,
+	"{\"network\":{\"links\":[{\"name\":\"lo\",\"address\":"
+	"\"01:00:5e:00:00:01\"}]}}",
+	"network.links[0].address: \"01:00:5e:00:00:01\" is a multicast")
+BAD_DOC(mac_zero,
+	"{\"network\":{\"links\":[{\"name\":\"lo\",\"address\":"
+	"\"00:00:00:00:00:00\"}]}}",
+	"is the zero address")
+BAD_DOC(txqlen_negative,
+	"{\"network\":{\"links\":[{\"name\":\"lo\",\"txqlen\":-1}]}}",
+	"network.links[0].txqlen: -1 out of range (0..4294967295)")
+BAD_DOC(peer_mtu_on_json,
+	"{\"network\":{\"links\":[{\"name\":\"e0\","
+	"\"kind\":\"veth\",\"peer\":{\"mtu\":0}}]}}",
+	"network.links[0].peer.mtu: 0 out of range (68..65535)")
+BAD_DOC(peer_on_a_bridge,
+	"{\"network\":{\"links\":[{\"name\":\"b0\",\"kind\":\"bridge\","
+	"\"peer\":\"x0\"}]}}",
+	"network.links[0].peer: only a veth has a peer")
+BAD_ANN(peer_mtu_zero, "{\"io.linx.links\":\"eth0 veth peer-mtu 0\"}",
+	"io.linx.links: item 1 \"eth0 veth peer-mtu 0\"",
+	"peer.mtu: 0 out of range (68..65535)")
+BAD_ANN(peer_mtu_needs_a_value, "{\"io.linx.links\":\"eth0 veth peer-mtu\"}",
+	"\"peer-mtu\" needs a value")
+BAD_ANN(txqlen_not_a_number, "{\"io.linx.links\":\"eth0 txqlen many\"}",
+	"invalid txqlen \"many\"")
+BAD_ANN(peer_down_on_a_dummy, "{\"io.linx.links\":\"d0 dummy peer-down\"}",
+	"only a veth has a peer")
+BAD_ANN(mac_short, "{\"io.linx.links\":\"eth0 address 02:42:0a\"}",
+	"invalid MAC address \"02:42:0a\"")
