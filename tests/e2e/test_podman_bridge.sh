@@ -54,9 +54,9 @@ podman_bridge_two_containers_talk() {
 	e2e_podman_setup || fail "podman setup"
 	e2e_track_if "$BR"
 	ip link add "$BR" type bridge || fail "ip link add $BR type bridge"
-	ip addr add "$NET.1/24" dev "$BR"
-	ip link set "$BR" up
-	e2e_hooks_dir "$H" "$(dirname "$LX_BIN")" --state-dir "$SD" --allow-master "$BR"
+	ip addr add "$NET.1/24" dev "$BR" && ip link set "$BR" up || fail "bridge $BR setup"
+	e2e_hooks_dir "$H" "$(dirname "$LX_BIN")" --state-dir "$SD" --allow-master "$BR" ||
+		fail "hooks dir"
 	e2e_mark t0
 	run_pod "$a" "$ha" "$NET.2"
 	run_pod "$b" "$hb" "$NET.3"
