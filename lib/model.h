@@ -33,7 +33,7 @@ enum lx_link_kind {
 	LX_LINK_IPVLAN,
 	LX_LINK_DUMMY,
 	LX_LINK_BRIDGE, /* local, in the target namespace */
-	LX_LINK_OTHER, /* observed only: some kind we do not create */
+	LX_LINK_OTHER,	/* observed only: some kind we do not create */
 };
 
 /* The kind's word ("veth", also its IFLA_INFO_KIND); NULL for EXISTING
@@ -68,6 +68,12 @@ struct lx_link {
 	/* observed only */
 	int ifindex;
 	bool oper_up; /* IFF_UP as observed */
+	/* IFLA_LINK (a veth's peer, a macvlan's parent), in the namespace
+	 * IFLA_LINK_NETNSID names when has_link_netnsid, else this one;
+	 * IFLA_MASTER. 0 = none. */
+	int link_ifindex, master_ifindex;
+	bool has_link_netnsid;
+	int32_t link_netnsid;
 };
 
 /* ------------------------------------------------------------ addresses */
@@ -151,13 +157,13 @@ struct lx_rule {
 	char iif[IFNAMSIZ], oif[IFNAMSIZ];
 	bool has_fwmark;
 	uint32_t fwmark, fwmask;
-	uint8_t ipproto; /* 0 = any */
+	uint8_t ipproto;				 /* 0 = any */
 	uint16_t sport_lo, sport_hi, dport_lo, dport_hi; /* 0 = any */
 	uint8_t tos;
 	bool has_priority; /* without it the kernel picks one: any matches */
 	uint32_t priority;
-	uint8_t action; /* FR_ACT_TO_TBL, FR_ACT_BLACKHOLE, ... */
-	uint32_t table; /* FR_ACT_TO_TBL */
+	uint8_t action;	  /* FR_ACT_TO_TBL, FR_ACT_BLACKHOLE, ... */
+	uint32_t table;	  /* FR_ACT_TO_TBL */
 	uint8_t protocol; /* observed */
 };
 
