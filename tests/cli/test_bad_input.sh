@@ -298,6 +298,8 @@ row ann_nft_table ann 3 'io\.linx\.nftables: refused: "table" at line 1:1: .*ano
 row ann_nft_other_family ann 3 'io\.linx\.nftables: refused: "table".*another family' '{"io.linx.nftables":"table ip6 x { }"}'
 row ann_nft_flush_ruleset ann 3 'io\.linx\.nftables: refused: "ruleset" at line 1:7' '{"io.linx.nftables":"flush ruleset"}'
 row ann_nft_escape_block ann 3 "io\.linx\.nftables: refused: '}' at line 1:13 closes the table block" '{"io.linx.nftables":"chain c { } } delete chain inet linx-policy out"}'
+row ann_nft_parse_error ann 3 'nftables \(io\.linx\.nftables\): line 1:[0-9]+-[0-9]+: Error: syntax error, unexpected drop' '{"io.linx.nftables":"chain c { secretword drop }"}'
+row ann_nft_too_many_rules ann 3 'nftables \(io\.linx\.nftables\): refused: more than 4096 rules' '{"io.linx.nftables":"@NFT4097@"}'
 row doc_nft_not_string doc 3 'nftables: expected a string \(nft syntax\)' '{"nftables": ["chain c { }"]}'
 row ann_compact_duplicate ann 3 'io\.linx\.sysctl: item 2: duplicate key "net\.ipv4\.ip_forward"' '{"io.linx.sysctl":"net.ipv4.ip_forward=1; net.ipv4.ip_forward=0"}'
 row ann_compact_bad_address ann 3 'io\.linx\.addresses: item 2 "lo 10\.0\.0\.256/24"' '{"io.linx.addresses":"lo 10.0.0.2/32; lo 10.0.0.256/24"}'
