@@ -404,7 +404,6 @@ row sysctl_value_too_long doc 3 'sysctl\.net\.ipv4\.ip_local_port_range: value t
 row sysctl_into_host_netns host 5 'sysctl \(io\.linx\.sysctl\): refused: the target is the sidecar.s own network namespace' '{"sysctl": {"net.ipv4.ip_forward": @HOSTFWD@}}'
 row rule_into_host_netns host 5 'network\.rules \(io\.linx\.rules\): refused: the target is the sidecar.s own network namespace' '{"network": {"rules": ["from 198.51.100.7 table 100 priority 1234"]}}'
 row neighbour_into_host_netns host 5 'network\.neighbours \(io\.linx\.neighbours\): refused: the target is the sidecar.s own network namespace' '{"network": {"neighbours": ["198.51.100.8 lladdr 02:00:00:00:00:08 dev lo"]}}'
-row doc_nft_not_enabled doc 3 'nftables \(io\.linx\.nftables\): not supported by this version' '{"nftables": "chain c { type filter hook output priority 0; }"}'
 row sysctl_hook_host_netns_pid state 5 'sysctl \(io\.linx\.sysctl\): refused: the target is the sidecar.s own network namespace' '{"id":"a","status":"creating","pid":@HOSTPID@,"bundle":"@BUNDLE@","annotations":{"io.linx.sysctl":"net.ipv4.ip_forward=@HOSTFWD@"}}'
 row sysctl_value_object doc 3 'sysctl\.net\.ipv4\.ip_forward.*object' '{"sysctl": {"net.ipv4.ip_forward": {"v": 1}}}'
 row sysctl_host_netns_via_annotation ann 5 'sysctl "kernel\.core_pattern" \(io\.linx\.sysctl\): refused' '{"io.linx.sysctl":"kernel.core_pattern=|/tmp/x"}'

@@ -17,7 +17,7 @@ start_sidecar() { # DESIRED ID [extra args]
 	local d=$1 id=$2
 	shift 2
 	"$LX_BIN" --pid "$tpid" --desired "$d" --state-dir "$SD" --id "$id" \
-		--nft-policy "$POL" "$@" 2>>"$LX_TMP/sidecar-$id.log" &
+		--nft-policy "$POL" --min-interval-ms 100 "$@" 2>>"$LX_TMP/sidecar-$id.log" &
 	spid=$!
 	for _ in $(seq 500); do
 		[ -S "$SD/$id/control.sock" ] && [ -f "$SD/$id/report.json" ] && return 0
