@@ -374,6 +374,12 @@ row doc_link_mtu_string doc 3 'network\.links\[0\].*mtu' '{"network": {"links": 
 row doc_link_name_slash doc 3 'network\.links\[0\].*a/b' '{"network": {"links": [{"name": "a/b", "kind": "dummy"}]}}'
 row doc_link_kind_unknown doc 3 'network\.links\[0\].*wireguard' '{"network": {"links": [{"name": "w0", "kind": "wireguard"}]}}'
 row doc_options_protocol_kernel doc 3 'options\.protocol.*2' '{"options": {"protocol": 2}}'
+# interval_ms below the admin's floor (--min-interval-ms, default 1000):
+# the tenant does not pick the host's CPU bill; 0 (no timer) stays allowed
+row ann_options_interval_below_floor ann 5 'options\.interval_ms \(io\.linx\.options\): refused: 1 is below the floor of 1000 ms' '{"io.linx.options":"interval_ms=1"}'
+row doc_options_interval_below_floor doc 5 'options\.interval_ms \(io\.linx\.options\): refused: 999 is below the floor of 1000 ms' '{"options": {"interval_ms": 999}}'
+row doc_options_interval_below_admin_floor doc 5 'refused: 4000 is below the floor of 5000 ms' '{"options": {"interval_ms": 4000}}' --min-interval-ms 5000
+row cli_min_interval_not_a_number cli 2/2 '--min-interval-ms: "fast" is not a number of milliseconds' 'list --min-interval-ms fast'
 row doc_options_interval_huge doc 3 'options\.interval_ms.*1e\+?300|options\.interval_ms' '{"options": {"interval_ms": 1e300}}'
 
 # ------------------------------------------------------------------ sysctls
