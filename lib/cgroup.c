@@ -7,7 +7,9 @@
 #include <inttypes.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "policy.h"
 
 #define RESOLVE_SAFE                                                           \
 	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
@@ -1090,3 +1093,64 @@ void lx_cgroup_identity(const struct lx_cgroup *cg, char *buf, size_t len)
 		o += (size_t)w;
 	}
 }
+
+/* ------------------------------------------------ the source contract */
+
+/* The instance: NULL when the target has no known cgroup (env->cg is the
+ * engine's), then there is nothing to observe or apply. */
+static int cgroup_open_op(void **inst, const struct lx_source_env *env,
+			  struct lx_error *err)
+{
+	struct lx_kv_inst *k;
+
+	*inst = NULL;
+	if (!env->cg)
+		return 0;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "cgroup");
+	*k = (struct lx_kv_inst){
+	    .src = {.hooks = &cgroup_hooks, .ctx = env->cg},
+	    .env = env,
+	    .desired_off = offsetof(struct lx_desired, cgroup),
+	    .owned_off = offsetof(struct lx_owned, cgroup),
+	};
+	*inst = k;
+	return 0;
+}
+
+static void cgroup_close_op(void *inst)
+{
+	free(inst);
+}
+
+static int cgroup_check_op(void *inst, const struct lx_source_env *env,
+			   const struct lx_desired *d,
+			   const struct lx_owned *owned, struct lx_error *err)
+{
+	(void)inst;
+	(void)owned;
+	/* Reading the cgroup tells nothing more once a check refused. */
+	if (lx_error_is_set(err))
+		return 0;
+	if (d->cgroup.n && !env->cg)
+		return lx_error_set(err, LX_ERR_NOTFOUND, 0,
+				    "cgroup (io.linx.cgroup): the target has "
+				    "no known cgroup (use --pid or --cgroup)");
+	if (!env->cg)
+		return 0;
+	return lx_cgroup_check(env->cg, &d->cgroup,
+			       env->policy->cgroup_allow_raise, err);
+}
+
+const struct lx_subsys lx_cgroup_subsys = {
+    .name = "cgroup",
+    .open = cgroup_open_op,
+    .close = cgroup_close_op,
+    .check = cgroup_check_op,
+    .observe = lx_kv_src_observe,
+    .observed_free = lx_kv_src_observed_free,
+    .diff = lx_kv_src_diff,
+    .apply = lx_kv_src_apply,
+    .release = lx_kv_src_release,
+};

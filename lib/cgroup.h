@@ -157,4 +157,7 @@ int lx_cgroup_check(struct lx_cgroup *cg, const struct lx_kvs *desired,
  */
 void lx_cgroup_identity(const struct lx_cgroup *cg, char *buf, size_t len);
 
+/* The source contract (source.h) over the functions above. */
+extern const struct lx_subsys lx_cgroup_subsys;
+
 #endif

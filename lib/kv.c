@@ -452,3 +452,132 @@ int lx_kv_release(const struct lx_kv_source *src, struct lx_owned_kvs *owned,
 {
 	return lx_kv_reconcile(src, NULL, owned, revert_on_release, rep, err);
 }
+
+/* ------------------------------------------------ the source contract */
+
+/* Defence in depth before anything is read: every desired key again. */
+static int kv_validate(const struct lx_kv_source *src,
+		       const struct lx_kvs *desired, struct lx_error *err)
+{
+	const struct lx_kv_hooks *h = src->hooks;
+	int r = 0;
+
+	for (size_t i = 0; h->validate && desired && i < desired->n; i++) {
+		int v = h->validate(src->ctx, desired->v[i].key, err);
+
+		if (v < 0 && r == 0)
+			r = v;
+	}
+	return r;
+}
+
+static const struct lx_kvs *kv_desired(const struct lx_kv_inst *k,
+				       const struct lx_desired *d)
+{
+	return (const struct lx_kvs *)((const char *)d + k->desired_off);
+}
+
+static struct lx_owned_kvs *kv_owned(const struct lx_kv_inst *k,
+				     const struct lx_owned *o)
+{
+	return (struct lx_owned_kvs *)((const char *)o + k->owned_off);
+}
+
+/* lx_kv_intent_fn -> lx_source_intent_fn: the whole owned set as it is,
+ * with this source's section as it will be. */
+static void kv_intent_forward(void *data, enum lx_obj obj,
+			      const struct lx_owned_kvs *ahead)
+{
+	const struct lx_kv_inst *k = data;
+	struct lx_owned o = *k->owned; /* shallow: only read */
+
+	(void)obj;
+	*kv_owned(k, &o) = *ahead;
+	k->env->intent(k->env->intent_data, &o);
+}
+
+int lx_kv_src_observe(void *inst, const struct lx_desired *d,
+		      const struct lx_owned *owned, void **observed,
+		      struct lx_error *err)
+{
+	struct lx_kv_inst *k = inst;
+	const struct lx_kvs *want;
+	struct lx_kvs *obs;
+	int r;
+
+	if (!k)
+		return 0; /* nothing to work on: *observed stays NULL */
+	want = kv_desired(k, d);
+	/* Defence in depth: the checks ran before; refuse again. */
+	r = kv_validate(&k->src, want, err);
+	if (r < 0)
+		return r;
+	obs = calloc(1, sizeof(*obs));
+	if (!obs)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "%s",
+				    lx_obj_name(k->src.hooks->obj));
+	/* Unreadable keys are not fatal: their ops carry the failure. */
+	r = lx_kv_observe(&k->src, want, kv_owned(k, owned), obs, NULL);
+	if (r < 0) {
+		lx_kv_src_observed_free(obs);
+		return lx_error_set(err, LX_ERR_SYSTEM, -r, "%s: observe",
+				    lx_obj_name(k->src.hooks->obj));
+	}
+	*observed = obs;
+	return 0;
+}
+
+void lx_kv_src_observed_free(void *observed)
+{
+	lx_kvs_free(observed);
+	free(observed);
+}
+
+int lx_kv_src_diff(const void *inst, const struct lx_desired *d,
+		   const void *observed, const struct lx_owned *owned,
+		   struct lx_plan *plan, struct lx_error *err)
+{
+	const struct lx_kv_inst *k = inst;
+
+	if (!k)
+		return 0;
+	return lx_kv_diff(&k->src, kv_desired(k, d), observed,
+			  kv_owned(k, owned), d->opts.revert_on_release, plan,
+			  err);
+}
+
+int lx_kv_src_apply(void *inst, const struct lx_desired *d,
+		    const void *observed, struct lx_owned *owned,
+		    struct lx_subreport *rep, struct lx_error *err)
+{
+	struct lx_kv_inst *k = inst;
+	struct lx_kv_source src;
+
+	if (!k) {
+		rep->converged = true;
+		return 0;
+	}
+	src = k->src;
+	k->owned = owned;
+	src.intent = k->env->intent ? kv_intent_forward : NULL;
+	src.intent_data = k;
+	return lx_kv_finish(&src, kv_desired(k, d), observed, kv_owned(k, owned),
+			 rep, err);
+}
+
+int lx_kv_src_release(void *inst, struct lx_owned *owned, bool remove,
+		      bool revert, struct lx_subreport *rep,
+		      struct lx_error *err)
+{
+	struct lx_kv_inst *k = inst;
+	struct lx_kv_source src;
+
+	(void)remove;
+	if (!k || !revert)
+		return 0;
+	src = k->src;
+	k->owned = owned;
+	src.intent = k->env->intent ? kv_intent_forward : NULL;
+	src.intent_data = k;
+	return lx_kv_release(&src, kv_owned(k, owned), true, rep, err);
+}

@@ -28,6 +28,7 @@
 #include "model.h"
 #include "op.h"
 #include "report.h"
+#include "source.h"
 
 /*
  * Write-ahead. A value seen before our first write is what release
@@ -196,5 +197,37 @@ bool lx_kv_fold_equal(const char *a, const char *b);
  * bytes, '"' and '\\' as \xNN, cut after 64 characters ("..."). Returns buf.
  */
 const char *lx_quote(const char *s, char *buf, size_t len);
+
+/*
+ * The source contract (source.h) for a key/value subsystem, written once:
+ * a subsystem's instance starts with a struct lx_kv_inst (its hooks and
+ * context, env, and where its section lies in lx_desired / lx_owned) and
+ * its ops table uses these verbs. observe validates again (defence in
+ * depth) and reads; diff is lx_kv_diff; apply is write-ahead (through
+ * env->intent), best-effort apply, read-back, adopt; release restores
+ * originals when revert is asked, else does nothing. An instance NULL
+ * means nothing to work on (a target without a cgroup): empty, converged.
+ */
+struct lx_kv_inst {
+	struct lx_kv_source src; /* hooks, ctx; intent is set per apply */
+	const struct lx_source_env *env;
+	size_t desired_off; /* offsetof(struct lx_desired, <section>) */
+	size_t owned_off;   /* offsetof(struct lx_owned, <section>) */
+	const struct lx_owned *owned; /* during an apply (write-ahead) */
+};
+
+int lx_kv_src_observe(void *inst, const struct lx_desired *d,
+		      const struct lx_owned *owned, void **observed,
+		      struct lx_error *err);
+void lx_kv_src_observed_free(void *observed);
+int lx_kv_src_diff(const void *inst, const struct lx_desired *d,
+		   const void *observed, const struct lx_owned *owned,
+		   struct lx_plan *plan, struct lx_error *err);
+int lx_kv_src_apply(void *inst, const struct lx_desired *d,
+		    const void *observed, struct lx_owned *owned,
+		    struct lx_subreport *rep, struct lx_error *err);
+int lx_kv_src_release(void *inst, struct lx_owned *owned, bool remove,
+		      bool revert, struct lx_subreport *rep,
+		      struct lx_error *err);
 
 #endif

@@ -9,8 +9,8 @@
 
 struct lx_loop {
 	struct lx_evloop *ev;
-	const struct lx_source_ops *ops;
-	void *src;
+	struct lx_source *src;
+	lx_loop_overflow_cb overflow_cb;
 	struct lx_desired desired;
 	struct lx_owned *owned;
 	struct lx_loop_config cfg;
@@ -19,6 +19,7 @@ struct lx_loop {
 
 	int mon_fd;	  /* monitor, -1 when not subscribed */
 	bool mon_wanted;  /* a monitor is expected (so missing = degraded) */
+	bool mon_tried;	  /* the source's subscribe was called once */
 	int sched_tfd;	  /* next resync or retry, one-shot */
 	int debounce_tfd; /* pass due after hints / kicks, one-shot */
 	bool debounce_armed;
@@ -119,11 +120,15 @@ static int subscribe(struct lx_loop *loop, struct lx_error *err)
 {
 	int fd, r;
 
-	if (!loop->cfg.monitor || !loop->ops->subscribe || !loop->ops->drain) {
+	const struct lx_subsys *ops = loop->src->ops;
+
+	if (!loop->cfg.monitor || !ops->subscribe || !ops->drain ||
+	    !loop->src->opened) {
 		loop->mon_wanted = false;
 		return 0;
 	}
-	fd = loop->ops->subscribe(loop->src, err);
+	loop->mon_tried = true;
+	fd = ops->subscribe(loop->src->inst, err);
 	if (fd == -EOPNOTSUPP) {
 		loop->mon_wanted = false;
 		return 0;
@@ -132,13 +137,13 @@ static int subscribe(struct lx_loop *loop, struct lx_error *err)
 	if (fd < 0) {
 		if (!lx_error_is_set(err))
 			lx_error_set(err, LX_ERR_SYSTEM, -fd, "subscribe");
-		return lx_error_wrap(err, "%s monitor", loop->ops->name);
+		return lx_error_wrap(err, "%s monitor", ops->name);
 	}
 	r = lx_evloop_add(loop->ev, fd, EPOLLIN, monitor_cb, loop, err);
 	if (r < 0) {
-		if (loop->ops->unsubscribe)
-			loop->ops->unsubscribe(loop->src, fd);
-		return lx_error_wrap(err, "%s monitor", loop->ops->name);
+		if (ops->unsubscribe)
+			ops->unsubscribe(loop->src->inst, fd);
+		return lx_error_wrap(err, "%s monitor", ops->name);
 	}
 	loop->mon_fd = fd;
 	return 0;
@@ -151,8 +156,8 @@ static void unsubscribe(struct lx_loop *loop)
 	if (fd < 0)
 		return;
 	(void)lx_evloop_del(loop->ev, fd, NULL);
-	if (loop->ops->unsubscribe)
-		loop->ops->unsubscribe(loop->src, fd);
+	if (loop->src->ops->unsubscribe)
+		loop->src->ops->unsubscribe(loop->src->inst, fd);
 }
 
 /* A monitor that broke: drop it, open a new one, then resync. */
@@ -168,7 +173,7 @@ static int monitor_cb(struct lx_evloop *ev, int fd, uint32_t revents,
 		      void *userdata)
 {
 	struct lx_loop *loop = userdata;
-	int r = loop->ops->drain(loop->src, fd);
+	int r = loop->src->ops->drain(loop->src->inst, fd);
 
 	(void)ev;
 	/*
@@ -180,6 +185,8 @@ static int monitor_cb(struct lx_evloop *ev, int fd, uint32_t revents,
 	if (r > 0) {
 		lx_loop_kick(loop, "monitor");
 	} else if (r == -ENOBUFS) {
+		if (loop->overflow_cb)
+			loop->overflow_cb(loop, loop->userdata);
 		/*
 		 * Events were lost: nothing tells us what changed, so resync
 		 * at once -- unless a pass ended within the debounce window.
@@ -235,24 +242,22 @@ static int sched_cb(struct lx_evloop *ev, int fd, uint32_t revents,
 /* ------------------------------------------------------------------- API */
 
 int lx_loop_new(struct lx_loop **out, struct lx_evloop *ev,
-		const struct lx_source_ops *ops, void *src,
-		const struct lx_desired *desired, struct lx_owned *owned,
-		const struct lx_loop_config *cfg, lx_loop_pass_cb cb,
-		void *userdata, struct lx_error *err)
+		struct lx_source *src, const struct lx_desired *desired,
+		struct lx_owned *owned, const struct lx_loop_config *cfg,
+		lx_loop_pass_cb cb, void *userdata, struct lx_error *err)
 {
 	struct lx_loop *loop;
 	int r;
 
-	if (!ev || !ops || !ops->reconcile || !desired || !owned)
+	if (!ev || !src || !src->ops || !desired || !owned)
 		return lx_error_set(err, LX_ERR_SYSTEM, EINVAL,
 				    "reconcile loop: missing argument");
 	loop = calloc(1, sizeof(*loop));
 	if (!loop)
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "%s loop",
-				    ops->name);
+				    src->ops->name);
 	*loop = (struct lx_loop){
 	    .ev = ev,
-	    .ops = ops,
 	    .src = src,
 	    .owned = owned,
 	    .cb = cb,
@@ -270,7 +275,7 @@ int lx_loop_new(struct lx_loop **out, struct lx_evloop *ev,
 
 	r = lx_desired_copy(&loop->desired, desired);
 	if (r < 0) {
-		lx_error_set(err, LX_ERR_SYSTEM, -r, "%s loop", ops->name);
+		lx_error_set(err, LX_ERR_SYSTEM, -r, "%s loop", src->ops->name);
 		goto fail;
 	}
 	loop->sched_tfd = r = lx_timerfd_new();
@@ -278,7 +283,7 @@ int lx_loop_new(struct lx_loop **out, struct lx_evloop *ev,
 		loop->debounce_tfd = r = lx_timerfd_new();
 	if (r < 0) {
 		lx_error_set(err, LX_ERR_SYSTEM, -r, "%s loop: timerfd",
-			     ops->name);
+			     src->ops->name);
 		goto fail;
 	}
 	r = lx_evloop_add(ev, loop->sched_tfd, EPOLLIN, sched_cb, loop, err);
@@ -304,7 +309,8 @@ int lx_loop_start(struct lx_loop *loop, struct lx_error *err)
 	r = lx_timer_arm(loop->sched_tfd, loop->cfg.interval_ms, 0);
 	if (r < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, -r,
-				    "%s loop: resync timer", loop->ops->name);
+				    "%s loop: resync timer",
+				    loop->src->ops->name);
 	return 0;
 }
 
@@ -326,8 +332,14 @@ int lx_loop_reconcile_now(struct lx_loop *loop, const char *trigger)
 	loop->pending = NULL;
 
 	lx_subreport_reset(&loop->last);
-	rc = loop->ops->reconcile(loop->src, &loop->desired, loop->owned,
-				  &loop->last, &err);
+	rc = lx_source_pass(loop->src, &loop->desired, loop->owned, true,
+			    &loop->last, &err);
+	/* A subsystem opened by this pass (first use) gets its monitor. */
+	if (loop->cfg.monitor && loop->src->opened && !loop->mon_tried) {
+		struct lx_error serr = {0};
+
+		(void)subscribe(loop, &serr);
+	}
 	if (rc < 0) {
 		loop->last.converged = false;
 		if (!loop->last.error) {
@@ -408,7 +420,12 @@ uint32_t lx_loop_backoff_ms(const struct lx_loop *loop)
 
 const char *lx_loop_name(const struct lx_loop *loop)
 {
-	return loop->ops->name;
+	return loop->src->ops->name;
+}
+
+void lx_loop_set_overflow_cb(struct lx_loop *loop, lx_loop_overflow_cb cb)
+{
+	loop->overflow_cb = cb;
 }
 
 static void close_timer(struct lx_loop *loop, int *tfd)

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The generic reconcile loop (SPEC.md "Lifecycle of the hook" step 6): one
- * lx_loop per source (rtnl, sysctl, cgroup); several live in one lx_evloop.
+ * lx_loop per source (a subsystem bound to a target, source.h); several live
+ * in one lx_evloop. Each pass is lx_source_pass(); the monitor is the
+ * subsystem's subscribe/drain/unsubscribe, subscribed once the source is
+ * open (a lazily opened subsystem gets its monitor after its first pass).
  *
  * Level-triggered: a pass always observes the whole state and diffs it
  * against the desired document. Monitor events are only hints that some pass
@@ -34,36 +37,7 @@
 #include "evloop.h"
 #include "model.h"
 #include "report.h"
-
-/*
- * What a source provides. src is the source's own state, passed back as is.
- */
-struct lx_source_ops {
-	const char *name; /* "rtnl", "sysctl", "cgroup" */
-	/*
-	 * One pass: observe, diff, apply into rep (plan, converged). rep is
-	 * empty on entry. Updates the source's own section of owned.
-	 * 0 = the pass ran (rep->converged tells the rest); < 0 = the pass
-	 * could not run (err says why).
-	 */
-	int (*reconcile)(void *src, const struct lx_desired *d,
-			 struct lx_owned *owned, struct lx_subreport *rep,
-			 struct lx_error *err);
-	/*
-	 * Open the monitor: a fd >= 0 (non-blocking; the loop polls it for
-	 * EPOLLIN), or -EOPNOTSUPP when the source has none, or another
-	 * -errno. NULL = no monitor.
-	 */
-	int (*subscribe)(void *src, struct lx_error *err);
-	/*
-	 * Drain the monitor fully (until EAGAIN): > 0 hints, 0 nothing,
-	 * -ENOBUFS overflow (events lost: resync now), other < 0 the monitor
-	 * is broken (the loop unsubscribes, re-subscribes and resyncs).
-	 */
-	int (*drain)(void *src, int fd);
-	/* Close the monitor fd (the loop has removed it from the evloop). */
-	void (*unsubscribe)(void *src, int fd);
-};
+#include "source.h"
 
 struct lx_loop_config {
 	uint32_t interval_ms;	 /* resync period; 0 = never */
@@ -87,7 +61,7 @@ struct lx_loop;
 
 /*
  * Called after every pass. trigger is a static string (initial, timer,
- * monitor, put, manual); rc is what reconcile returned; rep stays valid
+ * monitor, put, manual); rc is what lx_source_pass returned; rep stays valid
  * until the next pass. The callback may call lx_loop_kick(),
  * lx_loop_put_desired() or lx_evloop_quit(), but must not free the loop or
  * start a pass of this loop (lx_loop_reconcile_now() returns -EBUSY).
@@ -97,16 +71,17 @@ typedef void (*lx_loop_pass_cb)(struct lx_loop *loop, const char *trigger,
 				void *userdata);
 
 /*
- * Create a loop over (ops, src) in ev. desired is copied; owned is borrowed
+ * Create a loop over src (borrowed; it outlives the loop) in ev. desired
+ * is copied; owned is borrowed
  * and must outlive the loop (several loops may share one lx_owned: each
  * source touches only its own section). cfg NULL = lx_loop_config_init().
  * Creates and registers the loop's timers, arms nothing.
  */
 int lx_loop_new(struct lx_loop **out, struct lx_evloop *ev,
-		const struct lx_source_ops *ops, void *src,
-		const struct lx_desired *desired, struct lx_owned *owned,
-		const struct lx_loop_config *cfg, lx_loop_pass_cb cb,
-		void *userdata, struct lx_error *err) LX_WUR;
+		struct lx_source *src, const struct lx_desired *desired,
+		struct lx_owned *owned, const struct lx_loop_config *cfg,
+		lx_loop_pass_cb cb, void *userdata,
+		struct lx_error *err) LX_WUR;
 
 /*
  * Subscribe to the monitor (if cfg->monitor and the source has one) and arm
@@ -117,7 +92,7 @@ int lx_loop_start(struct lx_loop *loop, struct lx_error *err) LX_WUR;
 
 /*
  * Run a pass now, synchronously. trigger: initial|timer|monitor|put|manual
- * (anything else is reported as "manual"). Returns what reconcile returned
+ * (anything else is reported as "manual"). Returns what the pass returned
  * (0 = pass ran: see lx_loop_last_report()->converged), or -EBUSY when
  * called from within a pass of this loop.
  */
@@ -129,6 +104,13 @@ int lx_loop_reconcile_now(struct lx_loop *loop, const char *trigger);
  * as the trigger over any other.
  */
 void lx_loop_kick(struct lx_loop *loop, const char *trigger);
+
+/*
+ * Called when the monitor reported lost events (the loop resyncs anyway):
+ * for the owner's event log. NULL = none.
+ */
+typedef void (*lx_loop_overflow_cb)(struct lx_loop *loop, void *userdata);
+void lx_loop_set_overflow_cb(struct lx_loop *loop, lx_loop_overflow_cb cb);
 
 /* Replace the desired document (copied) and kick("put"). 0 or -ENOMEM. */
 int lx_loop_put_desired(struct lx_loop *loop,

@@ -91,18 +91,17 @@ static bool in_list(char **list, size_t n, const char *s)
 	return false;
 }
 
-static void check_sysctl(const struct lx_policy *p, const char *key,
-			 struct lx_error *err)
+static int check_sysctl(const struct lx_policy *p, const char *key,
+			struct lx_error *err)
 {
 	char canon[LX_SYSCTL_NAME_MAX + 1], why[512], q[300];
 	bool allowed = p->n_allow_sysctl == 0;
 
 	if (lx_sysctl_check_name(key, canon, sizeof(canon), why, sizeof(why)) <
 	    0) {
-		lx_error_add(err, LX_ERR_POLICY, 0,
-			     "sysctl \"%s\" (io.linx.sysctl): refused: %s",
-			     lx_quote(key, q, sizeof(q)), why);
-		return;
+		return lx_error_add(err, LX_ERR_POLICY, 0,
+				    "sysctl \"%s\" (io.linx.sysctl): refused: %s",
+				    lx_quote(key, q, sizeof(q)), why);
 	}
 	for (size_t i = 0; i < p->n_allow_sysctl && !allowed; i++)
 		allowed = prefix_allows(p->allow_sysctl[i], canon);
@@ -111,28 +110,31 @@ static void check_sysctl(const struct lx_policy *p, const char *key,
 
 		list_join(p->allow_sysctl, p->n_allow_sysctl, list,
 			  sizeof(list));
-		lx_error_add(err, LX_ERR_POLICY, 0,
-			     "sysctl \"%s\" (io.linx.sysctl): refused: not "
-			     "under an allowed prefix (--allow-sysctl %s)",
-			     lx_quote(key, q, sizeof(q)), list);
+		return lx_error_add(err, LX_ERR_POLICY, 0,
+				    "sysctl \"%s\" (io.linx.sysctl): refused: "
+				    "not under an allowed prefix (--allow-sysctl "
+				    "%s)",
+				    lx_quote(key, q, sizeof(q)), list);
 	}
+	return 0;
 }
 
-static void check_link(const struct lx_policy *p, const struct lx_link *l,
-		       struct lx_error *err)
+static int check_link(const struct lx_policy *p, const struct lx_link *l,
+		      struct lx_error *err)
 {
 	char qn[100], qv[100];
+	int r = 0;
 
 	if (l->master[0] &&
 	    !in_list(p->allow_master, p->n_allow_master, l->master))
-		lx_error_add(err, LX_ERR_POLICY, 0,
+		r = lx_error_add(err, LX_ERR_POLICY, 0,
 			     "link \"%s\" (io.linx.links): refused: master "
 			     "\"%s\" is not named by --allow-master",
 			     lx_quote(l->name, qn, sizeof(qn)),
 			     lx_quote(l->master, qv, sizeof(qv)));
 	if (l->parent[0] &&
 	    !in_list(p->allow_parent, p->n_allow_parent, l->parent))
-		lx_error_add(err, LX_ERR_POLICY, 0,
+		r = lx_error_add(err, LX_ERR_POLICY, 0,
 			     "link \"%s\" (io.linx.links): refused: parent "
 			     "\"%s\" is not named by --allow-parent",
 			     lx_quote(l->name, qn, sizeof(qn)),
@@ -145,7 +147,7 @@ static void check_link(const struct lx_policy *p, const struct lx_link *l,
 			ok = !strncmp(l->peer, p->peer_prefix[i],
 				      strlen(p->peer_prefix[i]));
 		if (!ok)
-			lx_error_add(err, LX_ERR_POLICY, 0,
+			r = lx_error_add(err, LX_ERR_POLICY, 0,
 				     "link \"%s\" (io.linx.links): refused: "
 				     "peer \"%s\" does not start with a "
 				     "--peer-prefix (%s%s)",
@@ -154,22 +156,29 @@ static void check_link(const struct lx_policy *p, const struct lx_link *l,
 				     p->peer_prefix[0],
 				     p->n_peer_prefix > 1 ? ", ..." : "");
 	}
+	return r;
 }
 
 int lx_policy_check(const struct lx_policy *p, const struct lx_desired *d,
 		    struct lx_error *err)
 {
-	struct lx_error e;
+	int r = 0;
 
-	lx_error_clear(&e);
+	/* Every refusal is reported, one line each. */
 	for (size_t i = 0; i < d->sysctl.n; i++)
-		check_sysctl(p, d->sysctl.v[i].key, &e);
+		if (check_sysctl(p, d->sysctl.v[i].key, err) < 0)
+			r = -EPERM;
 	for (size_t i = 0; i < d->n_links; i++)
-		check_link(p, &d->links[i], &e);
-	if (!lx_error_is_set(&e))
-		return 0;
-	e.err = EPERM;
-	if (err)
-		*err = e;
-	return -EPERM;
+		if (check_link(p, &d->links[i], err) < 0)
+			r = -EPERM;
+	/* The tenant does not pick the host's CPU bill: a resync timer
+	 * faster than the admin's floor is refused (0 = no timer). */
+	if (d->opts.interval_ms && d->opts.interval_ms < p->min_interval_ms)
+		r = lx_error_add(err, LX_ERR_POLICY, 0,
+				 "options.interval_ms (io.linx.options): "
+				 "refused: %u is below the floor of %u ms "
+				 "(--min-interval-ms; 0 turns the timer off)",
+				 (unsigned)d->opts.interval_ms,
+				 (unsigned)p->min_interval_ms);
+	return r < 0 ? -EPERM : 0;
 }

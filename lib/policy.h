@@ -9,9 +9,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "model.h"
+
+#define LX_DEFAULT_MIN_INTERVAL_MS 1000
 
 struct lx_policy {
 	char **allow_sysctl; /* prefixes; none = any namespaced net. sysctl */
@@ -24,6 +27,10 @@ struct lx_policy {
 	size_t n_peer_prefix;
 	bool cgroup_allow_raise;
 	bool allow_host_netns;
+	/* --min-interval-ms N: the lowest interval_ms a document may ask
+	 * for (0 stays allowed: no timer). 0 = no floor; the program's
+	 * default is LX_DEFAULT_MIN_INTERVAL_MS. */
+	uint32_t min_interval_ms;
 	/* --nft-policy FILE: the body of inet linx-policy, compiled at start
 	 * (lx_nft_compile); text NULL = none. */
 	struct lx_nft_body nft_policy;

@@ -9,18 +9,13 @@
 #include "grammar.h"
 #include "report.h"
 
-const char *lx_subsys_name(enum lx_subsys s)
-{
-	static const char *const names[] = {"rtnl", "sysctl", "cgroup"};
-
-	return s < LX_SUB_COUNT ? names[s] : "?";
-}
-
 void lx_subreport_reset(struct lx_subreport *s)
 {
 	lx_plan_free(&s->plan);
 	free(s->error);
 	s->error = NULL;
+	json_decref(s->state);
+	s->state = NULL;
 	s->converged = true;
 }
 
@@ -33,14 +28,14 @@ void lx_subreport_fail(struct lx_subreport *s, const char *msg)
 
 void lx_report_free(struct lx_report *r)
 {
-	for (int i = 0; i < LX_SUB_COUNT; i++)
+	for (size_t i = 0; i < LX_SUB_MAX; i++)
 		lx_subreport_reset(&r->sub[i]);
 }
 
 void lx_report_finish(struct lx_report *r)
 {
 	r->converged = true;
-	for (int i = 0; i < LX_SUB_COUNT; i++)
+	for (size_t i = 0; i < r->n_sub; i++)
 		if (!r->sub[i].converged)
 			r->converged = false;
 }
@@ -288,21 +283,24 @@ static int dump_subreport(FILE *f, const struct lx_subreport *s)
 		if (r == 0)
 			r = put_value(f, text_json(s->error));
 	}
+	if (r == 0 && s->state) {
+		r = put(f, ",\"state\":");
+		if (r == 0)
+			r = put_value(f, json_incref(s->state));
+	}
 	return r ? r : put(f, "}");
 }
 
 int lx_report_parts_dumpf(FILE *f, const char *id, uint64_t pass,
 			  const char *trigger, uint64_t duration_us,
-			  const struct lx_subreport *const subs[LX_SUB_COUNT],
+			  const struct lx_subreport *const *subs, size_t n,
 			  const struct lx_owned *last_applied)
 {
-	static const struct lx_subreport empty = {.converged = true};
 	bool converged = true;
 	int r;
 
-	for (int i = 0; i < LX_SUB_COUNT; i++)
-		converged =
-		    converged && (subs[i] ? subs[i] : &empty)->converged;
+	for (size_t i = 0; i < n; i++)
+		converged = converged && subs[i]->converged;
 	r = put(f, "{\"id\":");
 	if (r == 0)
 		r = put_value(f, json_string(id));
@@ -316,11 +314,11 @@ int lx_report_parts_dumpf(FILE *f, const char *id, uint64_t pass,
 			      ",\"subsystems\":{",
 			      converged ? "true" : "false", duration_us) < 0)
 		r = -EIO;
-	for (int i = 0; r == 0 && i < LX_SUB_COUNT; i++) {
-		if (fprintf(f, "%s\"%s\":", i ? "," : "", lx_subsys_name(i)) <
-		    0)
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (fprintf(f, "%s\"%s\":", i ? "," : "",
+			    subs[i]->name ? subs[i]->name : "?") < 0)
 			return -EIO;
-		r = dump_subreport(f, subs[i] ? subs[i] : &empty);
+		r = dump_subreport(f, subs[i]);
 	}
 	if (r == 0)
 		r = put(f, "}");
@@ -335,21 +333,21 @@ int lx_report_parts_dumpf(FILE *f, const char *id, uint64_t pass,
 int lx_report_dumpf(FILE *f, const struct lx_report *r,
 		    const struct lx_owned *last_applied)
 {
-	const struct lx_subreport *subs[LX_SUB_COUNT];
+	const struct lx_subreport *subs[LX_SUB_MAX];
 
-	for (int i = 0; i < LX_SUB_COUNT; i++)
+	for (size_t i = 0; i < r->n_sub; i++)
 		subs[i] = &r->sub[i];
 	return lx_report_parts_dumpf(f, r->id, r->pass, r->trigger,
-				     r->duration_us, subs, last_applied);
+				     r->duration_us, subs, r->n_sub,
+				     last_applied);
 }
 
 /* The tree (control socket replies, --json) is read back from the one
  * writer, so the two forms cannot drift apart. */
-json_t *
-lx_report_parts_to_json(const char *id, uint64_t pass, const char *trigger,
-			uint64_t duration_us,
-			const struct lx_subreport *const subs[LX_SUB_COUNT],
-			const struct lx_owned *last_applied)
+json_t *lx_report_parts_to_json(const char *id, uint64_t pass,
+				const char *trigger, uint64_t duration_us,
+				const struct lx_subreport *const *subs, size_t n,
+				const struct lx_owned *last_applied)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -359,7 +357,7 @@ lx_report_parts_to_json(const char *id, uint64_t pass, const char *trigger,
 
 	if (!f)
 		return NULL;
-	r = lx_report_parts_dumpf(f, id, pass, trigger, duration_us, subs,
+	r = lx_report_parts_dumpf(f, id, pass, trigger, duration_us, subs, n,
 				  last_applied);
 	if (fclose(f) == 0 && r == 0)
 		j = json_loadb(buf, len, 0, NULL);
@@ -370,12 +368,13 @@ lx_report_parts_to_json(const char *id, uint64_t pass, const char *trigger,
 json_t *lx_report_to_json(const struct lx_report *r,
 			  const struct lx_owned *last_applied)
 {
-	const struct lx_subreport *subs[LX_SUB_COUNT];
+	const struct lx_subreport *subs[LX_SUB_MAX];
 
-	for (int i = 0; i < LX_SUB_COUNT; i++)
+	for (size_t i = 0; i < r->n_sub; i++)
 		subs[i] = &r->sub[i];
 	return lx_report_parts_to_json(r->id, r->pass, r->trigger,
-				       r->duration_us, subs, last_applied);
+				       r->duration_us, subs, r->n_sub,
+				       last_applied);
 }
 
 static int owned_kvs_from_json(const json_t *j, const char *what,

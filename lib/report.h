@@ -13,12 +13,15 @@
 #include "error.h"
 #include "op.h"
 
-enum lx_subsys { LX_SUB_RTNL, LX_SUB_SYSCTL, LX_SUB_CGROUP, LX_SUB_COUNT };
+/* Most subsystems a report holds (lib/subsys.c lists them). */
+#define LX_SUB_MAX 8
 
 struct lx_subreport {
+	const char *name; /* the subsystem's (static); NULL prints "?" */
 	bool converged;
 	struct lx_plan plan;
 	char *error; /* owned: a failure outside any op (observe failed...) */
+	json_t *state; /* owned, NULL = none: the subsystem's report verb */
 };
 
 struct lx_report {
@@ -28,10 +31,9 @@ struct lx_report {
 	    *trigger; /* static string: initial|timer|monitor|put|manual */
 	bool converged;
 	uint64_t duration_us;
-	struct lx_subreport sub[LX_SUB_COUNT];
+	size_t n_sub; /* sub[0..n_sub) are used, in lx_subsystems[] order */
+	struct lx_subreport sub[LX_SUB_MAX];
 };
-
-const char *lx_subsys_name(enum lx_subsys s);
 
 void lx_report_free(struct lx_report *r);
 void lx_subreport_reset(struct lx_subreport *s);
@@ -44,13 +46,12 @@ void lx_report_finish(struct lx_report *r);
 json_t *lx_report_to_json(const struct lx_report *r,
 			  const struct lx_owned *last_applied);
 
-/* The same from loose parts: subs[i] may be NULL (an empty subsystem).
+/* The same from loose parts: n subreports (each names its subsystem).
  * Used by the resident sidecar, whose loops each keep their last report. */
-json_t *
-lx_report_parts_to_json(const char *id, uint64_t pass, const char *trigger,
-			uint64_t duration_us,
-			const struct lx_subreport *const subs[LX_SUB_COUNT],
-			const struct lx_owned *last_applied);
+json_t *lx_report_parts_to_json(const char *id, uint64_t pass,
+				const char *trigger, uint64_t duration_us,
+				const struct lx_subreport *const *subs, size_t n,
+				const struct lx_owned *last_applied);
 
 /* Write the same JSON text (compact, no newline) to f as it is produced,
  * without building the tree: for reports of thousands of ops. 0 or -errno. */
@@ -58,7 +59,7 @@ int lx_report_dumpf(FILE *f, const struct lx_report *r,
 		    const struct lx_owned *last_applied);
 int lx_report_parts_dumpf(FILE *f, const char *id, uint64_t pass,
 			  const char *trigger, uint64_t duration_us,
-			  const struct lx_subreport *const subs[LX_SUB_COUNT],
+			  const struct lx_subreport *const *subs, size_t n,
 			  const struct lx_owned *last_applied);
 
 /* last_applied as JSON:

@@ -3,6 +3,7 @@
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -12,6 +13,7 @@
 #include "neigh.h"
 #include "owned_log.h"
 #include "route.h"
+#include "policy.h"
 #include "rtnl.h"
 #include "rtnl_tagged.h"
 #include "rule.h"
@@ -982,14 +984,6 @@ int lx_rtnl_apply(struct lx_rtnl_ctx *ctx, struct lx_plan *plan,
 
 /* ------------------------------------------------------------ passes */
 
-static void subreport_reset(struct lx_subreport *rep)
-{
-	lx_plan_free(&rep->plan);
-	free(rep->error);
-	rep->error = NULL;
-	rep->converged = false;
-}
-
 /* See lx_rtnl_intent_fn. Best effort: without memory for the copy the
  * pass runs as it would without the hook. */
 static void announce_intent(struct lx_rtnl_ctx *ctx, const struct lx_plan *plan,
@@ -1072,61 +1066,6 @@ int lx_rtnl_check_masters(struct lx_nl *host, const struct lx_desired *d,
 				   l->name, mtu, m.mtu, l->master);
 	}
 	return ret < 0 ? -EPERM : 0;
-}
-
-static int reconcile_named(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
-			   struct lx_owned *owned, struct lx_subreport *rep,
-			   struct lx_error *err)
-{
-	struct lx_rtnl_state obs = {0};
-	uint8_t protocol =
-	    d->opts.protocol ? d->opts.protocol : LX_DEFAULT_PROTOCOL;
-	int ret;
-
-	ret = lx_rtnl_observe(ctx->nl, &obs, err);
-	if (ret < 0) {
-		lx_error_wrap(err, "rtnl: observe");
-		rep->error = strdup(err ? err->msg : "rtnl: observe failed");
-		return ret;
-	}
-	if (owned && lx_owned_prune(owned, d, obs.links, obs.n_links, obs.addrs,
-				    obs.n_addrs) < 0) {
-		lx_rtnl_state_free(&obs);
-		lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "rtnl: ownership");
-		rep->error = strdup(err ? err->msg : "rtnl: ownership");
-		return -ENOMEM;
-	}
-	ret = lx_rtnl_diff(d, &obs, owned, protocol, &rep->plan, err);
-	lx_rtnl_state_free(&obs);
-	if (ret < 0) {
-		rep->error = strdup(err ? err->msg : "rtnl: diff failed");
-		return ret;
-	}
-	if (ctx->intent && owned)
-		announce_intent(ctx, &rep->plan, owned);
-	ret = lx_rtnl_apply(ctx, &rep->plan, owned, protocol, err);
-	rep->converged = ret == 0;
-	return ret;
-}
-
-int lx_rtnl_reconcile(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
-		      struct lx_owned *owned, struct lx_subreport *rep,
-		      struct lx_error *err)
-{
-	struct lx_desired named = {0};
-	const struct lx_desired *nd;
-	int ret;
-
-	subreport_reset(rep);
-	if (lx_rtnl_name_peers(ctx, d, &named, &nd) < 0) {
-		lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "rtnl: peer names");
-		rep->error = strdup("rtnl: peer names: out of memory");
-		return -ENOMEM;
-	}
-	ret = reconcile_named(ctx, nd, owned, rep, err);
-	if (nd != d)
-		free(named.links); /* the rest is d's */
-	return ret;
 }
 
 int lx_rtnl_release(struct lx_rtnl_ctx *ctx, struct lx_owned *owned,
@@ -1224,4 +1163,252 @@ int lx_rtnl_subscribe(struct lx_nl **mon, int rcvbuf, struct lx_error *err)
 int lx_rtnl_monitor_drain(struct lx_nl *mon)
 {
 	return lx_nl_drain(mon);
+}
+
+/* ------------------------------------------------ the source contract */
+
+/* The instance: the environment (read at each call: the owner may set
+ * the write-ahead hook after open) and the monitor socket. */
+struct rtnl_src {
+	const struct lx_source_env *env;
+	struct lx_nl *mon;
+};
+
+static struct lx_rtnl_ctx rtnl_ctx(const struct rtnl_src *s)
+{
+	return (struct lx_rtnl_ctx){
+	    .nl = s->env->nl,
+	    .host = s->env->host_nl,
+	    .host_netns_fd = s->env->host_netns_fd,
+	    .intent = s->env->intent,
+	    .intent_data = s->env->intent_data,
+	    .id = s->env->id,
+	    .peer_prefix = s->env->policy && s->env->policy->n_peer_prefix
+			       ? s->env->policy->peer_prefix[0]
+			       : NULL,
+	};
+}
+
+/*
+ * What observe hands to diff and apply: the kernel's state and the desired
+ * document with every veth's missing peer name filled in (named: d itself
+ * when none is missing, else a copy whose links array alone is ours).
+ */
+struct rtnl_observed {
+	struct lx_rtnl_state st;
+	struct lx_desired copy;
+	const struct lx_desired *named;
+};
+
+static uint8_t rtnl_protocol(const struct lx_desired *d)
+{
+	return d->opts.protocol ? d->opts.protocol : LX_DEFAULT_PROTOCOL;
+}
+
+static int rtnl_open(void **inst, const struct lx_source_env *env,
+		     struct lx_error *err)
+{
+	struct rtnl_src *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "rtnl");
+	s->env = env;
+	*inst = s;
+	return 0;
+}
+
+static void rtnl_close(void *inst)
+{
+	struct rtnl_src *s = inst;
+
+	if (s && s->mon)
+		lx_nl_close(s->mon);
+	free(s);
+}
+
+/* A container sharing the host's network namespace must not change the
+ * host's links, addresses or routes through its annotations. */
+static int rtnl_check(void *inst, const struct lx_source_env *env,
+		      const struct lx_desired *d, const struct lx_owned *owned,
+		      struct lx_error *err)
+{
+	static const char *const what[] = {
+	    "network.links (io.linx.links)",
+	    "network.addresses (io.linx.addresses)",
+	    "network.routes (io.linx.routes)",
+	    "network.rules (io.linx.rules)",
+	    "network.neighbours (io.linx.neighbours)"};
+	const size_t n[] = {d->n_links, d->n_addrs, d->n_routes, d->n_rules,
+			    d->n_neighs};
+	int r = 0;
+
+	(void)inst;
+	(void)owned;
+	/* A host peer may not lower its master's MTU: the live master's. */
+	if (!lx_error_is_set(err) &&
+	    lx_rtnl_check_masters(env->host_nl, d, err) < 0)
+		r = -EPERM;
+	if (!env->host_netns || env->policy->allow_host_netns)
+		return r;
+	for (size_t i = 0; i < LX_ARRAY_SIZE(what); i++)
+		if (n[i])
+			r = lx_error_add(err, LX_ERR_POLICY, 0,
+					 "%s: refused: the target is the "
+					 "sidecar's own network namespace "
+					 "(--allow-host-netns not given)",
+					 what[i]);
+	return r;
+}
+
+static void rtnl_observed_free(void *observed)
+{
+	struct rtnl_observed *o = observed;
+
+	if (!o)
+		return;
+	lx_rtnl_state_free(&o->st);
+	if (o->named == &o->copy)
+		free(o->copy.links); /* the rest is the caller's document */
+	free(o);
+}
+
+static int rtnl_observe(void *inst, const struct lx_desired *d,
+			const struct lx_owned *owned, void **observed,
+			struct lx_error *err)
+{
+	struct rtnl_src *s = inst;
+	struct lx_rtnl_ctx ctx = rtnl_ctx(s);
+	struct rtnl_observed *o = calloc(1, sizeof(*o));
+	int r;
+
+	(void)owned;
+	if (!o)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
+				    "rtnl: observe");
+	/* named borrows d: observed lives no longer than the pass. */
+	if (lx_rtnl_name_peers(&ctx, d, &o->copy, &o->named) < 0) {
+		free(o);
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
+				    "rtnl: peer names");
+	}
+	r = lx_rtnl_observe(s->env->nl, &o->st, err);
+	if (r < 0) {
+		rtnl_observed_free(o);
+		return lx_error_wrap(err, "rtnl: observe");
+	}
+	*observed = o;
+	return 0;
+}
+
+static int rtnl_diff_op(const void *inst, const struct lx_desired *d,
+			const void *observed, const struct lx_owned *owned,
+			struct lx_plan *plan, struct lx_error *err)
+{
+	const struct rtnl_observed *o = observed;
+
+	(void)inst;
+	(void)d;
+	return lx_rtnl_diff(o->named, &o->st, owned, rtnl_protocol(d), plan,
+			    err);
+}
+
+/* Fail-fast (see the header): the first failing op stops the pass. */
+static int rtnl_apply_op(void *inst, const struct lx_desired *d,
+			 const void *observed, struct lx_owned *owned,
+			 struct lx_subreport *rep, struct lx_error *err)
+{
+	const struct rtnl_observed *o = observed;
+	const struct lx_rtnl_state *obs = &o->st;
+	struct lx_rtnl_ctx ctx = rtnl_ctx(inst);
+	int r;
+
+	/* After the diff, with the same result: an owned entry neither
+	 * desired nor present plans nothing. */
+	if (owned && lx_owned_prune(owned, o->named, obs->links, obs->n_links,
+				    obs->addrs, obs->n_addrs) < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
+				    "rtnl: ownership");
+	if (ctx.intent && owned)
+		announce_intent(&ctx, &rep->plan, owned);
+	r = lx_rtnl_apply(&ctx, &rep->plan, owned, rtnl_protocol(d), err);
+	rep->converged = r == 0;
+	return r;
+}
+
+static int rtnl_subscribe_op(void *inst, struct lx_error *err)
+{
+	struct rtnl_src *s = inst;
+	int r = lx_rtnl_subscribe(&s->mon, s->env->monitor_rcvbuf, err);
+
+	return r < 0 ? r : lx_nl_fd(s->mon);
+}
+
+static int rtnl_drain_op(void *inst, int fd)
+{
+	struct rtnl_src *s = inst;
+
+	(void)fd;
+	return lx_rtnl_monitor_drain(s->mon);
+}
+
+static void rtnl_unsubscribe_op(void *inst, int fd)
+{
+	struct rtnl_src *s = inst;
+
+	(void)fd;
+	if (s->mon)
+		lx_nl_close(s->mon);
+	s->mon = NULL;
+}
+
+static int rtnl_release_op(void *inst, struct lx_owned *owned, bool remove,
+			   bool revert, struct lx_subreport *rep,
+			   struct lx_error *err)
+{
+	struct lx_rtnl_ctx ctx = rtnl_ctx(inst);
+
+	(void)revert;
+	if (!remove)
+		return 0;
+	return lx_rtnl_release(&ctx, owned, rep, err);
+}
+
+const struct lx_subsys lx_rtnl_subsys = {
+    .name = "rtnl",
+    .open = rtnl_open,
+    .close = rtnl_close,
+    .check = rtnl_check,
+    .observe = rtnl_observe,
+    .observed_free = rtnl_observed_free,
+    .diff = rtnl_diff_op,
+    .apply = rtnl_apply_op,
+    .subscribe = rtnl_subscribe_op,
+    .drain = rtnl_drain_op,
+    .unsubscribe = rtnl_unsubscribe_op,
+    .release = rtnl_release_op,
+};
+
+/* The same pass as the engine's, for callers holding a bare context. */
+int lx_rtnl_reconcile(struct lx_rtnl_ctx *ctx, const struct lx_desired *d,
+		      struct lx_owned *owned, struct lx_subreport *rep,
+		      struct lx_error *err)
+{
+	struct lx_source_env env = {
+	    .nl = ctx->nl,
+	    .host_nl = ctx->host,
+	    .host_netns_fd = ctx->host_netns_fd,
+	    .intent = ctx->intent,
+	    .intent_data = ctx->intent_data,
+	    .id = ctx->id,
+	};
+	char *prefix = (char *)ctx->peer_prefix;
+	struct lx_policy pol = {.peer_prefix = &prefix,
+				.n_peer_prefix = prefix ? 1 : 0};
+	struct rtnl_src inst = {.env = &env};
+	struct lx_source src = {
+	    .ops = &lx_rtnl_subsys, .env = &env, .inst = &inst, .opened = true};
+
+	env.policy = &pol;
+
+	return lx_source_pass(&src, d, owned, true, rep, err);
 }

@@ -29,6 +29,7 @@
 #include "nl.h"
 #include "op.h"
 #include "report.h"
+#include "source.h"
 
 /* Observed state; arrays owned by the struct (lx_rtnl_state_free). Links
  * carry their ifindex, addresses and routes their dev names. */
@@ -159,5 +160,8 @@ int lx_rtnl_subscribe(struct lx_nl **mon, int rcvbuf,
 /* Read everything pending: >0 hints seen, 0 nothing, -ENOBUFS overflow
  * (caller resyncs), other negative: socket broken. */
 int lx_rtnl_monitor_drain(struct lx_nl *mon);
+
+/* The source contract (source.h) over the functions above. */
+extern const struct lx_subsys lx_rtnl_subsys;
 
 #endif

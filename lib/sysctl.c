@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "sysctl.h"
+#include "policy.h"
 
 /*
  * The net. sysctls that are NOT per network namespace.
@@ -553,3 +555,77 @@ int lx_sysctl_release(struct lx_sysctl_ctx *ctx, struct lx_owned_kvs *owned,
 
 	return lx_kv_release(&src, owned, revert_on_release, rep, err);
 }
+
+/* ------------------------------------------------ the source contract */
+
+struct sysctl_src {
+	struct lx_kv_inst kv; /* first: the kv verbs take the instance */
+	struct lx_sysctl_ctx ctx;
+};
+
+static int sysctl_open_op(void **inst, const struct lx_source_env *env,
+			  struct lx_error *err)
+{
+	struct sysctl_src *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "sysctl");
+	s->ctx.procsys_fd = -1;
+	r = lx_sysctl_open(&s->ctx, err);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
+	s->kv = (struct lx_kv_inst){
+	    .src = {.hooks = &sysctl_hooks, .ctx = &s->ctx},
+	    .env = env,
+	    .desired_off = offsetof(struct lx_desired, sysctl),
+	    .owned_off = offsetof(struct lx_owned, sysctl),
+	};
+	*inst = s;
+	return 0;
+}
+
+static void sysctl_close_op(void *inst)
+{
+	struct sysctl_src *s = inst;
+
+	if (!s)
+		return;
+	lx_sysctl_close(&s->ctx);
+	free(s);
+}
+
+static int sysctl_check_op(void *inst, const struct lx_source_env *env,
+			   const struct lx_desired *d,
+			   const struct lx_owned *owned, struct lx_error *err)
+{
+	struct sysctl_src *s = inst;
+
+	(void)owned;
+	if (!d->sysctl.n)
+		return 0;
+	if (env->host_netns && !env->policy->allow_host_netns)
+		return lx_error_add(err, LX_ERR_POLICY, 0,
+				    "sysctl (io.linx.sysctl): refused: the "
+				    "target is the sidecar's own network "
+				    "namespace (--allow-host-netns not given)");
+	/* Reading the keys tells nothing more once a check refused. */
+	if (!s || lx_error_is_set(err))
+		return 0;
+	/* Keys that cannot be read back, two names of one setting. */
+	return lx_sysctl_check(&s->ctx, &d->sysctl, err);
+}
+
+const struct lx_subsys lx_sysctl_subsys = {
+    .name = "sysctl",
+    .open = sysctl_open_op,
+    .close = sysctl_close_op,
+    .check = sysctl_check_op,
+    .observe = lx_kv_src_observe,
+    .observed_free = lx_kv_src_observed_free,
+    .diff = lx_kv_src_diff,
+    .apply = lx_kv_src_apply,
+    .release = lx_kv_src_release,
+};

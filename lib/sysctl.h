@@ -125,4 +125,7 @@ int lx_sysctl_release(struct lx_sysctl_ctx *ctx, struct lx_owned_kvs *owned,
 		      bool revert_on_release, struct lx_subreport *rep,
 		      struct lx_error *err) LX_WUR;
 
+/* The source contract (source.h) over the functions above. */
+extern const struct lx_subsys lx_sysctl_subsys;
+
 #endif

@@ -41,6 +41,7 @@ static const char *const usage_text =
 	"                          (repeatable; the first names unnamed peers)\n"
 	"  --cgroup-allow-raise    cgroup limits may be raised above the spawn value\n"
 	"  --allow-host-netns      allow writing sysctls into the sidecar's own netns\n"
+	"  --min-interval-ms N     lowest interval_ms a document may ask for (default 1000; 0 = no floor)\n"
 	"  --nft-policy FILE       nft body of table inet linx-policy in every target\n"
 	"  --nft-no-persist        create nftables tables without the persist flag\n"
 	"exit codes: 0 converged, 1 not converged, 2 usage, 3 invalid input,\n"
@@ -68,6 +69,7 @@ enum {
 	OPT_PEER_PREFIX,
 	OPT_ALLOW_RAISE,
 	OPT_ALLOW_HOST_NETNS,
+	OPT_MIN_INTERVAL,
 	OPT_HELP,
 	OPT_FOLLOW,
 	OPT_OUTPUT,
@@ -90,6 +92,7 @@ static const struct option long_opts[] = {
 	{ "peer-prefix", required_argument, NULL, OPT_PEER_PREFIX },
 	{ "cgroup-allow-raise", no_argument, NULL, OPT_ALLOW_RAISE },
 	{ "allow-host-netns", no_argument, NULL, OPT_ALLOW_HOST_NETNS },
+	{ "min-interval-ms", required_argument, NULL, OPT_MIN_INTERVAL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -144,6 +147,7 @@ int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
 
 	memset(cli, 0, sizeof(*cli));
 	cli->state_dir = LX_DEFAULT_STATE_DIR;
+	cli->policy.min_interval_ms = LX_DEFAULT_MIN_INTERVAL_MS;
 	optind = 1;
 	opterr = 0;
 	/* GNU getopt permutes: options may follow positional arguments. */
@@ -238,6 +242,22 @@ int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
 		case OPT_ALLOW_HOST_NETNS:
 			cli->policy.allow_host_netns = true;
 			break;
+		case OPT_MIN_INTERVAL: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' ||
+			    v > 86400000)
+				return lx_error_set(
+				    err, LX_ERR_USAGE, 0,
+				    "--min-interval-ms: \"%s\" is not a number "
+				    "of milliseconds (0..86400000)",
+				    optarg);
+			cli->policy.min_interval_ms = (uint32_t)v;
+			break;
+		}
 		case OPT_NFT_POLICY:
 			r = read_nft_policy(optarg, &cli->policy, err);
 			if (r < 0)

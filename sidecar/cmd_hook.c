@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -167,67 +168,122 @@ static void detach_stdio(void)
 	}
 }
 
-static int spawn_resident(struct lx_daemon *dm, struct lx_error *err)
+/*
+ * The resident, in the forked child: detach, then build the event loop
+ * here (an epoll set and a signalfd made before the fork would be woken
+ * through the parent: SIGTERM would stay pending), run the first pass and
+ * tell the hook through fd how the start went: "R" ready; "N" and the
+ * report (require_converged, nothing left behind); "E", the error kind
+ * and its message. Returns the resident's exit code.
+ */
+static int resident(struct lx_engine *e, const struct lx_daemon_config *cfg,
+		    int fd)
 {
-	int pfd[2];
-	pid_t child;
-	char c = 0;
-	int r;
+	struct lx_daemon *dm = NULL;
+	struct lx_error err;
+	FILE *f;
+	int code;
 
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return lx_error_set(err, LX_ERR_SYSTEM, errno, "pipe");
-	fflush(NULL);
-	child = fork();
-	if (child < 0) {
-		int e = errno;
-
-		close(pfd[0]);
-		close(pfd[1]);
-		return lx_error_set(err, LX_ERR_SYSTEM, e, "fork");
+	detach_stdio();
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		lx_state_remove(&e->state);
+		return LX_EXIT_NOT_CONVERGED;
 	}
-	if (child == 0) {
-		int code;
+	lx_error_clear(&err);
+	if (lx_daemon_setup(&dm, e, cfg, &err) < 0) {
+		fprintf(f, "E%d%s", (int)err.kind, err.msg);
+		fclose(f);
+		lx_state_remove(&e->state);
+		return lx_exit_code(&err);
+	}
+	if (lx_daemon_initial_pass(dm) != 0 &&
+	    e->desired.opts.require_converged) {
+		/* The container must not start half-configured. */
+		fputc('N', f);
+		lx_daemon_print_report(dm, f);
+		fclose(f);
+		lx_daemon_abort(dm);
+		lx_daemon_free(dm);
+		return LX_EXIT_NOT_CONVERGED;
+	}
+	fputc('R', f);
+	fclose(f); /* the hook exits now: runc waits for nothing of ours */
+	code = lx_daemon_run(dm);
+	lx_daemon_free(dm);
+	return code;
+}
 
+/*
+ * Fork the resident and wait until it says how its start went (see
+ * resident()). The child returns its own exit code from here, when it
+ * ends; the parent returns the hook's. Both then leave through main.
+ */
+static int spawn_resident(struct lx_engine *e,
+			  const struct lx_daemon_config *cfg)
+{
+	char msg[LX_ERROR_MAX + 2];
+	struct lx_error err;
+	size_t n = 0;
+	pid_t pid;
+	int pfd[2];
+
+	lx_error_clear(&err);
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		lx_error_set(&err, LX_ERR_SYSTEM, errno, "pipe");
+		return fail(&err);
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
 		close(pfd[0]);
-		detach_stdio();
-		if (lx_daemon_after_fork(dm) < 0)
-			_exit(1);
-		/* Ready: subscribed and state dir written (setup, before the
-		 * fork), detached from the runtime's stdio. */
-		if (write(pfd[1], "R", 1) != 1)
-			_exit(1);
-		close(pfd[1]);
-		code = lx_daemon_run(dm);
-		_exit(code);
+		return resident(e, cfg, pfd[1]);
 	}
 	close(pfd[1]);
-	/* The pid file names the resident; written while it detaches. */
-	r = lx_daemon_write_pid(dm, child);
-	while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
-		;
-	close(pfd[0]);
-	if (r < 0 || c != 'R') {
-		if (c == 'R')
-			kill(child, SIGKILL);
-		return lx_error_set(err, LX_ERR_SYSTEM, r < 0 ? -r : 0,
-				    r < 0 ? "pid file"
-					  : "the resident sidecar failed to start");
+	if (pid < 0) {
+		close(pfd[0]);
+		lx_error_set(&err, LX_ERR_SYSTEM, errno, "fork");
+		return fail(&err);
 	}
-	return 0;
+	for (;;) {
+		ssize_t r = read(pfd[0], msg + n, sizeof(msg) - 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || (n += (size_t)r) == sizeof(msg) - 1)
+			break;
+	}
+	close(pfd[0]);
+	msg[n] = '\0';
+	if (n > 0 && msg[0] == 'R')
+		return LX_EXIT_OK;
+	(void)waitpid(pid, NULL, 0); /* it gave up: reap it */
+	if (n > 0 && msg[0] == 'N') {
+		fprintf(stderr, "linx-sidecar: %s: not converged:\n%s", e->id,
+			msg + 1);
+		return LX_EXIT_NOT_CONVERGED;
+	}
+	if (n > 1 && msg[0] == 'E')
+		lx_error_set(&err, (enum lx_error_kind)(msg[1] - '0'), 0,
+			     "%s", msg + 2);
+	else
+		lx_error_set(&err, LX_ERR_SYSTEM, 0,
+			     "the resident sidecar failed to start");
+	return fail(&err);
 }
 
 static int create_runtime(struct lx_cli *cli, struct lx_oci_state *st)
 {
-	struct lx_desired d = { 0 };
+	struct lx_desired d = {0};
 	struct lx_engine e;
-	struct lx_daemon *dm = NULL;
-	struct lx_daemon_config cfg = { .seccomp = lx_sandbox_seccomp_wanted() };
+	struct lx_daemon_config cfg = {.seccomp = lx_sandbox_seccomp_wanted()};
 	struct lx_engine_target t = {
-		.pid = st->pid,
-		.cgroup = cli->cgroup,
-		.id = st->id,
-		.state_dir = cli->state_dir,
-		.create_state = true,
+	    .pid = st->pid,
+	    .cgroup = cli->cgroup,
+	    .id = st->id,
+	    .state_dir = cli->state_dir,
+	    .create_state = true,
 	};
 	_cleanup_json_ json_t *bundle_ann = NULL;
 	const json_t *ann = st->annotations;
@@ -250,54 +306,19 @@ static int create_runtime(struct lx_cli *cli, struct lx_oci_state *st)
 	if (st->pid <= 0) {
 		lx_desired_free(&d);
 		lx_error_set(&err, LX_ERR_INVALID, 0,
-			     "OCI state: member \"pid\" missing: createRuntime needs the container's init pid");
+			     "OCI state: member \"pid\" missing: "
+			     "createRuntime needs the container's init pid");
 		return fail(&err);
 	}
-	if (lx_engine_open(&e, &t, &cli->policy, &err) < 0) {
-		lx_desired_free(&d);
+	code = lx_engine_bringup(&e, &t, &cli->policy, &d, NULL, &err);
+	lx_desired_free(&d);
+	if (code < 0)
 		return fail(&err);
-	}
-	if (lx_engine_load_state(&e, NULL, &err) < 0 ||
-	    lx_engine_check(&e, &d, &err) < 0 ||
-	    lx_engine_create_state(&e, &err) < 0)
-		goto fail_engine;
 	/* The pod's namespace and name, for list and status (display only). */
 	(void)lx_meta_write(&e.state, ann);
-	if (lx_engine_set_desired(&e, &d) < 0) {
-		lx_error_set(&err, LX_ERR_SYSTEM, ENOMEM, "desired");
-		goto fail_engine;
-	}
-	lx_desired_free(&d);
-	if (lx_daemon_setup(&dm, &e, &cfg, &err) < 0)
-		goto fail_engine;
-	if (lx_daemon_initial_pass(dm) != 0 && e.desired.opts.require_converged) {
-		/* The container must not start half-configured. */
-		fprintf(stderr, "linx-sidecar: %s: not converged:\n", e.id);
-		lx_daemon_print_report(dm, stderr);
-		lx_daemon_abort(dm);
-		lx_daemon_free(dm);
-		lx_engine_close(&e);
-		return LX_EXIT_NOT_CONVERGED;
-	}
-	code = spawn_resident(dm, &err) < 0 ? -1 : LX_EXIT_OK;
-	if (code < 0) {
-		lx_daemon_abort(dm);
-		lx_daemon_free(dm);
-		lx_engine_close(&e);
-		return fail(&err);
-	}
-	/* The daemon now lives in the child. The parent's copies share the
-	 * child's epoll registrations (same open files), so tearing them
-	 * down here would deregister the child's fds: leave without running
-	 * destructors (nor LeakSanitizer's exit check, for the same memory). */
-	fflush(NULL);
-	_exit(LX_EXIT_OK);
-
-fail_engine:
-	lx_desired_free(&d);
-	lx_engine_discard_state(&e); /* a failed start leaves nothing */
+	code = spawn_resident(&e, &cfg);
 	lx_engine_close(&e);
-	return fail(&err);
+	return code;
 }
 
 int cmd_hook(struct lx_cli *cli)

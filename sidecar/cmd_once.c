@@ -67,19 +67,7 @@ static int prepare(struct lx_cli *cli, bool create_state, struct lx_engine *e,
 	r = lx_desired_from_file(cli->desired, &d, err);
 	if (r < 0)
 		return r;
-	r = lx_engine_open(e, &t, &cli->policy, err);
-	if (r < 0)
-		goto out;
-	r = lx_engine_load_state(e, saved, err);
-	if (r == 0)
-		r = lx_engine_check(e, &d, err);
-	if (r == 0)
-		r = lx_engine_create_state(e, err);
-	if (r == 0 && lx_engine_set_desired(e, &d) < 0)
-		r = lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "desired");
-	if (r < 0)
-		lx_engine_close(e);
-out:
+	r = lx_engine_bringup(e, &t, &cli->policy, &d, saved, err);
 	lx_desired_free(&d);
 	return r;
 }
@@ -155,7 +143,7 @@ static int reconcile_once(struct lx_cli *cli)
 	if (r < 0)
 		return fail(&err);
 	owned_before = lx_owned_to_json(&e.owned);
-	lx_engine_pass(&e, true, "manual", &rep, &err);
+	lx_engine_pass(&e, true, "manual", &rep);
 	/* state.json is rewritten only when what it holds changed: a no-op
 	 * pass over a large document must not pay for serialising it. */
 	owned_after = lx_owned_to_json(&e.owned);
@@ -205,7 +193,7 @@ int cmd_plan(struct lx_cli *cli)
 	r = prepare(cli, false, &e, NULL, &err);
 	if (r < 0)
 		return fail(&err);
-	lx_engine_pass(&e, false, "manual", &rep, &err);
+	lx_engine_pass(&e, false, "manual", &rep);
 	if (cli->json) {
 		struct report_args a = {&rep, &e.owned, false};
 

@@ -37,17 +37,9 @@ int cmd_run(struct lx_cli *cli)
 	/* Everything that can refuse runs before anything is applied. */
 	if (lx_desired_from_file(cli->desired, &d, &err) < 0)
 		goto fail;
-	if (lx_engine_open(&e, &t, &cli->policy, &err) < 0)
-		goto fail;
 	/* A restarted sidecar knows what it owns from state.json. */
-	if (lx_engine_load_state(&e, NULL, &err) < 0 ||
-	    lx_engine_check(&e, &d, &err) < 0 ||
-	    lx_engine_create_state(&e, &err) < 0)
-		goto fail_engine;
-	if (lx_engine_set_desired(&e, &d) < 0) {
-		lx_error_set(&err, LX_ERR_SYSTEM, ENOMEM, "desired");
-		goto fail_engine;
-	}
+	if (lx_engine_bringup(&e, &t, &cli->policy, &d, NULL, &err) < 0)
+		goto fail;
 	lx_desired_free(&d);
 	if (lx_daemon_setup(&dm, &e, &cfg, &err) < 0)
 		goto fail_engine;

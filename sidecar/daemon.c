@@ -5,8 +5,8 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
@@ -24,36 +24,28 @@
 #include "sandbox.h"
 #include "stats.h"
 
-struct source {
-	struct lx_daemon *d;
-	enum lx_subsys sub;
-	struct lx_nl *mon;	  /* rtnl monitor */
-	uint64_t duration_us; /* of this source's last pass */
-};
-
 #define LX_DAEMON_TRIM_MS 1000
 
 struct lx_daemon {
 	struct lx_engine *eng;
 	struct lx_daemon_config cfg;
 	struct lx_evloop *ev;
-	struct source src[LX_SUB_COUNT];
-	struct lx_loop *loops[LX_SUB_COUNT];
+	struct lx_loop *loops[LX_SUB_MAX]; /* one per eng->src[i] */
+	size_t n_loops;
 	struct lx_control *ctl;
 	int sigfd;
 	uint64_t passes;
 	const char *trigger;
 	uint64_t last_duration_us;
-	char *saved; /* last_applied as state.json on disk holds it */
+	char *saved;	    /* last_applied as state.json on disk holds it */
 	bool desired_saved; /* ... and its desired is the current one */
-	bool batch;  /* pass_all: write state and report once, at the end */
+	bool batch;   /* pass_all: write state and report once, at the end */
 	int trim_tfd; /* one-shot: malloc_trim once the passes quiet down */
 	int exit_code;
 	struct lx_stats stats; /* for list, status and metrics */
 };
 
-static void logf_(struct lx_daemon *d, const char *fmt, ...)
-	LX_PRINTF(2, 3);
+static void logf_(struct lx_daemon *d, const char *fmt, ...) LX_PRINTF(2, 3);
 static void logf_(struct lx_daemon *d, const char *fmt, ...)
 {
 	va_list ap;
@@ -67,109 +59,23 @@ static void logf_(struct lx_daemon *d, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-/* ---------------------------------------------------------- sources */
-
-static int src_reconcile(void *p, const struct lx_desired *desired,
-			 struct lx_owned *owned, struct lx_subreport *rep,
-			 struct lx_error *err)
-{
-	struct source *s = p;
-	struct lx_engine *e = s->d->eng;
-	uint64_t t0 = now_us();
-	int r;
-
-	(void)owned; /* the engine's ownership is the loops' ownership */
-	switch (s->sub) {
-	case LX_SUB_RTNL:
-		r = lx_engine_pass_rtnl(e, desired, rep, err);
-		break;
-	case LX_SUB_SYSCTL:
-		r = lx_engine_pass_sysctl(e, desired, rep, err);
-		break;
-	case LX_SUB_CGROUP:
-	default:
-		r = lx_engine_pass_cgroup(e, desired, rep, err);
-		break;
-	}
-	s->duration_us = now_us() - t0;
-	return r;
-}
-
-static int rtnl_subscribe(void *p, struct lx_error *err)
-{
-	struct source *s = p;
-	int r;
-
-	r = lx_rtnl_subscribe(&s->mon, s->d->cfg.monitor_rcvbuf, err);
-	if (r < 0)
-		return r;
-	return lx_nl_fd(s->mon);
-}
-
-static int rtnl_drain(void *p, int fd)
-{
-	struct source *s = p;
-	int r;
-
-	(void)fd;
-	r = lx_rtnl_monitor_drain(s->mon);
-	if (r == -ENOBUFS)
-		lx_state_event(&s->d->eng->state, "resync_needed",
-			       json_pack("{s:s}", "reason",
-					 "monitor overflow (ENOBUFS)"));
-	return r;
-}
-
-static void rtnl_unsubscribe(void *p, int fd)
-{
-	struct source *s = p;
-
-	(void)fd;
-	if (s->mon)
-		lx_nl_close(s->mon);
-	s->mon = NULL;
-}
-
-static const struct lx_source_ops rtnl_ops = {
-	.name = "rtnl",
-	.reconcile = src_reconcile,
-	.subscribe = rtnl_subscribe,
-	.drain = rtnl_drain,
-	.unsubscribe = rtnl_unsubscribe,
-};
-static const struct lx_source_ops sysctl_ops = {
-	.name = "sysctl",
-	.reconcile = src_reconcile,
-};
-static const struct lx_source_ops cgroup_ops = {
-	.name = "cgroup",
-	.reconcile = src_reconcile,
-};
-
 /* ------------------------------------------------------------ report */
 
-static void last_reports(struct lx_daemon *d,
-			 const struct lx_subreport *subs[LX_SUB_COUNT])
+static size_t last_reports(struct lx_daemon *d,
+			   const struct lx_subreport *subs[LX_SUB_MAX])
 {
-	for (int i = 0; i < LX_SUB_COUNT; i++)
-		subs[i] = d->loops[i] ? lx_loop_last_report(d->loops[i]) : NULL;
+	for (size_t i = 0; i < d->n_loops; i++)
+		subs[i] = lx_loop_last_report(d->loops[i]);
+	return d->n_loops;
 }
 
 json_t *lx_daemon_report_json(struct lx_daemon *d)
 {
-	const struct lx_subreport *subs[LX_SUB_COUNT];
+	const struct lx_subreport *subs[LX_SUB_MAX];
+	size_t n = last_reports(d, subs);
 
-	last_reports(d, subs);
 	return lx_report_parts_to_json(d->eng->id, d->passes, d->trigger,
-				       d->last_duration_us, subs,
+				       d->last_duration_us, subs, n,
 				       &d->eng->owned);
 }
 
@@ -177,24 +83,20 @@ json_t *lx_daemon_report_json(struct lx_daemon *d)
 static int emit_report(FILE *f, void *arg)
 {
 	struct lx_daemon *d = arg;
-	const struct lx_subreport *subs[LX_SUB_COUNT];
+	const struct lx_subreport *subs[LX_SUB_MAX];
+	size_t n = last_reports(d, subs);
 	int r;
 
-	last_reports(d, subs);
 	r = lx_report_parts_dumpf(f, d->eng->id, d->passes, d->trigger,
-				  d->last_duration_us, subs, &d->eng->owned);
+				  d->last_duration_us, subs, n, &d->eng->owned);
 	return r ? r : (fputc('\n', f) == EOF ? -EIO : 0);
 }
 
 bool lx_daemon_converged(struct lx_daemon *d)
 {
-	for (int i = 0; i < LX_SUB_COUNT; i++) {
-		const struct lx_subreport *s =
-			d->loops[i] ? lx_loop_last_report(d->loops[i]) : NULL;
-
-		if (s && !s->converged)
+	for (size_t i = 0; i < d->n_loops; i++)
+		if (!lx_loop_last_report(d->loops[i])->converged)
 			return false;
-	}
 	return true;
 }
 
@@ -238,26 +140,13 @@ static void save_state(struct lx_daemon *d)
 	save_owned(d, &d->eng->owned);
 }
 
-/* Write-ahead ownership (lx_rtnl_intent_fn): what the coming rtnl ops
- * create is on disk before the first of them runs. A pass that ends as
- * planned then has nothing more to write. */
-static void rtnl_intent(void *data, const struct lx_owned *ahead)
+/* Write-ahead ownership (lx_source_intent_fn): what the coming ops create
+ * (and the originals of keys first written) is on disk before the first
+ * of them runs. A pass that ends as planned then has nothing more to
+ * write. */
+static void write_ahead(void *data, const struct lx_owned *ahead)
 {
 	save_owned(data, ahead);
-}
-
-/* Write-ahead of sysctl / cgroup originals (lx_kv_intent_fn). */
-static void kv_intent(void *data, enum lx_obj obj,
-		      const struct lx_owned_kvs *ahead)
-{
-	struct lx_daemon *d = data;
-	struct lx_owned o = d->eng->owned; /* shallow: only read */
-
-	if (obj == LX_OBJ_SYSCTL)
-		o.sysctl = *ahead;
-	else
-		o.cgroup = *ahead;
-	save_owned(d, &o);
 }
 
 static void log_ops(struct lx_daemon *d, const struct lx_subreport *rep,
@@ -293,6 +182,15 @@ static void persist(struct lx_daemon *d)
 	 * drift comes in bursts, and the next heal would fault it back in. */
 	if (d->trim_tfd >= 0)
 		lx_timer_arm(d->trim_tfd, LX_DAEMON_TRIM_MS, 0);
+}
+
+static void overflow_cb(struct lx_loop *loop, void *userdata)
+{
+	struct lx_daemon *d = userdata;
+
+	lx_state_event(&d->eng->state, "resync_needed",
+		       json_pack("{s:s, s:s}", "subsystem", lx_loop_name(loop),
+				 "reason", "monitor overflow (ENOBUFS)"));
 }
 
 /*
@@ -350,17 +248,16 @@ static void count_pass(struct lx_daemon *d, struct lx_loop *loop,
 static void pass_cb(struct lx_loop *loop, const char *trigger, int rc,
 		    const struct lx_subreport *rep, void *userdata)
 {
-	struct source *s = userdata;
-	struct lx_daemon *d = s->d;
-	const char *sub = lx_subsys_name(s->sub);
+	struct lx_daemon *d = userdata;
+	const char *sub = lx_loop_name(loop);
 	size_t applied = lx_plan_count(&rep->plan, LX_OPS_APPLIED);
 	size_t failed = lx_plan_count(&rep->plan, LX_OPS_FAILED);
 
 	d->passes++;
 	d->trigger = trigger;
 	d->last_duration_us = 0;
-	for (int i = 0; i < LX_SUB_COUNT; i++)
-		d->last_duration_us += d->src[i].duration_us;
+	for (size_t i = 0; i < d->eng->n_src; i++)
+		d->last_duration_us += d->eng->src[i].duration_us;
 	/* Ops on a pass the owner did not ask for are drift being healed. */
 	if (applied && strcmp(trigger, "put") && strcmp(trigger, "initial"))
 		lx_state_event(&d->eng->state, "drift.detected",
@@ -370,18 +267,16 @@ static void pass_cb(struct lx_loop *loop, const char *trigger, int rc,
 	log_ops(d, rep, sub);
 	count_pass(d, loop, sub, trigger, rc, rep, applied, failed);
 	if (rc < 0 || rep->error)
-		lx_state_event(&d->eng->state, "error",
-			       json_pack("{s:s, s:s}", "subsystem", sub,
-					 "error",
-					 rep->error ? rep->error
-						    : "pass failed"));
+		lx_state_event(
+		    &d->eng->state, "error",
+		    json_pack("{s:s, s:s}", "subsystem", sub, "error",
+			      rep->error ? rep->error : "pass failed"));
 	lx_state_event(&d->eng->state, "pass.complete",
 		       json_pack("{s:s, s:s, s:I, s:b, s:I, s:I}", "subsystem",
 				 sub, "trigger", trigger, "pass",
 				 (json_int_t)d->passes, "converged",
-				 rep->converged, "applied",
-				 (json_int_t)applied, "failed",
-				 (json_int_t)failed));
+				 rep->converged, "applied", (json_int_t)applied,
+				 "failed", (json_int_t)failed));
 	if (!d->batch)
 		persist(d);
 }
@@ -408,7 +303,7 @@ static int pidfd_cb(struct lx_evloop *ev, int fd, uint32_t revents,
 
 static int reload_desired(struct lx_daemon *d)
 {
-	struct lx_desired nd = { 0 };
+	struct lx_desired nd = {0};
 	struct lx_error err;
 	int r;
 
@@ -438,8 +333,7 @@ static int signal_cb(struct lx_evloop *ev, int fd, uint32_t revents,
 		if (si.ssi_signo == SIGHUP && d->cfg.desired_path)
 			reload_desired(d);
 		else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
-			stop(d, si.ssi_signo == SIGTERM ? "SIGTERM"
-							: "SIGINT");
+			stop(d, si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 	}
 	return 0;
 }
@@ -472,8 +366,8 @@ int lx_daemon_put_desired(struct lx_daemon *d, const struct lx_desired *nd,
 	r = lx_engine_set_desired(d->eng, nd);
 	if (r < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, -r, "desired");
-	for (int i = 0; i < LX_SUB_COUNT; i++)
-		if (d->loops[i] && lx_loop_put_desired(d->loops[i], nd) < 0)
+	for (size_t i = 0; i < d->n_loops; i++)
+		if (lx_loop_put_desired(d->loops[i], nd) < 0)
 			return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
 					    "desired");
 	save_state(d);
@@ -486,9 +380,8 @@ int lx_daemon_put_desired(struct lx_daemon *d, const struct lx_desired *nd,
 static int pass_all(struct lx_daemon *d, const char *trigger)
 {
 	d->batch = true;
-	for (int i = 0; i < LX_SUB_COUNT; i++)
-		if (d->loops[i])
-			lx_loop_reconcile_now(d->loops[i], trigger);
+	for (size_t i = 0; i < d->n_loops; i++)
+		lx_loop_reconcile_now(d->loops[i], trigger);
 	d->batch = false;
 	persist(d);
 	return lx_daemon_converged(d) ? 0 : 1;
@@ -508,21 +401,15 @@ int lx_daemon_initial_pass(struct lx_daemon *d)
 
 void lx_daemon_print_report(struct lx_daemon *d, FILE *f)
 {
-	struct lx_report rep = { 0 };
+	struct lx_report rep = {0};
 
 	/* Borrow the loops' plans for printing; nothing is freed here. */
 	snprintf(rep.id, sizeof(rep.id), "%s", d->eng->id);
 	rep.pass = d->passes;
 	rep.trigger = d->trigger;
-	for (int i = 0; i < LX_SUB_COUNT; i++) {
-		const struct lx_subreport *s =
-			d->loops[i] ? lx_loop_last_report(d->loops[i]) : NULL;
-
-		if (s)
-			rep.sub[i] = *s;
-		else
-			rep.sub[i].converged = true;
-	}
+	rep.n_sub = d->n_loops;
+	for (size_t i = 0; i < d->n_loops; i++)
+		rep.sub[i] = *lx_loop_last_report(d->loops[i]);
 	lx_report_finish(&rep);
 	rep.duration_us = d->last_duration_us;
 	lx_print_report(f, &rep, false);
@@ -537,7 +424,7 @@ int lx_daemon_write_pid(struct lx_daemon *d, pid_t who)
 
 void lx_daemon_abort(struct lx_daemon *d)
 {
-	struct lx_report rep = { 0 };
+	struct lx_report rep = {0};
 
 	/* Nothing may outlive a refused start: links we created go; with
 	 * revert_on_release, sysctls and cgroup knobs are restored too. */
@@ -545,26 +432,6 @@ void lx_daemon_abort(struct lx_daemon *d)
 			  &rep);
 	lx_report_free(&rep);
 	lx_state_remove(&d->eng->state);
-}
-
-int lx_daemon_after_fork(struct lx_daemon *d)
-{
-	sigset_t mask;
-	int fd;
-
-	/* A signalfd wakes epoll for the process that registered it: the
-	 * hook's copy would leave SIGTERM pending in the resident forever.
-	 * The resident makes and registers its own. */
-	lx_evloop_del(d->ev, d->sigfd, NULL);
-	close(d->sigfd);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	d->sigfd = fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	return lx_evloop_add(d->ev, fd, EPOLLIN, signal_cb, d, NULL);
 }
 
 void lx_daemon_stop(struct lx_daemon *d, const char *why)
@@ -590,16 +457,13 @@ pid_t lx_daemon_target_pid(const struct lx_daemon *d)
 int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
 		    const struct lx_daemon_config *cfg, struct lx_error *err)
 {
-	static const struct lx_source_ops *const ops[LX_SUB_COUNT] = {
-		&rtnl_ops, &sysctl_ops, &cgroup_ops
-	};
 	struct lx_daemon *d;
 	const struct lx_options *o = &eng->desired.opts;
 	struct lx_loop_config lc = {
-		.interval_ms = o->interval_ms,
-		.debounce_ms = o->debounce_ms,
-		.monitor = o->monitor,
-		.backoff_min_ms = 50,
+	    .interval_ms = o->interval_ms,
+	    .debounce_ms = o->debounce_ms,
+	    .monitor = o->monitor,
+	    .backoff_min_ms = 50,
 	};
 	sigset_t mask;
 	int r;
@@ -612,24 +476,19 @@ int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
 	d->sigfd = -1;
 	d->trim_tfd = -1;
 	d->trigger = "initial";
-	eng->rtnl.intent = rtnl_intent;
-	eng->rtnl.intent_data = d;
-	eng->sysctl.intent = kv_intent;
-	eng->sysctl.intent_data = d;
-	if (eng->cg) {
-		eng->cg->intent = kv_intent;
-		eng->cg->intent_data = d;
-	}
+	lx_engine_set_intent(eng, write_ahead, d);
+	eng->env.monitor_rcvbuf = cfg->monitor_rcvbuf;
 	r = lx_evloop_new(&d->ev, err);
 	if (r < 0)
 		goto fail;
-	for (int i = 0; i < LX_SUB_COUNT; i++) {
-		d->src[i] = (struct source){ .d = d, .sub = (enum lx_subsys)i };
-		r = lx_loop_new(&d->loops[i], d->ev, ops[i], &d->src[i],
-				&eng->desired, &eng->owned, &lc, pass_cb,
-				&d->src[i], err);
+	for (size_t i = 0; i < eng->n_src; i++) {
+		r = lx_loop_new(&d->loops[i], d->ev, &eng->src[i],
+				&eng->desired, &eng->owned, &lc, pass_cb, d,
+				err);
 		if (r < 0)
 			goto fail;
+		d->n_loops++;
+		lx_loop_set_overflow_cb(d->loops[i], overflow_cb);
 		r = lx_loop_start(d->loops[i], err);
 		if (r < 0)
 			goto fail;
@@ -690,7 +549,7 @@ fail:
 
 int lx_daemon_run(struct lx_daemon *d)
 {
-	struct lx_report rep = { 0 };
+	struct lx_report rep = {0};
 	int r;
 
 	bool dead, revert;
@@ -724,14 +583,11 @@ void lx_daemon_free(struct lx_daemon *d)
 {
 	if (!d)
 		return;
-	d->eng->rtnl.intent = NULL; /* the engine may outlive us */
-	d->eng->sysctl.intent = NULL;
-	if (d->eng->cg)
-		d->eng->cg->intent = NULL;
+	lx_engine_set_intent(d->eng, NULL,
+			     NULL); /* the engine may outlive us */
 	lx_control_free(d->ctl);
-	for (int i = 0; i < LX_SUB_COUNT; i++)
-		if (d->loops[i])
-			lx_loop_free(d->loops[i]);
+	for (size_t i = 0; i < d->n_loops; i++)
+		lx_loop_free(d->loops[i]);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
 	if (d->trim_tfd >= 0)

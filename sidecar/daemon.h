@@ -73,7 +73,5 @@ void lx_daemon_print_report(struct lx_daemon *d, FILE *f);
 int lx_daemon_write_pid(struct lx_daemon *d, pid_t who);
 /* Tear down after a failed start: release, remove the state dir. */
 void lx_daemon_abort(struct lx_daemon *d);
-/* In the forked resident, before lx_daemon_run: its own signalfd. */
-int lx_daemon_after_fork(struct lx_daemon *d) LX_WUR;
 
 #endif

@@ -52,7 +52,6 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 	memset(e, 0, sizeof(*e));
 	e->state.dirfd = -1;
 	e->state.evfd = -1;
-	e->sysctl.procsys_fd = -1;
 	e->policy = policy;
 	lx_options_init(&e->desired.opts);
 
@@ -86,19 +85,28 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 	r = lx_nl_open(&e->nl, 0, err);
 	if (r < 0)
 		goto fail;
-	/* /proc/sys/net resolves against the netns of the opener. */
-	r = lx_sysctl_open(&e->sysctl, err);
-	if (r < 0)
-		goto fail;
-	e->rtnl = (struct lx_rtnl_ctx){ .nl = e->nl,
-					.id = e->id,
-					.peer_prefix =
-						policy->n_peer_prefix
-							? policy->peer_prefix[0]
-							: NULL,
-					.host = e->host_nl,
-					.host_netns_fd =
-						e->target.host_netns_fd };
+	e->env = (struct lx_source_env){
+	    .nl = e->nl,
+	    .host_nl = e->host_nl,
+	    .host_netns_fd = e->target.host_netns_fd,
+	    .host_netns = e->target.is_host_netns,
+	    .cg = e->cg,
+	    .policy = policy,
+	    .id = e->id,
+	};
+	/* Subsystems open now, inside the target's netns (/proc/sys/net
+	 * resolves against the opener's), unless they wait for a document
+	 * that wants them (source.h: wanted). */
+	for (e->n_src = 0; lx_subsystems[e->n_src]; e->n_src++) {
+		struct lx_source *s = &e->src[e->n_src];
+
+		lx_source_init(s, lx_subsystems[e->n_src], &e->env);
+		r = lx_source_ensure(s, &e->desired, &e->owned, err);
+		if (r < 0) {
+			e->n_src++;
+			goto fail;
+		}
+	}
 	if (t->state_dir && t->create_state) {
 		/* One namespace, one owner: before any state is read (a live
 		 * sidecar's state must not be set aside by a second one). */
@@ -142,7 +150,9 @@ void lx_engine_close(struct lx_engine *e)
 	lx_state_close(&e->state);
 	free(e->state_dir);
 	e->state_dir = NULL;
-	lx_sysctl_close(&e->sysctl);
+	for (size_t i = 0; i < e->n_src; i++)
+		lx_source_close(&e->src[i]);
+	e->n_src = 0;
 	if (e->nl)
 		lx_nl_close(e->nl);
 	if (e->host_nl)
@@ -172,59 +182,14 @@ int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
 
 	lx_error_clear(err);
 	r = lx_policy_check(e->policy, d, err);
-	/* A host peer may not lower its master's MTU: the live master's. */
-	if (r == 0)
-		r = lx_rtnl_check_masters(e->host_nl, d, err);
-	/* A container that shares the host's network namespace must not get
-	 * to change the host's links, addresses, routes or sysctls through
-	 * its annotations: all of them need the admin's --allow-host-netns.
-	 * (SPEC.md names sysctls; the same danger holds for the rest.) */
-	if (e->target.is_host_netns && !e->policy->allow_host_netns) {
-		static const char *const what[] = {
-		    "network.links (io.linx.links)",
-		    "network.addresses (io.linx.addresses)",
-		    "network.routes (io.linx.routes)",
-		    "network.rules (io.linx.rules)",
-		    "network.neighbours (io.linx.neighbours)",
-		    "sysctl (io.linx.sysctl)"};
-		const size_t n[] = {d->n_links, d->n_addrs,  d->n_routes,
-				    d->n_rules, d->n_neighs, d->sysctl.n};
+	/* Every subsystem's refusals are reported together. */
+	for (size_t i = 0; i < e->n_src; i++) {
+		int ri = lx_source_check(&e->src[i], d, &e->owned, err);
 
-		for (size_t i = 0; i < LX_ARRAY_SIZE(what); i++)
-			if (n[i])
-				r = lx_error_add(
-				    err, LX_ERR_POLICY, 0,
-				    "%s: refused: the target is the sidecar's "
-				    "own network namespace (--allow-host-netns "
-				    "not given)",
-				    what[i]);
+		if (ri < 0 && r == 0)
+			r = ri;
 	}
-	/* The nftables subsystem (lib/nft.c) is built and tested but not yet
-	 * registered with the engine: a firewall that is accepted and then
-	 * silently not installed is worse than a refusal. */
-	if (d->nft.text)
-		r = lx_error_add(err, LX_ERR_INVALID, 0,
-				 "nftables (io.linx.nftables): not supported "
-				 "by this version (the nftables subsystem is "
-				 "not enabled yet)");
-	if (e->policy->nft_policy.text)
-		r = lx_error_add(err, LX_ERR_USAGE, 0,
-				 "--nft-policy: not supported by this version "
-				 "(the nftables subsystem is not enabled yet)");
-	if (r < 0)
-		return r;
-	/* Keys that cannot be read back, two names of one setting. */
-	r = lx_sysctl_check(&e->sysctl, &d->sysctl, err);
-	if (r < 0)
-		return r;
-	if (d->cgroup.n && !e->cg)
-		return lx_error_set(err, LX_ERR_NOTFOUND, 0,
-				    "cgroup (io.linx.cgroup): the target has "
-				    "no known cgroup (use --pid or --cgroup)");
-	if (e->cg)
-		return lx_cgroup_check(e->cg, &d->cgroup,
-				       e->policy->cgroup_allow_raise, err);
-	return 0;
+	return r;
 }
 
 int lx_engine_create_state(struct lx_engine *e, struct lx_error *err)
@@ -260,147 +225,74 @@ int lx_engine_set_desired(struct lx_engine *e, const struct lx_desired *d)
 	return 0;
 }
 
-int lx_engine_pass_rtnl(struct lx_engine *e, const struct lx_desired *d,
-			struct lx_subreport *rep, struct lx_error *err)
+int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
+		      const struct lx_policy *policy,
+		      const struct lx_desired *d, json_t **saved,
+		      struct lx_error *err)
 {
-	return lx_rtnl_reconcile(&e->rtnl, d, &e->owned, rep, err);
-}
+	int r = lx_engine_open(e, t, policy, err);
 
-int lx_engine_pass_sysctl(struct lx_engine *e, const struct lx_desired *d,
-			  struct lx_subreport *rep, struct lx_error *err)
-{
-	return lx_sysctl_reconcile(&e->sysctl, &d->sysctl, &e->owned.sysctl,
-				   d->opts.revert_on_release, rep, err);
-}
-
-int lx_engine_pass_cgroup(struct lx_engine *e, const struct lx_desired *d,
-			  struct lx_subreport *rep, struct lx_error *err)
-{
-	if (!e->cg) {
-		rep->converged = true;
-		return 0;
-	}
-	return lx_cgroup_reconcile(e->cg, &d->cgroup, &e->owned.cgroup,
-				   d->opts.revert_on_release, rep, err);
-}
-
-/* Diff only: the same observation as a pass, no apply. */
-static int plan_rtnl(struct lx_engine *e, const struct lx_desired *d,
-		     struct lx_subreport *rep, struct lx_error *err)
-{
-	struct lx_rtnl_state obs = { 0 };
-	int r;
-
-	r = lx_rtnl_observe(e->nl, &obs, err);
 	if (r < 0)
 		return r;
-	r = lx_rtnl_diff(d, &obs, &e->owned, d->opts.protocol, &rep->plan,
-			 err);
-	lx_rtnl_state_free(&obs);
-	rep->converged = rep->plan.n == 0;
+	r = lx_engine_load_state(e, saved, err);
+	if (r == 0)
+		r = lx_engine_check(e, d, err);
+	if (r == 0)
+		r = lx_engine_create_state(e, err);
+	if (r == 0 && lx_engine_set_desired(e, d) < 0)
+		r = lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "desired");
+	if (r < 0) {
+		lx_engine_discard_state(e); /* a failed start leaves nothing */
+		lx_engine_close(e);
+	}
 	return r;
 }
 
-static int plan_sysctl(struct lx_engine *e, const struct lx_desired *d,
-		       struct lx_subreport *rep, struct lx_error *err)
+void lx_engine_set_intent(struct lx_engine *e, lx_source_intent_fn fn,
+			  void *data)
 {
-	struct lx_kvs obs = { 0 };
-	int r;
-
-	r = lx_sysctl_observe(&e->sysctl, &d->sysctl, &e->owned.sysctl, &obs,
-			      err);
-	lx_error_clear(err); /* unreadable keys: the diff plans a write */
-	if (r == 0)
-		r = lx_sysctl_diff(&d->sysctl, &obs, &e->owned.sysctl,
-				   d->opts.revert_on_release, &rep->plan, err);
-	lx_kvs_free(&obs);
-	rep->converged = rep->plan.n == 0;
-	return r;
-}
-
-static int plan_cgroup(struct lx_engine *e, const struct lx_desired *d,
-		       struct lx_subreport *rep, struct lx_error *err)
-{
-	struct lx_kvs obs = { 0 };
-	int r;
-
-	rep->converged = true;
-	if (!e->cg)
-		return 0;
-	r = lx_cgroup_observe(e->cg, &d->cgroup, &e->owned.cgroup, &obs, err);
-	lx_error_clear(err);
-	if (r == 0)
-		r = lx_cgroup_diff(e->cg, &d->cgroup, &obs, &e->owned.cgroup,
-				   d->opts.revert_on_release, &rep->plan, err);
-	lx_kvs_free(&obs);
-	rep->converged = rep->plan.n == 0;
-	return r;
+	e->env.intent = fn;
+	e->env.intent_data = data;
 }
 
 int lx_engine_pass(struct lx_engine *e, bool apply, const char *trigger,
-		   struct lx_report *rep, struct lx_error *err)
+		   struct lx_report *rep)
 {
-	typedef int (*pass_fn)(struct lx_engine *, const struct lx_desired *,
-			       struct lx_subreport *, struct lx_error *);
-	static const pass_fn apply_fns[LX_SUB_COUNT] = {
-		lx_engine_pass_rtnl, lx_engine_pass_sysctl,
-		lx_engine_pass_cgroup
-	};
-	static const pass_fn plan_fns[LX_SUB_COUNT] = { plan_rtnl, plan_sysctl,
-							 plan_cgroup };
 	uint64_t t0 = now_us();
 
 	lx_report_free(rep);
 	snprintf(rep->id, sizeof(rep->id), "%s", e->id);
 	rep->pass = ++e->passes;
 	rep->trigger = trigger;
-	for (int i = 0; i < LX_SUB_COUNT; i++) {
+	rep->n_sub = e->n_src;
+	for (size_t i = 0; i < e->n_src; i++) {
 		struct lx_error sub_err;
-		int r;
 
 		lx_error_clear(&sub_err);
-		r = (apply ? apply_fns : plan_fns)[i](e, &e->desired,
-						       &rep->sub[i], &sub_err);
-		if (r < 0 && !rep->sub[i].plan.n) {
-			/* The pass could not run at all (observe failed). */
-			lx_subreport_fail(&rep->sub[i], sub_err.msg[0]
-								? sub_err.msg
-								: "pass failed");
-		} else if (r < 0) {
-			rep->sub[i].converged = false;
-		}
+		/* A subsystem that could not run carries its error in its
+		 * subreport (lx_source_pass); the others still run. */
+		(void)lx_source_pass(&e->src[i], &e->desired, &e->owned, apply,
+				     &rep->sub[i], &sub_err);
 	}
 	lx_report_finish(rep);
 	rep->duration_us = now_us() - t0;
-	(void)err;
 	return 0;
 }
 
-void lx_engine_release(struct lx_engine *e, bool links, bool revert,
+void lx_engine_release(struct lx_engine *e, bool remove, bool revert,
 		       struct lx_report *rep)
 {
-	struct lx_error err;
-
 	lx_report_free(rep);
 	snprintf(rep->id, sizeof(rep->id), "%s", e->id);
 	rep->trigger = "teardown";
-	lx_error_clear(&err);
-	if (links && lx_rtnl_release(&e->rtnl, &e->owned,
-				     &rep->sub[LX_SUB_RTNL], &err) < 0)
-		rep->sub[LX_SUB_RTNL].converged = false;
-	if (!revert) {
-		lx_report_finish(rep);
-		return;
-	}
-	lx_error_clear(&err);
-	if (lx_sysctl_release(&e->sysctl, &e->owned.sysctl, revert,
-			      &rep->sub[LX_SUB_SYSCTL], &err) < 0)
-		rep->sub[LX_SUB_SYSCTL].converged = false;
-	if (e->cg) {
+	rep->n_sub = e->n_src;
+	for (size_t i = 0; i < e->n_src; i++) {
+		struct lx_error err;
+
 		lx_error_clear(&err);
-		if (lx_cgroup_release(e->cg, &e->owned.cgroup, revert,
-				      &rep->sub[LX_SUB_CGROUP], &err) < 0)
-			rep->sub[LX_SUB_CGROUP].converged = false;
+		if (lx_source_release(&e->src[i], &e->owned, remove, revert,
+				      &rep->sub[i], &err) < 0)
+			rep->sub[i].converged = false;
 	}
 	lx_report_finish(rep);
 }

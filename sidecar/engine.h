@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The engine composes liblinx's subsystems (rtnl, sysctl, cgroup) for one
- * target: it pins the target, opens the host-side rtnl socket, enters the
- * target's netns, opens the target-side handles, and runs passes. Used by
- * the single-shot commands, the resident daemon and the hook alike.
+ * The engine composes liblinx's subsystems (lib/subsys.c's list, each
+ * driven through lib/source.h) for one target: it pins the target, opens
+ * the host-side rtnl socket, enters the target's netns, opens the shared
+ * handles (the environment the subsystems borrow), and runs passes. Used
+ * by the single-shot commands, the resident daemon and the hook alike.
  */
 #ifndef LX_ENGINE_H
 #define LX_ENGINE_H
@@ -13,18 +14,18 @@
 #include "nl.h"
 #include "policy.h"
 #include "report.h"
-#include "rtnl.h"
+#include "source.h"
 #include "state.h"
-#include "sysctl.h"
 #include "target.h"
 
 struct lx_engine {
 	struct lx_target target;
 	struct lx_nl *host_nl;
 	struct lx_nl *nl;
-	struct lx_rtnl_ctx rtnl;
-	struct lx_sysctl_ctx sysctl;
-	struct lx_cgroup *cg; /* NULL: no cgroup known for this target */
+	struct lx_cgroup *cg;	  /* NULL: no cgroup known for this target */
+	struct lx_source_env env; /* what the subsystems borrow */
+	struct lx_source src[LX_SUB_MAX]; /* lx_subsystems[] order */
+	size_t n_src;
 	const struct lx_policy *policy;
 	struct lx_desired desired;
 	struct lx_owned owned;
@@ -41,7 +42,7 @@ struct lx_engine_target {
 	pid_t pid;
 	const char *netns;
 	const char *cgroup; /* a cgroup v2 directory, overrides discovery */
-	const char *id;     /* NULL = derived */
+	const char *id;	    /* NULL = derived */
 	const char *state_dir;
 	bool create_state;
 };
@@ -53,13 +54,14 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 		   const struct lx_policy *policy, struct lx_error *err) LX_WUR;
 void lx_engine_close(struct lx_engine *e);
 
-/* Load last_applied (and the stored desired state, if wanted) from state.json. */
+/* Load last_applied (and the stored desired state, if wanted) from state.json.
+ */
 int lx_engine_load_state(struct lx_engine *e, json_t **desired,
 			 struct lx_error *err) LX_WUR;
 
 /*
- * Checks before anything is applied: admin policy, sysctls into the host
- * netns, cgroup tighten-only. LX_ERR_POLICY / LX_ERR_NOTFOUND on refusal.
+ * Checks before anything is applied: the admin policy, then every
+ * subsystem's check. LX_ERR_POLICY / LX_ERR_NOTFOUND on refusal.
  */
 int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
 		    struct lx_error *err) LX_WUR;
@@ -71,32 +73,42 @@ int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
  */
 int lx_engine_create_state(struct lx_engine *e, struct lx_error *err) LX_WUR;
 
+/*
+ * The bring-up every command that applies runs, in this order (it is the
+ * security boundary): open (pin the target, enter its netns), load what
+ * state.json says we own (saved: its stored desired document, or NULL),
+ * check d against the policy, create the state dir (only now, so a
+ * refused request leaves nothing behind), set d as the desired state.
+ * On failure the engine is closed; err says why.
+ */
+int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
+		      const struct lx_policy *policy,
+		      const struct lx_desired *d, json_t **saved,
+		      struct lx_error *err) LX_WUR;
+
 /* A start that failed after lx_engine_create_state: remove the state dir
  * if this engine created it (a failed start leaves nothing behind). */
 void lx_engine_discard_state(struct lx_engine *e);
 
 /* Replace the desired state (copied). Does not check: call check first. */
-int lx_engine_set_desired(struct lx_engine *e, const struct lx_desired *d) LX_WUR;
+int lx_engine_set_desired(struct lx_engine *e,
+			  const struct lx_desired *d) LX_WUR;
 
 /*
  * One pass over every subsystem. apply=false: diff only (plan), ops stay
- * LX_OPS_PLANNED. Fills rep (reset first). Returns 0 when the pass ran
- * (rep->converged says the rest).
+ * LX_OPS_PLANNED. Fills rep (reset first); a subsystem that could not run
+ * says why in its part of rep. Returns 0 (rep->converged says the rest).
  */
 int lx_engine_pass(struct lx_engine *e, bool apply, const char *trigger,
-		   struct lx_report *rep, struct lx_error *err);
+		   struct lx_report *rep);
 
-/* Subsystem passes, for the resident loop's sources. */
-int lx_engine_pass_rtnl(struct lx_engine *e, const struct lx_desired *d,
-			struct lx_subreport *rep, struct lx_error *err);
-int lx_engine_pass_sysctl(struct lx_engine *e, const struct lx_desired *d,
-			  struct lx_subreport *rep, struct lx_error *err);
-int lx_engine_pass_cgroup(struct lx_engine *e, const struct lx_desired *d,
-			  struct lx_subreport *rep, struct lx_error *err);
+/* Write-ahead ownership for every subsystem (source.h); NULL = none. */
+void lx_engine_set_intent(struct lx_engine *e, lx_source_intent_fn fn,
+			  void *data);
 
-/* Teardown: links = delete the links we created (with their veth peers);
- * revert = restore sysctls and cgroup knobs to their original values. */
-void lx_engine_release(struct lx_engine *e, bool links, bool revert,
+/* Teardown: remove = delete what we created (links with their veth
+ * peers); revert = restore sysctls and cgroup knobs to their originals. */
+void lx_engine_release(struct lx_engine *e, bool remove, bool revert,
 		       struct lx_report *rep);
 
 #endif

@@ -15,6 +15,8 @@
 	"  --allow-parent IFACE    macvlan/ipvlan may use host IFACE (repeatable)\n" \
 	"  --cgroup-allow-raise    cgroup limits may rise above the spawn value\n" \
 	"  --allow-host-netns      sysctls may be written into the sidecar's own netns\n" \
+	"  --min-interval-ms N     lowest interval_ms a document may ask for (default\n" \
+	"                          1000; interval_ms 0, no timer, stays allowed)\n" \
 	"  --nft-policy FILE       nft body of table inet linx-policy in every target\n" \
 	"  --nft-no-persist        nftables tables without the persist flag (pre-6.9)\n"
 #define ID_TEXT \

@@ -28,7 +28,7 @@ void lx_print_report(FILE *f, const struct lx_report *r, bool plan_only)
 	char buf[512];
 	size_t total = 0;
 
-	for (int i = 0; i < LX_SUB_COUNT; i++)
+	for (size_t i = 0; i < r->n_sub; i++)
 		total += r->sub[i].plan.n;
 	if (plan_only)
 		fprintf(f, "%s: %zu change%s planned\n", r->id, total,
@@ -39,13 +39,13 @@ void lx_print_report(FILE *f, const struct lx_report *r, bool plan_only)
 			(unsigned long long)r->pass,
 			r->trigger ? r->trigger : "manual",
 			(unsigned long long)r->duration_us);
-	for (int i = 0; i < LX_SUB_COUNT; i++) {
+	for (size_t i = 0; i < r->n_sub; i++) {
 		const struct lx_subreport *s = &r->sub[i];
 		size_t shown = 0;
 
 		if (!plan_only)
 			fprintf(f, "  %-7s %zu applied, %zu failed, %zu pending\n",
-				lx_subsys_name(i),
+				s->name ? s->name : "?",
 				lx_plan_count(&s->plan, LX_OPS_APPLIED),
 				lx_plan_count(&s->plan, LX_OPS_FAILED),
 				lx_plan_count(&s->plan, LX_OPS_PENDING));

@@ -298,6 +298,8 @@ row ann_nft_table ann 3 'io\.linx\.nftables: refused: "table" at line 1:1: .*ano
 row ann_nft_other_family ann 3 'io\.linx\.nftables: refused: "table".*another family' '{"io.linx.nftables":"table ip6 x { }"}'
 row ann_nft_flush_ruleset ann 3 'io\.linx\.nftables: refused: "ruleset" at line 1:7' '{"io.linx.nftables":"flush ruleset"}'
 row ann_nft_escape_block ann 3 "io\.linx\.nftables: refused: '}' at line 1:13 closes the table block" '{"io.linx.nftables":"chain c { } } delete chain inet linx-policy out"}'
+row ann_nft_parse_error ann 3 'nftables \(io\.linx\.nftables\): line 1:[0-9]+-[0-9]+: Error: syntax error, unexpected drop' '{"io.linx.nftables":"chain c { secretword drop }"}'
+row ann_nft_too_many_rules ann 3 'nftables \(io\.linx\.nftables\): refused: more than 4096 rules' '{"io.linx.nftables":"@NFT4097@"}'
 row doc_nft_not_string doc 3 'nftables: expected a string \(nft syntax\)' '{"nftables": ["chain c { }"]}'
 row ann_compact_duplicate ann 3 'io\.linx\.sysctl: item 2: duplicate key "net\.ipv4\.ip_forward"' '{"io.linx.sysctl":"net.ipv4.ip_forward=1; net.ipv4.ip_forward=0"}'
 row ann_compact_bad_address ann 3 'io\.linx\.addresses: item 2 "lo 10\.0\.0\.256/24"' '{"io.linx.addresses":"lo 10.0.0.2/32; lo 10.0.0.256/24"}'
@@ -374,6 +376,12 @@ row doc_link_mtu_string doc 3 'network\.links\[0\].*mtu' '{"network": {"links": 
 row doc_link_name_slash doc 3 'network\.links\[0\].*a/b' '{"network": {"links": [{"name": "a/b", "kind": "dummy"}]}}'
 row doc_link_kind_unknown doc 3 'network\.links\[0\].*wireguard' '{"network": {"links": [{"name": "w0", "kind": "wireguard"}]}}'
 row doc_options_protocol_kernel doc 3 'options\.protocol.*2' '{"options": {"protocol": 2}}'
+# interval_ms below the admin's floor (--min-interval-ms, default 1000):
+# the tenant does not pick the host's CPU bill; 0 (no timer) stays allowed
+row ann_options_interval_below_floor ann 5 'options\.interval_ms \(io\.linx\.options\): refused: 1 is below the floor of 1000 ms' '{"io.linx.options":"interval_ms=1"}'
+row doc_options_interval_below_floor doc 5 'options\.interval_ms \(io\.linx\.options\): refused: 999 is below the floor of 1000 ms' '{"options": {"interval_ms": 999}}'
+row doc_options_interval_below_admin_floor doc 5 'refused: 4000 is below the floor of 5000 ms' '{"options": {"interval_ms": 4000}}' --min-interval-ms 5000
+row cli_min_interval_not_a_number cli 2/2 '--min-interval-ms: "fast" is not a number of milliseconds' 'list --min-interval-ms fast'
 row doc_options_interval_huge doc 3 'options\.interval_ms.*1e\+?300|options\.interval_ms' '{"options": {"interval_ms": 1e300}}'
 
 # ------------------------------------------------------------------ sysctls
@@ -396,7 +404,6 @@ row sysctl_value_too_long doc 3 'sysctl\.net\.ipv4\.ip_local_port_range: value t
 row sysctl_into_host_netns host 5 'sysctl \(io\.linx\.sysctl\): refused: the target is the sidecar.s own network namespace' '{"sysctl": {"net.ipv4.ip_forward": @HOSTFWD@}}'
 row rule_into_host_netns host 5 'network\.rules \(io\.linx\.rules\): refused: the target is the sidecar.s own network namespace' '{"network": {"rules": ["from 198.51.100.7 table 100 priority 1234"]}}'
 row neighbour_into_host_netns host 5 'network\.neighbours \(io\.linx\.neighbours\): refused: the target is the sidecar.s own network namespace' '{"network": {"neighbours": ["198.51.100.8 lladdr 02:00:00:00:00:08 dev lo"]}}'
-row doc_nft_not_enabled doc 3 'nftables \(io\.linx\.nftables\): not supported by this version' '{"nftables": "chain c { type filter hook output priority 0; }"}'
 row sysctl_hook_host_netns_pid state 5 'sysctl \(io\.linx\.sysctl\): refused: the target is the sidecar.s own network namespace' '{"id":"a","status":"creating","pid":@HOSTPID@,"bundle":"@BUNDLE@","annotations":{"io.linx.sysctl":"net.ipv4.ip_forward=@HOSTFWD@"}}'
 row sysctl_value_object doc 3 'sysctl\.net\.ipv4\.ip_forward.*object' '{"sysctl": {"net.ipv4.ip_forward": {"v": 1}}}'
 row sysctl_host_netns_via_annotation ann 5 'sysctl "kernel\.core_pattern" \(io\.linx\.sysctl\): refused' '{"io.linx.sysctl":"kernel.core_pattern=|/tmp/x"}'

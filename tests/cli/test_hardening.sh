@@ -14,7 +14,7 @@ CAP_NET_ADMIN_ONLY=0000000000001000
 # $sidecar (to signal). LX_WRAP (e.g.
 # "strace -f -c -o FILE", with LINX_SIDECAR_NO_SECCOMP=1) prefixes it.
 start_sidecar() {
-	${LX_WRAP:-} "$LX_BIN" --pid "$tpid" --desired "$1" --state-dir "$SD" --id "$2" \
+	${LX_WRAP:-} "$LX_BIN" --pid "$tpid" --desired "$1" --state-dir "$SD" --id "$2" --min-interval-ms 100 \
 		2>>"$LX_TMP/sidecar-$2.log" &
 	spid=$!
 	for _ in $(seq 500); do

@@ -59,7 +59,10 @@ poke() { # ID NETNS-CMD-PREFIX...
 	round=$((round + 1))
 	case $((round % 4)) in
 	0) "$LX_BIN" put "$id" --desired "$LX_TMP/a.json" --state-dir "$SD" >/dev/null ;;
-	1) "$LX_BIN" reconcile "$id" --state-dir "$SD" >/dev/null ;;
+	# exit 1 (not converged) is fine: under valgrind the sysctl op always
+	# fails (valgrind 3.19 has no openat2, syscall 437: ENOSYS)
+	1) rc=0; "$LX_BIN" reconcile "$id" --state-dir "$SD" >/dev/null || rc=$?
+	   [ "$rc" -le 1 ] || fail "manual reconcile: exit $rc" ;;
 	2) "$LX_BIN" put "$id" --desired "$LX_TMP/b.json" --state-dir "$SD" >/dev/null ;;
 	3) rc=0; "$LX_BIN" put "$id" --desired "$LX_TMP/bad.json" --state-dir "$SD" 2>/dev/null || rc=$?
 	   expect_eq "$rc" 5 "refused put" ;;
@@ -81,7 +84,7 @@ test_no_leak_under_valgrind() {
 	local checker=(valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect
 		--error-exitcode=99 --log-file="$log")
 	[ -n "${LX_SANITIZED:-}" ] && checker=(env)
-	"${checker[@]}" "$LX_BIN" run --netns "/run/netns/$ns" --desired "$LX_TMP/a.json" \
+	"${checker[@]}" "$LX_BIN" run --netns "/run/netns/$ns" --desired "$LX_TMP/a.json" --min-interval-ms 0 \
 		--state-dir "$SD" --id vg-$$ 2>"$LX_TMP/vg-stderr.log" &
 	vpid=$!
 	trap 'kill -9 '$vpid' 2>/dev/null || true; wait 2>/dev/null || true; lx_cleanup_netns' EXIT
@@ -127,7 +130,7 @@ test_rss_is_flat_and_events_bounded() {
 	doc "$LX_TMP/b.json" "lo 10.66.0.3/32" "10.69.0.0/16 dev lo" "$cg"
 	sed 's/"net.ipv4.ip_forward"/"kernel.core_pattern"/' "$LX_TMP/a.json" >"$LX_TMP/bad.json"
 	t0=$(date +%s%N)
-	"$LX_BIN" --pid $tpid --desired "$LX_TMP/a.json" --state-dir "$SD" --id rss-$$ \
+	"$LX_BIN" --pid $tpid --desired "$LX_TMP/a.json" --state-dir "$SD" --id rss-$$ --min-interval-ms 0 \
 		2>"$LX_TMP/rss-stderr.log" &
 	spid=$!
 	wait_ready rss-$$ $spid 10 "$LX_TMP/rss-stderr.log"

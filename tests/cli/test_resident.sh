@@ -9,7 +9,7 @@ TARGETS=()
 
 # Start a resident sidecar in the background; sets $spid.
 start_sidecar() {
-	"$LX_BIN" --pid "$tpid" --desired "$1" --state-dir "$SD" --id "${2:-pid-$tpid}" \
+	"$LX_BIN" --pid "$tpid" --desired "$1" --state-dir "$SD" --id "${2:-pid-$tpid}" --min-interval-ms 100 \
 		2>"$LX_TMP/sidecar-$tpid.log" &
 	spid=$!
 	# ready: the control socket is up and the first pass has reported
@@ -170,9 +170,49 @@ test_burst_of_events_is_coalesced() {
 	[ $((after - before)) -le 5 ] || fail "burst not coalesced: $((after - before)) passes"
 }
 
+# PID is gone (no process, or a zombie) within MS milliseconds of now,
+# polled with builtins only (a fork in the interval costs 1-4 ms); sets
+# $gone_us to the time it took.
+gone_within() {
+	local pid=$1 ms=$2 t0 now line st
+	t0=${EPOCHREALTIME/[.,]/}
+	while :; do
+		st=
+		if [ -r "/proc/$pid/status" ]; then
+			while IFS= read -r line; do
+				[[ $line == State:* ]] && { st=${line#State:}; break; }
+			done <"/proc/$pid/status" 2>/dev/null || true
+		fi
+		now=${EPOCHREALTIME/[.,]/}
+		gone_us=$((10#$now - 10#$t0))
+		[[ -z $st || $st == *Z* ]] && return 0
+		[ "$gone_us" -gt $((ms * 1000)) ] && return 1
+	done
+}
+
+# The hook's resident (forked and detached by `hook createRuntime`) tears
+# down and exits on SIGTERM within 100 ms, and removes its state dir.
+test_hook_resident_sigterm_within_100ms() {
+	local id=term$$ pid
+	start_target; trap stop_all EXIT
+	jq -n --arg id "$id" --argjson pid "$tpid" \
+		'{ociVersion: "1.0.2", id: $id, status: "creating", pid: $pid, bundle: "/nonexistent",
+		  annotations: {"io.linx.links": "lo up"}}' >"$LX_TMP/oci-$id.json"
+	"$LX_BIN" hook createRuntime --state-dir "$SD" <"$LX_TMP/oci-$id.json" || fail "hook failed"
+	pid=$(cat "$SD/$id/pid")
+	[ -S "$SD/$id/control.sock" ] || fail "hook returned before the resident was ready"
+	kill -TERM "$pid"
+	gone_within "$pid" 100 || fail "resident $pid still running ${gone_us} us after SIGTERM"
+	echo "hook resident gone ${gone_us} us after SIGTERM" >&2
+	for _ in $(seq 100); do [ -e "$SD/$id" ] || break; sleep 0.01; done
+	[ -e "$SD/$id" ] && fail "state dir left: $(ls "$SD/$id")"
+	true
+}
+
 t converges_and_heals test_converges_and_heals
 t status_reconcile_put_stop test_status_reconcile_put_stop
 t exits_when_target_dies test_exits_when_target_dies
 t sigterm_stops_cleanly test_sigterm_stops_cleanly
+t hook_resident_sigterm_within_100ms test_hook_resident_sigterm_within_100ms
 t restart_recovers_ownership test_restart_recovers_ownership
 t burst_of_events_is_coalesced test_burst_of_events_is_coalesced

@@ -43,33 +43,61 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int fake_reconcile(void *src, const struct lx_desired *d,
-			  struct lx_owned *owned, struct lx_subreport *rep,
-			  struct lx_error *err)
+static int fake_observe(void *inst, const struct lx_desired *d,
+			const struct lx_owned *owned, void **observed,
+			struct lx_error *err)
 {
-	struct fake *f = src;
+	struct fake *f = inst;
 	const struct lx_kv *kv = lx_kvs_find(&d->sysctl, "k");
-	struct lx_op op = {.verb = LX_OP_UPDATE, .obj = LX_OBJ_SYSCTL};
 
 	(void)owned;
+	(void)observed;
 	snprintf(f->seen, sizeof(f->seen), "%s", kv ? kv->value : "");
 	if (f->fail) {
 		if (f->fail > 0)
 			f->fail--;
 		return lx_error_set(err, LX_ERR_SYSTEM, EIO, "fake observe");
 	}
+	return 0;
+}
+
+static int fake_diff(const void *inst, const struct lx_desired *d,
+		     const void *observed, const struct lx_owned *owned,
+		     struct lx_plan *plan, struct lx_error *err)
+{
+	const struct fake *f = inst;
+	struct lx_op op = {.verb = LX_OP_UPDATE, .obj = LX_OBJ_SYSCTL};
+
+	(void)d;
+	(void)observed;
+	(void)owned;
+	(void)err;
 	/* A plan op with owned strings: the loop must free them. */
 	op.u.kv.key = strdup("k");
 	op.u.kv.value = strdup(f->seen);
-	op.state = LX_OPS_APPLIED;
-	cr_assert_eq(lx_plan_add(&rep->plan, &op), 0);
+	cr_assert_eq(lx_plan_add(plan, &op), 0);
+	return 0;
+}
+
+static int fake_apply(void *inst, const struct lx_desired *d,
+		      const void *observed, struct lx_owned *owned,
+		      struct lx_subreport *rep, struct lx_error *err)
+{
+	struct fake *f = inst;
+
+	(void)d;
+	(void)observed;
+	(void)owned;
+	(void)err;
+	for (size_t i = 0; i < rep->plan.n; i++)
+		rep->plan.ops[i].state = LX_OPS_APPLIED;
 	rep->converged = !f->not_converged;
 	return 0;
 }
 
-static int fake_subscribe(void *src, struct lx_error *err)
+static int fake_subscribe(void *inst, struct lx_error *err)
 {
-	struct fake *f = src;
+	struct fake *f = inst;
 	int p[2];
 
 	f->subscribes++;
@@ -127,13 +155,23 @@ static void fake_unsubscribe(void *src, int fd)
 	f->rfd = f->wfd = -1;
 }
 
-static const struct lx_source_ops fake_ops = {
+static const struct lx_subsys fake_ops = {
     .name = "fake",
-    .reconcile = fake_reconcile,
+    .observe = fake_observe,
+    .diff = fake_diff,
+    .apply = fake_apply,
     .subscribe = fake_subscribe,
     .drain = fake_drain,
     .unsubscribe = fake_unsubscribe,
 };
+
+/* A source already open over the fake (the loop never opens it). */
+static void fake_source(struct lx_source *s, struct fake *f)
+{
+	lx_source_init(s, &fake_ops, NULL);
+	s->inst = f;
+	s->opened = true;
+}
 
 static void pass_cb(struct lx_loop *loop, const char *trigger, int rc,
 		    const struct lx_subreport *rep, void *userdata)
@@ -158,6 +196,7 @@ struct fixture {
 	struct lx_desired d;
 	struct lx_owned owned;
 	struct fake f;
+	struct lx_source src;
 };
 
 static void fixture_init(struct fixture *x, const struct lx_loop_config *cfg,
@@ -170,8 +209,9 @@ static void fixture_init(struct fixture *x, const struct lx_loop_config *cfg,
 	lx_options_init(&x->d.opts);
 	cr_assert_eq(lx_kvs_add(&x->d.sysctl, "k", "v1"), 0);
 	cr_assert_eq(lx_evloop_new(&x->ev, &err), 0, "%s", err.msg);
-	cr_assert_eq(lx_loop_new(&x->loop, x->ev, &fake_ops, &x->f, &x->d,
-				 &x->owned, cfg, pass_cb, &x->f, &err),
+	fake_source(&x->src, &x->f);
+	cr_assert_eq(lx_loop_new(&x->loop, x->ev, &x->src, &x->d, &x->owned,
+				 cfg, pass_cb, &x->f, &err),
 		     0, "%s", err.msg);
 	if (start)
 		cr_assert_eq(lx_loop_start(x->loop, &err), 0, "%s", err.msg);
@@ -587,11 +627,13 @@ Test(loop, pass_from_inside_its_own_callback_is_ebusy)
 	struct lx_owned o = {0};
 	struct fake f = {.rfd = -1, .wfd = -1};
 	struct lx_loop_config c = cfg_of(0, 10, false, 0);
+	struct lx_source src;
 
+	fake_source(&src, &f);
 	cr_assert_eq(lx_evloop_new(&ev, NULL), 0);
-	cr_assert_eq(lx_loop_new(&loop, ev, &fake_ops, &f, &d, &o, &c,
-				 reenter_cb, NULL, NULL),
-		     0);
+	cr_assert_eq(
+	    lx_loop_new(&loop, ev, &src, &d, &o, &c, reenter_cb, NULL, NULL),
+	    0);
 	cr_assert_eq(lx_loop_reconcile_now(loop, "initial"), 0);
 	cr_assert_eq(reentry_rc, -EBUSY);
 	cr_assert_eq(lx_loop_passes(loop), 1);
@@ -641,12 +683,14 @@ Test(loop, two_loops_share_one_evloop)
 	struct lx_loop_config ca = cfg_of(0, 10, true, 0);
 	struct lx_loop_config cb = cfg_of(40, 10, true, 0);
 	struct fake fb = {.rfd = -1, .wfd = -1};
+	struct lx_source sb;
 	struct lx_loop *b = NULL;
 
 	fixture_init(&x, &ca, true);
-	cr_assert_eq(lx_loop_new(&b, x.ev, &fake_ops, &fb, &x.d, &x.owned, &cb,
-				 pass_cb, &fb, NULL),
-		     0);
+	fake_source(&sb, &fb);
+	cr_assert_eq(
+	    lx_loop_new(&b, x.ev, &sb, &x.d, &x.owned, &cb, pass_cb, &fb, NULL),
+	    0);
 	cr_assert_eq(lx_loop_start(b, NULL), 0);
 
 	hint(&x.f, "h");
@@ -702,12 +746,15 @@ Test(loop, freeing_a_loop_whose_timer_is_pending_in_the_batch_is_safe)
 	struct lx_owned o = {0};
 	struct lx_loop_config c = cfg_of(0, 0, false, 0);
 	struct pair p = {.f = {{.rfd = -1, .wfd = -1}, {.rfd = -1, .wfd = -1}}};
+	struct lx_source src[2];
 
 	cr_assert_eq(lx_evloop_new(&ev, NULL), 0);
-	for (int i = 0; i < 2; i++)
-		cr_assert_eq(lx_loop_new(&p.loop[i], ev, &fake_ops, &p.f[i], &d,
-					 &o, &c, free_other_cb, &p, NULL),
+	for (int i = 0; i < 2; i++) {
+		fake_source(&src[i], &p.f[i]);
+		cr_assert_eq(lx_loop_new(&p.loop[i], ev, &src[i], &d, &o, &c,
+					 free_other_cb, &p, NULL),
 			     0);
+	}
 	lx_loop_kick(p.loop[0], "manual");
 	lx_loop_kick(p.loop[1], "manual");
 	usleep(2000); /* both expired before we wait */
@@ -718,4 +765,83 @@ Test(loop, freeing_a_loop_whose_timer_is_pending_in_the_batch_is_safe)
 	lx_loop_free(p.loop[0] ? p.loop[0] : p.loop[1]);
 	cr_assert_eq(lx_evloop_count(ev), 0);
 	lx_evloop_free(ev);
+}
+
+/*
+ * The contract's lazy open: a subsystem whose wanted() says no is never
+ * opened (no socket, no library) and reports converged; once a document
+ * wants it, the next pass opens it and the loop subscribes its monitor.
+ */
+static struct fake *lazy_fake;
+static int lazy_opens;
+
+static bool lazy_wanted(const struct lx_desired *d, const struct lx_owned *o)
+{
+	(void)o;
+	return lx_kvs_find(&d->sysctl, "want") != NULL;
+}
+
+static int lazy_open(void **inst, const struct lx_source_env *env,
+		     struct lx_error *err)
+{
+	(void)env;
+	(void)err;
+	lazy_opens++;
+	*inst = lazy_fake;
+	return 0;
+}
+
+static const struct lx_subsys lazy_ops = {
+    .name = "lazy",
+    .wanted = lazy_wanted,
+    .open = lazy_open,
+    .observe = fake_observe,
+    .diff = fake_diff,
+    .apply = fake_apply,
+    .subscribe = fake_subscribe,
+    .drain = fake_drain,
+    .unsubscribe = fake_unsubscribe,
+};
+
+Test(loop, a_subsystem_not_wanted_is_not_opened_until_a_document_wants_it)
+{
+	struct lx_evloop *ev = NULL;
+	struct lx_loop *loop = NULL;
+	struct lx_desired d = {0}, want = {0};
+	struct lx_owned o = {0};
+	struct fake f = {.rfd = -1, .wfd = -1};
+	struct lx_loop_config c = cfg_of(0, 0, true, 0);
+	struct lx_source src;
+
+	lazy_fake = &f;
+	lazy_opens = 0;
+	lx_options_init(&d.opts);
+	lx_source_init(&src, &lazy_ops, NULL);
+	cr_assert_eq(lx_evloop_new(&ev, NULL), 0);
+	cr_assert_eq(
+	    lx_loop_new(&loop, ev, &src, &d, &o, &c, pass_cb, &f, NULL), 0);
+	cr_assert_eq(lx_loop_start(loop, NULL), 0);
+	cr_assert_eq(lx_loop_reconcile_now(loop, "initial"), 0);
+	cr_assert_eq(lazy_opens, 0);
+	cr_assert_eq(f.subscribes, 0);
+	cr_assert(lx_loop_last_report(loop)->converged);
+	cr_assert_eq(lx_loop_last_report(loop)->plan.n, 0);
+	cr_assert_str_eq(lx_loop_last_report(loop)->name, "lazy");
+
+	lx_options_init(&want.opts);
+	cr_assert_eq(lx_kvs_add(&want.sysctl, "want", "1"), 0);
+	cr_assert_eq(lx_kvs_add(&want.sysctl, "k", "v2"), 0);
+	cr_assert_eq(lx_loop_put_desired(loop, &want), 0);
+	run_until_idle(ev, 30);
+	cr_assert_eq(lazy_opens, 1);
+	cr_assert_eq(f.subscribes, 1, "subscribed once open");
+	cr_assert(lx_loop_monitoring(loop));
+	cr_assert_eq(lx_loop_last_report(loop)->plan.n, 1);
+	cr_assert_str_eq(f.seen, "v2");
+	/* Further passes reuse the instance. */
+	cr_assert_eq(lx_loop_reconcile_now(loop, "manual"), 0);
+	cr_assert_eq(lazy_opens, 1);
+	lx_loop_free(loop);
+	lx_evloop_free(ev);
+	lx_desired_free(&want);
 }
