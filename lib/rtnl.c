@@ -354,6 +354,34 @@ static bool stage1(const struct lx_op *op)
 	return op->stage == 1;
 }
 
+/*
+ * When one of the 10 stage plans holds every op (a first pass over a
+ * 10,000-route document: all route creates, of one stage), it is the
+ * plan: its array moves into the empty plan instead of being copied op by
+ * op (2 MB at 10,000 routes). rput keeps its order only if its ops are
+ * all of one stage.
+ */
+static void move_sole(struct lx_plan *plan, struct lx_plan *const from[10])
+{
+	struct lx_plan *only = NULL;
+
+	for (size_t i = 0; i < 10; i++) {
+		if (!from[i]->n)
+			continue;
+		if (only)
+			return;
+		only = from[i];
+	}
+	if (!only)
+		return;
+	for (size_t i = 1; i < only->n; i++)
+		if (only->ops[i].stage != only->ops[0].stage)
+			return;
+	free(plan->ops);
+	*plan = *only;
+	*only = (struct lx_plan){0};
+}
+
 int lx_rtnl_diff(const struct lx_desired *d, const struct lx_rtnl_state *obs,
 		 const struct lx_owned *owned, uint8_t protocol,
 		 struct lx_plan *plan, struct lx_error *err)
@@ -384,6 +412,10 @@ int lx_rtnl_diff(const struct lx_desired *d, const struct lx_rtnl_state *obs,
 	 * routes whose gateway needs a route after the routes that can
 	 * make it reachable, whatever order the document lists them in.
 	 */
+	if (ret == 0 && !plan->n)
+		move_sole(plan, (struct lx_plan *[]){&udel, &rdel, &ndel, &adel,
+						     &ldel, &lput, &aput, &nput,
+						     &rput, &uput});
 	if (ret == 0 &&
 	    lx_plan_reserve(plan, rdel.n + rput.n + adel.n + aput.n + ldel.n +
 				      lput.n + udel.n + uput.n + ndel.n +
