@@ -462,11 +462,12 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 			json_object_foreach(v, key, m)
 			{
 				const char **dst =
-				    !strcmp(key, "dev")	      ? &in.dev
-				    : !strcmp(key, "address") ? &in.address
-				    : !strcmp(key, "peer")    ? &in.peer
-				    : !strcmp(key, "scope")   ? &in.scope
-							      : NULL;
+				    !strcmp(key, "dev")		? &in.dev
+				    : !strcmp(key, "address")	? &in.address
+				    : !strcmp(key, "peer")	? &in.peer
+				    : !strcmp(key, "broadcast") ? &in.brd
+				    : !strcmp(key, "scope")	? &in.scope
+								: NULL;
 
 				lx_field_join(mf, sizeof(mf), f, key);
 				if (!strcmp(key, "nodad") ||

@@ -81,6 +81,8 @@ struct lx_addr {
 	union lx_inaddr addr;
 	bool has_peer;
 	union lx_inaddr peer;
+	bool has_brd; /* IPv4 IFA_BROADCAST (ip: brd); set when created */
+	struct in_addr brd;
 	int scope; /* LX_UNSET = kernel default (RT_SCOPE_UNIVERSE) */
 	bool nodad;
 	bool noprefixroute; /* IFA_F_NOPREFIXROUTE: no kernel prefix route */
