@@ -70,6 +70,12 @@ struct lx_link {
 	/* observed only */
 	int ifindex;
 	bool oper_up; /* IFF_UP as observed */
+	/* IFLA_LINK (a veth's peer, a macvlan's parent), in the namespace
+	 * IFLA_LINK_NETNSID names when has_link_netnsid, else this one;
+	 * IFLA_MASTER. 0 = none. */
+	int link_ifindex, master_ifindex;
+	bool has_link_netnsid;
+	int32_t link_netnsid;
 };
 
 /* ------------------------------------------------------------ addresses */

@@ -588,6 +588,15 @@ static struct nlmsghdr *nsid_msg(void *buf, uint16_t type, int fd, bool alloc)
 	return nlh;
 }
 
+int lx_rtnl_netns_id_get(struct lx_nl *nl, int fd, int32_t *id)
+{
+	char buf[LX_NL_MSG_MAX];
+
+	*id = -1;
+	return lx_nl_talk(nl, nsid_msg(buf, RTM_GETNSID, fd, false), nsid_cb,
+			  id, NULL, 0);
+}
+
 /* Id of the namespace behind fd as seen from nl's namespace; assigns one
  * when it has none, as the kernel does for a veth peer. */
 static int netns_id(struct lx_nl *nl, int fd)
@@ -1267,8 +1276,7 @@ static int rtnl_check(void *inst, const struct lx_source_env *env,
 	static const char *const what[] = {
 	    "network.links (io.linx.links)",
 	    "network.addresses (io.linx.addresses)",
-	    "network.routes (io.linx.routes)",
-	    "network.rules (io.linx.rules)",
+	    "network.routes (io.linx.routes)", "network.rules (io.linx.rules)",
 	    "network.neighbours (io.linx.neighbours)"};
 	const size_t n[] = {d->n_links, d->n_addrs, d->n_routes, d->n_rules,
 			    d->n_neighs};
