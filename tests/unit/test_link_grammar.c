@@ -190,6 +190,66 @@ Test(addr_grammar, noprefixroute_in_every_form)
 	lx_desired_free(&d);
 }
 
+/* ------------------------------------------------------------- broadcast */
+
+Test(addr_grammar, broadcast_in_every_form)
+{
+	struct lx_desired d;
+	struct lx_error e;
+	struct lx_addr a, b;
+	char buf[256];
+
+	/* + sets the host bits, like ip(8)'s brd +; the canonical form names
+	 * the address, and reads back the same */
+	cr_assert_eq(lx_addr_parse("eth0 10.0.0.2/24 brd +", &a, "a", &e), 0,
+		     "%s", e.msg);
+	cr_assert(a.has_brd);
+	cr_assert_str_eq(lx_addr_format(&a, buf, sizeof(buf)),
+			 "eth0 10.0.0.2/24 broadcast 10.0.0.255");
+	cr_assert_eq(lx_addr_parse(buf, &b, "a", &e), 0, "%s", e.msg);
+	cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0);
+	cr_assert_eq(lx_addr_parse("eth0 10.1.2.3/20 broadcast -", &a, "a", &e),
+		     0, "%s", e.msg);
+	cr_assert_str_eq(lx_addr_format(&a, buf, sizeof(buf)),
+			 "eth0 10.1.2.3/20 broadcast 10.1.0.0");
+	cr_assert_eq(lx_addr_parse("eth0 0.0.0.1/0 brd +", &a, "a", &e), 0,
+		     "%s", e.msg);
+	cr_assert_str_eq(lx_addr_format(&a, buf, sizeof(buf)),
+			 "eth0 0.0.0.1/0 broadcast 255.255.255.255");
+	/* a /31 or /32 gets none from + (ip(8) too), an explicit one stays */
+	cr_assert_eq(lx_addr_parse("eth0 10.0.0.2/31 brd +", &a, "a", &e), 0);
+	cr_assert(!a.has_brd);
+	cr_assert_eq(
+	    lx_addr_parse("eth0 10.0.0.2/32 broadcast 10.0.0.9", &a, "a", &e),
+	    0);
+	cr_assert(a.has_brd);
+	cr_assert(!lx_addr_parse("eth0 10.0.0.2/24", &a, "a", &e) &&
+		  !a.has_brd);
+
+	cr_assert_eq(doc("{\"network\":{\"addresses\":[{\"dev\":\"eth0\","
+			 "\"address\":\"10.9.0.2/16\",\"broadcast\":\"+\"}]}}",
+			 &d, &e),
+		     0, "%s", e.msg);
+	cr_assert_str_eq(lx_addr_format(&d.addrs[0], buf, sizeof(buf)),
+			 "eth0 10.9.0.2/16 broadcast 10.9.255.255");
+	lx_desired_free(&d);
+	cr_assert_eq(ann("{\"io.linx.addresses\":\"eth0 10.0.0.2/24 brd +; "
+			 "eth0 10.0.1.2/24\"}",
+			 &d, &e),
+		     0, "%s", e.msg);
+	cr_assert(d.addrs[0].has_brd && !d.addrs[1].has_brd);
+	lx_desired_free(&d);
+}
+
+BAD_ANN(broadcast_on_ipv6, "{\"io.linx.addresses\":\"eth0 fd00::2/64 brd +\"}",
+	"invalid broadcast \"+\"")
+BAD_ANN(broadcast_not_an_address,
+	"{\"io.linx.addresses\":\"eth0 10.0.0.2/24 broadcast 10.0.0\"}",
+	"invalid broadcast \"10.0.0\"")
+BAD_ANN(broadcast_twice,
+	"{\"io.linx.addresses\":\"eth0 10.0.0.2/24 brd + broadcast +\"}",
+	"\"broadcast\" given twice")
+
 BAD_DOC(noprefixroute_not_boolean,
 	"{\"network\":{\"addresses\":[{\"dev\":\"eth0\",\"address\":"
 	"\"10.0.0.2/24\",\"noprefixroute\":\"yes\"}]}}",
@@ -327,3 +387,62 @@ BAD_ANN(peer_down_on_a_dummy, "{\"io.linx.links\":\"d0 dummy peer-down\"}",
 	"only a veth has a peer")
 BAD_ANN(mac_short, "{\"io.linx.links\":\"eth0 address 02:42:0a\"}",
 	"invalid MAC address \"02:42:0a\"")
+
+/*
+ * What `observe` prints and the compact form reads are one grammar: each
+ * word, formatted from what it parses to, gives the same text back (the
+ * formatter's order is the canonical one), and the object form carries
+ * the same link.
+ */
+Test(link_grammar, format_of_parse_is_the_text_for_every_word)
+{
+	static const char *const items[] = {
+	    "lo up",
+	    "lo down",
+	    "eth0 veth",
+	    "eth0 veth peer lxh0",
+	    "eth0 veth master lxbr0",
+	    "eth0 veth peer lxh0 master lxbr0 mtu 1500 up",
+	    "eth0 mtu 68",
+	    "eth0 mtu 65535",
+	    "eth0 address 02:42:0a:00:00:02",
+	    "eth0 txqlen 0",
+	    "eth0 txqlen 4294967295",
+	    "eth0 veth peer lxh0 up peer-down",
+	    "eth0 veth peer-mtu 9000",
+	    "eth0 veth peer lxh0 master lxbr0 mtu 1450 address "
+	    "02:42:0a:00:00:02 txqlen 500 up peer-down peer-mtu 1500",
+	    "mv0 macvlan parent eno1",
+	    "mv0 macvlan parent eno1 mode private",
+	    "mv0 macvlan parent eno1 mode vepa",
+	    "mv0 macvlan parent eno1 mode bridge mtu 1400 down",
+	    "mv0 macvlan parent eno1 mode passthru",
+	    "mv0 macvlan parent eno1 mode source",
+	    "i0 ipvlan parent eno1 mode l2",
+	    "i0 ipvlan parent eno1 mode l3",
+	    "i0 ipvlan parent eno1 mode l3s up",
+	    "d0 dummy up",
+	    "br0 bridge mtu 1400 address 02:00:00:00:0b:01 txqlen 500 up",
+	};
+
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		struct lx_link l, back;
+		struct lx_error e;
+		char buf[256];
+		json_t *s = json_string(items[i]), *o;
+
+		lx_error_clear(&e);
+		cr_assert_eq(lx_link_from_json(s, &l, "links[0]", &e), 0,
+			     "%s: %s", items[i], e.msg);
+		json_decref(s);
+		cr_assert_str_eq(lx_link_format(&l, buf, sizeof(buf)),
+				 items[i]);
+		o = lx_link_to_json(&l);
+		cr_assert_not_null(o);
+		cr_assert_eq(lx_link_from_json(o, &back, "links[0]", &e), 0,
+			     "%s: %s", items[i], e.msg);
+		json_decref(o);
+		cr_assert_eq(memcmp(&l, &back, sizeof(l)), 0,
+			     "object form of %s differs", items[i]);
+	}
+}
