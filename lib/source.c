@@ -15,15 +15,6 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-size_t lx_subsys_count(void)
-{
-	size_t n = 0;
-
-	while (lx_subsystems[n])
-		n++;
-	return n;
-}
-
 void lx_source_init(struct lx_source *s, const struct lx_subsys *ops,
 		    const struct lx_source_env *env)
 {

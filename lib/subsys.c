@@ -18,3 +18,12 @@ const struct lx_subsys *const lx_subsystems[] = {
     &lx_nft_subsys,
     NULL,
 };
+
+size_t lx_subsys_count(void)
+{
+	size_t n = 0;
+
+	while (lx_subsystems[n])
+		n++;
+	return n;
+}

@@ -24,7 +24,7 @@ fi
 srcs=(lib/model.c lib/error.c lib/format.c lib/op.c lib/desired.c lib/grammar.c lib/link_grammar.c lib/cgroup_keys.c lib/nft_text.c
       lib/grammar_route.c lib/route.c lib/rule.c lib/neigh.c lib/addr.c lib/nl.c oci/*.c)
 # fuzz_netlink also links the reconciler's pure half.
-nl_srcs=(lib/link.c lib/rtnl.c lib/rtnl_tagged.c lib/owned_log.c lib/report.c)
+nl_srcs=(lib/link.c lib/rtnl.c lib/rtnl_tagged.c lib/owned_log.c lib/report.c lib/source.c)
 flags=(-std=gnu11 -g -O1 -D_GNU_SOURCE -fno-omit-frame-pointer
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$root/lib" -I"$root/oci" $(pkg-config --cflags jansson libmnl))
