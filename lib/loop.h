@@ -24,6 +24,33 @@
  *     lx_loop_put_desired().
  * Idle costs nothing: no polling; only the resync timer is armed.
  *
+ * Flaps and repeated failures (SPEC.md "Policy"; per op, not per pass).
+ * Between diff and apply the loop looks each planned op up by its identity
+ * (verb, kind and description: "create link flb0 bridge"):
+ *   - an op the kernel acknowledged in the last pass that ran it, and that
+ *     the next diff plans again, is a flap: its object was not found under
+ *     that name (a kernel-rewritten name, a rename by someone else) or its
+ *     value was changed back;
+ *   - an op that failed is a repeated failure the next time it is planned.
+ * Each flap or failure in a row adds one to the op's count, and the op is
+ * held back (left pending; apply does not run it) until backoff_min_ms <<
+ * (count - 1) after its last try, capped like the pass backoff -- whatever
+ * wakes the loop, so the events a flapping create causes cannot drive a
+ * loop of creates, and a busy monitor cannot retry a failing op on every
+ * hint. The schedule timer is armed for the next op due. A pass with an op
+ * in backoff is not converged, and its report lists them (rep->backoff:
+ * op, kind, item, reason "flap"|"failing", count, retry_in_ms, held,
+ * error).
+ * The count starts again from zero when the op is no longer planned (the
+ * object was found as desired), when the document is replaced
+ * (lx_loop_put_desired), and when the monitor saw another process delete
+ * an object of the op's kind since the last pass (drain's `deleted`; lost
+ * events count as deletions of every kind): re-creating what someone
+ * deleted is a heal, never throttled beyond the debounce. Per kind, not per
+ * object, to stay simple: a flap is counted only over passes in which no
+ * one else deleted anything of its kind. A "manual" pass (an operator's
+ * reconcile) runs held ops too, and still counts them.
+ *
  * Not thread-safe; everything runs in the evloop's thread.
  */
 #ifndef LX_LOOP_H
@@ -131,7 +158,8 @@ uint64_t lx_loop_passes(const struct lx_loop *loop);
 /* Whether the monitor is currently subscribed. */
 bool lx_loop_monitoring(const struct lx_loop *loop);
 
-/* Current retry delay; 0 when not backing off. */
+/* Current pass retry delay; 0 when not backing off (a pass with an op in
+ * backoff counts as not converged, so it backs off too). */
 uint32_t lx_loop_backoff_ms(const struct lx_loop *loop);
 
 const char *lx_loop_name(const struct lx_loop *loop);

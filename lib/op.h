@@ -29,6 +29,10 @@ enum lx_obj {
 	LX_OBJ_NEIGH, /* rtnl */
 };
 
+/* One bit per kind, for sets of kinds (source.h's drain). */
+#define LX_OBJ_BIT(o) (1u << (unsigned)(o))
+#define LX_OBJ_ALL    0xffffffffu
+
 /* Objects the rtnl subsystem applies (ordered, fail-fast). */
 static inline bool lx_obj_is_rtnl(enum lx_obj o)
 {

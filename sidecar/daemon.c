@@ -172,6 +172,48 @@ static void log_ops(struct lx_daemon *d, const struct lx_subreport *rep,
 	}
 }
 
+/*
+ * One event per op the loop backs off that ran in this pass (its retry,
+ * not every pass that held it): "flap.detected" when the kernel did not
+ * keep what it acknowledged, "op.backoff" when it keeps failing.
+ */
+static void log_backoff(struct lx_daemon *d, const struct lx_subreport *rep,
+			const char *sub)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(rep->backoff, i, e)
+	{
+		json_t *ev;
+
+		if (json_is_true(json_object_get(e, "held")))
+			continue;
+		ev = json_deep_copy(e);
+		if (!ev)
+			continue;
+		json_object_del(ev, "held");
+		json_object_set_new(ev, "subsystem", json_string(sub));
+		lx_state_event(
+		    &d->eng->state,
+		    strcmp(json_string_value(json_object_get(e, "reason"))
+			       ?: "",
+			   "flap") == 0
+			? "flap.detected"
+			: "op.backoff",
+		    ev);
+		logf_(
+		    d, "%s %s %s: %s #%lld, next try in %lld ms",
+		    json_string_value(json_object_get(e, "op")),
+		    json_string_value(json_object_get(e, "kind")),
+		    json_string_value(json_object_get(e, "item")),
+		    json_string_value(json_object_get(e, "reason")),
+		    (long long)json_integer_value(json_object_get(e, "count")),
+		    (long long)json_integer_value(
+			json_object_get(e, "retry_in_ms")));
+	}
+}
+
 /* state.json (if changed) and report.json after a pass. */
 static void persist(struct lx_daemon *d)
 {
@@ -265,6 +307,7 @@ static void pass_cb(struct lx_loop *loop, const char *trigger, int rc,
 					 "trigger", trigger, "ops",
 					 (json_int_t)applied));
 	log_ops(d, rep, sub);
+	log_backoff(d, rep, sub);
 	count_pass(d, loop, sub, trigger, rc, rep, applied, failed);
 	if (rc < 0 || rep->error)
 		lx_state_event(
