@@ -399,7 +399,17 @@ static void hold_cb(void *data, struct lx_plan *plan)
 		e->tried = false;
 		if (e->count && !loop->lift &&
 		    loop->pass_ms < flap_due(loop, e)) {
-			plan->ops[e->op].state = LX_OPS_PENDING;
+			struct lx_op *op = &plan->ops[e->op];
+
+			/* A failing op stays failed, with its last error, so
+			 * the pass goes as if it had been tried (fail-fast
+			 * stops there, status names the error); a flap is
+			 * pending, as it is not known to fail. */
+			if (!e->flap && e->error)
+				lx_op_fail(op, e->error);
+			else
+				op->state = LX_OPS_PENDING;
+			op->held = true;
 			e->held = true;
 		}
 	}

@@ -33,7 +33,8 @@
  *     value was changed back;
  *   - an op that failed is a repeated failure the next time it is planned.
  * Each flap or failure in a row adds one to the op's count, and the op is
- * held back (left pending; apply does not run it) until backoff_min_ms <<
+ * held back (op->held; apply does not run it: a failing op is reported
+ * failed with its last error, a flapping one pending) until backoff_min_ms <<
  * (count - 1) after its last try, capped like the pass backoff -- whatever
  * wakes the loop, so the events a flapping create causes cannot drive a
  * loop of creates, and a busy monitor cannot retry a failing op on every

@@ -70,6 +70,9 @@ struct lx_op {
 	 * gateway needs another route is one stage after it. */
 	unsigned int stage;
 	char *error; /* owned; set when state == LX_OPS_FAILED */
+	/* Not run in this pass: the loop holds it back (loop.h); FAILED with
+	 * its last error when it keeps failing, PENDING when it flaps. */
+	bool held;
 };
 
 struct lx_plan {

@@ -202,9 +202,10 @@ int lx_source_pass(struct lx_source *s, const struct lx_desired *d,
 		   struct lx_error *err);
 
 /*
- * Between diff and apply, may set PLANNED ops of plan to LX_OPS_PENDING:
- * apply then leaves them alone (every subsystem's apply runs PLANNED ops
- * only) and the report lists them as pending.
+ * Between diff and apply, may set PLANNED ops of plan to LX_OPS_PENDING
+ * or LX_OPS_FAILED (op->held): apply then leaves them alone (every
+ * subsystem's apply runs PLANNED ops only; a FAILED op stops a fail-fast
+ * pass as a diff's refusal does) and the report lists them so.
  */
 typedef void (*lx_source_hold_fn)(void *data, struct lx_plan *plan);
 

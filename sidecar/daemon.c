@@ -157,8 +157,9 @@ static void log_ops(struct lx_daemon *d, const struct lx_subreport *rep,
 	for (size_t i = 0; i < rep->plan.n; i++) {
 		const struct lx_op *op = &rep->plan.ops[i];
 
-		if (op->state != LX_OPS_APPLIED && op->state != LX_OPS_FAILED)
-			continue;
+		if (op->held ||
+		    (op->state != LX_OPS_APPLIED && op->state != LX_OPS_FAILED))
+			continue; /* not run in this pass */
 		lx_state_event(&d->eng->state, "apply.op",
 			       json_pack("{s:s, s:s, s:s, s:s, s:s?}",
 					 "subsystem", sub, "op",
