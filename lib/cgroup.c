@@ -598,7 +598,7 @@ static int v1_limit_for_swap(struct lx_cgroup *cg, struct lx_plan *plan,
 {
 	struct lx_op *m = plan_find(plan, "memory.max");
 
-	if (m && m->u.kv.value && m->state != LX_OPS_FAILED) {
+	if (m && m->u.kv.value && m->state != LX_OPS_FAILED && !m->held) {
 		snprintf(buf, len, "%s", m->u.kv.value);
 		return 0;
 	}

@@ -23,6 +23,7 @@ struct flap {
 	bool tried;	    /* ran in the pass that last planned it */
 	bool applied;	    /* ... and the kernel acknowledged it */
 	bool held;	    /* held back in the last pass */
+	bool planned;	    /* the last diff planned it (op is valid) */
 	char *error;	    /* text of the last failure */
 	uint64_t last_ms;   /* when it last ran */
 	size_t op;	    /* its index in the current plan */
@@ -340,37 +341,111 @@ static char *op_key(const struct lx_op *op)
 }
 
 /*
- * lx_source_hold_fn, between diff and apply: rebuild the table from the
- * plan's PLANNED ops (an op no longer planned is converged: its entry goes),
- * count the flaps, hold back what is not due. Without memory the pass runs
- * unthrottled and the table is kept as it was.
+ * An entry whose op this diff does not plan (its object was found as
+ * desired). It is remembered for up to the backoff's cap after its last
+ * try, so an object that goes again soon after a pass saw it (renamed
+ * away a moment after the create, with no deletion) is still counted as
+ * flapping; a first try that stuck (count 0) only for the most recent
+ * LX_LOOP_FLAP_CARRY ops, so a pass of 13,000 creates does not keep
+ * 13,000 keys. Forgotten at once when another process deleted something
+ * of its kind (it is a heal from then on).
+ */
+#define LX_LOOP_FLAP_CARRY 256
+
+static bool flap_keep(const struct lx_loop *loop, const struct flap *e,
+		      size_t *carried0)
+{
+	if (loop->deleted & LX_OBJ_BIT(e->obj))
+		return false;
+	if (!e->count && !(e->tried && e->applied))
+		return false;
+	if (loop->pass_ms > e->last_ms + backoff_cap(loop))
+		return false;
+	if (!e->count && (*carried0)++ >= LX_LOOP_FLAP_CARRY)
+		return false;
+	return true;
+}
+
+/* A planned op's entry, before apply: count a flap, hold back if not due. */
+static void flap_planned(struct lx_loop *loop, struct flap *e,
+			 struct lx_plan *plan)
+{
+	e->held = false;
+	if (loop->deleted & LX_OBJ_BIT(e->obj)) {
+		/* Another process deleted something of this kind since the
+		 * last pass: re-creating is a heal, and the deletion may have
+		 * been what made it fail. Per kind, not per object: a plain
+		 * delete is healed at once, and a flap is counted only over
+		 * passes in which no one else deleted anything of its kind. */
+		e->count = 0;
+		e->flap = false;
+	} else if (e->tried && e->applied) {
+		/* Acknowledged when last tried, and planned again: the kernel
+		 * did not keep it (a flap, SPEC.md). */
+		e->count++;
+		e->flap = true;
+	}
+	e->tried = false;
+	if (e->count && !loop->lift && loop->pass_ms < flap_due(loop, e)) {
+		struct lx_op *op = &plan->ops[e->op];
+
+		/* A failing op stays failed, with its last error, so the
+		 * pass goes as if it had been tried (fail-fast stops there,
+		 * status names the error); a flap is pending, as it is not
+		 * known to fail. */
+		if (!e->flap && e->error)
+			lx_op_fail(op, e->error);
+		else
+			op->state = LX_OPS_PENDING;
+		op->held = true;
+		e->held = true;
+	}
+}
+
+/*
+ * lx_source_hold_fn, between diff and apply: merge the plan's PLANNED ops
+ * into the table (both sorted by key), count the flaps, hold back what is
+ * not due. Without memory the pass runs unthrottled and the table is kept
+ * as it was.
  */
 static void hold_cb(void *data, struct lx_plan *plan)
 {
 	struct lx_loop *loop = data;
 	struct flap_table old = loop->flaps, nt = {0};
 	struct keyed *k = calloc(plan->n + 1, sizeof(*k));
-	size_t nk = 0, j = 0;
+	size_t nk = 0, i = 0, j = 0, carried0 = 0;
 
-	nt.v = calloc(plan->n + 1, sizeof(*nt.v));
+	nt.v = calloc(plan->n + old.n + 1, sizeof(*nt.v));
 	if (!k || !nt.v)
 		goto oom;
-	for (size_t i = 0; i < plan->n; i++) {
-		if (plan->ops[i].state != LX_OPS_PLANNED)
+	for (size_t n = 0; n < plan->n; n++) {
+		if (plan->ops[n].state != LX_OPS_PLANNED)
 			continue; /* failed by the diff: never sent */
-		k[nk].key = op_key(&plan->ops[i]);
+		k[nk].key = op_key(&plan->ops[n]);
 		if (!k[nk].key)
 			goto oom;
-		k[nk++].op = i;
+		k[nk++].op = n;
 	}
 	qsort(k, nk, sizeof(*k), keyed_cmp);
-	for (size_t i = 0; i < nk; i++) {
-		struct flap *e = &nt.v[nt.n++];
-		int c = 1;
+	while (i < nk || j < old.n) {
+		int c = i >= nk	     ? -1
+			: j >= old.n ? 1
+				     : strcmp(old.v[j].key, k[i].key);
+		struct flap *e;
 
-		while (j < old.n && (c = strcmp(old.v[j].key, k[i].key)) < 0)
-			flap_clear(&old.v[j++]);
-		if (j < old.n && c == 0) {
+		if (c < 0) {
+			e = &old.v[j++];
+			if (flap_keep(loop, e, &carried0)) {
+				e->planned = e->held = false;
+				nt.v[nt.n++] = *e;
+				*e = (struct flap){0};
+			} else {
+				flap_clear(e);
+			}
+			continue;
+		}
+		e = &nt.v[nt.n++];
+		if (c == 0) {
 			*e = old.v[j];
 			old.v[j++] = (struct flap){0};
 			free(k[i].key);
@@ -379,50 +454,18 @@ static void hold_cb(void *data, struct lx_plan *plan)
 					   .obj = plan->ops[k[i].op].obj};
 		}
 		k[i].key = NULL;
-		e->op = k[i].op;
-		e->held = false;
-		if (loop->deleted & LX_OBJ_BIT(e->obj)) {
-			/* Another process deleted something of this kind
-			 * since the last pass: re-creating is a heal, and
-			 * the deletion may have been what made it fail.
-			 * Per kind, not per object: a plain delete is healed
-			 * at once, and a flap needs passes with no deletion
-			 * of its kind by anyone else to be counted. */
-			e->count = 0;
-			e->flap = false;
-		} else if (e->tried && e->applied) {
-			/* Acknowledged last time, and planned again: the
-			 * kernel did not keep it (a flap, SPEC.md). */
-			e->count++;
-			e->flap = true;
-		}
-		e->tried = false;
-		if (e->count && !loop->lift &&
-		    loop->pass_ms < flap_due(loop, e)) {
-			struct lx_op *op = &plan->ops[e->op];
-
-			/* A failing op stays failed, with its last error, so
-			 * the pass goes as if it had been tried (fail-fast
-			 * stops there, status names the error); a flap is
-			 * pending, as it is not known to fail. */
-			if (!e->flap && e->error)
-				lx_op_fail(op, e->error);
-			else
-				op->state = LX_OPS_PENDING;
-			op->held = true;
-			e->held = true;
-		}
+		e->op = k[i++].op;
+		e->planned = true;
+		flap_planned(loop, e, plan);
 	}
-	while (j < old.n)
-		flap_clear(&old.v[j++]);
 	free(old.v);
 	free(k);
 	loop->flaps = nt;
 	loop->hold_ran = true;
 	return;
 oom:
-	for (size_t i = 0; k && i < nk; i++)
-		free(k[i].key);
+	for (size_t n = 0; k && n < nk; n++)
+		free(k[n].key);
 	free(k);
 	free(nt.v);
 }
@@ -436,7 +479,7 @@ static void flaps_after(struct lx_loop *loop, uint64_t now)
 		struct flap *e = &loop->flaps.v[i];
 		const struct lx_op *op;
 
-		if (e->held || e->op >= plan->n)
+		if (!e->planned || e->held || e->op >= plan->n)
 			continue;
 		op = &plan->ops[e->op];
 		if (op->state == LX_OPS_APPLIED) {
@@ -466,7 +509,7 @@ static uint64_t flaps_next_due(const struct lx_loop *loop)
 		const struct flap *e = &loop->flaps.v[i];
 		uint64_t due = flap_due(loop, e);
 
-		if (e->count && (!next || due < next))
+		if (e->planned && e->count && (!next || due < next))
 			next = due;
 	}
 	return next;
@@ -485,7 +528,7 @@ static json_t *flaps_json(const struct lx_loop *loop, uint64_t now)
 		char item[512];
 		json_t *o;
 
-		if (!e->count || e->op >= plan->n)
+		if (!e->planned || !e->count || e->op >= plan->n)
 			continue;
 		op = &plan->ops[e->op];
 		if (!a && !(a = json_array()))

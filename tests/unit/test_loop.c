@@ -29,6 +29,9 @@ struct fake {
 	char kept[64];	    /* what the "kernel" holds for "k" */
 	bool flap;	    /* apply is acknowledged but not kept */
 	bool op_fails;	    /* apply fails the op (the same way each time) */
+	bool flap_late;	    /* kept, seen by one observe, then gone (renamed
+			       away after a pass found it), an event each */
+	bool seen_kept;
 	const char *echo;   /* apply writes this into the monitor (the event
 			       an apply causes), NULL = nothing */
 	int tries;	    /* ops apply ran (not held back) */
@@ -41,6 +44,8 @@ struct fake {
 	bool converged[MAX_PASSES];
 	char last_error[256];
 };
+
+static void hint(struct fake *f, const char *s);
 
 static uint64_t now_ms(void)
 {
@@ -60,6 +65,15 @@ static int fake_observe(void *inst, const struct lx_desired *d,
 	(void)owned;
 	(void)observed;
 	snprintf(f->seen, sizeof(f->seen), "%s", kv ? kv->value : "");
+	if (f->flap_late && f->kept[0]) {
+		if (f->seen_kept) {
+			f->kept[0] = '\0';
+			f->seen_kept = false;
+		} else {
+			f->seen_kept = true;
+			hint(f, "h"); /* the rename's event */
+		}
+	}
 	if (f->fail) {
 		if (f->fail > 0)
 			f->fail--;
@@ -997,5 +1011,25 @@ Test(loop, op_failing_the_same_way_backs_off_whatever_wakes_the_loop)
 	n = x.f.tries;
 	cr_assert_eq(lx_loop_reconcile_now(x.loop, "manual"), 0);
 	cr_assert_eq(x.f.tries, n + 1);
+	fixture_fini(&x);
+}
+
+Test(loop, object_gone_again_after_a_pass_saw_it_is_still_a_flap)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 5, true, 10);
+	uint64_t gap[MAX_PASSES];
+
+	fixture_init(&x, &c, true);
+	/* A pass finds what was created, then it is renamed away: without
+	 * remembering the op past that pass, every create looks like the
+	 * first and the loop creates once per two debounce windows. */
+	x.f.flap_late = true;
+	x.f.echo = "h";
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "initial"), 0);
+	run_for(x.ev, 700);
+	cr_assert_geq(x.f.tries, 5, "%d tries", x.f.tries);
+	cr_assert_leq(x.f.tries, 9, "%d tries", x.f.tries);
+	expect_backoff(gap, gaps(&x.f, gap), 10);
 	fixture_fini(&x);
 }
