@@ -23,8 +23,27 @@ start_sidecar() { # DESIRED ID
 	fail "sidecar did not become ready"
 }
 
+# Run a shell loop in the target's namespace in the background, in a
+# process group of its own (nsenter forks: killing it alone would leave
+# the loop running, holding the suite's fds); it also stops by itself
+# once $LX_TMP/run is gone.
+bg_loop() { # BODY
+	touch "$LX_TMP/run"
+	setsid nsenter -t "$tpid" -n sh -c "i=0; while [ -e '$LX_TMP/run' ]; do $1; done" &
+	bgpid=$!
+}
+
+bg_stop() {
+	rm -f "$LX_TMP/run"
+	if [ -n "$bgpid" ]; then
+		kill -- -"$bgpid" 2>/dev/null || true
+		wait "$bgpid" 2>/dev/null || true
+	fi
+	bgpid=
+}
+
 stop_all() {
-	if [ -n "$bgpid" ]; then kill "$bgpid" 2>/dev/null || true; fi
+	bg_stop
 	if [ -n "$spid" ]; then kill "$spid" 2>/dev/null || true; fi
 	if [ -n "$tpid" ]; then kill -9 "$tpid" 2>/dev/null || true; fi
 	wait 2>/dev/null || true
@@ -76,10 +95,9 @@ JSON
 	# kernel acknowledged each create, no deletion is ever seen, and the
 	# rename's event wakes the sidecar. Without the flap rule: a new
 	# bridge per debounce window, for ever.
-	in_ns sh -c 'i=0; while :; do ip link set flb0 name flx$i 2>/dev/null && i=$((i + 1)); sleep 0.01; done' &
-	bgpid=$!
+	bg_loop 'ip link set flb0 name flx$i 2>/dev/null && i=$((i + 1)); sleep 0.01'
 	sleep 5
-	kill "$bgpid"; wait "$bgpid" 2>/dev/null || true; bgpid=
+	bg_stop
 	cpu1=$(cpu_ms "$spid")
 	n=$(in_ns ip -o link show | grep -c ': flx[0-9]*:' || true)
 	# 50, 100, 200, 400, 800, 1600, 3200 ms: 7 or 8 creates in 5 s.
@@ -104,10 +122,9 @@ JSON
 	for _ in $(seq 200); do in_ns ip link show flb0 >/dev/null 2>&1 && break; sleep 0.01; done
 	in_ns ip link show flb0 >/dev/null || fail "flb0 not back after the flap stopped"
 	n=$(grep -c '"event":"apply.op"' "$ev" || true)
-	in_ns sh -c 'while :; do ip link del flb0 2>/dev/null; sleep 0.02; done' &
-	bgpid=$!
+	bg_loop 'ip link del flb0 2>/dev/null; sleep 0.02'
 	sleep 2
-	kill "$bgpid"; wait "$bgpid" 2>/dev/null || true; bgpid=
+	bg_stop
 	n=$(( $(grep -c '"event":"apply.op"' "$ev" || true) - n ))
 	# A heal every ~50 ms (debounce 20 ms, the deleter's 20 ms): 40 in
 	# 2 s; throttled, the 50, 100, 200... steps would allow 5.
@@ -133,10 +150,9 @@ JSON
 	expect_eq "$(in_ns cat /proc/sys/net/ipv4/ip_default_ttl)" 77 "first write"
 	# Something keeps changing the value back. Without the flap rule the
 	# sidecar rewrites it once per resync interval, reported converged.
-	in_ns sh -c 'while :; do echo 64 >/proc/sys/net/ipv4/ip_default_ttl; sleep 0.005; done' &
-	bgpid=$!
+	bg_loop 'echo 64 >/proc/sys/net/ipv4/ip_default_ttl; sleep 0.005'
 	sleep 7.5
-	kill "$bgpid"; wait "$bgpid" 2>/dev/null || true; bgpid=
+	bg_stop
 	# The write after the interval, then 50, 100, 200, 400, 800, 1600 ms
 	# (a write the readback already finds changed is a failed op, which
 	# backs off the same way).
