@@ -55,13 +55,14 @@ int lx_split_words(const char *s, struct lx_words *w, const char *field,
 
 /* The members of an address or route, as strings, from either form. */
 struct lx_addr_in {
-	const char *dev, *address, *peer, *scope;
+	const char *dev, *address, *peer, *scope, *brd;
 	bool nodad, noprefixroute;
 };
 
 int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 		  const char *field, struct lx_error *err);
-/* A route in the object form (lib/grammar_route.c). */
+/* A route in the object form (lib/grammar_route.c); nexthops allocated
+ * as lx_route_parse's. */
 int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
 		       struct lx_error *err);
 
@@ -89,7 +90,7 @@ int lx_parse_keywords(char **w, size_t n, struct lx_kw *kws, size_t nkw,
 
 /* ------------------------------------------- public entry points */
 
-/* "DEV ADDR/PREFIX [peer ADDR] [scope S] [nodad]
+/* "DEV ADDR/PREFIX [peer ADDR] [broadcast|brd ADDR|+|-] [scope S] [nodad]
  * [noprefixroute]" (prefix optional: /32 or
  * /128). field names the place for the error message. The string parsers
  * append one line per problem to err (lx_error_add) and return -EINVAL. */
@@ -100,7 +101,9 @@ int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
  *  [src ADDR] [scope S] [pref P] [mtu [lock] N] [advmss N] [initcwnd N]
  *  [initrwnd N] [quickack 0|1] [congctl [lock] NAME]
  *  [nexthop via GW [dev DEV] [weight N] [onlink]]...` (SPEC.md;
- *  lib/grammar_route.c, as the two below). */
+ *  lib/grammar_route.c, as the two below). On success a multipath
+ *  route's nexthops are allocated (lx_route_fini); on failure nothing
+ *  is. */
 int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 		   struct lx_error *err) LX_WUR;
 

@@ -189,18 +189,6 @@ int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
 		if (ri < 0 && r == 0)
 			r = ri;
 	}
-	/* The nftables subsystem (lib/nft.c) is built and tested but not yet
-	 * registered with the engine: a firewall that is accepted and then
-	 * silently not installed is worse than a refusal. */
-	if (d->nft.text)
-		r = lx_error_add(err, LX_ERR_INVALID, 0,
-				 "nftables (io.linx.nftables): not supported "
-				 "by this version (the nftables subsystem is "
-				 "not enabled yet)");
-	if (e->policy->nft_policy.text)
-		r = lx_error_add(err, LX_ERR_USAGE, 0,
-				 "--nft-policy: not supported by this version "
-				 "(the nftables subsystem is not enabled yet)");
 	return r;
 }
 
@@ -238,9 +226,8 @@ int lx_engine_set_desired(struct lx_engine *e, const struct lx_desired *d)
 }
 
 int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
-		      const struct lx_policy *policy,
-		      const struct lx_desired *d, json_t **saved,
-		      struct lx_error *err)
+		      const struct lx_policy *policy, struct lx_desired *d,
+		      json_t **saved, struct lx_error *err)
 {
 	int r = lx_engine_open(e, t, policy, err);
 
@@ -251,8 +238,11 @@ int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
 		r = lx_engine_check(e, d, err);
 	if (r == 0)
 		r = lx_engine_create_state(e, err);
-	if (r == 0 && lx_engine_set_desired(e, d) < 0)
-		r = lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "desired");
+	if (r == 0) {
+		lx_desired_free(&e->desired);
+		e->desired = *d;
+		memset(d, 0, sizeof(*d));
+	}
 	if (r < 0) {
 		lx_engine_discard_state(e); /* a failed start leaves nothing */
 		lx_engine_close(e);
