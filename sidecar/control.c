@@ -363,8 +363,7 @@ static int listen_cb(struct lx_evloop *ev, int fd, uint32_t revents,
  */
 static void sock_path(struct sockaddr_un *sa, int dirfd)
 {
-	snprintf(sa->sun_path, sizeof(sa->sun_path),
-		 "/proc/self/fd/%d/control.sock", dirfd);
+	lx_state_socket_path(dirfd, sa->sun_path, sizeof(sa->sun_path));
 }
 
 static uint64_t timeout_from_env(void)
@@ -405,14 +404,14 @@ int lx_control_listen(struct lx_control **out, struct lx_daemon *d,
 		free(c);
 		return r;
 	}
-	unlinkat(st->dirfd, "control.sock", 0);
+	(void)lx_state_unlinkat(st->dirfd, LX_STATE_CONTROL);
 	/* 0600 from the start: no window where others could connect. */
 	old = umask(0177);
 	r = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r < 0 || listen(c->fd, 16) < 0) {
-		r = lx_error_set(err, LX_ERR_SYSTEM, errno, "%s/control.sock",
-				 st->path);
+		r = lx_error_set(err, LX_ERR_SYSTEM, errno, "%s/%s", st->path,
+				 lx_state_file_name(LX_STATE_CONTROL));
 		close(c->fd);
 		free(c);
 		return r;
@@ -477,8 +476,8 @@ int lx_control_call(const char *state_dir, const char *id, json_t *req,
 	if (r < 0) {
 		if (err->kind == LX_ERR_NOTFOUND)
 			return lx_error_set(err, LX_ERR_NOTFOUND, ENOENT,
-					    "no resident sidecar %s (%s/%s)",
-					    id, state_dir, id);
+					    "no resident sidecar %s (%s)", id,
+					    st.path);
 		return r;
 	}
 	sock_path(&sa, st.dirfd);
@@ -492,12 +491,12 @@ int lx_control_call(const char *state_dir, const char *id, json_t *req,
 		int e = errno;
 
 		lx_state_close(&st);
-		return lx_error_set(err,
-				    e == ENOENT || e == ECONNREFUSED
-					    ? LX_ERR_NOTFOUND
-					    : LX_ERR_SYSTEM,
-				    e, "no resident sidecar %s (%s/%s/control.sock)",
-				    id, state_dir, id);
+		return lx_error_set(
+		    err,
+		    e == ENOENT || e == ECONNREFUSED ? LX_ERR_NOTFOUND
+						     : LX_ERR_SYSTEM,
+		    e, "no resident sidecar %s (%s/%s)", id, st.path,
+		    lx_state_file_name(LX_STATE_CONTROL));
 	}
 	lx_state_close(&st);
 	line = json_dumps(req, JSON_COMPACT);

@@ -120,7 +120,8 @@ static void save_owned(struct lx_daemon *d, const struct lx_owned *owned)
 	lx_error_clear(&err);
 	dj = oj ? lx_desired_to_json(&d->eng->desired) : NULL;
 	if (!dj)
-		lx_error_set(&err, LX_ERR_SYSTEM, ENOMEM, "state.json");
+		lx_error_set(&err, LX_ERR_SYSTEM, ENOMEM, "%s",
+			     lx_state_file_name(LX_STATE_STATE));
 	if (!dj || lx_state_save_json(&d->eng->state, dj, oj, &err) < 0) {
 		logf_(d, "%s", err.msg);
 		lx_state_event(&d->eng->state, "error",
@@ -176,7 +177,7 @@ static void log_ops(struct lx_daemon *d, const struct lx_subreport *rep,
 static void persist(struct lx_daemon *d)
 {
 	save_state(d);
-	lx_state_write_with(&d->eng->state, "report.json", emit_report, d);
+	lx_state_write_with(&d->eng->state, LX_STATE_REPORT, emit_report, d);
 	/* Once quiet for a second, give the passes' garbage back to the
 	 * kernel (the footprint is paid once per container). Not at once:
 	 * drift comes in bursts, and the next heal would fault it back in. */
@@ -527,14 +528,15 @@ int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
 	if (!d->saved) {
 		/* A sidecar that cannot record what it owns must not start. */
 		r = lx_error_set(err, LX_ERR_SYSTEM, 0,
-				 "%s/state.json: could not be written",
-				 eng->state.path);
+				 "%s/%s: could not be written", eng->state.path,
+				 lx_state_file_name(LX_STATE_STATE));
 		goto fail;
 	}
 	r = lx_daemon_write_pid(d, getpid());
 	if (r < 0) {
-		r = lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/pid",
-				 eng->state.path);
+		r = lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/%s",
+				 eng->state.path,
+				 lx_state_file_name(LX_STATE_PID));
 		goto fail;
 	}
 	r = lx_control_listen(&d->ctl, d, d->ev, &eng->state, err);
