@@ -59,8 +59,9 @@ void lx_error_clear(struct lx_error *e)
 	e->msg[0] = '\0';
 }
 
+/* say: append ": <strerror>" for errnum (not when the text has it). */
 static int vappend(struct lx_error *e, enum lx_error_kind kind, int errnum,
-		   const char *fmt, va_list ap)
+		   bool say, const char *fmt, va_list ap)
 {
 	size_t len;
 	int ret;
@@ -79,7 +80,7 @@ static int vappend(struct lx_error *e, enum lx_error_kind kind, int errnum,
 		e->msg[len++] = '\n', e->msg[len] = '\0';
 	if (len < sizeof(e->msg))
 		vsnprintf(e->msg + len, sizeof(e->msg) - len, fmt, ap);
-	if (errnum) {
+	if (errnum && say) {
 		char sbuf[128];
 
 		len = strlen(e->msg);
@@ -99,7 +100,20 @@ int lx_error_set(struct lx_error *e, enum lx_error_kind kind, int errnum,
 
 	lx_error_clear(e);
 	va_start(ap, fmt);
-	ret = vappend(e, kind, errnum, fmt, ap);
+	ret = vappend(e, kind, errnum, true, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int lx_error_set_code(struct lx_error *e, enum lx_error_kind kind, int errnum,
+		      const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	lx_error_clear(e);
+	va_start(ap, fmt);
+	ret = vappend(e, kind, errnum, false, fmt, ap);
 	va_end(ap);
 	return ret;
 }
@@ -111,7 +125,7 @@ int lx_error_add(struct lx_error *e, enum lx_error_kind kind, int errnum,
 	int ret;
 
 	va_start(ap, fmt);
-	ret = vappend(e, kind, errnum, fmt, ap);
+	ret = vappend(e, kind, errnum, true, fmt, ap);
 	va_end(ap);
 	return ret;
 }
