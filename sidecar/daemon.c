@@ -301,7 +301,7 @@ static int pidfd_cb(struct lx_evloop *ev, int fd, uint32_t revents,
 	return stop(userdata, "target exited");
 }
 
-static int put_desired(struct lx_daemon *d, const struct lx_desired *nd,
+static int put_desired(struct lx_daemon *d, struct lx_desired *nd,
 		       struct lx_error *err);
 
 static int reload_desired(struct lx_daemon *d)
@@ -357,7 +357,9 @@ void lx_daemon_config_env(struct lx_daemon_config *cfg)
 		cfg->monitor_rcvbuf = (int)n;
 }
 
-static int put_desired(struct lx_daemon *d, const struct lx_desired *nd,
+/* Check nd and, if it passes, take it (*nd is left empty): the engine's
+ * document is swapped once and every loop reads the new one. */
+static int put_desired(struct lx_daemon *d, struct lx_desired *nd,
 		       struct lx_error *err)
 {
 	int r;
@@ -366,13 +368,9 @@ static int put_desired(struct lx_daemon *d, const struct lx_desired *nd,
 	if (r < 0)
 		return r;
 	d->desired_saved = false;
-	r = lx_engine_set_desired(d->eng, nd);
-	if (r < 0)
-		return lx_error_set(err, LX_ERR_SYSTEM, -r, "desired");
+	lx_engine_set_desired(d->eng, nd);
 	for (size_t i = 0; i < d->n_loops; i++)
-		if (lx_loop_put_desired(d->loops[i], nd) < 0)
-			return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
-					    "desired");
+		lx_loop_put_desired(d->loops[i], &d->eng->desired);
 	save_state(d);
 	return 0;
 }

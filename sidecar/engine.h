@@ -78,21 +78,25 @@ int lx_engine_create_state(struct lx_engine *e, struct lx_error *err) LX_WUR;
  * security boundary): open (pin the target, enter its netns), load what
  * state.json says we own (saved: its stored desired document, or NULL),
  * check d against the policy, create the state dir (only now, so a
- * refused request leaves nothing behind), set d as the desired state.
- * On failure the engine is closed; err says why.
+ * refused request leaves nothing behind), take d as the desired state
+ * (lx_engine_set_desired: *d is left empty). On failure the engine is
+ * closed and d is untouched; err says why.
  */
 int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
-		      const struct lx_policy *policy,
-		      const struct lx_desired *d, json_t **saved,
-		      struct lx_error *err) LX_WUR;
+		      const struct lx_policy *policy, struct lx_desired *d,
+		      json_t **saved, struct lx_error *err) LX_WUR;
 
 /* A start that failed after lx_engine_create_state: remove the state dir
  * if this engine created it (a failed start leaves nothing behind). */
 void lx_engine_discard_state(struct lx_engine *e);
 
-/* Replace the desired state (copied). Does not check: call check first. */
-int lx_engine_set_desired(struct lx_engine *e,
-			  const struct lx_desired *d) LX_WUR;
+/*
+ * Replace the desired state with d, taken without a copy (*d is left
+ * empty; freeing it is a no-op): the engine owns the one document and the
+ * loops borrow &e->desired. The old document is freed after the swap.
+ * Does not check: call lx_engine_check first.
+ */
+void lx_engine_set_desired(struct lx_engine *e, struct lx_desired *d);
 
 /*
  * One pass over every subsystem. apply=false: diff only (plan), ops stay
