@@ -24,7 +24,8 @@ _linx_sidecar()
 
 	local commands="hook run reconcile plan observe status stop put list events metrics"
 	local policy="--allow-sysctl --allow-master --allow-parent --peer-prefix
-		--cgroup-allow-raise --nft-policy --nft-no-persist --allow-host-netns"
+		--cgroup-allow-raise --min-interval-ms --nft-policy --nft-no-persist
+		--allow-host-netns"
 	local common="--state-dir --json --help"
 
 	case $prev in
@@ -41,7 +42,7 @@ _linx_sidecar()
 	--allow-master | --allow-parent)
 		COMPREPLY=($(compgen -W "$(command ls /sys/class/net 2>/dev/null)" -- "$cur"))
 		return ;;
-	--id | --allow-sysctl | --peer-prefix)
+	--id | --allow-sysctl | --peer-prefix | --min-interval-ms)
 		return ;;
 	esac
 
@@ -50,7 +51,7 @@ _linx_sidecar()
 		case ${words[i]} in
 		--state-dir | --desired | --pid | --netns | --cgroup | --id | --output | \
 			--allow-sysctl | --allow-master | --allow-parent | --peer-prefix | \
-			--nft-policy)
+			--min-interval-ms | --nft-policy)
 			((i++)) ;;
 		-*) ;;
 		*)

@@ -33,7 +33,8 @@ expect_eq() { [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"; }
 expect_match() { [[ "$1" =~ $2 ]] || fail "${3:-value}: '$1' does not match /$2/"; }
 expect_rc() {
 	local want=$1; shift
-	"$@"; local rc=$?
+	local rc=0
+	"$@" || rc=$?
 	[ "$rc" = "$want" ] || fail "exit code of '$*': expected $want, got $rc"
 }
 
@@ -44,7 +45,14 @@ t() {
 	local name=$1; shift
 	# ONLY=name runs one test of a suite
 	[ -n "${ONLY:-}" ] && [ "$ONLY" != "$name" ] && return 0
-	if ( set -e; trap lx_cleanup_netns EXIT; "$@" ); then
+	# Not `if ( ... )` nor `( ... ) || rc=$?`: bash ignores set -e in
+	# everything run as the condition of if/&&/||, subshells included, so
+	# a failing command would not fail the test. (Inside the test the same
+	# holds for `f || x` and `if f`: f's own commands are not errexit-checked.)
+	local rc
+	( set -e; trap lx_cleanup_netns EXIT; "$@" )
+	rc=$?
+	if [ "$rc" = 0 ]; then
 		echo "ok $name"
 	else
 		echo "not ok $name"

@@ -59,7 +59,10 @@ poke() { # ID NETNS-CMD-PREFIX...
 	round=$((round + 1))
 	case $((round % 4)) in
 	0) "$LX_BIN" put "$id" --desired "$LX_TMP/a.json" --state-dir "$SD" >/dev/null ;;
-	1) "$LX_BIN" reconcile "$id" --state-dir "$SD" >/dev/null ;;
+	# exit 1 (not converged) is fine: under valgrind the sysctl op always
+	# fails (valgrind 3.19 has no openat2, syscall 437: ENOSYS)
+	1) rc=0; "$LX_BIN" reconcile "$id" --state-dir "$SD" >/dev/null || rc=$?
+	   [ "$rc" -le 1 ] || fail "manual reconcile: exit $rc" ;;
 	2) "$LX_BIN" put "$id" --desired "$LX_TMP/b.json" --state-dir "$SD" >/dev/null ;;
 	3) rc=0; "$LX_BIN" put "$id" --desired "$LX_TMP/bad.json" --state-dir "$SD" 2>/dev/null || rc=$?
 	   expect_eq "$rc" 5 "refused put" ;;
