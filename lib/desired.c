@@ -451,7 +451,7 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 			const char *key;
 			json_t *m;
 			char mf[512];
-			unsigned int before = err ? err->lines : 0;
+			int invalid = 0;
 
 			json_object_foreach(v, key, m)
 			{
@@ -471,16 +471,20 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 						*(!strcmp(key, "nodad")
 						      ? &in.nodad
 						      : &in.noprefixroute) = b;
+					else
+						invalid = -EINVAL;
 				} else if (!dst) {
-					lx_bad(err, "%s: unknown member", mf);
+					invalid = lx_bad(
+					    err, "%s: unknown member", mf);
 				} else if (!json_is_string(m)) {
-					lx_bad_type(err, mf, "a string", m);
+					invalid =
+					    lx_bad_type(err, mf, "a string", m);
 				} else {
 					*dst = json_string_value(m);
 				}
 			}
 			r = lx_addr_build(&in, a, f, err);
-			if (err && err->lines != before)
+			if (invalid)
 				r = -EINVAL;
 		} else {
 			lx_bad_type(err, f, "a string or an object", v);

@@ -297,7 +297,7 @@ static bool parse_scope(const char *s, bool route, int *out)
 int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 		  const char *field, struct lx_error *err)
 {
-	unsigned int before = err ? err->lines : 0;
+	int invalid = 0;
 	struct lx_qbuf q, q2;
 	uint8_t plen;
 	int r;
@@ -307,22 +307,22 @@ int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 	a->nodad = in->nodad;
 	a->noprefixroute = in->noprefixroute;
 	if (!in->dev)
-		lx_bad(err, "%s: missing device", field);
+		invalid = lx_bad(err, "%s: missing device", field);
 	else if (!lx_ifname_valid(in->dev))
-		lx_bad_ifname(err, field, in->dev);
+		invalid = lx_bad_ifname(err, field, in->dev);
 	else
 		strcpy(a->dev, in->dev);
 	if (!in->address) {
-		lx_bad(err, "%s: missing address", field);
+		invalid = lx_bad(err, "%s: missing address", field);
 	} else {
 		r = prefix_parse(in->address, 0, &a->addr, &a->prefixlen,
 				 &a->family, NULL);
 		if (r == -ERANGE)
-			lx_bad(err, "%s: invalid prefix length in %s", field,
-			       lx_text_quote(&q, in->address));
+			invalid = lx_bad(err, "%s: invalid prefix length in %s",
+					 field, lx_text_quote(&q, in->address));
 		else if (r < 0)
-			lx_bad(err, "%s: invalid address %s", field,
-			       lx_text_quote(&q, in->address));
+			invalid = lx_bad(err, "%s: invalid address %s", field,
+					 lx_text_quote(&q, in->address));
 	}
 	if (in->peer) {
 		bool has_len = false;
@@ -330,22 +330,22 @@ int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 		r = prefix_parse(in->peer, a->family, &a->peer, &plen, NULL,
 				 &has_len);
 		if (r == -EAFNOSUPPORT)
-			lx_bad(err, "%s: peer %s is not %s like address %s",
-			       field, lx_text_quote(&q, in->peer),
-			       fam_name(a->family),
-			       lx_text_quote(&q2, in->address));
+			invalid = lx_bad(
+			    err, "%s: peer %s is not %s like address %s", field,
+			    lx_text_quote(&q, in->peer), fam_name(a->family),
+			    lx_text_quote(&q2, in->address));
 		else if (r < 0 || has_len)
-			lx_bad(err, "%s: invalid peer address %s", field,
-			       lx_text_quote(&q, in->peer));
+			invalid = lx_bad(err, "%s: invalid peer address %s",
+					 field, lx_text_quote(&q, in->peer));
 		else
 			a->has_peer = true;
 	}
 	if (in->scope && !parse_scope(in->scope, false, &a->scope))
-		lx_bad(err,
-		       "%s: invalid scope %s "
-		       "(global|site|link|host|nowhere|0..255)",
-		       field, lx_text_quote(&q, in->scope));
-	if (err && err->lines != before)
+		invalid = lx_bad(err,
+				 "%s: invalid scope %s "
+				 "(global|site|link|host|nowhere|0..255)",
+				 field, lx_text_quote(&q, in->scope));
+	if (invalid)
 		return -EINVAL;
 	return 0;
 }
