@@ -27,7 +27,7 @@ struct lx_engine {
 	struct lx_source src[LX_SUB_MAX]; /* lx_subsystems[] order */
 	size_t n_src;
 	const struct lx_policy *policy;
-	struct lx_desired desired;
+	struct lx_desired desired; /* the one document: loops borrow it */
 	struct lx_owned owned;
 	struct lx_state state;
 	char *state_dir; /* set while the state dir waits for create_state */
