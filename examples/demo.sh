@@ -16,8 +16,14 @@ in_ctr() { nsenter -t "$pid" -n "$@"; }
 
 e2e_rootfs
 "$here/runc-bundle.sh" "$b" "$E2E_ROOTFS" "$LX_BIN" >/dev/null
-# the demo keeps its state in a temporary --state-dir
-e2e_jq "$b" --arg sd "$sd" '.hooks[][].args += ["--state-dir", $sd]'
+# the demo keeps its state in a temporary --state-dir; the admin's nftables
+# policy keeps the container off the cloud metadata address, which the demo
+# puts on the container's own lo (never a route out of this machine)
+pol=$LX_TMP/policy.nft
+echo 'chain out { type filter hook output priority -10; ip daddr 169.254.169.254 drop; }' >"$pol"
+e2e_jq "$b" --arg sd "$sd" --arg pol "$pol" '.hooks[][].args += ["--state-dir", $sd, "--nft-policy", $pol]
+	| .annotations["io.linx.addresses"] += "; lo 169.254.169.254/32"
+	| .annotations["io.linx.nftables"] = "chain egress { type filter hook output priority 0; tcp dport 25 drop; }"'
 step "annotations"
 jq '.annotations' "$b/config.json"
 e2e_track_if lxh-web42
@@ -39,6 +45,22 @@ step "host side: the sidecar brought the peer up; give it an address, ping the c
 ip -br link show lxh-web42
 ip addr add 10.213.42.1/24 dev lxh-web42
 busybox ping -c 1 -W 2 10.213.42.2 | sed -n 2p
+step "nftables: the admin's policy (inet linx-policy) and the tenant's body (inet linx)"
+in_ctr nft list ruleset | sed -n '/table inet linx-policy/,/^}/p'
+tcp_try() { # a dropped packet times out; one that gets through is refused at once
+	local rc=0
+	in_ctr timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null || rc=$?
+	[ $rc = 124 ] && echo "  $1:$2  dropped (timed out)" || echo "  $1:$2  reached (answered)"
+}
+tcp_try 169.254.169.254 80
+tcp_try 10.213.42.2 80
+step "the tenant (root with CAP_NET_ADMIN in its netns) tries to remove the rule"
+tenant() { nsenter -t "$pid" -n setpriv --inh-caps=-all --bounding-set=-all,+net_admin -- "$@"; }
+for cmd in "nft delete table inet linx-policy" "nft flush table inet linx-policy" "nft delete table inet linx"; do
+	printf '  $ %s\n' "$cmd"
+	tenant $cmd 2>&1 | sed -n 's/^/    /;1p'
+done
+tcp_try 169.254.169.254 80
 step "status"
 "$LX_BIN" status "$id" --state-dir "$sd"
 step "drift: delete the default route; the sidecar puts it back"

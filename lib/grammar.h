@@ -61,7 +61,8 @@ struct lx_addr_in {
 
 int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 		  const char *field, struct lx_error *err);
-/* A route in the object form (lib/grammar_route.c). */
+/* A route in the object form (lib/grammar_route.c); nexthops allocated
+ * as lx_route_parse's. */
 int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
 		       struct lx_error *err);
 
@@ -100,7 +101,9 @@ int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
  *  [src ADDR] [scope S] [pref P] [mtu [lock] N] [advmss N] [initcwnd N]
  *  [initrwnd N] [quickack 0|1] [congctl [lock] NAME]
  *  [nexthop via GW [dev DEV] [weight N] [onlink]]...` (SPEC.md;
- *  lib/grammar_route.c, as the two below). */
+ *  lib/grammar_route.c, as the two below). On success a multipath
+ *  route's nexthops are allocated (lx_route_fini); on failure nothing
+ *  is. */
 int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 		   struct lx_error *err) LX_WUR;
 

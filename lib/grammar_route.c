@@ -268,6 +268,8 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 	bool dflt = false, reject;
 	struct lx_qbuf q, q2;
 	uint32_t v;
+	/* r's nexthops, allocated once the route is known good */
+	struct lx_nexthop nhv[LX_NEXTHOPS_MAX];
 
 	memset(r, 0, sizeof(*r));
 	r->scope = LX_UNSET;
@@ -310,8 +312,9 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 			   in->n_nh, LX_NEXTHOPS_MAX, lx_text_quote(&q, item));
 	for (size_t i = 0; i < in->n_nh && i < LX_NEXTHOPS_MAX; i++) {
 		const struct nh_in *n = &in->nh[i];
-		struct lx_nexthop *nh = &r->nh[i];
+		struct lx_nexthop *nh = &nhv[i];
 
+		memset(nh, 0, sizeof(*nh));
 		if (!n->via) {
 			invalid =
 			    lx_bad(err, "%s: nexthop %zu has no \"via\" in %s",
@@ -354,7 +357,7 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 	if (fam) {
 		r->family = fam;
 		for (size_t i = 0; i <= r->n_nexthops; i++) {
-			uint8_t gf = i < r->n_nexthops ? r->nh[i].gw_family
+			uint8_t gf = i < r->n_nexthops ? nhv[i].gw_family
 				     : r->has_gw       ? r->gw_family
 						       : 0;
 			const char *fw =
@@ -390,8 +393,8 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 	if (r->has_gw && r->gw_family == r->family)
 		r->gw_family = 0;
 	for (size_t i = 0; i < r->n_nexthops; i++)
-		if (r->nh[i].gw_family == r->family)
-			r->nh[i].gw_family = 0;
+		if (nhv[i].gw_family == r->family)
+			nhv[i].gw_family = 0;
 	if (in->dev)
 		invalid |= dev_into(in->dev, r->dev, field, err);
 	r->onlink = in->onlink;
@@ -520,18 +523,28 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 	/* One nexthop is the plain form: the kernel stores and reports it
 	 * as such (its weight is meaningless and dropped). */
 	if (r->n_nexthops == 1) {
-		struct lx_nexthop nh = r->nh[0];
+		struct lx_nexthop nh = nhv[0];
 
 		r->has_gw = true;
 		r->gw = nh.gw;
 		r->gw_family = nh.gw_family;
 		memcpy(r->dev, nh.dev, sizeof(r->dev));
 		r->onlink = nh.onlink;
-		memset(&r->nh[0], 0, sizeof(r->nh[0]));
 		r->n_nexthops = 0;
 	}
-	if (invalid)
+	if (invalid) {
+		r->n_nexthops = 0;
 		return -EINVAL;
+	}
+	if (r->n_nexthops) {
+		r->nh = malloc(r->n_nexthops * sizeof(*r->nh));
+		if (!r->nh) {
+			r->n_nexthops = 0;
+			lx_bad(err, "%s: out of memory", field);
+			return -ENOMEM;
+		}
+		memcpy(r->nh, nhv, r->n_nexthops * sizeof(*r->nh));
+	}
 	return 0;
 }
 

@@ -12,10 +12,8 @@ static const struct {
 	enum lx_link_kind kind;
 	const char *name; /* the document's word and IFLA_INFO_KIND */
 } link_kinds[] = {
-    {LX_LINK_VETH, "veth"},
-    {LX_LINK_MACVLAN, "macvlan"},
-    {LX_LINK_IPVLAN, "ipvlan"},
-    {LX_LINK_DUMMY, "dummy"},
+    {LX_LINK_VETH, "veth"},	{LX_LINK_MACVLAN, "macvlan"},
+    {LX_LINK_IPVLAN, "ipvlan"}, {LX_LINK_DUMMY, "dummy"},
     {LX_LINK_BRIDGE, "bridge"},
 };
 
@@ -113,7 +111,7 @@ void lx_desired_free(struct lx_desired *d)
 		return;
 	free(d->links);
 	free(d->addrs);
-	free(d->routes);
+	lx_routes_free(d->routes, d->n_routes);
 	free(d->rules);
 	free(d->neighs);
 	lx_kvs_free(&d->sysctl);
@@ -315,16 +313,64 @@ int lx_owned_copy(struct lx_owned *dst, const struct lx_owned *src)
 	return 0;
 }
 
+int lx_route_copy(struct lx_route *dst, const struct lx_route *src)
+{
+	*dst = *src;
+	if (!src->n_nexthops)
+		return 0;
+	dst->nh = malloc(src->n_nexthops * sizeof(*dst->nh));
+	if (!dst->nh) {
+		dst->n_nexthops = 0; /* and nh NULL: not src's */
+		return -ENOMEM;
+	}
+	memcpy(dst->nh, src->nh, src->n_nexthops * sizeof(*dst->nh));
+	return 0;
+}
+
+void lx_route_fini(struct lx_route *r)
+{
+	free(r->nh);
+	r->nh = NULL;
+	r->n_nexthops = 0;
+}
+
+void lx_routes_free(struct lx_route *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].nh);
+	free(v);
+}
+
+/* dup_array of routes, each with nexthops of its own. */
+static int dup_routes(struct lx_route **dst, const struct lx_route *src,
+		      size_t n)
+{
+	if (dup_array((void **)dst, src, n, sizeof(*src)) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!src[i].n_nexthops)
+			continue;
+		if (lx_route_copy(&(*dst)[i], &src[i]) < 0) {
+			/* the rest still share src's: not ours to free */
+			lx_routes_free(*dst, i);
+			*dst = NULL;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 int lx_desired_copy(struct lx_desired *dst, const struct lx_desired *src)
 {
 	memset(dst, 0, sizeof(*dst));
 	dst->opts = src->opts;
+	/* before the copy: lx_desired_free() frees the routes' nexthops */
+	dst->n_routes = src->n_routes;
 	if (dup_array((void **)&dst->links, src->links, src->n_links,
 		      sizeof(*src->links)) < 0 ||
 	    dup_array((void **)&dst->addrs, src->addrs, src->n_addrs,
 		      sizeof(*src->addrs)) < 0 ||
-	    dup_array((void **)&dst->routes, src->routes, src->n_routes,
-		      sizeof(*src->routes)) < 0 ||
+	    dup_routes(&dst->routes, src->routes, src->n_routes) < 0 ||
 	    dup_array((void **)&dst->rules, src->rules, src->n_rules,
 		      sizeof(*src->rules)) < 0 ||
 	    dup_array((void **)&dst->neighs, src->neighs, src->n_neighs,
@@ -337,7 +383,6 @@ int lx_desired_copy(struct lx_desired *dst, const struct lx_desired *src)
 	}
 	dst->n_links = src->n_links;
 	dst->n_addrs = src->n_addrs;
-	dst->n_routes = src->n_routes;
 	dst->n_rules = src->n_rules;
 	dst->n_neighs = src->n_neighs;
 	return 0;

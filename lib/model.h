@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cleanup.h"
+
 #define LX_DEFAULT_PROTOCOL    76
 #define LX_DEFAULT_INTERVAL_MS 5000
 #define LX_DEFAULT_DEBOUNCE_MS 100
@@ -33,7 +35,7 @@ enum lx_link_kind {
 	LX_LINK_IPVLAN,
 	LX_LINK_DUMMY,
 	LX_LINK_BRIDGE, /* local, in the target namespace */
-	LX_LINK_OTHER, /* observed only: some kind we do not create */
+	LX_LINK_OTHER,	/* observed only: some kind we do not create */
 };
 
 /* The kind's word ("veth", also its IFLA_INFO_KIND); NULL for EXISTING
@@ -132,9 +134,15 @@ struct lx_route {
 	uint32_t quickack;
 	uint32_t locks; /* RTAX_LOCK: 1 << RTAX_MTU, 1 << RTAX_CC_ALGO */
 	char congctl[16];
-	/* multipath: two or more; a single nexthop is the plain form */
+	/* multipath: two or more; a single nexthop is the plain form. Out
+	 * of line, n_nexthops elements (NULL when none), so that a route
+	 * stays a fifth of the size it was with 8 inline: a document holds
+	 * thousands, copied, sorted and compared. Owned by whoever holds the
+	 * route (a document, an observed state, an op): lx_route_copy()
+	 * duplicates it, lx_route_fini() frees it; a plain struct copy
+	 * shares it. */
 	uint8_t n_nexthops;
-	struct lx_nexthop nh[LX_NEXTHOPS_MAX];
+	struct lx_nexthop *nh;
 	/* set by the codec on observe, by the rtnl source on apply */
 	uint8_t protocol;
 	int oif;
@@ -151,13 +159,13 @@ struct lx_rule {
 	char iif[IFNAMSIZ], oif[IFNAMSIZ];
 	bool has_fwmark;
 	uint32_t fwmark, fwmask;
-	uint8_t ipproto; /* 0 = any */
+	uint8_t ipproto;				 /* 0 = any */
 	uint16_t sport_lo, sport_hi, dport_lo, dport_hi; /* 0 = any */
 	uint8_t tos;
 	bool has_priority; /* without it the kernel picks one: any matches */
 	uint32_t priority;
-	uint8_t action; /* FR_ACT_TO_TBL, FR_ACT_BLACKHOLE, ... */
-	uint32_t table; /* FR_ACT_TO_TBL */
+	uint8_t action;	  /* FR_ACT_TO_TBL, FR_ACT_BLACKHOLE, ... */
+	uint32_t table;	  /* FR_ACT_TO_TBL */
 	uint8_t protocol; /* observed */
 };
 
@@ -297,6 +305,14 @@ void lx_owned_kvs_del(struct lx_owned_kvs *k, const char *key);
 int lx_owned_copy(struct lx_owned *dst, const struct lx_owned *src);
 int lx_owned_kvs_copy(struct lx_owned_kvs *dst, const struct lx_owned_kvs *src);
 int lx_desired_copy(struct lx_desired *dst, const struct lx_desired *src);
+
+/* *dst = *src with nexthops of its own. 0 or -ENOMEM (dst without
+ * nexthops then: nothing to free). */
+int lx_route_copy(struct lx_route *dst, const struct lx_route *src) LX_WUR;
+/* Free r's nexthops (n_nexthops = 0); the rest of r stays. */
+void lx_route_fini(struct lx_route *r);
+/* lx_route_fini() on each of n routes, then free(v). */
+void lx_routes_free(struct lx_route *v, size_t n);
 
 /* Grow helper: ensure room for element n (appending) in *arr, whose
  * capacity is implicit (8, doubled at each power of two). */

@@ -187,6 +187,9 @@ int lx_nft_apply(struct lx_nft *n, const struct lx_nft_want *want,
 int lx_nft_release(struct lx_nft *n, struct lx_subreport *rep,
 		   struct lx_error *err) LX_WUR;
 
+/* The subsystem on the contract (lib/source.h), lib/nft_source.c. */
+extern const struct lx_subsys lx_nft_subsys;
+
 /* Monitor: NFNLGRP_NFTABLES on its own socket; events are hints. */
 int lx_nft_subscribe(struct lx_nft *n, struct lx_error *err) LX_WUR;
 int lx_nft_drain(struct lx_nft *n, int fd);

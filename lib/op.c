@@ -17,6 +17,8 @@ void lx_op_free(struct lx_op *op)
 		free(op->u.kv.file);
 		memset(&op->u.kv, 0, sizeof(op->u.kv));
 	}
+	if (op->obj == LX_OBJ_ROUTE)
+		lx_route_fini(&op->u.route);
 	free(op->error);
 	op->error = NULL;
 }

@@ -74,8 +74,8 @@ struct lx_plan {
 };
 
 /*
- * Append a shallow copy of *op; the plan takes ownership of op->u.kv strings
- * and op->error. Returns 0 or -ENOMEM (ownership still taken: freed).
+ * Append a shallow copy of *op; the plan takes ownership of op->u.kv strings,
+ * a route's nexthops (op->u.route.nh) and op->error. Returns 0 or -ENOMEM (ownership still taken: freed).
  */
 int lx_plan_add(struct lx_plan *p, const struct lx_op *op) LX_WUR;
 /* Room for n more ops, so a plan whose size is known grows once (a

@@ -42,6 +42,18 @@ static uint16_t weight(const struct lx_nexthop *nh)
 	return nh->weight ? nh->weight : 1;
 }
 
+bool lx_route_same(const struct lx_route *a, const struct lx_route *b)
+{
+	const size_t nh = offsetof(struct lx_route, nh),
+		     tail = nh + sizeof(a->nh);
+
+	return memcmp(a, b, nh) == 0 &&
+	       memcmp((const char *)a + tail, (const char *)b + tail,
+		      sizeof(*a) - tail) == 0 &&
+	       (!a->n_nexthops ||
+		memcmp(a->nh, b->nh, a->n_nexthops * sizeof(*a->nh)) == 0);
+}
+
 void lx_route_normalize(struct lx_route *r)
 {
 	r->table = lx_route_table(r);
@@ -352,6 +364,8 @@ static int get_multipath(const struct nlattr *mp, struct lx_route *r)
 {
 	const char *p = mnl_attr_get_payload(mp);
 	size_t left = mnl_attr_get_payload_len(mp);
+	struct lx_nexthop v[LX_NEXTHOPS_MAX];
+	size_t n = 0;
 
 	while (left >= sizeof(struct rtnexthop)) {
 		const struct rtnexthop *h = (const void *)p;
@@ -360,9 +374,9 @@ static int get_multipath(const struct nlattr *mp, struct lx_route *r)
 
 		if (h->rtnh_len < sizeof(*h) || h->rtnh_len > left)
 			return -EBADMSG;
-		if (r->n_nexthops == LX_NEXTHOPS_MAX)
+		if (n == LX_NEXTHOPS_MAX)
 			return -EBADMSG;
-		nh = &r->nh[r->n_nexthops++];
+		nh = &v[n++];
 		memset(nh, 0, sizeof(*nh));
 		nh->weight = (uint16_t)(h->rtnh_hops + 1);
 		nh->onlink = h->rtnh_flags & RTNH_F_ONLINK;
@@ -387,6 +401,14 @@ static int get_multipath(const struct nlattr *mp, struct lx_route *r)
 		left -= (size_t)RTNH_ALIGN(h->rtnh_len);
 		p += RTNH_ALIGN(h->rtnh_len);
 	}
+	/* Allocated last: a malformed message leaves nothing to free. */
+	if (!n)
+		return 0;
+	r->nh = malloc(n * sizeof(*r->nh));
+	if (!r->nh)
+		return -ENOMEM;
+	memcpy(r->nh, v, n * sizeof(*r->nh));
+	r->n_nexthops = (uint8_t)n;
 	return 0;
 }
 
@@ -449,8 +471,10 @@ int lx_route_from_msg(const struct nlmsghdr *nlh, struct lx_route *r)
 		r->pref = mnl_attr_get_u8(tb[RTA_PREF]);
 	if (tb[RTA_METRICS] && get_metrics(tb[RTA_METRICS], r) < 0)
 		return -EBADMSG;
-	if (tb[RTA_MULTIPATH] && get_multipath(tb[RTA_MULTIPATH], r) < 0)
-		return -EBADMSG;
+	/* Last: the only step that allocates (r's nexthops, when it
+	 * returns 0). -EBADMSG or -ENOMEM. */
+	if (tb[RTA_MULTIPATH])
+		return get_multipath(tb[RTA_MULTIPATH], r);
 	return 0;
 }
 
@@ -600,8 +624,14 @@ static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
 		errno = ENOMEM;
 		return MNL_CB_ERROR;
 	}
-	if (lx_route_from_msg(nlh, &vec->v[vec->n]) == 0)
+	switch (lx_route_from_msg(nlh, &vec->v[vec->n])) {
+	case 0:
 		vec->n++;
+		break;
+	case -ENOMEM:
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
 	return MNL_CB_OK;
 }
 
@@ -628,7 +658,7 @@ int lx_route_dump(struct lx_nl *nl, struct lx_route **routes, size_t *n,
 			*n = vec.n;
 			return 0;
 		}
-		free(vec.v);
+		lx_routes_free(vec.v, vec.n);
 		if (ret != -EINTR || attempt >= 8)
 			return lx_error_set(err, LX_ERR_SYSTEM, -ret,
 					    "dump routes");

@@ -50,6 +50,11 @@ uint8_t lx_route_scope(const struct lx_route *r);
 bool lx_route_attrs_equal(const struct lx_route *desired,
 			  const struct lx_route *observed);
 
+/* The same value member for member, nexthops by content (not where they
+ * are): what memcmp of two routes was when nexthops were inline. Both
+ * made from zeroed memory (the parsers and the codec do). */
+bool lx_route_same(const struct lx_route *a, const struct lx_route *b);
+
 /* Is r's gateway (or each nexthop's) to be resolved by the kernel through
  * another route? (Not when onlink, not for a link-local IPv6 gateway.) */
 bool lx_route_gw_needs_route(const struct lx_route *r,
@@ -61,8 +66,9 @@ bool lx_route_covers(const struct lx_route *p, uint8_t fam,
 
 /*
  * Decode RTM_NEWROUTE: everything in struct lx_route but dev names (oif
- * set, per nexthop too). Returns 0, -EBADMSG, or -EAFNOSUPPORT for
- * families other than v4/v6.
+ * set, per nexthop too). Returns 0 (r's nexthops, if any, allocated:
+ * lx_route_fini), -EBADMSG, -ENOMEM, or -EAFNOSUPPORT for families
+ * other than v4/v6 (nothing allocated on failure).
  */
 int lx_route_from_msg(const struct nlmsghdr *nlh, struct lx_route *r);
 

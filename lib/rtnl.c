@@ -24,7 +24,7 @@ void lx_rtnl_state_free(struct lx_rtnl_state *s)
 		return;
 	free(s->links);
 	free(s->addrs);
-	free(s->routes);
+	lx_routes_free(s->routes, s->n_routes);
 	free(s->rules);
 	free(s->neighs);
 	memset(s, 0, sizeof(*s));
@@ -208,8 +208,9 @@ static int push(struct lx_plan *plan, enum lx_op_verb verb, enum lx_obj obj,
 	case LX_OBJ_ADDRESS:
 		op.u.addr = *(const struct lx_addr *)payload;
 		break;
-	case LX_OBJ_ROUTE:
-		op.u.route = *(const struct lx_route *)payload;
+	case LX_OBJ_ROUTE: /* nexthops of its own */
+		if (lx_route_copy(&op.u.route, payload) < 0)
+			return -ENOMEM;
 		break;
 	default:
 		return -EINVAL;
@@ -357,8 +358,9 @@ int lx_rtnl_diff(const struct lx_desired *d, const struct lx_rtnl_state *obs,
 		 const struct lx_owned *owned, uint8_t protocol,
 		 struct lx_plan *plan, struct lx_error *err)
 {
-	/* Payloads own nothing but a failed op's error, which moves with the
-	 * op from the stage plan to the result: shallow copies are safe. */
+	/* Payloads own nothing but a failed op's error and a route's
+	 * nexthops, which move with the op from the stage plan to the
+	 * result: shallow copies are safe. */
 	struct lx_plan rdel = {0}, rput = {0}, adel = {0}, aput = {0},
 		       ldel = {0}, lput = {0}, udel = {0}, uput = {0},
 		       ndel = {0}, nput = {0};

@@ -53,11 +53,13 @@ static bool route_is_exportable(const struct lx_route *r)
 
 /* The observed route as the grammar writes it: kernel-filled values that
  * are the defaults of the words left out, so it reads like the line that
- * made it. */
-static struct lx_route route_as_desired(const struct lx_route *o)
+ * made it. Into *out, with nexthops of its own: 0 or -ENOMEM. */
+static int route_as_desired(const struct lx_route *o, struct lx_route *out)
 {
-	struct lx_route r = *o;
+	struct lx_route r;
 
+	if (lx_route_copy(&r, o) < 0)
+		return -ENOMEM;
 	r.protocol = 0;
 	r.oif = 0;
 	for (size_t i = 0; i < r.n_nexthops; i++)
@@ -86,7 +88,8 @@ static struct lx_route route_as_desired(const struct lx_route *o)
 		if (r.nh[i].weight == 1)
 			r.nh[i].weight = 0;
 	}
-	return r;
+	*out = r;
+	return 0;
 }
 
 static bool rule_is_exportable(const struct lx_rule *r)
@@ -144,10 +147,16 @@ int lx_rtnl_state_to_desired(const struct lx_rtnl_state *s,
 			a.scope = LX_UNSET;
 		d->addrs[d->n_addrs++] = a;
 	}
-	for (size_t i = 0; i < s->n_routes; i++)
-		if (route_is_exportable(&s->routes[i]))
-			d->routes[d->n_routes++] =
-			    route_as_desired(&s->routes[i]);
+	for (size_t i = 0; i < s->n_routes; i++) {
+		if (!route_is_exportable(&s->routes[i]))
+			continue;
+		if (route_as_desired(&s->routes[i], &d->routes[d->n_routes]) <
+		    0) {
+			lx_desired_free(d);
+			return -ENOMEM;
+		}
+		d->n_routes++;
+	}
 	for (size_t i = 0; i < s->n_rules; i++) {
 		struct lx_rule r = s->rules[i];
 

@@ -62,6 +62,8 @@ static size_t lower_bound(const struct ptrs *s, const void *key,
 	return lo;
 }
 
+/* Append an op on payload; a route's nexthops are copied (the op owns
+ * its own: lx_op_free). */
 static int push(struct lx_plan *plan, enum lx_op_verb verb, enum lx_obj obj,
 		const void *payload, unsigned int stage, const char *fail)
 {
@@ -69,7 +71,8 @@ static int push(struct lx_plan *plan, enum lx_op_verb verb, enum lx_obj obj,
 
 	switch (obj) {
 	case LX_OBJ_ROUTE:
-		op.u.route = *(const struct lx_route *)payload;
+		if (lx_route_copy(&op.u.route, payload) < 0)
+			return -ENOMEM;
 		break;
 	case LX_OBJ_RULE:
 		op.u.rule = *(const struct lx_rule *)payload;
@@ -82,8 +85,10 @@ static int push(struct lx_plan *plan, enum lx_op_verb verb, enum lx_obj obj,
 	}
 	if (fail) {
 		op.error = strdup(fail);
-		if (!op.error)
+		if (!op.error) {
+			lx_op_free(&op);
 			return -ENOMEM;
+		}
 		op.state = LX_OPS_FAILED;
 	}
 	return lx_plan_add(plan, &op);
@@ -136,6 +141,24 @@ static unsigned int route_stage(const struct lx_route *r)
 	return 0;
 }
 
+/* An op on desired route x as it is installed: normalised (on the op's
+ * copy), our protocol, no oif. */
+static int push_desired(struct lx_plan *plan, enum lx_op_verb verb,
+			const struct lx_route *x, uint8_t protocol,
+			const char *fail)
+{
+	struct lx_route *r;
+	int ret = push(plan, verb, LX_OBJ_ROUTE, x, route_stage(x), fail);
+
+	if (ret < 0)
+		return ret;
+	r = &plan->ops[plan->n - 1].u.route;
+	lx_route_normalize(r);
+	r->protocol = protocol;
+	r->oif = 0;
+	return 0;
+}
+
 int lx_rtnl_diff_routes(const struct lx_desired *d,
 			const struct lx_rtnl_state *obs, uint8_t protocol,
 			struct lx_plan *del, struct lx_plan *put)
@@ -163,12 +186,6 @@ int lx_rtnl_diff_routes(const struct lx_desired *d,
 		int c = !x ? 1 : !y ? -1 : lx_route_cmp(x, y);
 
 		if (c <= 0) {
-			struct lx_route r = *x;
-			unsigned int st = route_stage(x);
-
-			lx_route_normalize(&r);
-			r.protocol = protocol;
-			r.oif = 0;
 			if (c < 0) {
 				size_t k = lower_bound(&fp, x, route_cmp_v);
 				const struct lx_route *f =
@@ -178,20 +195,20 @@ int lx_rtnl_diff_routes(const struct lx_desired *d,
 				char msg[160];
 
 				if (!f) {
-					ret = push(put, LX_OP_CREATE,
-						   LX_OBJ_ROUTE, &r, st, NULL);
+					ret = push_desired(put, LX_OP_CREATE, x,
+							   protocol, NULL);
 				} else if (d->opts.adopt) {
-					ret = push(put, LX_OP_UPDATE,
-						   LX_OBJ_ROUTE, &r, st, NULL);
+					ret = push_desired(put, LX_OP_UPDATE, x,
+							   protocol, NULL);
 				} else {
 					held_msg(msg, sizeof(msg), f->protocol,
 						 true);
-					ret = push(put, LX_OP_CREATE,
-						   LX_OBJ_ROUTE, &r, st, msg);
+					ret = push_desired(put, LX_OP_CREATE, x,
+							   protocol, msg);
 				}
 			} else if (!lx_route_attrs_equal(x, y)) {
-				ret = push(put, LX_OP_UPDATE, LX_OBJ_ROUTE, &r,
-					   st, NULL);
+				ret = push_desired(put, LX_OP_UPDATE, x,
+						   protocol, NULL);
 			}
 			/* Skip desired duplicates of the same identity. */
 			while (++i < dp.n && lx_route_cmp(dp.p[i], x) == 0)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "cgroup.h"
+#include "nft.h"
 #include "rtnl.h"
 #include "source.h"
 #include "sysctl.h"
@@ -14,5 +15,6 @@ const struct lx_subsys *const lx_subsystems[] = {
     &lx_rtnl_subsys,
     &lx_sysctl_subsys,
     &lx_cgroup_subsys,
+    &lx_nft_subsys,
     NULL,
 };

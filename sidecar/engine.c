@@ -189,18 +189,6 @@ int lx_engine_check(struct lx_engine *e, const struct lx_desired *d,
 		if (ri < 0 && r == 0)
 			r = ri;
 	}
-	/* The nftables subsystem (lib/nft.c) is built and tested but not yet
-	 * registered with the engine: a firewall that is accepted and then
-	 * silently not installed is worse than a refusal. */
-	if (d->nft.text)
-		r = lx_error_add(err, LX_ERR_INVALID, 0,
-				 "nftables (io.linx.nftables): not supported "
-				 "by this version (the nftables subsystem is "
-				 "not enabled yet)");
-	if (e->policy->nft_policy.text)
-		r = lx_error_add(err, LX_ERR_USAGE, 0,
-				 "--nft-policy: not supported by this version "
-				 "(the nftables subsystem is not enabled yet)");
 	return r;
 }
 

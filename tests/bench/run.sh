@@ -9,7 +9,7 @@ trap 'rm -f "$BENCH_SUMMARY"' EXIT
 rc=0
 start=$SECONDS
 echo "make bench on $(uname -n), kernel $(uname -r), $(nproc) CPUs, $(date -u '+%F %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-for b in routes.sh hook_vs_cni.sh footprint.sh heal.sh addresses.sh; do
+for b in routes.sh hook_vs_cni.sh footprint.sh heal.sh addresses.sh nft.sh; do
 	[ -f "$here/$b" ] || continue
 	echo "== $b"
 	t=$SECONDS

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "desired.h"
+#include "route.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -42,8 +43,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (lx_route_parse(s, &r, "r", &err) == 0) {
 			lx_route_format(&r, false, buf, sizeof(buf));
 			if (lx_route_parse(buf, &b, "r", &err) != 0 ||
-			    memcmp(&r, &b, sizeof(r)))
+			    !lx_route_same(&r, &b))
 				abort();
+			lx_route_fini(&r);
+			lx_route_fini(&b);
 		} else if (!err.lines) {
 			abort();
 		}

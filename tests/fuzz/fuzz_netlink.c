@@ -56,16 +56,18 @@ static void error_invariants(const struct nlmsghdr *nlh)
 static void route_round_trip(const struct lx_route *r)
 {
 	char buf[LX_NL_MSG_MAX];
-	struct lx_route want = *r, back;
+	struct lx_route want, back;
 	struct nlmsghdr *nlh;
 
+	/* nexthops of its own: normalised here, not in r */
+	if (lx_route_copy(&want, r) != 0)
+		abort();
 	lx_route_normalize(&want);
 	want.scope = lx_route_scope(&want);
 	if (want.dst_len == 0)
 		memset(&want.dst, 0, sizeof(want.dst));
-	nlh =
-	    lx_route_msg_new(buf, LX_NL_CREATE, &want, want.protocol, want.oif,
-			     NULL);
+	nlh = lx_route_msg_new(buf, LX_NL_CREATE, &want, want.protocol,
+			       want.oif, NULL);
 	nlh->nlmsg_type = RTM_NEWROUTE;
 	if (lx_route_from_msg(nlh, &back) != 0)
 		abort();
@@ -76,6 +78,8 @@ static void route_round_trip(const struct lx_route *r)
 	    back.oif != (want.oif > 0 ? want.oif : 0) ||
 	    want.table != back.table)
 		abort();
+	lx_route_fini(&want);
+	lx_route_fini(&back);
 }
 
 static void addr_round_trip(const struct lx_addr *a)

@@ -64,6 +64,14 @@ static void parse_into(struct env *e, const char *line)
 	e->d.n_routes++;
 }
 
+/* No routes desired (their nexthops freed). */
+static void no_routes(struct env *e)
+{
+	for (size_t i = 0; i < e->d.n_routes; i++)
+		lx_route_fini(&e->d.routes[i]);
+	e->d.n_routes = 0;
+}
+
 static void fresh(struct env *e)
 {
 	lx_plan_free(&e->rep.plan);
@@ -145,7 +153,7 @@ Test(route_words, each_word_installs_as_ip_route_add_does, .timeout = 60)
 					  : "");
 
 		sh("ip route add 10.99.0.0/16 dev v0 proto static");
-		e.d.n_routes = 0;
+		no_routes(&e);
 		cr_assert_eq(reconcile(&e), 0, "%s: %s", words[i], e.err.msg);
 		our_routes(after, sizeof(after));
 		cr_assert_str_eq(after, "", "%s: not removed", words[i]);
@@ -239,7 +247,7 @@ Test(route_owner, another_protocols_route_fails_unless_adopt)
 	   "76'");
 	sh("! ip route show 10.50.0.0/16 | grep -q static");
 	/* Ours now: a shrunk document removes it. */
-	e.d.n_routes = 0;
+	no_routes(&e);
 	cr_assert_eq(reconcile(&e), 0, "%s", e.err.msg);
 	sh("! ip route show 10.50.0.0/16 | grep -q .");
 	env_fini(&e);
