@@ -81,6 +81,14 @@ int lx_addr_from_msg(const struct nlmsghdr *nlh, struct lx_addr *a)
 		return -EBADMSG;
 	if (get_inaddr(local ? local : addr, a->family, &a->addr) < 0)
 		return -EBADMSG;
+	if (tb[IFA_BROADCAST] && a->family == AF_INET) {
+		union lx_inaddr b;
+
+		if (get_inaddr(tb[IFA_BROADCAST], AF_INET, &b) < 0)
+			return -EBADMSG;
+		a->has_brd = true;
+		a->brd = b.v4;
+	}
 	if (local && addr) {
 		union lx_inaddr p;
 
@@ -120,6 +128,8 @@ struct nlmsghdr *lx_addr_msg_new(void *buf, enum lx_nl_verb verb,
 
 	ifa->ifa_scope =
 	    a->scope == LX_UNSET ? RT_SCOPE_UNIVERSE : (uint8_t)a->scope;
+	if (a->has_brd && a->family == AF_INET)
+		mnl_attr_put(nlh, IFA_BROADCAST, sizeof(a->brd), &a->brd);
 	/* The 8-bit field cannot hold IFA_F_NOPREFIXROUTE: IFA_FLAGS does. */
 	ifa->ifa_flags = (uint8_t)(flags & 0xff);
 	if (flags)

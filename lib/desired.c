@@ -344,7 +344,13 @@ static size_t find_dups(const void *base, size_t size, size_t n,
 	}
 	for (size_t k = 0; k < n; k++)
 		idx[k] = k;
-	qsort_r(idx, n, sizeof(*idx), dup_cmp, &ds);
+	/* A document written in order needs no sort (the order is total,
+	 * ties by index: the same result). */
+	for (size_t k = 1; k < n; k++)
+		if (dup_cmp(&idx[k - 1], &idx[k], &ds) > 0) {
+			qsort_r(idx, n, sizeof(*idx), dup_cmp, &ds);
+			break;
+		}
 	for (size_t k = 0; k < n; k++) {
 		if (k == 0 ||
 		    order(ds.base + idx[k - 1] * size, ds.base + idx[k] * size))
@@ -456,11 +462,12 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 			json_object_foreach(v, key, m)
 			{
 				const char **dst =
-				    !strcmp(key, "dev")	      ? &in.dev
-				    : !strcmp(key, "address") ? &in.address
-				    : !strcmp(key, "peer")    ? &in.peer
-				    : !strcmp(key, "scope")   ? &in.scope
-							      : NULL;
+				    !strcmp(key, "dev")		? &in.dev
+				    : !strcmp(key, "address")	? &in.address
+				    : !strcmp(key, "peer")	? &in.peer
+				    : !strcmp(key, "broadcast") ? &in.brd
+				    : !strcmp(key, "scope")	? &in.scope
+								: NULL;
 
 				lx_field_join(mf, sizeof(mf), f, key);
 				if (!strcmp(key, "nodad") ||

@@ -125,6 +125,12 @@ const char *lx_addr_format(const struct lx_addr *a, char *buf, size_t len)
 		sb_str(&b, " peer ");
 		sb_inaddr(&b, a->family, &a->peer);
 	}
+	if (a->has_brd) {
+		union lx_inaddr brd = {.v4 = a->brd};
+
+		sb_str(&b, " broadcast ");
+		sb_inaddr(&b, AF_INET, &brd);
+	}
 	if (a->scope != LX_UNSET)
 		sb_scope(&b, a->scope);
 	if (a->nodad)

@@ -294,6 +294,32 @@ static bool parse_scope(const char *s, bool route, int *out)
 
 /* ------------------------------------------------------------- addresses */
 
+/*
+ * `broadcast ADDR|+|-` (ip(8)'s brd): IPv4 only; + sets the host bits of
+ * the address, - clears them, and like ip(8) neither gives a broadcast to
+ * a /31 or /32. An unparsed address (family 0) is left to its own error.
+ */
+static int brd_parse(const char *s, struct lx_addr *a)
+{
+	uint32_t host;
+
+	if (a->family != AF_INET)
+		return a->family ? -EAFNOSUPPORT : 0;
+	if (strcmp(s, "+") && strcmp(s, "-")) {
+		if (inet_pton(AF_INET, s, &a->brd) != 1)
+			return -EINVAL;
+		a->has_brd = true;
+		return 0;
+	}
+	if (a->prefixlen > 30)
+		return 0;
+	host = a->prefixlen ? (1u << (32 - a->prefixlen)) - 1 : UINT32_MAX;
+	a->brd.s_addr = s[0] == '+' ? a->addr.v4.s_addr | htonl(host)
+				    : a->addr.v4.s_addr & ~htonl(host);
+	a->has_brd = true;
+	return 0;
+}
+
 int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 		  const char *field, struct lx_error *err)
 {
@@ -340,6 +366,12 @@ int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 		else
 			a->has_peer = true;
 	}
+	if (in->brd && brd_parse(in->brd, a) < 0)
+		invalid = lx_bad(
+		    err,
+		    "%s: invalid broadcast %s (an IPv4 address, + or -, on "
+		    "an IPv4 address)",
+		    field, lx_text_quote(&q, in->brd));
 	if (in->scope && !parse_scope(in->scope, false, &a->scope))
 		invalid = lx_bad(err,
 				 "%s: invalid scope %s "
@@ -398,6 +430,8 @@ int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
 	struct lx_qbuf q;
 	struct lx_kw kws[] = {
 	    {"peer", &in.peer, NULL},
+	    {"broadcast", &in.brd, NULL},
+	    {"brd", &in.brd, NULL},
 	    {"scope", &in.scope, NULL},
 	    {"nodad", NULL, &in.nodad},
 	    {"noprefixroute", NULL, &in.noprefixroute},

@@ -55,7 +55,7 @@ int lx_split_words(const char *s, struct lx_words *w, const char *field,
 
 /* The members of an address or route, as strings, from either form. */
 struct lx_addr_in {
-	const char *dev, *address, *peer, *scope;
+	const char *dev, *address, *peer, *scope, *brd;
 	bool nodad, noprefixroute;
 };
 
@@ -90,7 +90,7 @@ int lx_parse_keywords(char **w, size_t n, struct lx_kw *kws, size_t nkw,
 
 /* ------------------------------------------- public entry points */
 
-/* "DEV ADDR/PREFIX [peer ADDR] [scope S] [nodad]
+/* "DEV ADDR/PREFIX [peer ADDR] [broadcast|brd ADDR|+|-] [scope S] [nodad]
  * [noprefixroute]" (prefix optional: /32 or
  * /128). field names the place for the error message. The string parsers
  * append one line per problem to err (lx_error_add) and return -EINVAL. */

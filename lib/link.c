@@ -24,23 +24,23 @@ static enum lx_link_kind kind_from_attr(const char *s, size_t len)
 	return lx_link_kind_parse(s, strnlen(s, len), &k) ? k : LX_LINK_OTHER;
 }
 
+static const struct {
+	enum lx_link_kind kind;
+	const char *name;
+	uint32_t value;
+} modes[] = {
+    {LX_LINK_MACVLAN, "private", MACVLAN_MODE_PRIVATE},
+    {LX_LINK_MACVLAN, "vepa", MACVLAN_MODE_VEPA},
+    {LX_LINK_MACVLAN, "bridge", MACVLAN_MODE_BRIDGE},
+    {LX_LINK_MACVLAN, "passthru", MACVLAN_MODE_PASSTHRU},
+    {LX_LINK_MACVLAN, "source", MACVLAN_MODE_SOURCE},
+    {LX_LINK_IPVLAN, "l2", IPVLAN_MODE_L2},
+    {LX_LINK_IPVLAN, "l3", IPVLAN_MODE_L3},
+    {LX_LINK_IPVLAN, "l3s", IPVLAN_MODE_L3S},
+};
+
 int lx_link_mode_value(enum lx_link_kind kind, const char *mode, uint32_t *out)
 {
-	static const struct {
-		enum lx_link_kind kind;
-		const char *name;
-		uint32_t value;
-	} modes[] = {
-	    {LX_LINK_MACVLAN, "private", MACVLAN_MODE_PRIVATE},
-	    {LX_LINK_MACVLAN, "vepa", MACVLAN_MODE_VEPA},
-	    {LX_LINK_MACVLAN, "bridge", MACVLAN_MODE_BRIDGE},
-	    {LX_LINK_MACVLAN, "passthru", MACVLAN_MODE_PASSTHRU},
-	    {LX_LINK_MACVLAN, "source", MACVLAN_MODE_SOURCE},
-	    {LX_LINK_IPVLAN, "l2", IPVLAN_MODE_L2},
-	    {LX_LINK_IPVLAN, "l3", IPVLAN_MODE_L3},
-	    {LX_LINK_IPVLAN, "l3s", IPVLAN_MODE_L3S},
-	};
-
 	if (!mode[0])
 		return 0;
 	for (size_t i = 0; i < LX_ARRAY_SIZE(modes); i++)
@@ -49,6 +49,46 @@ int lx_link_mode_value(enum lx_link_kind kind, const char *mode, uint32_t *out)
 			return 0;
 		}
 	return -EINVAL;
+}
+
+static int data_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(a);
+
+	/* Only the mode is read: IFLA_MACVLAN_MODE and IFLA_IPVLAN_MODE
+	 * are both 1. */
+	if (type != IFLA_MACVLAN_MODE)
+		return MNL_CB_OK;
+	tb[type] = a;
+	return MNL_CB_OK;
+}
+
+/* The mode word of an observed macvlan or ipvlan (IFLA_INFO_DATA); left
+ * "" when absent, malformed or not one the grammar names. */
+static void mode_from_data(struct lx_link *l, const struct nlattr *data)
+{
+	const struct nlattr *tb[IFLA_MACVLAN_MODE + 1] = {0};
+	uint32_t v;
+
+	if (l->kind != LX_LINK_MACVLAN && l->kind != LX_LINK_IPVLAN)
+		return;
+	if (mnl_attr_parse_nested(data, data_attr_cb, tb) < 0)
+		return;
+	if (l->kind == LX_LINK_MACVLAN) {
+		if (!tb[IFLA_MACVLAN_MODE] ||
+		    mnl_attr_validate(tb[IFLA_MACVLAN_MODE], MNL_TYPE_U32) < 0)
+			return;
+		v = mnl_attr_get_u32(tb[IFLA_MACVLAN_MODE]);
+	} else {
+		if (!tb[IFLA_IPVLAN_MODE] ||
+		    mnl_attr_validate(tb[IFLA_IPVLAN_MODE], MNL_TYPE_U16) < 0)
+			return;
+		v = mnl_attr_get_u16(tb[IFLA_IPVLAN_MODE]);
+	}
+	for (size_t i = 0; i < LX_ARRAY_SIZE(modes); i++)
+		if (modes[i].kind == l->kind && modes[i].value == v)
+			snprintf(l->mode, sizeof(l->mode), "%s", modes[i].name);
 }
 
 /* ------------------------------------------------------- codec */
@@ -71,6 +111,9 @@ static int link_attr_cb(const struct nlattr *a, void *data)
 		break;
 	case IFLA_MTU:
 	case IFLA_TXQLEN:
+	case IFLA_LINK:
+	case IFLA_MASTER:
+	case IFLA_LINK_NETNSID:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
 			return MNL_CB_ERROR;
 		break;
@@ -91,6 +134,9 @@ static int info_attr_cb(const struct nlattr *a, void *data)
 		return MNL_CB_OK;
 	if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
 	    mnl_attr_validate(a, MNL_TYPE_STRING) < 0)
+		return MNL_CB_ERROR;
+	if (mnl_attr_get_type(a) == IFLA_INFO_DATA &&
+	    mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
 		return MNL_CB_ERROR;
 	tb[mnl_attr_get_type(a)] = a;
 	return MNL_CB_OK;
@@ -128,6 +174,15 @@ int lx_link_from_msg(const struct nlmsghdr *nlh, struct lx_link *l)
 		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]),
 		       sizeof(l->mac));
 	}
+	if (tb[IFLA_LINK])
+		l->link_ifindex = (int)mnl_attr_get_u32(tb[IFLA_LINK]);
+	if (tb[IFLA_MASTER])
+		l->master_ifindex = (int)mnl_attr_get_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_LINK_NETNSID]) {
+		l->has_link_netnsid = true;
+		l->link_netnsid =
+		    (int32_t)mnl_attr_get_u32(tb[IFLA_LINK_NETNSID]);
+	}
 	l->kind = LX_LINK_EXISTING;
 	if (tb[IFLA_LINKINFO]) {
 		const struct nlattr *info[IFLA_INFO_MAX + 1] = {0};
@@ -139,6 +194,8 @@ int lx_link_from_msg(const struct nlmsghdr *nlh, struct lx_link *l)
 			l->kind = kind_from_attr(
 			    mnl_attr_get_str(info[IFLA_INFO_KIND]),
 			    mnl_attr_get_payload_len(info[IFLA_INFO_KIND]));
+		if (info[IFLA_INFO_DATA])
+			mode_from_data(l, info[IFLA_INFO_DATA]);
 	}
 	return 0;
 }

@@ -70,6 +70,12 @@ struct lx_link {
 	/* observed only */
 	int ifindex;
 	bool oper_up; /* IFF_UP as observed */
+	/* IFLA_LINK (a veth's peer, a macvlan's parent), in the namespace
+	 * IFLA_LINK_NETNSID names when has_link_netnsid, else this one;
+	 * IFLA_MASTER. 0 = none. */
+	int link_ifindex, master_ifindex;
+	bool has_link_netnsid;
+	int32_t link_netnsid;
 };
 
 /* ------------------------------------------------------------ addresses */
@@ -81,6 +87,8 @@ struct lx_addr {
 	union lx_inaddr addr;
 	bool has_peer;
 	union lx_inaddr peer;
+	bool has_brd; /* IPv4 IFA_BROADCAST (ip: brd); set when created */
+	struct in_addr brd;
 	int scope; /* LX_UNSET = kernel default (RT_SCOPE_UNIVERSE) */
 	bool nodad;
 	bool noprefixroute; /* IFA_F_NOPREFIXROUTE: no kernel prefix route */

@@ -62,6 +62,10 @@ void lx_rtnl_state_name_devs(struct lx_rtnl_state *s);
  */
 int lx_rtnl_nsid_from_msg(const struct nlmsghdr *nlh, int32_t *id);
 
+/* The id nl's namespace gives the namespace behind fd (*id = -1 when it
+ * has none; none is assigned: a read). 0 or a negative errno. */
+int lx_rtnl_netns_id_get(struct lx_nl *nl, int fd, int32_t *id) LX_WUR;
+
 /* Dump links, addresses and routes of nl's namespace. */
 int lx_rtnl_observe(struct lx_nl *nl, struct lx_rtnl_state *out,
 		    struct lx_error *err) LX_WUR;

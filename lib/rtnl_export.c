@@ -11,6 +11,111 @@
 #include "rtnl_export.h"
 #include "rule.h"
 
+/* The fallback devices a tunnel module makes in every namespace. */
+static bool link_is_kernels(const struct lx_link *l)
+{
+	static const char *const fallback[] = {
+	    "tunl0", "gre0",	"gretap0", "erspan0",	 "ip_vti0", "ip6_vti0",
+	    "sit0",  "ip6tnl0", "ip6gre0", "ip6erspan0", NULL};
+
+	if (l->kind != LX_LINK_OTHER)
+		return false;
+	for (const char *const *f = fallback; *f; f++)
+		if (!strcmp(l->name, *f))
+			return true;
+	return false;
+}
+
+static const struct lx_link *host_link(const struct lx_rtnl_host *h,
+				       int ifindex)
+{
+	for (size_t i = 0; h && ifindex > 0 && i < h->n_links; i++)
+		if (h->links[i].ifindex == ifindex)
+			return &h->links[i];
+	return NULL;
+}
+
+/* The link's other half (IFLA_LINK), when it is in the host namespace. */
+static const struct lx_link *host_half(const struct lx_link *o,
+				       const struct lx_rtnl_host *h)
+{
+	if (!h || h->nsid < 0 || !o->has_link_netnsid ||
+	    o->link_netnsid != h->nsid)
+		return NULL;
+	return host_link(h, o->link_ifindex);
+}
+
+static bool mtu_in_range(uint32_t mtu)
+{
+	return mtu >= 68 && mtu <= 65535;
+}
+
+bool lx_rtnl_link_as_desired(const struct lx_link *o,
+			     const struct lx_rtnl_host *h, bool full,
+			     struct lx_link *l)
+{
+	const struct lx_link *p = NULL, *m;
+	static const uint8_t zero[6];
+
+	memset(l, 0, sizeof(*l));
+	memcpy(l->name, o->name, sizeof(l->name));
+	l->name[sizeof(l->name) - 1] = '\0';
+	l->kind = LX_LINK_EXISTING;
+	l->up = o->up;
+	l->peer_up = LX_UNSET;
+	/* lo is the kernel's: a document owns its state, not its make. */
+	if (!full && !strcmp(o->name, "lo"))
+		return true;
+	/* lo's 65536 is past what a document may ask for: shown, not
+	 * exported. */
+	if (full ? o->mtu > 0 : mtu_in_range(o->mtu))
+		l->mtu = o->mtu;
+	if (o->has_mac && !(o->mac[0] & 1) && memcmp(o->mac, zero, 6)) {
+		l->has_mac = true;
+		memcpy(l->mac, o->mac, 6);
+	}
+	if (o->has_txqlen) {
+		l->has_txqlen = true;
+		l->txqlen = o->txqlen;
+	}
+	switch (o->kind) {
+	case LX_LINK_VETH:
+		/* Both ends here (or the peer elsewhere): nothing a
+		 * document's veth makes, so the link is an existing one. */
+		p = host_half(o, h);
+		if (!p || p->kind != LX_LINK_VETH ||
+		    p->link_ifindex != o->ifindex)
+			break;
+		l->kind = LX_LINK_VETH;
+		memcpy(l->peer, p->name, sizeof(l->peer));
+		m = host_link(h, p->master_ifindex);
+		if (m)
+			memcpy(l->master, m->name, sizeof(l->master));
+		/* A created peer is up at the container end's mtu. */
+		if (!p->up)
+			l->peer_up = 0;
+		if (p->mtu != l->mtu && mtu_in_range(p->mtu))
+			l->peer_mtu = p->mtu;
+		break;
+	case LX_LINK_MACVLAN:
+	case LX_LINK_IPVLAN:
+		p = host_half(o, h);
+		if (!p)
+			break;
+		l->kind = o->kind;
+		memcpy(l->parent, p->name, sizeof(l->parent));
+		memcpy(l->mode, o->mode, sizeof(l->mode));
+		break;
+	case LX_LINK_DUMMY:
+	case LX_LINK_BRIDGE:
+		l->kind = o->kind;
+		break;
+	default:
+		break;
+	}
+	return full || !link_is_kernels(o);
+}
+
 static bool addr_is_kernels(const struct lx_addr *a)
 {
 	static const uint8_t loop6[16] = {[15] = 1};
@@ -110,6 +215,7 @@ static bool neigh_is_exportable(const struct lx_neigh *n)
 }
 
 int lx_rtnl_state_to_desired(const struct lx_rtnl_state *s,
+			     const struct lx_rtnl_host *host,
 			     struct lx_desired *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -124,18 +230,10 @@ int lx_rtnl_state_to_desired(const struct lx_rtnl_state *s,
 		lx_desired_free(d);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < s->n_links; i++) {
-		struct lx_link *l = &d->links[d->n_links++];
-
-		memset(l, 0, sizeof(*l));
-		memcpy(l->name, s->links[i].name, sizeof(l->name));
-		l->kind = LX_LINK_EXISTING;
-		l->up = s->links[i].up;
-		l->peer_up = LX_UNSET;
-		/* lo's 65536 is past what a document may ask for. */
-		if (s->links[i].mtu >= 68 && s->links[i].mtu <= 65535)
-			l->mtu = s->links[i].mtu;
-	}
+	for (size_t i = 0; i < s->n_links; i++)
+		if (lx_rtnl_link_as_desired(&s->links[i], host, false,
+					    &d->links[d->n_links]))
+			d->n_links++;
 	for (size_t i = 0; i < s->n_addrs; i++) {
 		struct lx_addr a = s->addrs[i];
 

@@ -78,9 +78,10 @@ int lx_engine_create_state(struct lx_engine *e, struct lx_error *err) LX_WUR;
  * security boundary): open (pin the target, enter its netns), load what
  * state.json says we own (saved: its stored desired document, or NULL),
  * check d against the policy, create the state dir (only now, so a
- * refused request leaves nothing behind), take d as the desired state
- * (lx_engine_set_desired: *d is left empty). On failure the engine is
- * closed and d is untouched; err says why.
+ * refused request leaves nothing behind), set d as the desired state:
+ * taken, not copied (lx_engine_set_desired: *d is left empty, a
+ * 10,000-route document is not duplicated). On failure the engine is
+ * closed and d is still the caller's; err says why.
  */
 int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
 		      const struct lx_policy *policy, struct lx_desired *d,

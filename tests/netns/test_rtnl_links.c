@@ -73,6 +73,30 @@ Test(rtnl_links, noprefixroute_added_to_an_existing_address)
 	env_fini(&e);
 }
 
+/* ------------------------------------------------------------ broadcast */
+
+Test(rtnl_links, broadcast_is_set_on_create_and_not_a_difference)
+{
+	struct env e;
+	struct lx_addr *a;
+
+	env_init(&e, NULL);
+	veth_up();
+	a = add_addr(&e.d, "d0", "10.9.0.2", 24);
+	a->has_brd = true;
+	inet_pton(AF_INET, "10.9.0.255", &a->brd);
+	/* one the kernel holds with a brd the document does not name */
+	sh("ip addr add 10.9.1.2/24 brd + dev d0");
+	add_addr(&e.d, "d0", "10.9.1.2", 24);
+	converge(&e);
+	sh("ip -4 addr show dev d0 | grep -q 'inet 10.9.0.2/24 brd 10.9.0.255 "
+	   "'");
+	sh("ip -4 addr show dev d0 | grep -q 'inet 10.9.1.2/24 brd 10.9.1.255 "
+	   "'");
+	noop(&e);
+	env_fini(&e);
+}
+
 /* ----------------------------------------------------------- veth peers */
 
 static void host_bridge_1400(void)

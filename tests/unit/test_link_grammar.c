@@ -190,6 +190,66 @@ Test(addr_grammar, noprefixroute_in_every_form)
 	lx_desired_free(&d);
 }
 
+/* ------------------------------------------------------------- broadcast */
+
+Test(addr_grammar, broadcast_in_every_form)
+{
+	struct lx_desired d;
+	struct lx_error e;
+	struct lx_addr a, b;
+	char buf[256];
+
+	/* + sets the host bits, like ip(8)'s brd +; the canonical form names
+	 * the address, and reads back the same */
+	cr_assert_eq(lx_addr_parse("eth0 10.0.0.2/24 brd +", &a, "a", &e), 0,
+		     "%s", e.msg);
+	cr_assert(a.has_brd);
+	cr_assert_str_eq(lx_addr_format(&a, buf, sizeof(buf)),
+			 "eth0 10.0.0.2/24 broadcast 10.0.0.255");
+	cr_assert_eq(lx_addr_parse(buf, &b, "a", &e), 0, "%s", e.msg);
+	cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0);
+	cr_assert_eq(lx_addr_parse("eth0 10.1.2.3/20 broadcast -", &a, "a", &e),
+		     0, "%s", e.msg);
+	cr_assert_str_eq(lx_addr_format(&a, buf, sizeof(buf)),
+			 "eth0 10.1.2.3/20 broadcast 10.1.0.0");
+	cr_assert_eq(lx_addr_parse("eth0 0.0.0.1/0 brd +", &a, "a", &e), 0,
+		     "%s", e.msg);
+	cr_assert_str_eq(lx_addr_format(&a, buf, sizeof(buf)),
+			 "eth0 0.0.0.1/0 broadcast 255.255.255.255");
+	/* a /31 or /32 gets none from + (ip(8) too), an explicit one stays */
+	cr_assert_eq(lx_addr_parse("eth0 10.0.0.2/31 brd +", &a, "a", &e), 0);
+	cr_assert(!a.has_brd);
+	cr_assert_eq(
+	    lx_addr_parse("eth0 10.0.0.2/32 broadcast 10.0.0.9", &a, "a", &e),
+	    0);
+	cr_assert(a.has_brd);
+	cr_assert(!lx_addr_parse("eth0 10.0.0.2/24", &a, "a", &e) &&
+		  !a.has_brd);
+
+	cr_assert_eq(doc("{\"network\":{\"addresses\":[{\"dev\":\"eth0\","
+			 "\"address\":\"10.9.0.2/16\",\"broadcast\":\"+\"}]}}",
+			 &d, &e),
+		     0, "%s", e.msg);
+	cr_assert_str_eq(lx_addr_format(&d.addrs[0], buf, sizeof(buf)),
+			 "eth0 10.9.0.2/16 broadcast 10.9.255.255");
+	lx_desired_free(&d);
+	cr_assert_eq(ann("{\"io.linx.addresses\":\"eth0 10.0.0.2/24 brd +; "
+			 "eth0 10.0.1.2/24\"}",
+			 &d, &e),
+		     0, "%s", e.msg);
+	cr_assert(d.addrs[0].has_brd && !d.addrs[1].has_brd);
+	lx_desired_free(&d);
+}
+
+BAD_ANN(broadcast_on_ipv6, "{\"io.linx.addresses\":\"eth0 fd00::2/64 brd +\"}",
+	"invalid broadcast \"+\"")
+BAD_ANN(broadcast_not_an_address,
+	"{\"io.linx.addresses\":\"eth0 10.0.0.2/24 broadcast 10.0.0\"}",
+	"invalid broadcast \"10.0.0\"")
+BAD_ANN(broadcast_twice,
+	"{\"io.linx.addresses\":\"eth0 10.0.0.2/24 brd + broadcast +\"}",
+	"\"broadcast\" given twice")
+
 BAD_DOC(noprefixroute_not_boolean,
 	"{\"network\":{\"addresses\":[{\"dev\":\"eth0\",\"address\":"
 	"\"10.0.0.2/24\",\"noprefixroute\":\"yes\"}]}}",
