@@ -190,17 +190,17 @@ int lx_split_words(const char *s, struct lx_words *w, const char *field,
 
 	w->n = 0;
 	if (strlen(s) > LX_ITEM_MAX) {
-		lx_bad(err, "%s: item too long (%zu bytes, max %d): %s", field,
-		       strlen(s), LX_ITEM_MAX, lx_text_quote(&q, s));
-		return -EINVAL;
+		return lx_bad(err, "%s: item too long (%zu bytes, max %d): %s",
+			      field, strlen(s), LX_ITEM_MAX,
+			      lx_text_quote(&q, s));
 	}
 	strcpy(w->buf, s);
 	for (p = strtok_r(w->buf, " \t\r\n", &save); p;
 	     p = strtok_r(NULL, " \t\r\n", &save)) {
 		if (w->n == LX_ITEM_WORDS_MAX) {
-			lx_bad(err, "%s: too many words (max %d) in %s", field,
-			       LX_ITEM_WORDS_MAX, lx_text_quote(&q, s));
-			return -EINVAL;
+			return lx_bad(err, "%s: too many words (max %d) in %s",
+				      field, LX_ITEM_WORDS_MAX,
+				      lx_text_quote(&q, s));
 		}
 		w->w[w->n++] = p;
 	}
@@ -398,24 +398,21 @@ int lx_parse_keywords(char **w, size_t n, struct lx_kw *kws, size_t nkw,
 			/* Whether it would take a value is unknown, so the
 			 * rest of the item cannot be read: one problem, one
 			 * line. */
-			lx_bad(err, "%s: unknown word %s in %s", field,
-			       lx_text_quote(&q, w[i]),
-			       lx_text_quote(&q2, item));
-			return -EINVAL;
+			return lx_bad(err, "%s: unknown word %s in %s", field,
+				      lx_text_quote(&q, w[i]),
+				      lx_text_quote(&q2, item));
 		}
 		if (!k->val) {
 			*k->flag = true;
 			continue;
 		}
 		if (*k->val) {
-			lx_bad(err, "%s: \"%s\" given twice in %s", field,
-			       k->name, lx_text_quote(&q, item));
-			ret = -EINVAL;
+			ret = lx_bad(err, "%s: \"%s\" given twice in %s", field,
+				     k->name, lx_text_quote(&q, item));
 		}
 		if (i + 1 == n) {
-			lx_bad(err, "%s: \"%s\" needs a value in %s", field,
-			       k->name, lx_text_quote(&q, item));
-			return -EINVAL;
+			return lx_bad(err, "%s: \"%s\" needs a value in %s",
+				      field, k->name, lx_text_quote(&q, item));
 		}
 		*k->val = w[++i];
 	}
@@ -441,9 +438,8 @@ int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
 	if (lx_split_words(s, &w, field, err) < 0)
 		return -EINVAL;
 	if (w.n < 2) {
-		lx_bad(err, "%s: expected \"DEV ADDR/PREFIX\", got %s", field,
-		       lx_text_quote(&q, s));
-		return -EINVAL;
+		return lx_bad(err, "%s: expected \"DEV ADDR/PREFIX\", got %s",
+			      field, lx_text_quote(&q, s));
 	}
 	in.dev = w.w[0];
 	in.address = w.w[1];

@@ -60,20 +60,18 @@ static int parse_prefix(const char *s, int family, union lx_inaddr *a,
 	int rc = lx_prefix_parse(s, family, a, len, fam);
 
 	if (rc == -ERANGE) {
-		lx_bad(err, "%s: invalid prefix length in %s %s", field, what,
-		       lx_text_quote(&q, s));
-		return -EINVAL;
+		return lx_bad(err, "%s: invalid prefix length in %s %s", field,
+			      what, lx_text_quote(&q, s));
 	}
 	if (rc < 0) {
-		lx_bad(err, "%s: invalid %s %s", field, what,
-		       lx_text_quote(&q, s));
-		return -EINVAL;
+		return lx_bad(err, "%s: invalid %s %s", field, what,
+			      lx_text_quote(&q, s));
 	}
 	if (host_bits(*fam, a, *len, &net)) {
-		lx_bad(err, "%s: host bits set in %s (did you mean %s/%u?)",
-		       field, lx_text_quote(&q, s),
-		       lx_inaddr_format(*fam, &net, ip, sizeof(ip)), *len);
-		return -EINVAL;
+		return lx_bad(
+		    err, "%s: host bits set in %s (did you mean %s/%u?)", field,
+		    lx_text_quote(&q, s),
+		    lx_inaddr_format(*fam, &net, ip, sizeof(ip)), *len);
 	}
 	return 0;
 }
@@ -86,14 +84,12 @@ static int parse_host(const char *s, union lx_inaddr *a, uint8_t *fam,
 	uint8_t len;
 
 	if (lx_prefix_parse(s, 0, a, &len, fam) < 0) {
-		lx_bad(err, "%s: invalid %s %s", field, what,
-		       lx_text_quote(&q, s));
-		return -EINVAL;
+		return lx_bad(err, "%s: invalid %s %s", field, what,
+			      lx_text_quote(&q, s));
 	}
 	if (strchr(s, '/')) {
-		lx_bad(err, "%s: %s %s must be a bare address", field, what,
-		       lx_text_quote(&q, s));
-		return -EINVAL;
+		return lx_bad(err, "%s: %s %s must be a bare address", field,
+			      what, lx_text_quote(&q, s));
 	}
 	return 0;
 }
@@ -242,10 +238,10 @@ static int parse_gw(const char *fam_word, const char *s, uint8_t *fam,
 	if (parse_host(s, gw, fam, field, "gateway", err) < 0)
 		return -EINVAL;
 	if (want && want != *fam) {
-		lx_bad(err, "%s: gateway %s is not %s (\"via %s\") in %s",
-		       field, lx_text_quote(&q, s), fam_name(want), fam_word,
-		       lx_text_quote(&q2, item));
-		return -EINVAL;
+		return lx_bad(err,
+			      "%s: gateway %s is not %s (\"via %s\") in %s",
+			      field, lx_text_quote(&q, s), fam_name(want),
+			      fam_word, lx_text_quote(&q2, item));
 	}
 	return 0;
 }
@@ -540,8 +536,8 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 		r->nh = malloc(r->n_nexthops * sizeof(*r->nh));
 		if (!r->nh) {
 			r->n_nexthops = 0;
-			lx_bad(err, "%s: out of memory", field);
-			return -ENOMEM;
+			return lx_error_add(err, LX_ERR_INVALID, ENOMEM, "%s",
+					    field);
 		}
 		memcpy(r->nh, nhv, r->n_nexthops * sizeof(*r->nh));
 	}
@@ -562,8 +558,8 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 	if (lx_split_words(s, &w, field, err) < 0)
 		return -EINVAL;
 	if (w.n < 1) {
-		lx_bad(err, "%s: empty route %s", field, lx_text_quote(&q, s));
-		return -EINVAL;
+		return lx_bad(err, "%s: empty route %s", field,
+			      lx_text_quote(&q, s));
 	}
 	if (route_type(w.w[0], &t))
 		in.type = w.w[i++];
@@ -582,11 +578,11 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 			continue;
 		}
 		if (!strcmp(k, "proto") || !strcmp(k, "protocol")) {
-			lx_bad(err,
-			       "%s: \"%s\" is not a route word: the protocol "
-			       "is ours, set by options.protocol, in %s",
-			       field, k, lx_text_quote(&q, s));
-			return -EINVAL;
+			return lx_bad(
+			    err,
+			    "%s: \"%s\" is not a route word: the protocol "
+			    "is ours, set by options.protocol, in %s",
+			    field, k, lx_text_quote(&q, s));
 		}
 		if (nh) {
 			/* After "nexthop" only nexthop words, as ip(8). */
@@ -617,12 +613,12 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 		} else if (!strcmp(k, "metric") || !strcmp(k, "priority") ||
 			   !strcmp(k, "preference")) {
 			if (in.metric_word) {
-				lx_bad(err,
-				       "%s: \"%s\" and \"%s\" are the same "
-				       "(the metric) in %s",
-				       field, in.metric_word, k,
-				       lx_text_quote(&q, s));
-				return -EINVAL;
+				return lx_bad(
+				    err,
+				    "%s: \"%s\" and \"%s\" are the same "
+				    "(the metric) in %s",
+				    field, in.metric_word, k,
+				    lx_text_quote(&q, s));
 			}
 			in.metric_word = k;
 			val = &in.metric;
@@ -653,22 +649,20 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 					val = dsts[j];
 		}
 		if (!val) {
-			lx_bad(err, "%s: unknown word %s%s in %s", field,
-			       lx_text_quote(&q, k),
-			       nh ? " in a nexthop (via, dev, weight, onlink)"
-				  : "",
-			       lx_text_quote(&q2, s));
-			return -EINVAL;
+			return lx_bad(
+			    err, "%s: unknown word %s%s in %s", field,
+			    lx_text_quote(&q, k),
+			    nh ? " in a nexthop (via, dev, weight, onlink)"
+			       : "",
+			    lx_text_quote(&q2, s));
 		}
 		if (*val) {
-			lx_bad(err, "%s: \"%s\" given twice in %s", field, k,
-			       lx_text_quote(&q, s));
-			return -EINVAL;
+			return lx_bad(err, "%s: \"%s\" given twice in %s",
+				      field, k, lx_text_quote(&q, s));
 		}
 		if (!has_next) {
-			lx_bad(err, "%s: \"%s\" needs a value in %s", field, k,
-			       lx_text_quote(&q, s));
-			return -EINVAL;
+			return lx_bad(err, "%s: \"%s\" needs a value in %s",
+				      field, k, lx_text_quote(&q, s));
 		}
 		*val = w.w[++i];
 	}

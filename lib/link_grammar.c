@@ -295,14 +295,14 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 	enum lx_link_kind k;
 	struct lx_words w;
 	struct lx_qbuf q, q2;
-	bool ok = true;
+	int invalid = 0;
 
 	if (!o || !peer)
 		return NULL;
 	if (lx_split_words(s, &w, field, err) < 0)
 		return NULL;
 	if (w.n == 0) {
-		lx_bad(err, "%s: empty link", field);
+		invalid = lx_bad(err, "%s: empty link", field);
 		return NULL;
 	}
 	json_object_set_new(o, "name", json_string(w.w[0]));
@@ -318,18 +318,17 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 			json_object_set_new(o, "kind", json_string(word));
 		} else if (!strcmp(word, "up") || !strcmp(word, "down")) {
 			if (json_object_get(o, "up")) {
-				lx_bad(err, "%s: up/down given twice in %s",
-				       field, lx_text_quote(&q, s));
-				ok = false;
+				invalid =
+				    lx_bad(err, "%s: up/down given twice in %s",
+					   field, lx_text_quote(&q, s));
 			}
 			json_object_set_new(o, "up",
 					    json_boolean(!strcmp(word, "up")));
 		} else if (!strcmp(word, "peer-down")) {
 			if (json_object_get(peer, "up")) {
-				lx_bad(err,
-				       "%s: \"peer-down\" given twice in %s",
-				       field, lx_text_quote(&q, s));
-				ok = false;
+				invalid = lx_bad(
+				    err, "%s: \"peer-down\" given twice in %s",
+				    field, lx_text_quote(&q, s));
 			}
 			json_object_set_new(peer, "up", json_false());
 		} else if (v < LX_ARRAY_SIZE(valued)) {
@@ -338,23 +337,24 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 			uint64_t n;
 
 			if (i + 1 == w.n) {
-				lx_bad(err, "%s: \"%s\" needs a value in %s",
-				       field, word, lx_text_quote(&q, s));
+				invalid = lx_bad(
+				    err, "%s: \"%s\" needs a value in %s",
+				    field, word, lx_text_quote(&q, s));
 				return NULL;
 			}
 			val = w.w[++i];
 			if (json_object_get(dst, valued[v].member)) {
-				lx_bad(err, "%s: \"%s\" given twice in %s",
-				       field, word, lx_text_quote(&q, s));
-				ok = false;
+				invalid =
+				    lx_bad(err, "%s: \"%s\" given twice in %s",
+					   field, word, lx_text_quote(&q, s));
 			}
 			if (!valued[v].number) {
 				json_object_set_new(dst, valued[v].member,
 						    json_string(val));
 			} else if (!lx_parse_u64(val, &n) || n > UINT32_MAX) {
-				lx_bad(err, "%s: invalid %s %s", field, word,
-				       lx_text_quote(&q, val));
-				ok = false;
+				invalid =
+				    lx_bad(err, "%s: invalid %s %s", field,
+					   word, lx_text_quote(&q, val));
 			} else {
 				json_object_set_new(
 				    dst, valued[v].member,
@@ -363,15 +363,15 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 		} else {
 			/* The rest of the item cannot be read (see
 			 * lx_parse_keywords). */
-			lx_bad(err, "%s: unknown word %s in %s", field,
-			       lx_text_quote(&q, word), lx_text_quote(&q2, s));
-			ok = false;
+			invalid = lx_bad(err, "%s: unknown word %s in %s",
+					 field, lx_text_quote(&q, word),
+					 lx_text_quote(&q2, s));
 			break;
 		}
 	}
 	if (json_object_size(peer))
 		json_object_set(o, "peer", peer);
-	return ok ? TAKE_PTR(o) : NULL;
+	return invalid ? NULL : TAKE_PTR(o);
 }
 
 /* ------------------------------------------------------- canonical form */
