@@ -511,15 +511,15 @@ int lx_nft_diff(const struct lx_nft_want *want,
 				 "hijacked: table inet %s is owned by another "
 				 "process (netlink port %u); retrying",
 				 table_names[i], t->owner);
-			r = add_op(plan, wanted ? LX_OP_UPDATE : LX_OP_DELETE,
+			r = add_op(plan, wanted ? LX_OP_REPLACE : LX_OP_DELETE,
 				   LX_OBJ_NFT_TABLE, item, i, msg);
 		} else if (!wanted) {
 			r = add_op(plan, LX_OP_DELETE, LX_OBJ_NFT_TABLE, item,
 				   i, NULL);
 		} else if (!t->has_owner || !t->marked || t->hash != b->hash ||
 			   (t->listed && t->n_rules != b->n_rules)) {
-			r = add_op(plan, LX_OP_UPDATE, LX_OBJ_NFT_TABLE, item,
-				   i, NULL);
+			r = add_op(plan, LX_OP_REPLACE, LX_OBJ_NFT_TABLE,
+				   item, i, NULL);
 			if (r == 0)
 				r = chain_ops(plan, b, t->listed ? t : NULL, i);
 		}

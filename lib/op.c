@@ -93,6 +93,8 @@ const char *lx_op_verb_name(enum lx_op_verb v)
 		return "update";
 	case LX_OP_DELETE:
 		return "delete";
+	case LX_OP_REPLACE:
+		return "replace";
 	}
 	return "?";
 }

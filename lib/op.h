@@ -15,6 +15,9 @@ enum lx_op_verb {
 	LX_OP_CREATE,
 	LX_OP_UPDATE, /* replace in place: same identity, other attributes */
 	LX_OP_DELETE,
+	/* the whole content swapped in one transaction (an nftables table:
+	 * delete + create of the same name, atomically) */
+	LX_OP_REPLACE,
 };
 
 enum lx_obj {

@@ -802,6 +802,9 @@ static void apply_link(struct apply *ap, size_t idx)
 					       "recording ownership");
 		}
 		break;
+	case LX_OP_REPLACE: /* never planned for a link */
+		ret = fail_msg(-EOPNOTSUPP, msg, sizeof(msg), "replace");
+		break;
 	}
 	ap->ifmap_stale = true;
 	if (ret == 0) {

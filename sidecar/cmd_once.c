@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "json_cleanup.h"
@@ -44,11 +45,13 @@ static int need_target(struct lx_cli *cli, bool need_desired,
  * heap (64 MB, mapped now, touched as it is used) is also asked for in
  * transparent huge pages: one fault per 2 MB touched instead of 512 (on
  * this VM a 4 KB fault costs ~7 us; a 10,000-route pass took ~2,300 of
- * them, ~15 ms). Where THP is off (or "never") the madvise fails and
+ * them, ~15 ms). Only for a large document (doc_bytes, the file's size):
+ * a small one touches less than one huge page, which would only cost a
+ * 2 MB clear. Where THP is off (or "never") the madvise fails and
  * nothing changes. The resident process keeps glibc's defaults: its
  * footprint is what matters there.
  */
-static void malloc_for_one_shot(void)
+static void malloc_for_one_shot(off_t doc_bytes)
 {
 	const uintptr_t huge = 2 << 20;
 	uintptr_t lo, hi;
@@ -57,6 +60,8 @@ static void malloc_for_one_shot(void)
 	mallopt(M_TOP_PAD, 64 << 20);
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	if (doc_bytes < (128 << 10)) /* ~4,000 routes */
+		return;
 	/* The heap's end before and after one allocation that grows it by
 	 * the top pad. */
 	lo = (uintptr_t)sbrk(0);
@@ -84,7 +89,13 @@ static int prepare(struct lx_cli *cli, bool create_state, struct lx_engine *e,
 	};
 	int r;
 
-	malloc_for_one_shot();
+	{
+		struct stat st;
+
+		malloc_for_one_shot(cli->desired && stat(cli->desired, &st) == 0
+					? st.st_size
+					: 0);
+	}
 	r = need_target(cli, true, err);
 	if (r < 0)
 		return r;

@@ -75,9 +75,12 @@ static const struct lx_command commands[] = {
 	  "  --json            print JSON\n"
 	  STATE_DIR_OPT POLICY_OPTS },
 	{ "observe", cmd_observe, "print the observed state (--desired: as a document)",
-	  "linx-sidecar observe (--pid N | --netns PATH) [--desired]",
-	  "Print the target's observed state; with --desired, a desired-state\n"
-	  "document that reproduces it.\n\n"
+	  "linx-sidecar observe (--pid N | --netns PATH) [--desired [FILE]]",
+	  "Print the target's observed state in the document's words (links in\n"
+	  "the io.linx.links grammar); with --desired, a desired-state document\n"
+	  "(\"adopt\": true) that reproduces what a document may own; with\n"
+	  "--desired FILE, also the current values of FILE's sysctls and cgroup\n"
+	  "limits.\n\n"
 	  TARGET_OPTS
 	  "  --json            print JSON\n" },
 	{ "status", cmd_status, "ask a resident sidecar how it is",

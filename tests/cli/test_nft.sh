@@ -136,7 +136,7 @@ test_kill9_keeps_rules_and_successor_claims() {
 	start_sidecar "$d" "$id"
 	in_ns nft list table inet linx-policy | grep -q 'flags owner' || fail "successor did not claim"
 	! in_ns nft delete table inet linx-policy 2>/dev/null || fail "deletable after the claim"
-	nft_op "$id" update "inet linx-policy (1 rule)" || fail "no claim in $(cat "$SD/$id/events.log")"
+	nft_op "$id" replace "inet linx-policy (1 rule)" || fail "no claim in $(cat "$SD/$id/events.log")"
 	jq -e '.subsystems.nftables.state.persist == true' "$SD/$id/report.json" >/dev/null ||
 		fail "persist not reported"
 }

@@ -62,7 +62,9 @@ cni_chain() {
 snapshot() {
 	local ns=$1 hostif=${2:-} host=null
 	[ -n "$hostif" ] && host=$(ip -d -j link show dev "$hostif")
-	ip netns exec "$ns" sysctl -a 2>/dev/null | grep '^net\.' >"$LX_TMP/sysctl.$ns"
+	# every net.* key but a counter (the conntrack table's fill)
+	ip netns exec "$ns" sysctl -a 2>/dev/null | grep '^net\.' |
+		grep -v '^net\.netfilter\.nf_conntrack_count ' >"$LX_TMP/sysctl.$ns"
 	jq -n --argjson links "$(ip -n "$ns" -d -j link)" \
 		--argjson addrs "$(ip -n "$ns" -j addr)" \
 		--argjson r4 "$(ip -4 -n "$ns" -j route show table all)" \

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer: the address, route, rule and neighbour string grammars and
- * prefixes. The first
- * byte picks the parser. Accepted input must format and re-parse to the
- * same value.
+ * libFuzzer: the address, route, rule, neighbour and link (compact)
+ * string grammars and prefixes. The first byte picks the parser. Accepted input
+ * must format and re-parse to the same value.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "desired.h"
+#include "format.h"
+#include "grammar.h"
 #include "route.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -23,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
 	lx_error_clear(&err);
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0: {
 		struct lx_addr a, b;
 
@@ -86,6 +87,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    ((fam == AF_INET && len > 32) || len > 128 ||
 		     (fam != AF_INET && fam != AF_INET6)))
 			abort();
+		break;
+	}
+	case 5: {
+		/* What observe prints reads back as the same link. */
+		struct lx_link l, b;
+		json_t *j = json_string(s), *k;
+
+		if (j && lx_link_from_json(j, &l, "l", &err) == 0) {
+			lx_link_format(&l, buf, sizeof(buf));
+			k = json_string(buf);
+			if (!k || lx_link_from_json(k, &b, "l", &err) != 0 ||
+			    memcmp(&l, &b, sizeof(l)))
+				abort();
+			json_decref(k);
+		} else if (j && !err.lines) {
+			abort();
+		}
+		json_decref(j);
 		break;
 	}
 	}

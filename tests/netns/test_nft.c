@@ -346,7 +346,7 @@ Test(nft, new_body_replaces_in_one_transaction)
 	const struct lx_op *op =
 	    find_op(&rep.plan, LX_OBJ_NFT_TABLE, "inet linx (1 rule)");
 	cr_assert_not_null(op);
-	cr_assert_eq(op->verb, LX_OP_UPDATE);
+	cr_assert_eq(op->verb, LX_OP_REPLACE);
 	cr_assert_eq(op->state, LX_OPS_APPLIED);
 	cr_assert_not_null(find_op(&rep.plan, LX_OBJ_NFT_CHAIN, "other"));
 	cr_assert_null(find_op(&rep.plan, LX_OBJ_NFT_TABLE, "inet linx-policy"),
@@ -416,7 +416,7 @@ Test(nft, dead_owner_leaves_rules_and_successor_claims)
 	const struct lx_op *op =
 	    find_op(&rep.plan, LX_OBJ_NFT_TABLE, "inet linx-policy");
 	cr_assert_not_null(op);
-	cr_assert_eq(op->verb, LX_OP_UPDATE, "claimed by replacing");
+	cr_assert_eq(op->verb, LX_OP_REPLACE, "claimed by replacing");
 	ti = table(LX_NFT_POLICY_TABLE);
 	cr_assert(ti.owner, "owned by the successor");
 	(void)old;

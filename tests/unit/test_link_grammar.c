@@ -387,3 +387,62 @@ BAD_ANN(peer_down_on_a_dummy, "{\"io.linx.links\":\"d0 dummy peer-down\"}",
 	"only a veth has a peer")
 BAD_ANN(mac_short, "{\"io.linx.links\":\"eth0 address 02:42:0a\"}",
 	"invalid MAC address \"02:42:0a\"")
+
+/*
+ * What `observe` prints and the compact form reads are one grammar: each
+ * word, formatted from what it parses to, gives the same text back (the
+ * formatter's order is the canonical one), and the object form carries
+ * the same link.
+ */
+Test(link_grammar, format_of_parse_is_the_text_for_every_word)
+{
+	static const char *const items[] = {
+	    "lo up",
+	    "lo down",
+	    "eth0 veth",
+	    "eth0 veth peer lxh0",
+	    "eth0 veth master lxbr0",
+	    "eth0 veth peer lxh0 master lxbr0 mtu 1500 up",
+	    "eth0 mtu 68",
+	    "eth0 mtu 65535",
+	    "eth0 address 02:42:0a:00:00:02",
+	    "eth0 txqlen 0",
+	    "eth0 txqlen 4294967295",
+	    "eth0 veth peer lxh0 up peer-down",
+	    "eth0 veth peer-mtu 9000",
+	    "eth0 veth peer lxh0 master lxbr0 mtu 1450 address "
+	    "02:42:0a:00:00:02 txqlen 500 up peer-down peer-mtu 1500",
+	    "mv0 macvlan parent eno1",
+	    "mv0 macvlan parent eno1 mode private",
+	    "mv0 macvlan parent eno1 mode vepa",
+	    "mv0 macvlan parent eno1 mode bridge mtu 1400 down",
+	    "mv0 macvlan parent eno1 mode passthru",
+	    "mv0 macvlan parent eno1 mode source",
+	    "i0 ipvlan parent eno1 mode l2",
+	    "i0 ipvlan parent eno1 mode l3",
+	    "i0 ipvlan parent eno1 mode l3s up",
+	    "d0 dummy up",
+	    "br0 bridge mtu 1400 address 02:00:00:00:0b:01 txqlen 500 up",
+	};
+
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		struct lx_link l, back;
+		struct lx_error e;
+		char buf[256];
+		json_t *s = json_string(items[i]), *o;
+
+		lx_error_clear(&e);
+		cr_assert_eq(lx_link_from_json(s, &l, "links[0]", &e), 0,
+			     "%s: %s", items[i], e.msg);
+		json_decref(s);
+		cr_assert_str_eq(lx_link_format(&l, buf, sizeof(buf)),
+				 items[i]);
+		o = lx_link_to_json(&l);
+		cr_assert_not_null(o);
+		cr_assert_eq(lx_link_from_json(o, &back, "links[0]", &e), 0,
+			     "%s: %s", items[i], e.msg);
+		json_decref(o);
+		cr_assert_eq(memcmp(&l, &back, sizeof(l)), 0,
+			     "object form of %s differs", items[i]);
+	}
+}
