@@ -38,7 +38,7 @@ struct lx_loop {
 	struct lx_evloop *ev;
 	struct lx_source *src;
 	lx_loop_overflow_cb overflow_cb;
-	struct lx_desired desired;
+	const struct lx_desired *desired; /* borrowed: the owner's document */
 	struct lx_owned *owned;
 	struct lx_loop_config cfg;
 	lx_loop_pass_cb cb;
@@ -566,6 +566,7 @@ int lx_loop_new(struct lx_loop **out, struct lx_evloop *ev,
 	*loop = (struct lx_loop){
 	    .ev = ev,
 	    .src = src,
+	    .desired = desired,
 	    .owned = owned,
 	    .cb = cb,
 	    .userdata = userdata,
@@ -580,11 +581,6 @@ int lx_loop_new(struct lx_loop **out, struct lx_evloop *ev,
 	if (!loop->cfg.backoff_min_ms)
 		loop->cfg.backoff_min_ms = LX_LOOP_BACKOFF_MIN_MS;
 
-	r = lx_desired_copy(&loop->desired, desired);
-	if (r < 0) {
-		lx_error_set(err, LX_ERR_SYSTEM, -r, "%s loop", src->ops->name);
-		goto fail;
-	}
 	loop->sched_tfd = r = lx_timerfd_new();
 	if (r >= 0)
 		loop->debounce_tfd = r = lx_timerfd_new();
@@ -645,7 +641,7 @@ int lx_loop_reconcile_now(struct lx_loop *loop, const char *trigger)
 	/* An operator's explicit reconcile runs what is held (and still
 	 * counts it); a new document starts every op afresh. */
 	loop->lift = strcmp(trigger, "manual") == 0;
-	rc = lx_source_pass_hold(loop->src, &loop->desired, loop->owned,
+	rc = lx_source_pass_hold(loop->src, loop->desired, loop->owned,
 				 hold_cb, loop, &loop->last, &err);
 	/* Deletions seen from here on count for the next pass. */
 	loop->deleted = 0;
@@ -702,23 +698,16 @@ void lx_loop_kick(struct lx_loop *loop, const char *trigger)
 		loop->debounce_armed = true;
 }
 
-int lx_loop_put_desired(struct lx_loop *loop, const struct lx_desired *d)
+void lx_loop_put_desired(struct lx_loop *loop, const struct lx_desired *d)
 {
-	struct lx_desired copy;
-	int r = lx_desired_copy(&copy, d);
-
-	if (r < 0)
-		return r;
-	lx_desired_free(&loop->desired);
-	loop->desired = copy;
+	loop->desired = d;
 	flaps_free(&loop->flaps);
 	lx_loop_kick(loop, "put");
-	return 0;
 }
 
 const struct lx_desired *lx_loop_desired(const struct lx_loop *loop)
 {
-	return &loop->desired;
+	return loop->desired;
 }
 
 const struct lx_subreport *lx_loop_last_report(const struct lx_loop *loop)
@@ -773,7 +762,6 @@ void lx_loop_free(struct lx_loop *loop)
 	unsubscribe(loop);
 	close_timer(loop, &loop->sched_tfd);
 	close_timer(loop, &loop->debounce_tfd);
-	lx_desired_free(&loop->desired);
 	lx_subreport_reset(&loop->last);
 	flaps_free(&loop->flaps);
 	free(loop);

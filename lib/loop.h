@@ -100,9 +100,10 @@ typedef void (*lx_loop_pass_cb)(struct lx_loop *loop, const char *trigger,
 
 /*
  * Create a loop over src (borrowed; it outlives the loop) in ev. desired
- * is copied; owned is borrowed
- * and must outlive the loop (several loops may share one lx_owned: each
- * source touches only its own section). cfg NULL = lx_loop_config_init().
+ * and owned are borrowed and must outlive the loop (or, for desired, the
+ * next lx_loop_put_desired): the owner keeps the one document, every loop
+ * reads it (several loops may share one lx_owned too: each source touches
+ * only its own section). cfg NULL = lx_loop_config_init().
  * Creates and registers the loop's timers, arms nothing.
  */
 int lx_loop_new(struct lx_loop **out, struct lx_evloop *ev,
@@ -140,9 +141,9 @@ void lx_loop_kick(struct lx_loop *loop, const char *trigger);
 typedef void (*lx_loop_overflow_cb)(struct lx_loop *loop, void *userdata);
 void lx_loop_set_overflow_cb(struct lx_loop *loop, lx_loop_overflow_cb cb);
 
-/* Replace the desired document (copied) and kick("put"). 0 or -ENOMEM. */
-int lx_loop_put_desired(struct lx_loop *loop,
-			const struct lx_desired *d) LX_WUR;
+/* The desired document changed: read d (borrowed, as in lx_loop_new; it
+ * may be the same pointer, its contents replaced) and kick("put"). */
+void lx_loop_put_desired(struct lx_loop *loop, const struct lx_desired *d);
 
 /* The desired document the source currently sees. */
 const struct lx_desired *lx_loop_desired(const struct lx_loop *loop);
@@ -167,7 +168,7 @@ const char *lx_loop_name(const struct lx_loop *loop);
 
 /*
  * Stop and free: unsubscribe, remove the timers from the evloop and close
- * them, free the desired copy and the last report. Safe while the evloop
+ * them, free the last report. Safe while the evloop
  * has events of this loop pending in its current batch (e.g. from another
  * loop's pass callback), but not from this loop's own pass callback.
  * NULL-safe.

@@ -1020,13 +1020,11 @@ int lx_rtnl_apply(struct lx_rtnl_ctx *ctx, struct lx_plan *plan,
 		char d[512];
 		int e = ap.first_err < 0 ? -ap.first_err : ap.first_err;
 
-		lx_error_set(err, LX_ERR_SYSTEM, 0, "rtnl: %s %s %s: %s",
-			     lx_op_verb_name(op->verb), lx_obj_name(op->obj),
-			     lx_op_describe(op, d, sizeof(d)),
-			     op->error ? op->error : "failed");
-		if (err)
-			err->err = e ? e : EINVAL;
-		return e ? -e : -EINVAL;
+		return lx_error_set_code(
+		    err, LX_ERR_SYSTEM, e, "rtnl: %s %s %s: %s",
+		    lx_op_verb_name(op->verb), lx_obj_name(op->obj),
+		    lx_op_describe(op, d, sizeof(d)),
+		    op->error ? op->error : "failed");
 	}
 	return 0;
 }
@@ -1154,11 +1152,9 @@ int lx_rtnl_release(struct lx_rtnl_ctx *ctx, struct lx_owned *owned,
 			char d[256];
 
 			ret = e;
-			lx_error_set(err, LX_ERR_SYSTEM, 0,
-				     "rtnl: delete link %s: %s",
-				     lx_op_describe(op, d, sizeof(d)), msg);
-			if (err)
-				err->err = -e;
+			(void)lx_error_set_code(
+			    err, LX_ERR_SYSTEM, e, "rtnl: delete link %s: %s",
+			    lx_op_describe(op, d, sizeof(d)), msg);
 		}
 	}
 	/* Their addresses went with them. */

@@ -106,6 +106,39 @@ test_observe_prints_state() {
 	echo "$out" | jq -e '.routes | map(select(startswith("10.5.0.0/16"))) | length == 1' >/dev/null || fail "observe: $out"
 }
 
+# observe --desired FILE -> reconcile adopts a container made by hand: its
+# veth with the peer on the host, the document's sysctl; a second pass
+# applies nothing, and observe prints the links in the link grammar (the
+# peer kept ip's 1500: a created one would take eth0's 1400, so peer-mtu).
+test_observe_desired_adopts_a_container() {
+	local ns peer q doc rc out
+	new_netns ns; peer=$(peer_name); q=$(ns_json q); doc=$(ns_json adopt)
+	ip link add "$peer" type veth peer name eth0 netns "$ns"
+	trap "ip link del $peer 2>/dev/null; lx_cleanup_netns" EXIT
+	ip link set "$peer" up
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link set eth0 mtu 1400 txqlen 600 up
+	ip -n "$ns" addr add 10.79.0.2/24 dev eth0
+	ip -n "$ns" route add default via 10.79.0.1
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+	echo '{"sysctl": {"net.ipv4.ip_forward": 0}}' >"$q"
+	rc=0; "$LX_BIN" observe --netns /run/netns/$ns --desired "$q" >"$doc" || rc=$?
+	expect_eq "$rc" 0 "observe --desired exit"
+	expect_eq "$(jq -c '.network.links[0]' "$doc")" '{"name":"lo","up":true}' "lo exported as its state"
+	expect_eq "$(jq -r '.network.links[1] | [.name, .kind, .peer.name, .mtu, .txqlen, .up] | join(" ")' "$doc")" "eth0 veth $peer 1400 600 true" "veth exported with its host peer"
+	expect_eq "$(jq -r '.sysctl["net.ipv4.ip_forward"]' "$doc")" 1 "sysctl's current value"
+	expect_eq "$(jq -r .options.adopt "$doc")" true adopt
+	rc=0; out=$("$LX_BIN" reconcile --netns /run/netns/$ns --desired "$doc" --state-dir "$SD" --json) || rc=$?
+	expect_eq "$rc" 0 "adopting reconcile exit: $out"
+	rc=0; out=$("$LX_BIN" reconcile --netns /run/netns/$ns --desired "$doc" --state-dir "$SD" --json) || rc=$?
+	expect_eq "$rc" 0 "second reconcile exit"
+	expect_eq "$(echo "$out" | jq '[.subsystems[].applied | length] | add')" 0 "ops applied by 2nd pass"
+	ip -n "$ns" route show | grep -q "10.79.0.0/24 dev eth0 proto kernel" || fail "kernel route touched"
+	rc=0; out=$("$LX_BIN" observe --netns /run/netns/$ns --json) || rc=$?
+	expect_eq "$rc" 0 "observe exit"
+	echo "$out" | jq -e --arg p "$peer" '.links | map(select(startswith("eth0 veth peer \($p) mtu 1400 address ") and endswith(" txqlen 600 up peer-mtu 1500"))) | length == 1' >/dev/null || fail "observe links: $out"
+}
+
 test_malformed_document_is_exit_3_and_changes_nothing() {
 	local ns d err before after
 	new_netns ns; d=$(ns_json bad)
@@ -186,6 +219,7 @@ t second_pass_applies_nothing test_second_pass_applies_nothing
 t shrink_removes_only_ours test_shrink_removes_only_ours
 t plan_applies_nothing test_plan_applies_nothing
 t observe_prints_state test_observe_prints_state
+t observe_desired_adopts_a_container test_observe_desired_adopts_a_container
 t malformed_document_is_exit_3_and_changes_nothing test_malformed_document_is_exit_3_and_changes_nothing
 t missing_target_is_exit_4 test_missing_target_is_exit_4
 t options_after_positionals test_options_after_positionals
