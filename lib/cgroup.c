@@ -598,7 +598,7 @@ static int v1_limit_for_swap(struct lx_cgroup *cg, struct lx_plan *plan,
 {
 	struct lx_op *m = plan_find(plan, "memory.max");
 
-	if (m && m->u.kv.value && m->state != LX_OPS_FAILED) {
+	if (m && m->u.kv.value && m->state != LX_OPS_FAILED && !m->held) {
 		snprintf(buf, len, "%s", m->u.kv.value);
 		return 0;
 	}
@@ -861,59 +861,58 @@ int lx_cgroup_release(struct lx_cgroup *cg, struct lx_owned_kvs *owned,
 
 /* ------------------------------------------------------------- checks */
 
-/* Can this host apply key? One INVALID line naming the reason if not. */
-static void check_available(struct lx_cgroup *cg, const char *key,
-			    struct lx_error *err)
+/* Can this host apply key? 0, or < 0 with one INVALID line naming the
+ * reason. */
+static int check_available(struct lx_cgroup *cg, const char *key,
+			   struct lx_error *err)
 {
 	const struct lx_cg_row *row = lx_cg_row_find(key);
 	char files[4][64], q[300];
 	size_t n;
 
 	if (!row)
-		return; /* the document parser names unknown keys */
+		return 0; /* the document parser names unknown keys */
 	lx_quote(key, q, sizeof(q));
-	if (cg->fd[row->ctrl] < 0) {
-		lx_error_add(err, LX_ERR_INVALID, 0,
-			     "cgroup \"%s\" (io.linx.cgroup): the %s "
-			     "controller is not available for this cgroup "
-			     "(not in cgroup.controllers, not mounted as v1)",
-			     q, lx_cg_ctrl_name(row->ctrl));
-		return;
-	}
+	if (cg->fd[row->ctrl] < 0)
+		return lx_error_add(
+		    err, LX_ERR_INVALID, 0,
+		    "cgroup \"%s\" (io.linx.cgroup): the %s "
+		    "controller is not available for this cgroup "
+		    "(not in cgroup.controllers, not mounted as v1)",
+		    q, lx_cg_ctrl_name(row->ctrl));
 	if (cg->v2[row->ctrl]) {
 		_cleanup_close_ int fd =
 		    cg_openat(cg->fd[row->ctrl], key, O_PATH);
 
 		if (fd < 0)
-			lx_error_add(err, LX_ERR_INVALID, -fd,
-				     "cgroup \"%s\" (io.linx.cgroup): no file "
-				     "%s in %s",
-				     q, q, cg->path[row->ctrl]);
-		return;
+			return lx_error_add(err, LX_ERR_INVALID, -fd,
+					    "cgroup \"%s\" (io.linx.cgroup): "
+					    "no file %s in %s",
+					    q, q, cg->path[row->ctrl]);
+		return 0;
 	}
 	n = lx_cg_v1_files(key, files);
-	if (n == 0) {
-		lx_error_add(err, LX_ERR_INVALID, 0,
-			     "cgroup \"%s\" (io.linx.cgroup): not possible "
-			     "on this cgroup v1 host: %s",
-			     q, row->no_v1);
-		return;
-	}
+	if (n == 0)
+		return lx_error_add(err, LX_ERR_INVALID, 0,
+				    "cgroup \"%s\" (io.linx.cgroup): not "
+				    "possible on this cgroup v1 host: %s",
+				    q, row->no_v1);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_close_ int fd =
 		    cg_openat(cg->fd[row->ctrl], files[i], O_PATH);
 
 		if (fd >= 0)
 			continue;
-		lx_error_add(err, LX_ERR_INVALID, 0,
-			     "cgroup \"%s\" (io.linx.cgroup): its cgroup v1 "
-			     "file %s is absent in %s%s",
-			     q, files[i], cg->path[row->ctrl],
-			     row->conv == LX_CGC_BFQ
-				 ? " (only the BFQ I/O scheduler provides it)"
-				 : "");
-		return;
+		return lx_error_add(
+		    err, LX_ERR_INVALID, 0,
+		    "cgroup \"%s\" (io.linx.cgroup): its cgroup v1 file %s "
+		    "is absent in %s%s",
+		    q, files[i], cg->path[row->ctrl],
+		    row->conv == LX_CGC_BFQ
+			? " (only the BFQ I/O scheduler provides it)"
+			: "");
 	}
+	return 0;
 }
 
 /* st_dev/st_ino of PROC/PID/ns/pid. */
@@ -929,32 +928,31 @@ static int pidns_of(const char *proc, pid_t pid, struct stat *st)
  * A limit on a cgroup shared with processes outside the container would
  * bind them too (pids.max=2 on a cgroup holding host daemons). Refuse a
  * hierarchy's root and a cgroup holding a process of another pid
- * namespace than the init's.
+ * namespace than the init's: 0, or < 0 with one POLICY line.
  */
-static void check_shared(struct lx_cgroup *cg, enum lx_cg_ctrl c,
-			 struct stat *init_ns, struct lx_error *err)
+static int check_shared(struct lx_cgroup *cg, enum lx_cg_ctrl c,
+			struct stat *init_ns, struct lx_error *err)
 {
 	const char *proc = cg->proc ? cg->proc : "/proc";
 	_cleanup_free_ char *procs = NULL;
 	_cleanup_close_ int fd = -1;
 	char path[64];
 
-	if (cg->root[c]) {
-		lx_error_add(err, LX_ERR_POLICY, 0,
-			     "cgroup (io.linx.cgroup): refused: the target's "
-			     "%s cgroup %s is a hierarchy's root (limits "
-			     "there would bind every process of the host)",
-			     lx_cg_ctrl_name(c), cg->path[c]);
-		return;
-	}
+	if (cg->root[c])
+		return lx_error_add(
+		    err, LX_ERR_POLICY, 0,
+		    "cgroup (io.linx.cgroup): refused: the target's %s cgroup "
+		    "%s is a hierarchy's root (limits there would bind every "
+		    "process of the host)",
+		    lx_cg_ctrl_name(c), cg->path[c]);
 	if (cg->pid <= 0 || init_ns->st_ino == 0)
-		return;
+		return 0;
 	fd = cg_openat(cg->fd[c], "cgroup.procs", O_RDONLY);
 	if (fd < 0)
-		return; /* no process list (a test tree): nothing shared */
+		return 0; /* no process list (a test tree): nothing shared */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if (read_text(path, &procs) < 0)
-		return;
+		return 0;
 	for (char *l = procs, *nl; l && *l; l = nl) {
 		struct stat st;
 		long pid;
@@ -971,15 +969,15 @@ static void check_shared(struct lx_cgroup *cg, enum lx_cg_ctrl c,
 		if (st.st_dev == init_ns->st_dev &&
 		    st.st_ino == init_ns->st_ino)
 			continue;
-		lx_error_add(
+		return lx_error_add(
 		    err, LX_ERR_POLICY, 0,
 		    "cgroup (io.linx.cgroup): refused: the target's "
 		    "%s cgroup %s is shared: it holds pid %ld, whose "
 		    "pid namespace is not the container init's (limits "
 		    "would bind it too)",
 		    lx_cg_ctrl_name(c), cg->path[c], pid);
-		return;
 	}
+	return 0;
 }
 
 /*
@@ -1019,8 +1017,7 @@ int lx_cgroup_check(struct lx_cgroup *cg, const struct lx_kvs *desired,
 	const char *proc = cg->proc ? cg->proc : "/proc";
 	bool used[LX_CG_NCTRL] = {false};
 	struct stat init_ns = {0};
-	unsigned int lines = err->lines;
-	int r;
+	int r, bad = 0;
 
 	if (!desired || desired->n == 0)
 		return 0;
@@ -1047,31 +1044,36 @@ int lx_cgroup_check(struct lx_cgroup *cg, const struct lx_kvs *desired,
 	}
 	/* Shared first: a root has none of the files a key needs. */
 	for (int c = 0; c < LX_CG_NCTRL; c++)
-		if (used[c])
-			check_shared(cg, c, &init_ns, err);
-	if (err->lines != lines)
-		return -EPERM;
+		if (used[c] && check_shared(cg, c, &init_ns, err) < 0)
+			bad = -EPERM;
+	if (bad)
+		return bad;
 	for (size_t i = 0; i < desired->n; i++)
-		check_available(cg, desired->v[i].key, err);
-	if (err->lines != lines)
-		return -EINVAL;
+		if (check_available(cg, desired->v[i].key, err) < 0)
+			bad = -EINVAL;
+	if (bad)
+		return bad;
 	for (size_t i = 0; i < desired->n; i++) {
 		const struct lx_kv *d = &desired->v[i];
 		const char *spawn = NULL;
 		char q[300];
 
-		if (spawn_value(cg, d, &spawn, err) < 0 || allow_raise ||
-		    !lx_cg_is_raise(d->key, d->value, spawn))
+		if (spawn_value(cg, d, &spawn, err) < 0) {
+			/* The first problem decides the return, as its
+			 * kind decides the exit code. */
+			bad = bad ? bad : -EINVAL;
+			continue;
+		}
+		if (allow_raise || !lx_cg_is_raise(d->key, d->value, spawn))
 			continue;
 		lx_error_add(err, LX_ERR_POLICY, 0,
 			     "cgroup \"%s\" (io.linx.cgroup): refused: %s is "
 			     "above the spawn value %s (limits may only "
 			     "tighten; --cgroup-allow-raise)",
 			     lx_quote(d->key, q, sizeof(q)), d->value, spawn);
+		bad = bad ? bad : -EPERM;
 	}
-	if (err->lines == lines)
-		return 0;
-	return err->kind == LX_ERR_POLICY ? -EPERM : -EINVAL;
+	return bad;
 }
 
 void lx_cgroup_identity(const struct lx_cgroup *cg, char *buf, size_t len)

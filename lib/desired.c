@@ -33,15 +33,13 @@
 
 /* ---------------------------------------------------------------- links */
 
-static bool bool_member(const json_t *v, int *dst, const char *field,
-			struct lx_error *err)
+static int bool_member(const json_t *v, int *dst, const char *field,
+		       struct lx_error *err)
 {
-	if (!json_is_boolean(v)) {
-		lx_bad_type(err, field, "true or false", v);
-		return false;
-	}
+	if (!json_is_boolean(v))
+		return lx_bad_type(err, field, "true or false", v);
 	*dst = json_is_true(v);
-	return true;
+	return 0;
 }
 
 /* ---------------------------------------------------- sysctl and cgroup */
@@ -204,12 +202,11 @@ static int u32_option(const json_t *v, uint32_t *dst, json_int_t max,
 static int bool_option(const json_t *v, bool *dst, const char *f,
 		       struct lx_error *err)
 {
-	int b;
+	int b = 0, r = bool_member(v, &b, f, err);
 
-	if (!bool_member(v, &b, f, err))
-		return -EINVAL;
-	*dst = b;
-	return 0;
+	if (r == 0)
+		*dst = b;
+	return r;
 }
 
 static int options_from_json(const json_t *o, struct lx_options *opts,
@@ -457,7 +454,7 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 			const char *key;
 			json_t *m;
 			char mf[512];
-			unsigned int before = err ? err->lines : 0;
+			int invalid = 0;
 
 			json_object_foreach(v, key, m)
 			{
@@ -472,26 +469,29 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 				lx_field_join(mf, sizeof(mf), f, key);
 				if (!strcmp(key, "nodad") ||
 				    !strcmp(key, "noprefixroute")) {
-					int b;
+					int b = 0;
 
-					if (bool_member(m, &b, mf, err))
+					if (bool_member(m, &b, mf, err) == 0)
 						*(!strcmp(key, "nodad")
 						      ? &in.nodad
 						      : &in.noprefixroute) = b;
+					else
+						invalid = -EINVAL;
 				} else if (!dst) {
-					lx_bad(err, "%s: unknown member", mf);
+					invalid = lx_bad(
+					    err, "%s: unknown member", mf);
 				} else if (!json_is_string(m)) {
-					lx_bad_type(err, mf, "a string", m);
+					invalid =
+					    lx_bad_type(err, mf, "a string", m);
 				} else {
 					*dst = json_string_value(m);
 				}
 			}
 			r = lx_addr_build(&in, a, f, err);
-			if (err && err->lines != before)
+			if (invalid)
 				r = -EINVAL;
 		} else {
-			lx_bad_type(err, f, "a string or an object", v);
-			bad = -EINVAL;
+			bad = lx_bad_type(err, f, "a string or an object", v);
 			continue;
 		}
 		if (r < 0) {
@@ -537,8 +537,7 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 		} else if (json_is_object(v)) {
 			rc = lx_route_from_json(v, r, f, err);
 		} else {
-			lx_bad_type(err, f, "a string or an object", v);
-			bad = -EINVAL;
+			bad = lx_bad_type(err, f, "a string or an object", v);
 			continue;
 		}
 		if (rc < 0) {

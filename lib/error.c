@@ -59,8 +59,9 @@ void lx_error_clear(struct lx_error *e)
 	e->msg[0] = '\0';
 }
 
+/* say: append ": <strerror>" for errnum (not when the text has it). */
 static int vappend(struct lx_error *e, enum lx_error_kind kind, int errnum,
-		   const char *fmt, va_list ap)
+		   bool say, const char *fmt, va_list ap)
 {
 	size_t len;
 	int ret;
@@ -79,7 +80,7 @@ static int vappend(struct lx_error *e, enum lx_error_kind kind, int errnum,
 		e->msg[len++] = '\n', e->msg[len] = '\0';
 	if (len < sizeof(e->msg))
 		vsnprintf(e->msg + len, sizeof(e->msg) - len, fmt, ap);
-	if (errnum) {
+	if (errnum && say) {
 		char sbuf[128];
 
 		len = strlen(e->msg);
@@ -91,29 +92,36 @@ static int vappend(struct lx_error *e, enum lx_error_kind kind, int errnum,
 	return ret;
 }
 
+/* vappend over the variadic arguments of the calling function (after fmt),
+ * clearing e first when set. */
+#define APPEND_ARGS(set, say)                                                  \
+	({                                                                     \
+		va_list ap_;                                                   \
+		int r_;                                                        \
+		if (set)                                                       \
+			lx_error_clear(e);                                     \
+		va_start(ap_, fmt);                                            \
+		r_ = vappend(e, kind, errnum, say, fmt, ap_);                  \
+		va_end(ap_);                                                   \
+		r_;                                                            \
+	})
+
 int lx_error_set(struct lx_error *e, enum lx_error_kind kind, int errnum,
 		 const char *fmt, ...)
 {
-	va_list ap;
-	int ret;
+	return APPEND_ARGS(true, true);
+}
 
-	lx_error_clear(e);
-	va_start(ap, fmt);
-	ret = vappend(e, kind, errnum, fmt, ap);
-	va_end(ap);
-	return ret;
+int lx_error_set_code(struct lx_error *e, enum lx_error_kind kind, int errnum,
+		      const char *fmt, ...)
+{
+	return APPEND_ARGS(true, false);
 }
 
 int lx_error_add(struct lx_error *e, enum lx_error_kind kind, int errnum,
 		 const char *fmt, ...)
 {
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = vappend(e, kind, errnum, fmt, ap);
-	va_end(ap);
-	return ret;
+	return APPEND_ARGS(false, true);
 }
 
 int lx_error_wrap(struct lx_error *e, const char *fmt, ...)

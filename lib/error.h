@@ -45,6 +45,14 @@ void lx_error_clear(struct lx_error *e);
 int lx_error_set(struct lx_error *e, enum lx_error_kind kind, int errnum,
 		 const char *fmt, ...) LX_PRINTF(4, 5);
 
+/*
+ * lx_error_set for a message that already says why (a kernel's or a
+ * policy's reason): errnum (sign ignored; 0 = EINVAL) is recorded in e->err
+ * and returned negated, but not appended to the text.
+ */
+int lx_error_set_code(struct lx_error *e, enum lx_error_kind kind, int errnum,
+		      const char *fmt, ...) LX_PRINTF(4, 5);
+
 /* Append one more line (a further problem); same return as lx_error_set. */
 int lx_error_add(struct lx_error *e, enum lx_error_kind kind, int errnum,
 		 const char *fmt, ...) LX_PRINTF(4, 5);

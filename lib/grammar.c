@@ -190,17 +190,17 @@ int lx_split_words(const char *s, struct lx_words *w, const char *field,
 
 	w->n = 0;
 	if (strlen(s) > LX_ITEM_MAX) {
-		lx_bad(err, "%s: item too long (%zu bytes, max %d): %s", field,
-		       strlen(s), LX_ITEM_MAX, lx_text_quote(&q, s));
-		return -EINVAL;
+		return lx_bad(err, "%s: item too long (%zu bytes, max %d): %s",
+			      field, strlen(s), LX_ITEM_MAX,
+			      lx_text_quote(&q, s));
 	}
 	strcpy(w->buf, s);
 	for (p = strtok_r(w->buf, " \t\r\n", &save); p;
 	     p = strtok_r(NULL, " \t\r\n", &save)) {
 		if (w->n == LX_ITEM_WORDS_MAX) {
-			lx_bad(err, "%s: too many words (max %d) in %s", field,
-			       LX_ITEM_WORDS_MAX, lx_text_quote(&q, s));
-			return -EINVAL;
+			return lx_bad(err, "%s: too many words (max %d) in %s",
+				      field, LX_ITEM_WORDS_MAX,
+				      lx_text_quote(&q, s));
 		}
 		w->w[w->n++] = p;
 	}
@@ -323,7 +323,7 @@ static int brd_parse(const char *s, struct lx_addr *a)
 int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 		  const char *field, struct lx_error *err)
 {
-	unsigned int before = err ? err->lines : 0;
+	int invalid = 0;
 	struct lx_qbuf q, q2;
 	uint8_t plen;
 	int r;
@@ -333,22 +333,22 @@ int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 	a->nodad = in->nodad;
 	a->noprefixroute = in->noprefixroute;
 	if (!in->dev)
-		lx_bad(err, "%s: missing device", field);
+		invalid = lx_bad(err, "%s: missing device", field);
 	else if (!lx_ifname_valid(in->dev))
-		lx_bad_ifname(err, field, in->dev);
+		invalid = lx_bad_ifname(err, field, in->dev);
 	else
 		strcpy(a->dev, in->dev);
 	if (!in->address) {
-		lx_bad(err, "%s: missing address", field);
+		invalid = lx_bad(err, "%s: missing address", field);
 	} else {
 		r = prefix_parse(in->address, 0, &a->addr, &a->prefixlen,
 				 &a->family, NULL);
 		if (r == -ERANGE)
-			lx_bad(err, "%s: invalid prefix length in %s", field,
-			       lx_text_quote(&q, in->address));
+			invalid = lx_bad(err, "%s: invalid prefix length in %s",
+					 field, lx_text_quote(&q, in->address));
 		else if (r < 0)
-			lx_bad(err, "%s: invalid address %s", field,
-			       lx_text_quote(&q, in->address));
+			invalid = lx_bad(err, "%s: invalid address %s", field,
+					 lx_text_quote(&q, in->address));
 	}
 	if (in->peer) {
 		bool has_len = false;
@@ -356,27 +356,28 @@ int lx_addr_build(const struct lx_addr_in *in, struct lx_addr *a,
 		r = prefix_parse(in->peer, a->family, &a->peer, &plen, NULL,
 				 &has_len);
 		if (r == -EAFNOSUPPORT)
-			lx_bad(err, "%s: peer %s is not %s like address %s",
-			       field, lx_text_quote(&q, in->peer),
-			       fam_name(a->family),
-			       lx_text_quote(&q2, in->address));
+			invalid = lx_bad(
+			    err, "%s: peer %s is not %s like address %s", field,
+			    lx_text_quote(&q, in->peer), fam_name(a->family),
+			    lx_text_quote(&q2, in->address));
 		else if (r < 0 || has_len)
-			lx_bad(err, "%s: invalid peer address %s", field,
-			       lx_text_quote(&q, in->peer));
+			invalid = lx_bad(err, "%s: invalid peer address %s",
+					 field, lx_text_quote(&q, in->peer));
 		else
 			a->has_peer = true;
 	}
 	if (in->brd && brd_parse(in->brd, a) < 0)
-		lx_bad(err,
-		       "%s: invalid broadcast %s (an IPv4 address, + or -, on "
-		       "an IPv4 address)",
-		       field, lx_text_quote(&q, in->brd));
+		invalid = lx_bad(
+		    err,
+		    "%s: invalid broadcast %s (an IPv4 address, + or -, on "
+		    "an IPv4 address)",
+		    field, lx_text_quote(&q, in->brd));
 	if (in->scope && !parse_scope(in->scope, false, &a->scope))
-		lx_bad(err,
-		       "%s: invalid scope %s "
-		       "(global|site|link|host|nowhere|0..255)",
-		       field, lx_text_quote(&q, in->scope));
-	if (err && err->lines != before)
+		invalid = lx_bad(err,
+				 "%s: invalid scope %s "
+				 "(global|site|link|host|nowhere|0..255)",
+				 field, lx_text_quote(&q, in->scope));
+	if (invalid)
 		return -EINVAL;
 	return 0;
 }
@@ -397,24 +398,21 @@ int lx_parse_keywords(char **w, size_t n, struct lx_kw *kws, size_t nkw,
 			/* Whether it would take a value is unknown, so the
 			 * rest of the item cannot be read: one problem, one
 			 * line. */
-			lx_bad(err, "%s: unknown word %s in %s", field,
-			       lx_text_quote(&q, w[i]),
-			       lx_text_quote(&q2, item));
-			return -EINVAL;
+			return lx_bad(err, "%s: unknown word %s in %s", field,
+				      lx_text_quote(&q, w[i]),
+				      lx_text_quote(&q2, item));
 		}
 		if (!k->val) {
 			*k->flag = true;
 			continue;
 		}
 		if (*k->val) {
-			lx_bad(err, "%s: \"%s\" given twice in %s", field,
-			       k->name, lx_text_quote(&q, item));
-			ret = -EINVAL;
+			ret = lx_bad(err, "%s: \"%s\" given twice in %s", field,
+				     k->name, lx_text_quote(&q, item));
 		}
 		if (i + 1 == n) {
-			lx_bad(err, "%s: \"%s\" needs a value in %s", field,
-			       k->name, lx_text_quote(&q, item));
-			return -EINVAL;
+			return lx_bad(err, "%s: \"%s\" needs a value in %s",
+				      field, k->name, lx_text_quote(&q, item));
 		}
 		*k->val = w[++i];
 	}
@@ -440,9 +438,8 @@ int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
 	if (lx_split_words(s, &w, field, err) < 0)
 		return -EINVAL;
 	if (w.n < 2) {
-		lx_bad(err, "%s: expected \"DEV ADDR/PREFIX\", got %s", field,
-		       lx_text_quote(&q, s));
-		return -EINVAL;
+		return lx_bad(err, "%s: expected \"DEV ADDR/PREFIX\", got %s",
+			      field, lx_text_quote(&q, s));
 	}
 	in.dev = w.w[0];
 	in.address = w.w[1];

@@ -32,14 +32,16 @@ const char *lx_jrepr(struct lx_qbuf *q, const json_t *v);
 /* f = base.key (bounded; base ": " key when base names a compact
  * annotation item, i.e. ends with its quoted text); returns f. */
 const char *lx_field_join(char *f, size_t n, const char *base, const char *key);
-/* Append one LX_ERR_INVALID line to err; returns -EINVAL. */
-LX_PRINTF(2, 3) int lx_bad(struct lx_error *err, const char *fmt, ...);
+/* Append one LX_ERR_INVALID line to err; returns -EINVAL. Parsers decide
+ * validity from these returns, never from err: hence LX_WUR. */
+LX_PRINTF(2, 3) LX_WUR int lx_bad(struct lx_error *err, const char *fmt, ...);
 /* "FIELD: expected WANT, got VALUE"; returns -EINVAL. */
 int lx_bad_type(struct lx_error *err, const char *field, const char *want,
-		const json_t *v);
+		const json_t *v) LX_WUR;
 /* "FIELD: invalid interface name NAME: REASON" (lx_ifname_problem);
  * returns -EINVAL. */
-int lx_bad_ifname(struct lx_error *err, const char *field, const char *name);
+int lx_bad_ifname(struct lx_error *err, const char *field,
+		  const char *name) LX_WUR;
 /* Strict unsigned decimal: digits only, no sign, no spaces, no overflow. */
 bool lx_parse_u64(const char *s, uint64_t *out);
 

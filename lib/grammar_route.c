@@ -60,20 +60,18 @@ static int parse_prefix(const char *s, int family, union lx_inaddr *a,
 	int rc = lx_prefix_parse(s, family, a, len, fam);
 
 	if (rc == -ERANGE) {
-		lx_bad(err, "%s: invalid prefix length in %s %s", field, what,
-		       lx_text_quote(&q, s));
-		return -EINVAL;
+		return lx_bad(err, "%s: invalid prefix length in %s %s", field,
+			      what, lx_text_quote(&q, s));
 	}
 	if (rc < 0) {
-		lx_bad(err, "%s: invalid %s %s", field, what,
-		       lx_text_quote(&q, s));
-		return -EINVAL;
+		return lx_bad(err, "%s: invalid %s %s", field, what,
+			      lx_text_quote(&q, s));
 	}
 	if (host_bits(*fam, a, *len, &net)) {
-		lx_bad(err, "%s: host bits set in %s (did you mean %s/%u?)",
-		       field, lx_text_quote(&q, s),
-		       lx_inaddr_format(*fam, &net, ip, sizeof(ip)), *len);
-		return -EINVAL;
+		return lx_bad(
+		    err, "%s: host bits set in %s (did you mean %s/%u?)", field,
+		    lx_text_quote(&q, s),
+		    lx_inaddr_format(*fam, &net, ip, sizeof(ip)), *len);
 	}
 	return 0;
 }
@@ -86,14 +84,12 @@ static int parse_host(const char *s, union lx_inaddr *a, uint8_t *fam,
 	uint8_t len;
 
 	if (lx_prefix_parse(s, 0, a, &len, fam) < 0) {
-		lx_bad(err, "%s: invalid %s %s", field, what,
-		       lx_text_quote(&q, s));
-		return -EINVAL;
+		return lx_bad(err, "%s: invalid %s %s", field, what,
+			      lx_text_quote(&q, s));
 	}
 	if (strchr(s, '/')) {
-		lx_bad(err, "%s: %s %s must be a bare address", field, what,
-		       lx_text_quote(&q, s));
-		return -EINVAL;
+		return lx_bad(err, "%s: %s %s must be a bare address", field,
+			      what, lx_text_quote(&q, s));
 	}
 	return 0;
 }
@@ -242,28 +238,28 @@ static int parse_gw(const char *fam_word, const char *s, uint8_t *fam,
 	if (parse_host(s, gw, fam, field, "gateway", err) < 0)
 		return -EINVAL;
 	if (want && want != *fam) {
-		lx_bad(err, "%s: gateway %s is not %s (\"via %s\") in %s",
-		       field, lx_text_quote(&q, s), fam_name(want), fam_word,
-		       lx_text_quote(&q2, item));
-		return -EINVAL;
+		return lx_bad(err,
+			      "%s: gateway %s is not %s (\"via %s\") in %s",
+			      field, lx_text_quote(&q, s), fam_name(want),
+			      fam_word, lx_text_quote(&q2, item));
 	}
 	return 0;
 }
 
-static void dev_into(const char *s, char *dst, const char *field,
-		     struct lx_error *err)
+static int dev_into(const char *s, char *dst, const char *field,
+		    struct lx_error *err)
 {
 	if (!lx_ifname_valid(s))
-		(void)lx_bad_ifname(err, field, s);
-	else
-		snprintf(dst, IFNAMSIZ, "%s", s);
+		return lx_bad_ifname(err, field, s);
+	snprintf(dst, IFNAMSIZ, "%s", s);
+	return 0;
 }
 
 static int route_build(const struct route_in *in, struct lx_route *r,
 		       const char *field, const char *item,
 		       struct lx_error *err)
 {
-	unsigned int before = err ? err->lines : 0;
+	int invalid = 0;
 	uint8_t fam = 0, gwfam = 0, srcfam = 0, t;
 	bool dflt = false, reject;
 	struct lx_qbuf q, q2;
@@ -278,60 +274,70 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 		if (route_type(in->type, &t))
 			r->type = t;
 		else
-			lx_bad(err,
-			       "%s: unknown route type %s (unicast|blackhole|"
-			       "unreachable|prohibit|throw|local)",
-			       field, lx_text_quote(&q, in->type));
+			invalid = lx_bad(
+			    err,
+			    "%s: unknown route type %s (unicast|blackhole|"
+			    "unreachable|prohibit|throw|local)",
+			    field, lx_text_quote(&q, in->type));
 	}
 	reject = r->type != RTN_UNICAST && r->type != RTN_LOCAL;
 
 	if (!in->dst)
-		lx_bad(err, "%s: missing destination", field);
+		invalid = lx_bad(err, "%s: missing destination", field);
 	else if (!strcmp(in->dst, "default"))
 		dflt = true;
 	else
-		(void)parse_prefix(in->dst, 0, &r->dst, &r->dst_len, &fam,
-				   field, "destination", err);
+		invalid |= parse_prefix(in->dst, 0, &r->dst, &r->dst_len, &fam,
+					field, "destination", err);
 	if (in->via && parse_gw(in->via_fam, in->via, &gwfam, &r->gw, field,
 				item, err) == 0) {
 		r->has_gw = true;
 		r->gw_family = gwfam;
+	} else if (in->via) {
+		invalid = -EINVAL;
 	}
 	if (in->src && parse_host(in->src, &r->src, &srcfam, field,
 				  "source address", err) == 0)
 		r->has_src = true;
+	else if (in->src)
+		invalid = -EINVAL;
 	/* Nexthops before the family: "default nexthop via fd00::1 ..." */
 	if (in->n_nh > LX_NEXTHOPS_MAX)
-		lx_bad(err, "%s: %zu nexthops (at most %d) in %s", field,
-		       in->n_nh, LX_NEXTHOPS_MAX, lx_text_quote(&q, item));
+		invalid =
+		    lx_bad(err, "%s: %zu nexthops (at most %d) in %s", field,
+			   in->n_nh, LX_NEXTHOPS_MAX, lx_text_quote(&q, item));
 	for (size_t i = 0; i < in->n_nh && i < LX_NEXTHOPS_MAX; i++) {
 		const struct nh_in *n = &in->nh[i];
 		struct lx_nexthop *nh = &nhv[i];
 
 		memset(nh, 0, sizeof(*nh));
 		if (!n->via) {
-			lx_bad(err, "%s: nexthop %zu has no \"via\" in %s",
-			       field, i + 1, lx_text_quote(&q, item));
+			invalid =
+			    lx_bad(err, "%s: nexthop %zu has no \"via\" in %s",
+				   field, i + 1, lx_text_quote(&q, item));
 			continue;
 		}
 		if (parse_gw(n->via_fam, n->via, &nh->gw_family, &nh->gw, field,
-			     item, err) < 0)
+			     item, err) < 0) {
+			invalid = -EINVAL;
 			continue;
+		}
 		if (!gwfam)
 			gwfam = nh->gw_family;
 		if (n->dev)
-			dev_into(n->dev, nh->dev, field, err);
+			invalid |= dev_into(n->dev, nh->dev, field, err);
 		if (n->weight) {
 			if (num_in(n->weight, 1, 256, &v))
 				nh->weight = (uint16_t)v;
 			else
-				lx_bad(err,
-				       "%s: invalid nexthop weight %s (1..256)",
-				       field, lx_text_quote(&q, n->weight));
+				invalid = lx_bad(
+				    err,
+				    "%s: invalid nexthop weight %s (1..256)",
+				    field, lx_text_quote(&q, n->weight));
 		}
 		nh->onlink = n->onlink;
 		if (n->onlink && !n->dev)
-			lx_bad(
+			invalid = lx_bad(
 			    err,
 			    "%s: nexthop %zu: \"onlink\" needs \"dev\" in %s",
 			    field, i + 1, lx_text_quote(&q, item));
@@ -360,22 +366,24 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 			if (fam == AF_INET && gf == AF_INET6 && fw &&
 			    !strcmp(fw, "inet6"))
 				continue;
-			lx_bad(err, "%s: gateway %s is %s but %s%s is %s%s",
-			       field, lx_text_quote(&q, gs), fam_name(gf),
-			       dflt ? "the route" : "destination ",
-			       dflt ? "" : lx_text_quote(&q2, in->dst),
-			       fam_name(fam),
-			       fam == AF_INET && gf == AF_INET6
-				   ? " (an IPv6 gateway of an IPv4 route is "
-				     "\"via inet6 ADDR\")"
-				   : "");
+			invalid = lx_bad(
+			    err, "%s: gateway %s is %s but %s%s is %s%s", field,
+			    lx_text_quote(&q, gs), fam_name(gf),
+			    dflt ? "the route" : "destination ",
+			    dflt ? "" : lx_text_quote(&q2, in->dst),
+			    fam_name(fam),
+			    fam == AF_INET && gf == AF_INET6
+				? " (an IPv6 gateway of an IPv4 route is "
+				  "\"via inet6 ADDR\")"
+				: "");
 		}
 		if (srcfam && srcfam != fam)
-			lx_bad(err, "%s: source %s is %s but %s%s is %s", field,
-			       lx_text_quote(&q, in->src), fam_name(srcfam),
-			       dflt ? "the route" : "destination ",
-			       dflt ? "" : lx_text_quote(&q2, in->dst),
-			       fam_name(fam));
+			invalid = lx_bad(
+			    err, "%s: source %s is %s but %s%s is %s", field,
+			    lx_text_quote(&q, in->src), fam_name(srcfam),
+			    dflt ? "the route" : "destination ",
+			    dflt ? "" : lx_text_quote(&q2, in->dst),
+			    fam_name(fam));
 	}
 	/* The gateway family is the route's unless it differs. */
 	if (r->has_gw && r->gw_family == r->family)
@@ -384,49 +392,54 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 		if (nhv[i].gw_family == r->family)
 			nhv[i].gw_family = 0;
 	if (in->dev)
-		dev_into(in->dev, r->dev, field, err);
+		invalid |= dev_into(in->dev, r->dev, field, err);
 	r->onlink = in->onlink;
 	if (in->onlink && !in->via)
-		lx_bad(err,
-		       "%s: \"onlink\" is for a gateway (\"via GW dev DEV "
-		       "onlink\"), not a destination, in %s",
-		       field, lx_text_quote(&q, item));
+		invalid =
+		    lx_bad(err,
+			   "%s: \"onlink\" is for a gateway (\"via GW dev DEV "
+			   "onlink\"), not a destination, in %s",
+			   field, lx_text_quote(&q, item));
 	else if (in->onlink && !in->dev)
-		lx_bad(err, "%s: \"onlink\" needs \"dev\" in %s", field,
-		       lx_text_quote(&q, item));
+		invalid = lx_bad(err, "%s: \"onlink\" needs \"dev\" in %s",
+				 field, lx_text_quote(&q, item));
 	if (in->n_nh && (in->via || in->dev))
-		lx_bad(err,
-		       "%s: \"via\" and \"dev\" go inside each \"nexthop\" of "
-		       "a multipath route in %s",
-		       field, lx_text_quote(&q, item));
+		invalid = lx_bad(
+		    err,
+		    "%s: \"via\" and \"dev\" go inside each \"nexthop\" of "
+		    "a multipath route in %s",
+		    field, lx_text_quote(&q, item));
 	if (reject && (in->via || in->dev || in->n_nh || in->onlink))
-		lx_bad(err,
-		       "%s: a %s route has no gateway, device or nexthop in %s",
-		       field, in->type, lx_text_quote(&q, item));
+		invalid = lx_bad(
+		    err,
+		    "%s: a %s route has no gateway, device or nexthop in %s",
+		    field, in->type, lx_text_quote(&q, item));
 	if (r->type == RTN_LOCAL && (in->via || in->n_nh))
-		lx_bad(err, "%s: a local route has no gateway in %s", field,
-		       lx_text_quote(&q, item));
+		invalid = lx_bad(err, "%s: a local route has no gateway in %s",
+				 field, lx_text_quote(&q, item));
 	if (in->metric) {
 		if (num_in(in->metric, 0, UINT32_MAX, &v))
 			r->metric = v;
 		else
-			lx_bad(err, "%s: invalid %s %s (0..4294967295)", field,
-			       in->metric_word ? in->metric_word : "metric",
-			       lx_text_quote(&q, in->metric));
+			invalid = lx_bad(
+			    err, "%s: invalid %s %s (0..4294967295)", field,
+			    in->metric_word ? in->metric_word : "metric",
+			    lx_text_quote(&q, in->metric));
 	}
 	if (in->table) {
 		if (!parse_table(in->table, true, &r->table))
-			lx_bad(err,
-			       "%s: invalid table %s "
-			       "(main|local|default|0..4294967295)",
-			       field, lx_text_quote(&q, in->table));
+			invalid = lx_bad(err,
+					 "%s: invalid table %s "
+					 "(main|local|default|0..4294967295)",
+					 field, lx_text_quote(&q, in->table));
 	} else if (r->type == RTN_LOCAL) {
 		/* As ip(8) does: a local route lives in table local. */
 		r->table = RT_TABLE_LOCAL;
 	}
 	if (in->scope && !route_scope(in->scope, &r->scope))
-		lx_bad(err, "%s: invalid scope %s (host|link|global|0..255)",
-		       field, lx_text_quote(&q, in->scope));
+		invalid = lx_bad(
+		    err, "%s: invalid scope %s (host|link|global|0..255)",
+		    field, lx_text_quote(&q, in->scope));
 	if (in->pref) {
 		if (!strcmp(in->pref, "low"))
 			r->pref = ICMPV6_ROUTER_PREF_LOW;
@@ -435,23 +448,25 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 		else if (!strcmp(in->pref, "high"))
 			r->pref = ICMPV6_ROUTER_PREF_HIGH;
 		else
-			lx_bad(err, "%s: invalid pref %s (low|medium|high)",
-			       field, lx_text_quote(&q, in->pref));
+			invalid =
+			    lx_bad(err, "%s: invalid pref %s (low|medium|high)",
+				   field, lx_text_quote(&q, in->pref));
 		if (r->family == AF_INET)
-			lx_bad(err,
-			       "%s: \"pref\" is for IPv6 routes (the kernel "
-			       "ignores it on IPv4) in %s",
-			       field, lx_text_quote(&q, item));
+			invalid = lx_bad(
+			    err,
+			    "%s: \"pref\" is for IPv6 routes (the kernel "
+			    "ignores it on IPv4) in %s",
+			    field, lx_text_quote(&q, item));
 	}
 	if (in->mtu) {
 		if (num_in(in->mtu, 68, 65535, &v))
 			r->mtu = v;
 		else
-			lx_bad(err, "%s: invalid mtu %s (68..65535)", field,
-			       lx_text_quote(&q, in->mtu));
+			invalid = lx_bad(err, "%s: invalid mtu %s (68..65535)",
+					 field, lx_text_quote(&q, in->mtu));
 	} else if (in->mtu_lock) {
-		lx_bad(err, "%s: \"mtu lock\" needs a value in %s", field,
-		       lx_text_quote(&q, item));
+		invalid = lx_bad(err, "%s: \"mtu lock\" needs a value in %s",
+				 field, lx_text_quote(&q, item));
 	}
 	if (in->mtu_lock)
 		r->locks |= 1u << RTAX_MTU;
@@ -459,40 +474,45 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 		if (num_in(in->advmss, 1, 65535, &v))
 			r->advmss = v;
 		else
-			lx_bad(err, "%s: invalid advmss %s (1..65535)", field,
-			       lx_text_quote(&q, in->advmss));
+			invalid =
+			    lx_bad(err, "%s: invalid advmss %s (1..65535)",
+				   field, lx_text_quote(&q, in->advmss));
 	}
 	if (in->initcwnd) {
 		if (num_in(in->initcwnd, 1, 65535, &v))
 			r->initcwnd = v;
 		else
-			lx_bad(err, "%s: invalid initcwnd %s (1..65535)", field,
-			       lx_text_quote(&q, in->initcwnd));
+			invalid =
+			    lx_bad(err, "%s: invalid initcwnd %s (1..65535)",
+				   field, lx_text_quote(&q, in->initcwnd));
 	}
 	if (in->initrwnd) {
 		if (num_in(in->initrwnd, 1, 65535, &v))
 			r->initrwnd = v;
 		else
-			lx_bad(err, "%s: invalid initrwnd %s (1..65535)", field,
-			       lx_text_quote(&q, in->initrwnd));
+			invalid =
+			    lx_bad(err, "%s: invalid initrwnd %s (1..65535)",
+				   field, lx_text_quote(&q, in->initrwnd));
 	}
 	if (in->quickack) {
 		/* 0 is the kernel's default and reads back as unset. */
 		if (num_in(in->quickack, 0, 1, &v))
 			r->quickack = v;
 		else
-			lx_bad(err, "%s: invalid quickack %s (0|1)", field,
-			       lx_text_quote(&q, in->quickack));
+			invalid =
+			    lx_bad(err, "%s: invalid quickack %s (0|1)", field,
+				   lx_text_quote(&q, in->quickack));
 	}
 	if (in->congctl) {
 		if (congctl_valid(in->congctl))
 			snprintf(r->congctl, sizeof(r->congctl), "%s",
 				 in->congctl);
 		else
-			lx_bad(err,
-			       "%s: invalid congctl %s (an algorithm name, at "
-			       "most 15 characters)",
-			       field, lx_text_quote(&q, in->congctl));
+			invalid = lx_bad(
+			    err,
+			    "%s: invalid congctl %s (an algorithm name, at "
+			    "most 15 characters)",
+			    field, lx_text_quote(&q, in->congctl));
 		if (in->congctl_lock)
 			r->locks |= 1u << RTAX_CC_ALGO;
 	}
@@ -508,7 +528,7 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 		r->onlink = nh.onlink;
 		r->n_nexthops = 0;
 	}
-	if (err && err->lines != before) {
+	if (invalid) {
 		r->n_nexthops = 0;
 		return -EINVAL;
 	}
@@ -516,8 +536,8 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 		r->nh = malloc(r->n_nexthops * sizeof(*r->nh));
 		if (!r->nh) {
 			r->n_nexthops = 0;
-			lx_bad(err, "%s: out of memory", field);
-			return -ENOMEM;
+			return lx_error_add(err, LX_ERR_INVALID, ENOMEM, "%s",
+					    field);
 		}
 		memcpy(r->nh, nhv, r->n_nexthops * sizeof(*r->nh));
 	}
@@ -538,8 +558,8 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 	if (lx_split_words(s, &w, field, err) < 0)
 		return -EINVAL;
 	if (w.n < 1) {
-		lx_bad(err, "%s: empty route %s", field, lx_text_quote(&q, s));
-		return -EINVAL;
+		return lx_bad(err, "%s: empty route %s", field,
+			      lx_text_quote(&q, s));
 	}
 	if (route_type(w.w[0], &t))
 		in.type = w.w[i++];
@@ -558,11 +578,11 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 			continue;
 		}
 		if (!strcmp(k, "proto") || !strcmp(k, "protocol")) {
-			lx_bad(err,
-			       "%s: \"%s\" is not a route word: the protocol "
-			       "is ours, set by options.protocol, in %s",
-			       field, k, lx_text_quote(&q, s));
-			return -EINVAL;
+			return lx_bad(
+			    err,
+			    "%s: \"%s\" is not a route word: the protocol "
+			    "is ours, set by options.protocol, in %s",
+			    field, k, lx_text_quote(&q, s));
 		}
 		if (nh) {
 			/* After "nexthop" only nexthop words, as ip(8). */
@@ -593,12 +613,12 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 		} else if (!strcmp(k, "metric") || !strcmp(k, "priority") ||
 			   !strcmp(k, "preference")) {
 			if (in.metric_word) {
-				lx_bad(err,
-				       "%s: \"%s\" and \"%s\" are the same "
-				       "(the metric) in %s",
-				       field, in.metric_word, k,
-				       lx_text_quote(&q, s));
-				return -EINVAL;
+				return lx_bad(
+				    err,
+				    "%s: \"%s\" and \"%s\" are the same "
+				    "(the metric) in %s",
+				    field, in.metric_word, k,
+				    lx_text_quote(&q, s));
 			}
 			in.metric_word = k;
 			val = &in.metric;
@@ -629,22 +649,20 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 					val = dsts[j];
 		}
 		if (!val) {
-			lx_bad(err, "%s: unknown word %s%s in %s", field,
-			       lx_text_quote(&q, k),
-			       nh ? " in a nexthop (via, dev, weight, onlink)"
-				  : "",
-			       lx_text_quote(&q2, s));
-			return -EINVAL;
+			return lx_bad(
+			    err, "%s: unknown word %s%s in %s", field,
+			    lx_text_quote(&q, k),
+			    nh ? " in a nexthop (via, dev, weight, onlink)"
+			       : "",
+			    lx_text_quote(&q2, s));
 		}
 		if (*val) {
-			lx_bad(err, "%s: \"%s\" given twice in %s", field, k,
-			       lx_text_quote(&q, s));
-			return -EINVAL;
+			return lx_bad(err, "%s: \"%s\" given twice in %s",
+				      field, k, lx_text_quote(&q, s));
 		}
 		if (!has_next) {
-			lx_bad(err, "%s: \"%s\" needs a value in %s", field, k,
-			       lx_text_quote(&q, s));
-			return -EINVAL;
+			return lx_bad(err, "%s: \"%s\" needs a value in %s",
+				      field, k, lx_text_quote(&q, s));
 		}
 		*val = w.w[++i];
 	}
@@ -660,7 +678,7 @@ int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
 	static const char *const ints[] = {"metric",  "table",	  "mtu",
 					   "advmss",  "initcwnd", "initrwnd",
 					   "quickack"};
-	unsigned int before = err ? err->lines : 0;
+	int invalid = 0;
 	struct route_in in = {0};
 	char nums[LX_ARRAY_SIZE(ints)][32], nhw[LX_NEXTHOPS_MAX][32];
 	char via[LX_NEXTHOPS_MAX + 1][64];
@@ -685,7 +703,7 @@ int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
 				continue;
 			known = true;
 			if (!json_is_string(m))
-				lx_bad_type(err, mf, "a string", m);
+				invalid = lx_bad_type(err, mf, "a string", m);
 			else
 				*sdst[k] = json_string_value(m);
 		}
@@ -704,11 +722,11 @@ int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
 				snprintf(nums[k], sizeof(nums[k]), "%s",
 					 json_string_value(m));
 			else {
-				lx_bad_type(err, mf,
-					    k == 1
-						? "an integer or a table name"
-						: "an integer",
-					    m);
+				invalid = lx_bad_type(
+				    err, mf,
+				    k == 1 ? "an integer or a table name"
+					   : "an integer",
+				    m);
 				continue;
 			}
 			*idst[k] = nums[k];
@@ -717,7 +735,8 @@ int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
 		    !strcmp(key, "congctl_lock")) {
 			known = true;
 			if (!json_is_boolean(m))
-				lx_bad_type(err, mf, "true or false", m);
+				invalid =
+				    lx_bad_type(err, mf, "true or false", m);
 			else if (key[0] == 'o')
 				in.onlink = json_is_true(m);
 			else if (key[0] == 'm')
@@ -731,7 +750,8 @@ int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
 
 			known = true;
 			if (!json_is_array(m) || !json_array_size(m)) {
-				lx_bad_type(err, mf, "a non-empty array", m);
+				invalid = lx_bad_type(err, mf,
+						      "a non-empty array", m);
 				continue;
 			}
 			in.n_nh = json_array_size(m);
@@ -746,7 +766,8 @@ int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
 					break;
 				n = &in.nh[i];
 				if (!json_is_object(h)) {
-					lx_bad_type(err, nf, "an object", h);
+					invalid = lx_bad_type(err, nf,
+							      "an object", h);
 					continue;
 				}
 				json_object_foreach(h, hk, hv)
@@ -757,9 +778,9 @@ int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
 					if (!strcmp(hk, "via") ||
 					    !strcmp(hk, "dev")) {
 						if (!json_is_string(hv))
-							lx_bad_type(err, hf,
-								    "a string",
-								    hv);
+							invalid = lx_bad_type(
+							    err, hf, "a string",
+							    hv);
 						else if (hk[0] == 'v')
 							n->via =
 							    json_string_value(
@@ -770,7 +791,7 @@ int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
 								hv);
 					} else if (!strcmp(hk, "weight")) {
 						if (!json_is_integer(hv))
-							lx_bad_type(
+							invalid = lx_bad_type(
 							    err, hf,
 							    "an integer", hv);
 						else {
@@ -784,7 +805,7 @@ int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
 						}
 					} else if (!strcmp(hk, "onlink")) {
 						if (!json_is_boolean(hv))
-							lx_bad_type(
+							invalid = lx_bad_type(
 							    err, hf,
 							    "true or false",
 							    hv);
@@ -792,15 +813,15 @@ int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
 							n->onlink =
 							    json_is_true(hv);
 					} else {
-						lx_bad(err,
-						       "%s: unknown member",
-						       hf);
+						invalid = lx_bad(
+						    err, "%s: unknown member",
+						    hf);
 					}
 				}
 			}
 		}
 		if (!known)
-			lx_bad(err, "%s: unknown member", mf);
+			invalid = lx_bad(err, "%s: unknown member", mf);
 	}
 	/* "via": "inet6 fe80::1", as the string form writes it. */
 	for (size_t i = 0; i <= in.n_nh && i <= LX_NEXTHOPS_MAX; i++) {
@@ -819,7 +840,7 @@ int lx_route_from_json(const json_t *v, struct lx_route *r, const char *field,
 		while (**vp == ' ')
 			(*vp)++;
 	}
-	if (err && err->lines != before) {
+	if (invalid) {
 		memset(r, 0, sizeof(*r));
 		return -EINVAL;
 	}
@@ -905,7 +926,7 @@ static int rule_prefix(const char *s, struct lx_rule *r, bool src, uint8_t *fam,
 int lx_rule_parse(const char *s, struct lx_rule *r, const char *field,
 		  struct lx_error *err)
 {
-	unsigned int before = err ? err->lines : 0;
+	int invalid = 0;
 	const char *from = NULL, *to = NULL, *iif = NULL, *oif = NULL,
 		   *fwmark = NULL, *ipproto = NULL, *sport = NULL,
 		   *dport = NULL, *tos = NULL, *prio = NULL, *table = NULL,
@@ -944,58 +965,62 @@ int lx_rule_parse(const char *s, struct lx_rule *r, const char *field,
 		if (!strcmp(k, "blackhole") || !strcmp(k, "unreachable") ||
 		    !strcmp(k, "prohibit")) {
 			if (action || table) {
-				lx_bad(err, "%s: two actions (%s and %s) in %s",
-				       field, action ? action : "table", k,
-				       lx_text_quote(&q, s));
+				invalid = lx_bad(
+				    err, "%s: two actions (%s and %s) in %s",
+				    field, action ? action : "table", k,
+				    lx_text_quote(&q, s));
 				return -EINVAL;
 			}
 			action = k;
 			continue;
 		}
 		if (!strcmp(k, "proto") || !strcmp(k, "protocol")) {
-			lx_bad(err,
-			       "%s: \"%s\" is not a rule word: the protocol "
-			       "is ours, set by options.protocol, in %s",
-			       field, k, lx_text_quote(&q, s));
+			invalid = lx_bad(
+			    err,
+			    "%s: \"%s\" is not a rule word: the protocol "
+			    "is ours, set by options.protocol, in %s",
+			    field, k, lx_text_quote(&q, s));
 			return -EINVAL;
 		}
 		for (size_t j = 0; j < LX_ARRAY_SIZE(names); j++)
 			if (!strcmp(k, names[j]))
 				val = dsts[j];
 		if (!val) {
-			lx_bad(err, "%s: unknown word %s in %s", field,
-			       lx_text_quote(&q, k), lx_text_quote(&q2, s));
+			invalid =
+			    lx_bad(err, "%s: unknown word %s in %s", field,
+				   lx_text_quote(&q, k), lx_text_quote(&q2, s));
 			return -EINVAL;
 		}
 		if (val == &table && action) {
-			lx_bad(err, "%s: two actions (%s and table) in %s",
-			       field, action, lx_text_quote(&q, s));
+			invalid =
+			    lx_bad(err, "%s: two actions (%s and table) in %s",
+				   field, action, lx_text_quote(&q, s));
 			return -EINVAL;
 		}
 		if (*val) {
-			lx_bad(err, "%s: \"%s\" given twice in %s", field, k,
-			       lx_text_quote(&q, s));
+			invalid = lx_bad(err, "%s: \"%s\" given twice in %s",
+					 field, k, lx_text_quote(&q, s));
 			return -EINVAL;
 		}
 		if (i + 1 == w.n) {
-			lx_bad(err, "%s: \"%s\" needs a value in %s", field, k,
-			       lx_text_quote(&q, s));
+			invalid = lx_bad(err, "%s: \"%s\" needs a value in %s",
+					 field, k, lx_text_quote(&q, s));
 			return -EINVAL;
 		}
 		*val = w.w[++i];
 	}
 	if (from)
-		(void)rule_prefix(from, r, true, &ffam, field, err);
+		invalid |= rule_prefix(from, r, true, &ffam, field, err);
 	if (to)
-		(void)rule_prefix(to, r, false, &tfam, field, err);
+		invalid |= rule_prefix(to, r, false, &tfam, field, err);
 	r->family = want ? want : ffam ? ffam : tfam ? tfam : AF_INET;
 	if ((ffam && ffam != r->family) || (tfam && tfam != r->family))
-		lx_bad(err, "%s: mixed IPv4 and IPv6 in %s", field,
-		       lx_text_quote(&q, s));
+		invalid = lx_bad(err, "%s: mixed IPv4 and IPv6 in %s", field,
+				 lx_text_quote(&q, s));
 	if (iif)
-		dev_into(iif, r->iif, field, err);
+		invalid |= dev_into(iif, r->iif, field, err);
 	if (oif)
-		dev_into(oif, r->oif, field, err);
+		invalid |= dev_into(oif, r->oif, field, err);
 	if (fwmark) {
 		char m[24];
 		const char *slash = strchr(fwmark, '/');
@@ -1005,51 +1030,57 @@ int lx_rule_parse(const char *s, struct lx_rule *r, const char *field,
 		r->fwmask = UINT32_MAX;
 		if (n >= sizeof(m) || !memcpy(m, fwmark, n) ||
 		    (m[n] = '\0', !parse_num(m, UINT32_MAX, &v))) {
-			lx_bad(err, "%s: invalid fwmark %s (N or N/MASK)",
-			       field, lx_text_quote(&q, fwmark));
+			invalid =
+			    lx_bad(err, "%s: invalid fwmark %s (N or N/MASK)",
+				   field, lx_text_quote(&q, fwmark));
 		} else {
 			r->fwmark = (uint32_t)v;
 			if (slash && !parse_num(slash + 1, UINT32_MAX, &v))
-				lx_bad(err, "%s: invalid fwmark mask in %s",
-				       field, lx_text_quote(&q, fwmark));
+				invalid =
+				    lx_bad(err, "%s: invalid fwmark mask in %s",
+					   field, lx_text_quote(&q, fwmark));
 			else if (slash)
 				r->fwmask = (uint32_t)v;
 		}
 	}
 	if (ipproto && !parse_ipproto(ipproto, &r->ipproto))
-		lx_bad(err,
-		       "%s: invalid ipproto %s (tcp, udp, icmp, ipv6-icmp, "
-		       "sctp, ... or 1..255)",
-		       field, lx_text_quote(&q, ipproto));
+		invalid =
+		    lx_bad(err,
+			   "%s: invalid ipproto %s (tcp, udp, icmp, ipv6-icmp, "
+			   "sctp, ... or 1..255)",
+			   field, lx_text_quote(&q, ipproto));
 	if (sport && !parse_range(sport, &r->sport_lo, &r->sport_hi))
-		lx_bad(err, "%s: invalid sport %s (N or N-M, 1..65535)", field,
-		       lx_text_quote(&q, sport));
+		invalid =
+		    lx_bad(err, "%s: invalid sport %s (N or N-M, 1..65535)",
+			   field, lx_text_quote(&q, sport));
 	if (dport && !parse_range(dport, &r->dport_lo, &r->dport_hi))
-		lx_bad(err, "%s: invalid dport %s (N or N-M, 1..65535)", field,
-		       lx_text_quote(&q, dport));
+		invalid =
+		    lx_bad(err, "%s: invalid dport %s (N or N-M, 1..65535)",
+			   field, lx_text_quote(&q, dport));
 	if (tos) {
 		if (parse_num(tos, 255, &v))
 			r->tos = (uint8_t)v;
 		else
-			lx_bad(err, "%s: invalid tos %s (0..255)", field,
-			       lx_text_quote(&q, tos));
+			invalid = lx_bad(err, "%s: invalid tos %s (0..255)",
+					 field, lx_text_quote(&q, tos));
 	}
 	if (prio) {
 		if (num_in(prio, 0, UINT32_MAX, &u)) {
 			r->has_priority = true;
 			r->priority = u;
 		} else {
-			lx_bad(err, "%s: invalid priority %s (0..4294967295)",
-			       field, lx_text_quote(&q, prio));
+			invalid = lx_bad(
+			    err, "%s: invalid priority %s (0..4294967295)",
+			    field, lx_text_quote(&q, prio));
 		}
 	}
 	if (table) {
 		r->action = FR_ACT_TO_TBL;
 		if (!parse_table(table, false, &r->table))
-			lx_bad(err,
-			       "%s: invalid table %s "
-			       "(main|local|default|1..4294967295)",
-			       field, lx_text_quote(&q, table));
+			invalid = lx_bad(err,
+					 "%s: invalid table %s "
+					 "(main|local|default|1..4294967295)",
+					 field, lx_text_quote(&q, table));
 		else if (!r->table)
 			r->table = RT_TABLE_MAIN;
 	} else if (action) {
@@ -1057,12 +1088,13 @@ int lx_rule_parse(const char *s, struct lx_rule *r, const char *field,
 			    : action[0] == 'u' ? FR_ACT_UNREACHABLE
 					       : FR_ACT_PROHIBIT;
 	} else {
-		lx_bad(err,
-		       "%s: a rule needs an action (table ID, blackhole, "
-		       "unreachable or prohibit) in %s",
-		       field, lx_text_quote(&q, s));
+		invalid =
+		    lx_bad(err,
+			   "%s: a rule needs an action (table ID, blackhole, "
+			   "unreachable or prohibit) in %s",
+			   field, lx_text_quote(&q, s));
 	}
-	if (err && err->lines != before)
+	if (invalid)
 		return -EINVAL;
 	return 0;
 }
@@ -1096,7 +1128,7 @@ static bool parse_mac(const char *s, uint8_t mac[6])
 int lx_neigh_parse(const char *s, struct lx_neigh *n, const char *field,
 		   struct lx_error *err)
 {
-	unsigned int before = err ? err->lines : 0;
+	int invalid = 0;
 	const char *lladdr = NULL, *dev = NULL, *nud = NULL;
 	struct lx_kw kws[] = {
 	    {"lladdr", &lladdr, NULL},
@@ -1111,48 +1143,50 @@ int lx_neigh_parse(const char *s, struct lx_neigh *n, const char *field,
 	if (lx_split_words(s, &w, field, err) < 0)
 		return -EINVAL;
 	if (w.n < 1) {
-		lx_bad(err, "%s: empty neighbour %s", field,
-		       lx_text_quote(&q, s));
+		invalid = lx_bad(err, "%s: empty neighbour %s", field,
+				 lx_text_quote(&q, s));
 		return -EINVAL;
 	}
 	for (size_t i = 1; i < w.n; i++)
 		if (!strcmp(w.w[i], "proto") || !strcmp(w.w[i], "protocol")) {
-			lx_bad(err,
-			       "%s: \"%s\" is not a neighbour word: the "
-			       "protocol is ours, set by options.protocol, in "
-			       "%s",
-			       field, w.w[i], lx_text_quote(&q, s));
+			invalid = lx_bad(
+			    err,
+			    "%s: \"%s\" is not a neighbour word: the "
+			    "protocol is ours, set by options.protocol, in "
+			    "%s",
+			    field, w.w[i], lx_text_quote(&q, s));
 			return -EINVAL;
 		}
 	if (lx_parse_keywords(w.w + 1, w.n - 1, kws, LX_ARRAY_SIZE(kws), field,
 			      s, err) < 0)
 		return -EINVAL;
-	(void)parse_host(w.w[0], &n->addr, &n->family, field,
-			 "neighbour address", err);
+	invalid |= parse_host(w.w[0], &n->addr, &n->family, field,
+			      "neighbour address", err);
 	if (!lladdr)
-		lx_bad(err, "%s: missing \"lladdr MAC\" in %s", field,
-		       lx_text_quote(&q, s));
+		invalid = lx_bad(err, "%s: missing \"lladdr MAC\" in %s", field,
+				 lx_text_quote(&q, s));
 	else if (!parse_mac(lladdr, n->lladdr))
-		lx_bad(err,
-		       "%s: invalid lladdr %s (6 octets, as "
-		       "02:00:0a:00:00:01)",
-		       field, lx_text_quote(&q, lladdr));
+		invalid = lx_bad(err,
+				 "%s: invalid lladdr %s (6 octets, as "
+				 "02:00:0a:00:00:01)",
+				 field, lx_text_quote(&q, lladdr));
 	n->lladdr_len = 6;
 	if (!dev)
-		lx_bad(err, "%s: missing \"dev DEV\" in %s", field,
-		       lx_text_quote(&q, s));
+		invalid = lx_bad(err, "%s: missing \"dev DEV\" in %s", field,
+				 lx_text_quote(&q, s));
 	else
-		dev_into(dev, n->dev, field, err);
+		invalid |= dev_into(dev, n->dev, field, err);
 	if (nud) {
 		if (!strcmp(nud, "permanent"))
 			n->state = NUD_PERMANENT;
 		else if (!strcmp(nud, "noarp"))
 			n->state = NUD_NOARP;
 		else
-			lx_bad(err, "%s: invalid nud %s (permanent|noarp)",
-			       field, lx_text_quote(&q, nud));
+			invalid =
+			    lx_bad(err, "%s: invalid nud %s (permanent|noarp)",
+				   field, lx_text_quote(&q, nud));
 	}
-	if (err && err->lines != before)
+	if (invalid)
 		return -EINVAL;
 	return 0;
 }

@@ -61,110 +61,96 @@ const char *lx_mac_format(const uint8_t mac[6], char buf[18])
 
 /* ------------------------------------------------------------- members */
 
-static bool ifname_member(const json_t *v, char *dst, const char *field,
-			  struct lx_error *err)
+/* The member helpers return 0, or -EINVAL with one line in err. */
+static int ifname_member(const json_t *v, char *dst, const char *field,
+			 struct lx_error *err)
 {
-	if (!json_is_string(v)) {
-		lx_bad_type(err, field, "an interface name (string)", v);
-		return false;
-	}
-	if (!lx_ifname_valid(json_string_value(v))) {
-		lx_bad_ifname(err, field, json_string_value(v));
-		return false;
-	}
+	if (!json_is_string(v))
+		return lx_bad_type(err, field, "an interface name (string)", v);
+	if (!lx_ifname_valid(json_string_value(v)))
+		return lx_bad_ifname(err, field, json_string_value(v));
 	strcpy(dst, json_string_value(v));
-	return true;
+	return 0;
 }
 
-static void bool_member(const json_t *v, int *dst, const char *field,
-			struct lx_error *err)
+static int bool_member(const json_t *v, int *dst, const char *field,
+		       struct lx_error *err)
 {
 	if (!json_is_boolean(v))
-		lx_bad_type(err, field, "true or false", v);
-	else
-		*dst = json_is_true(v);
+		return lx_bad_type(err, field, "true or false", v);
+	*dst = json_is_true(v);
+	return 0;
 }
 
-static bool uint_member(const json_t *v, uint32_t *dst, json_int_t lo,
-			json_int_t hi, const char *field, struct lx_error *err)
+static int uint_member(const json_t *v, uint32_t *dst, json_int_t lo,
+		       json_int_t hi, const char *field, struct lx_error *err)
 {
-	if (!json_is_integer(v)) {
-		lx_bad_type(err, field, "an integer", v);
-		return false;
-	}
-	if (json_integer_value(v) < lo || json_integer_value(v) > hi) {
-		lx_bad(err,
-		       "%s: %" JSON_INTEGER_FORMAT
-		       " out of range (%" JSON_INTEGER_FORMAT
-		       "..%" JSON_INTEGER_FORMAT ")",
-		       field, json_integer_value(v), lo, hi);
-		return false;
-	}
+	if (!json_is_integer(v))
+		return lx_bad_type(err, field, "an integer", v);
+	if (json_integer_value(v) < lo || json_integer_value(v) > hi)
+		return lx_bad(err,
+			      "%s: %" JSON_INTEGER_FORMAT
+			      " out of range (%" JSON_INTEGER_FORMAT
+			      "..%" JSON_INTEGER_FORMAT ")",
+			      field, json_integer_value(v), lo, hi);
 	*dst = (uint32_t)json_integer_value(v);
-	return true;
+	return 0;
 }
 
-static void mac_member(const json_t *v, struct lx_link *l, const char *field,
-		       struct lx_error *err)
+static int mac_member(const json_t *v, struct lx_link *l, const char *field,
+		      struct lx_error *err)
 {
 	struct lx_qbuf q;
 
-	if (!json_is_string(v)) {
-		lx_bad_type(err, field, "a MAC address (string)", v);
-		return;
-	}
-	if (!lx_mac_parse(json_string_value(v), l->mac)) {
-		lx_bad(err,
-		       "%s: invalid MAC address %s (six hex octets, "
-		       "02:42:0a:00:00:02)",
-		       field, lx_jrepr(&q, v));
-		return;
-	}
+	if (!json_is_string(v))
+		return lx_bad_type(err, field, "a MAC address (string)", v);
+	if (!lx_mac_parse(json_string_value(v), l->mac))
+		return lx_bad(err,
+			      "%s: invalid MAC address %s (six hex octets, "
+			      "02:42:0a:00:00:02)",
+			      field, lx_jrepr(&q, v));
 	/* The kernel refuses these (is_valid_ether_addr): say so now. */
-	if (l->mac[0] & 1) {
-		lx_bad(err, "%s: %s is a multicast address", field,
-		       lx_jrepr(&q, v));
-		return;
-	}
+	if (l->mac[0] & 1)
+		return lx_bad(err, "%s: %s is a multicast address", field,
+			      lx_jrepr(&q, v));
 	if (!(l->mac[0] | l->mac[1] | l->mac[2] | l->mac[3] | l->mac[4] |
-	      l->mac[5])) {
-		lx_bad(err, "%s: %s is the zero address", field,
-		       lx_jrepr(&q, v));
-		return;
-	}
+	      l->mac[5]))
+		return lx_bad(err, "%s: %s is the zero address", field,
+			      lx_jrepr(&q, v));
 	l->has_mac = true;
+	return 0;
 }
 
-static void peer_from_json(const json_t *p, struct lx_link *l,
-			   const char *field, struct lx_error *err)
+static int peer_from_json(const json_t *p, struct lx_link *l, const char *field,
+			  struct lx_error *err)
 {
 	char f[512];
 	const char *key;
 	json_t *v;
+	int invalid = 0;
 
-	if (json_is_string(p)) {
-		ifname_member(p, l->peer, field, err);
-		return;
-	}
-	if (!json_is_object(p)) {
-		lx_bad_type(err, field, "an object or an interface name", p);
-		return;
-	}
+	if (json_is_string(p))
+		return ifname_member(p, l->peer, field, err);
+	if (!json_is_object(p))
+		return lx_bad_type(err, field, "an object or an interface name",
+				   p);
 	/* Without a name the sidecar names it (lx_link_peer_name). */
 	json_object_foreach((json_t *)p, key, v)
 	{
 		lx_field_join(f, sizeof(f), field, key);
 		if (!strcmp(key, "name"))
-			ifname_member(v, l->peer, f, err);
+			invalid |= ifname_member(v, l->peer, f, err);
 		else if (!strcmp(key, "master"))
-			ifname_member(v, l->master, f, err);
+			invalid |= ifname_member(v, l->master, f, err);
 		else if (!strcmp(key, "up"))
-			bool_member(v, &l->peer_up, f, err);
+			invalid |= bool_member(v, &l->peer_up, f, err);
 		else if (!strcmp(key, "mtu"))
-			uint_member(v, &l->peer_mtu, 68, 65535, f, err);
+			invalid |=
+			    uint_member(v, &l->peer_mtu, 68, 65535, f, err);
 		else
-			lx_bad(err, "%s: unknown member", f);
+			invalid = lx_bad(err, "%s: unknown member", f);
 	}
+	return invalid ? -EINVAL : 0;
 }
 
 static json_t *link_compact_to_json(const char *s, const char *field,
@@ -173,7 +159,7 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 int lx_link_from_json(const json_t *o, struct lx_link *l, const char *field,
 		      struct lx_error *err)
 {
-	unsigned int before = err ? err->lines : 0;
+	int invalid = 0;
 	const json_t *peer = NULL, *mode = NULL;
 	bool has_parent = false;
 	char kinds[128];
@@ -195,60 +181,64 @@ int lx_link_from_json(const json_t *o, struct lx_link *l, const char *field,
 		return lx_link_from_json(j, l, field, err);
 	}
 	if (!json_is_object(o)) {
-		lx_bad_type(err, field, "an object", o);
+		invalid = lx_bad_type(err, field, "an object", o);
 		return -EINVAL;
 	}
 	if (!json_object_get(o, "name"))
-		lx_bad(err, "%s.name: missing", field);
+		invalid = lx_bad(err, "%s.name: missing", field);
 	json_object_foreach((json_t *)o, key, v)
 	{
 		lx_field_join(f, sizeof(f), field, key);
 		if (!strcmp(key, "name")) {
-			ifname_member(v, l->name, f, err);
+			invalid |= ifname_member(v, l->name, f, err);
 		} else if (!strcmp(key, "kind")) {
 			if (!json_is_string(v))
-				lx_bad_type(err, f, "a string", v);
+				invalid = lx_bad_type(err, f, "a string", v);
 			else if (!lx_link_kind_parse(
 				     json_string_value(v),
 				     strlen(json_string_value(v)), &l->kind))
-				lx_bad(
+				invalid = lx_bad(
 				    err, "%s: unknown kind %s (%s)", f,
 				    lx_jrepr(&q, v),
 				    lx_link_kind_names(kinds, sizeof(kinds)));
 		} else if (!strcmp(key, "up")) {
-			bool_member(v, &l->up, f, err);
+			invalid |= bool_member(v, &l->up, f, err);
 		} else if (!strcmp(key, "mtu")) {
-			uint_member(v, &l->mtu, 68, 65535, f, err);
+			invalid |= uint_member(v, &l->mtu, 68, 65535, f, err);
 		} else if (!strcmp(key, "address")) {
-			mac_member(v, l, f, err);
+			invalid |= mac_member(v, l, f, err);
 		} else if (!strcmp(key, "txqlen")) {
-			l->has_txqlen =
+			int r =
 			    uint_member(v, &l->txqlen, 0, UINT32_MAX, f, err);
+
+			l->has_txqlen = r == 0;
+			invalid |= r;
 		} else if (!strcmp(key, "peer")) {
 			peer = v;
 		} else if (!strcmp(key, "parent")) {
 			has_parent = true;
-			ifname_member(v, l->parent, f, err);
+			invalid |= ifname_member(v, l->parent, f, err);
 		} else if (!strcmp(key, "mode")) {
 			mode = v;
 		} else {
-			lx_bad(err, "%s: unknown member", f);
+			invalid = lx_bad(err, "%s: unknown member", f);
 		}
 	}
 	if (peer) {
 		lx_field_join(f, sizeof(f), field, "peer");
 		if (l->kind != LX_LINK_VETH)
-			lx_bad(err, "%s: only a veth has a peer", f);
+			invalid = lx_bad(err, "%s: only a veth has a peer", f);
 		else
-			peer_from_json(peer, l, f, err);
+			invalid |= peer_from_json(peer, l, f, err);
 	}
 	if (l->kind == LX_LINK_MACVLAN || l->kind == LX_LINK_IPVLAN) {
 		if (!has_parent)
-			lx_bad(err, "%s.parent: a %s needs a parent", field,
-			       lx_link_kind_name(l->kind));
+			invalid = lx_bad(err, "%s.parent: a %s needs a parent",
+					 field, lx_link_kind_name(l->kind));
 	} else if (has_parent) {
-		lx_bad(err, "%s.parent: only a macvlan or ipvlan has a parent",
-		       field);
+		invalid = lx_bad(
+		    err, "%s.parent: only a macvlan or ipvlan has a parent",
+		    field);
 	}
 	if (mode) {
 		const char *const *modes =
@@ -258,20 +248,21 @@ int lx_link_from_json(const json_t *o, struct lx_link *l, const char *field,
 
 		lx_field_join(f, sizeof(f), field, "mode");
 		if (!modes)
-			lx_bad(err, "%s: only a macvlan or ipvlan has a mode",
-			       f);
+			invalid = lx_bad(
+			    err, "%s: only a macvlan or ipvlan has a mode", f);
 		else if (!json_is_string(mode))
-			lx_bad_type(err, f, "a string", mode);
+			invalid = lx_bad_type(err, f, "a string", mode);
 		else if (!in_list(json_string_value(mode), modes))
-			lx_bad(err, "%s: invalid %s mode %s (%s)", f,
-			       lx_link_kind_name(l->kind), lx_jrepr(&q, mode),
-			       l->kind == LX_LINK_MACVLAN
-				   ? "private|vepa|bridge|passthru|source"
-				   : "l2|l3|l3s");
+			invalid = lx_bad(
+			    err, "%s: invalid %s mode %s (%s)", f,
+			    lx_link_kind_name(l->kind), lx_jrepr(&q, mode),
+			    l->kind == LX_LINK_MACVLAN
+				? "private|vepa|bridge|passthru|source"
+				: "l2|l3|l3s");
 		else
 			strcpy(l->mode, json_string_value(mode));
 	}
-	if (err && err->lines != before)
+	if (invalid)
 		return -EINVAL;
 	return 0;
 }
@@ -304,14 +295,14 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 	enum lx_link_kind k;
 	struct lx_words w;
 	struct lx_qbuf q, q2;
-	bool ok = true;
+	int invalid = 0;
 
 	if (!o || !peer)
 		return NULL;
 	if (lx_split_words(s, &w, field, err) < 0)
 		return NULL;
 	if (w.n == 0) {
-		lx_bad(err, "%s: empty link", field);
+		invalid = lx_bad(err, "%s: empty link", field);
 		return NULL;
 	}
 	json_object_set_new(o, "name", json_string(w.w[0]));
@@ -327,18 +318,17 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 			json_object_set_new(o, "kind", json_string(word));
 		} else if (!strcmp(word, "up") || !strcmp(word, "down")) {
 			if (json_object_get(o, "up")) {
-				lx_bad(err, "%s: up/down given twice in %s",
-				       field, lx_text_quote(&q, s));
-				ok = false;
+				invalid =
+				    lx_bad(err, "%s: up/down given twice in %s",
+					   field, lx_text_quote(&q, s));
 			}
 			json_object_set_new(o, "up",
 					    json_boolean(!strcmp(word, "up")));
 		} else if (!strcmp(word, "peer-down")) {
 			if (json_object_get(peer, "up")) {
-				lx_bad(err,
-				       "%s: \"peer-down\" given twice in %s",
-				       field, lx_text_quote(&q, s));
-				ok = false;
+				invalid = lx_bad(
+				    err, "%s: \"peer-down\" given twice in %s",
+				    field, lx_text_quote(&q, s));
 			}
 			json_object_set_new(peer, "up", json_false());
 		} else if (v < LX_ARRAY_SIZE(valued)) {
@@ -347,23 +337,24 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 			uint64_t n;
 
 			if (i + 1 == w.n) {
-				lx_bad(err, "%s: \"%s\" needs a value in %s",
-				       field, word, lx_text_quote(&q, s));
+				invalid = lx_bad(
+				    err, "%s: \"%s\" needs a value in %s",
+				    field, word, lx_text_quote(&q, s));
 				return NULL;
 			}
 			val = w.w[++i];
 			if (json_object_get(dst, valued[v].member)) {
-				lx_bad(err, "%s: \"%s\" given twice in %s",
-				       field, word, lx_text_quote(&q, s));
-				ok = false;
+				invalid =
+				    lx_bad(err, "%s: \"%s\" given twice in %s",
+					   field, word, lx_text_quote(&q, s));
 			}
 			if (!valued[v].number) {
 				json_object_set_new(dst, valued[v].member,
 						    json_string(val));
 			} else if (!lx_parse_u64(val, &n) || n > UINT32_MAX) {
-				lx_bad(err, "%s: invalid %s %s", field, word,
-				       lx_text_quote(&q, val));
-				ok = false;
+				invalid =
+				    lx_bad(err, "%s: invalid %s %s", field,
+					   word, lx_text_quote(&q, val));
 			} else {
 				json_object_set_new(
 				    dst, valued[v].member,
@@ -372,15 +363,15 @@ static json_t *link_compact_to_json(const char *s, const char *field,
 		} else {
 			/* The rest of the item cannot be read (see
 			 * lx_parse_keywords). */
-			lx_bad(err, "%s: unknown word %s in %s", field,
-			       lx_text_quote(&q, word), lx_text_quote(&q2, s));
-			ok = false;
+			invalid = lx_bad(err, "%s: unknown word %s in %s",
+					 field, lx_text_quote(&q, word),
+					 lx_text_quote(&q2, s));
 			break;
 		}
 	}
 	if (json_object_size(peer))
 		json_object_set(o, "peer", peer);
-	return ok ? TAKE_PTR(o) : NULL;
+	return invalid ? NULL : TAKE_PTR(o);
 }
 
 /* ------------------------------------------------------- canonical form */

@@ -24,6 +24,34 @@
  *     lx_loop_put_desired().
  * Idle costs nothing: no polling; only the resync timer is armed.
  *
+ * Flaps and repeated failures (SPEC.md "Policy"; per op, not per pass).
+ * Between diff and apply the loop looks each planned op up by its identity
+ * (verb, kind and description: "create link flb0 bridge"):
+ *   - an op the kernel acknowledged in the last pass that ran it, and that
+ *     the next diff plans again, is a flap: its object was not found under
+ *     that name (a kernel-rewritten name, a rename by someone else) or its
+ *     value was changed back;
+ *   - an op that failed is a repeated failure the next time it is planned.
+ * Each flap or failure in a row adds one to the op's count, and the op is
+ * held back (op->held; apply does not run it: a failing op is reported
+ * failed with its last error, a flapping one pending) until backoff_min_ms <<
+ * (count - 1) after its last try, capped like the pass backoff -- whatever
+ * wakes the loop, so the events a flapping create causes cannot drive a
+ * loop of creates, and a busy monitor cannot retry a failing op on every
+ * hint. The schedule timer is armed for the next op due. A pass with an op
+ * in backoff is not converged, and its report lists them (rep->backoff:
+ * op, kind, item, reason "flap"|"failing", count, retry_in_ms, held,
+ * error).
+ * The count starts again from zero when the op is no longer planned (the
+ * object was found as desired), when the document is replaced
+ * (lx_loop_put_desired), and when the monitor saw another process delete
+ * an object of the op's kind since the last pass (drain's `deleted`; lost
+ * events count as deletions of every kind): re-creating what someone
+ * deleted is a heal, never throttled beyond the debounce. Per kind, not per
+ * object, to stay simple: a flap is counted only over passes in which no
+ * one else deleted anything of its kind. A "manual" pass (an operator's
+ * reconcile) runs held ops too, and still counts them.
+ *
  * Not thread-safe; everything runs in the evloop's thread.
  */
 #ifndef LX_LOOP_H
@@ -72,9 +100,10 @@ typedef void (*lx_loop_pass_cb)(struct lx_loop *loop, const char *trigger,
 
 /*
  * Create a loop over src (borrowed; it outlives the loop) in ev. desired
- * is copied; owned is borrowed
- * and must outlive the loop (several loops may share one lx_owned: each
- * source touches only its own section). cfg NULL = lx_loop_config_init().
+ * and owned are borrowed and must outlive the loop (or, for desired, the
+ * next lx_loop_put_desired): the owner keeps the one document, every loop
+ * reads it (several loops may share one lx_owned too: each source touches
+ * only its own section). cfg NULL = lx_loop_config_init().
  * Creates and registers the loop's timers, arms nothing.
  */
 int lx_loop_new(struct lx_loop **out, struct lx_evloop *ev,
@@ -112,9 +141,9 @@ void lx_loop_kick(struct lx_loop *loop, const char *trigger);
 typedef void (*lx_loop_overflow_cb)(struct lx_loop *loop, void *userdata);
 void lx_loop_set_overflow_cb(struct lx_loop *loop, lx_loop_overflow_cb cb);
 
-/* Replace the desired document (copied) and kick("put"). 0 or -ENOMEM. */
-int lx_loop_put_desired(struct lx_loop *loop,
-			const struct lx_desired *d) LX_WUR;
+/* The desired document changed: read d (borrowed, as in lx_loop_new; it
+ * may be the same pointer, its contents replaced) and kick("put"). */
+void lx_loop_put_desired(struct lx_loop *loop, const struct lx_desired *d);
 
 /* The desired document the source currently sees. */
 const struct lx_desired *lx_loop_desired(const struct lx_loop *loop);
@@ -131,14 +160,15 @@ uint64_t lx_loop_passes(const struct lx_loop *loop);
 /* Whether the monitor is currently subscribed. */
 bool lx_loop_monitoring(const struct lx_loop *loop);
 
-/* Current retry delay; 0 when not backing off. */
+/* Current pass retry delay; 0 when not backing off (a pass with an op in
+ * backoff counts as not converged, so it backs off too). */
 uint32_t lx_loop_backoff_ms(const struct lx_loop *loop);
 
 const char *lx_loop_name(const struct lx_loop *loop);
 
 /*
  * Stop and free: unsubscribe, remove the timers from the evloop and close
- * them, free the desired copy and the last report. Safe while the evloop
+ * them, free the last report. Safe while the evloop
  * has events of this loop pending in its current batch (e.g. from another
  * loop's pass callback), but not from this loop's own pass callback.
  * NULL-safe.

@@ -266,8 +266,11 @@ static int src_subscribe(void *inst, struct lx_error *err)
 	return lx_nft_subscribe(s->n, err);
 }
 
-static int src_drain(void *inst, int fd)
+/* Our tables carry the owner flag: no other process can delete them while
+ * we live, so no deletion is ever told (deleted stays as it is). */
+static int src_drain(void *inst, int fd, uint32_t *deleted)
 {
+	(void)deleted;
 	return lx_nft_drain(((struct nft_src *)inst)->n, fd);
 }
 

@@ -490,7 +490,19 @@ int lx_nl_set_nonblock(struct lx_nl *nl)
 	return 0;
 }
 
+uint32_t lx_nl_portid(const struct lx_nl *nl)
+{
+	return nl->portid;
+}
+
 int lx_nl_drain(struct lx_nl *nl)
+{
+	return lx_nl_drain_each(nl, NULL, NULL);
+}
+
+int lx_nl_drain_each(struct lx_nl *nl,
+		     void (*fn)(const struct nlmsghdr *m, void *data),
+		     void *data)
 {
 	bool overrun = false;
 	int seen = 0;
@@ -516,8 +528,11 @@ int lx_nl_drain(struct lx_nl *nl)
 			break;
 		len = (int)n;
 		for (m = (const struct nlmsghdr *)nl->rbuf;
-		     lx_nl_msg_ok(m, len); m = mnl_nlmsg_next(m, &len))
+		     lx_nl_msg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+			if (fn)
+				fn(m, data);
 			seen++;
+		}
 	}
 	if (overrun)
 		return -ENOBUFS;

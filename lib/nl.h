@@ -175,6 +175,13 @@ int lx_nl_set_nonblock(struct lx_nl *nl) LX_WUR;
  * negative errno: the socket is broken.
  */
 int lx_nl_drain(struct lx_nl *nl);
+/* The same, calling fn (may be NULL) on every message read. */
+int lx_nl_drain_each(struct lx_nl *nl,
+		     void (*fn)(const struct nlmsghdr *m, void *data),
+		     void *data);
+/* The socket's netlink port id (what the kernel puts in nlmsg_pid of the
+ * notifications of changes this socket asked for). */
+uint32_t lx_nl_portid(const struct lx_nl *nl);
 
 /* "<strerror> (ENAME)" followed by ": <ext>" when ext is not empty. */
 const char *lx_nl_strerror(int error, const char *ext, char *buf, size_t len);

@@ -32,6 +32,10 @@ enum lx_obj {
 	LX_OBJ_NEIGH, /* rtnl */
 };
 
+/* One bit per kind, for sets of kinds (source.h's drain). */
+#define LX_OBJ_BIT(o) (1u << (unsigned)(o))
+#define LX_OBJ_ALL    0xffffffffu
+
 /* Objects the rtnl subsystem applies (ordered, fail-fast). */
 static inline bool lx_obj_is_rtnl(enum lx_obj o)
 {
@@ -69,6 +73,9 @@ struct lx_op {
 	 * gateway needs another route is one stage after it. */
 	unsigned int stage;
 	char *error; /* owned; set when state == LX_OPS_FAILED */
+	/* Not run in this pass: the loop holds it back (loop.h); FAILED with
+	 * its last error when it keeps failing, PENDING when it flaps. */
+	bool held;
 };
 
 struct lx_plan {

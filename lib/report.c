@@ -16,6 +16,8 @@ void lx_subreport_reset(struct lx_subreport *s)
 	s->error = NULL;
 	json_decref(s->state);
 	s->state = NULL;
+	json_decref(s->backoff);
+	s->backoff = NULL;
 	s->converged = true;
 }
 
@@ -282,6 +284,11 @@ static int dump_subreport(FILE *f, const struct lx_subreport *s)
 		r = put(f, ",\"error\":");
 		if (r == 0)
 			r = put_value(f, text_json(s->error));
+	}
+	if (r == 0 && s->backoff) {
+		r = put(f, ",\"backoff\":");
+		if (r == 0)
+			r = put_value(f, json_incref(s->backoff));
 	}
 	if (r == 0 && s->state) {
 		r = put(f, ",\"state\":");

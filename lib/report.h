@@ -22,6 +22,8 @@ struct lx_subreport {
 	struct lx_plan plan;
 	char *error; /* owned: a failure outside any op (observe failed...) */
 	json_t *state; /* owned, NULL = none: the subsystem's report verb */
+	json_t *backoff; /* owned, NULL = none: ops the loop backs off
+			    (loop.h), an array printed as "backoff" */
 };
 
 struct lx_report {

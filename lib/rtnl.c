@@ -903,6 +903,8 @@ static bool apply_batched(struct apply *ap, size_t from, size_t to)
 		struct lx_op *op = &ap->plan->ops[i];
 		const char *what = "";
 
+		if (op->state != LX_OPS_PLANNED)
+			continue; /* held back by the caller (source.h) */
 		ret = build_op(ap, op, lx_nl_batch_slot(&b), &what);
 		if (ret < 0) {
 			/* Gone device on delete: nothing left to delete. */
@@ -988,6 +990,9 @@ int lx_rtnl_apply(struct lx_rtnl_ctx *ctx, struct lx_plan *plan,
 			j++;
 		if (plan->ops[i].obj == LX_OBJ_LINK) {
 			for (size_t k = i; go && k < j; k++) {
+				/* Held back by the caller (source.h). */
+				if (plan->ops[k].state != LX_OPS_PLANNED)
+					continue;
 				apply_link(&ap, k);
 				go = ap.failed == 0;
 			}
@@ -1015,13 +1020,11 @@ int lx_rtnl_apply(struct lx_rtnl_ctx *ctx, struct lx_plan *plan,
 		char d[512];
 		int e = ap.first_err < 0 ? -ap.first_err : ap.first_err;
 
-		lx_error_set(err, LX_ERR_SYSTEM, 0, "rtnl: %s %s %s: %s",
-			     lx_op_verb_name(op->verb), lx_obj_name(op->obj),
-			     lx_op_describe(op, d, sizeof(d)),
-			     op->error ? op->error : "failed");
-		if (err)
-			err->err = e ? e : EINVAL;
-		return e ? -e : -EINVAL;
+		return lx_error_set_code(
+		    err, LX_ERR_SYSTEM, e, "rtnl: %s %s %s: %s",
+		    lx_op_verb_name(op->verb), lx_obj_name(op->obj),
+		    lx_op_describe(op, d, sizeof(d)),
+		    op->error ? op->error : "failed");
 	}
 	return 0;
 }
@@ -1149,11 +1152,9 @@ int lx_rtnl_release(struct lx_rtnl_ctx *ctx, struct lx_owned *owned,
 			char d[256];
 
 			ret = e;
-			lx_error_set(err, LX_ERR_SYSTEM, 0,
-				     "rtnl: delete link %s: %s",
-				     lx_op_describe(op, d, sizeof(d)), msg);
-			if (err)
-				err->err = -e;
+			(void)lx_error_set_code(
+			    err, LX_ERR_SYSTEM, e, "rtnl: delete link %s: %s",
+			    lx_op_describe(op, d, sizeof(d)), msg);
 		}
 	}
 	/* Their addresses went with them. */
@@ -1207,6 +1208,54 @@ int lx_rtnl_subscribe(struct lx_nl **mon, int rcvbuf, struct lx_error *err)
 int lx_rtnl_monitor_drain(struct lx_nl *mon)
 {
 	return lx_nl_drain(mon);
+}
+
+struct deleted_scan {
+	const uint32_t *own;
+	size_t n_own;
+	uint32_t *deleted;
+};
+
+static void scan_deleted(const struct nlmsghdr *m, void *data)
+{
+	struct deleted_scan *sc = data;
+	enum lx_obj kind;
+
+	switch (m->nlmsg_type) {
+	case RTM_DELLINK:
+		kind = LX_OBJ_LINK;
+		break;
+	case RTM_DELADDR:
+		kind = LX_OBJ_ADDRESS;
+		break;
+	case RTM_DELROUTE:
+		kind = LX_OBJ_ROUTE;
+		break;
+	case RTM_DELRULE:
+		kind = LX_OBJ_RULE;
+		break;
+	case RTM_DELNEIGH:
+		kind = LX_OBJ_NEIGH;
+		break;
+	default:
+		return;
+	}
+	/* The kernel stamps a notification with the port id of the socket
+	 * whose request caused it (0 for its own doings, e.g. the routes of
+	 * a link that went down: those are deletions too). */
+	for (size_t i = 0; i < sc->n_own; i++)
+		if (sc->own[i] && m->nlmsg_pid == sc->own[i])
+			return;
+	*sc->deleted |= LX_OBJ_BIT(kind);
+}
+
+int lx_rtnl_monitor_drain_deleted(struct lx_nl *mon, const uint32_t *own,
+				  size_t n_own, uint32_t *deleted)
+{
+	struct deleted_scan sc = {
+	    .own = own, .n_own = n_own, .deleted = deleted};
+
+	return lx_nl_drain_each(mon, scan_deleted, &sc);
 }
 
 /* ------------------------------------------------ the source contract */
@@ -1386,12 +1435,16 @@ static int rtnl_subscribe_op(void *inst, struct lx_error *err)
 	return r < 0 ? r : lx_nl_fd(s->mon);
 }
 
-static int rtnl_drain_op(void *inst, int fd)
+static int rtnl_drain_op(void *inst, int fd, uint32_t *deleted)
 {
 	struct rtnl_src *s = inst;
+	uint32_t own[2] = {
+	    s->env->nl ? lx_nl_portid(s->env->nl) : 0,
+	    s->env->host_nl ? lx_nl_portid(s->env->host_nl) : 0,
+	};
 
 	(void)fd;
-	return lx_rtnl_monitor_drain(s->mon);
+	return lx_rtnl_monitor_drain_deleted(s->mon, own, 2, deleted);
 }
 
 static void rtnl_unsubscribe_op(void *inst, int fd)

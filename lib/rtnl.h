@@ -164,6 +164,12 @@ int lx_rtnl_subscribe(struct lx_nl **mon, int rcvbuf,
 /* Read everything pending: >0 hints seen, 0 nothing, -ENOBUFS overflow
  * (caller resyncs), other negative: socket broken. */
 int lx_rtnl_monitor_drain(struct lx_nl *mon);
+/* The same, ORing LX_OBJ_BIT(kind) into *deleted for every RTM_DEL* of a
+ * link, address, route, rule or neighbour whose nlmsg_pid is none of
+ * own[0..n_own) (our own sockets' port ids: our own deletes are not
+ * another process's). */
+int lx_rtnl_monitor_drain_deleted(struct lx_nl *mon, const uint32_t *own,
+				  size_t n_own, uint32_t *deleted);
 
 /* The source contract (source.h) over the functions above. */
 extern const struct lx_subsys lx_rtnl_subsys;

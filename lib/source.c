@@ -58,9 +58,9 @@ static int pass_failed(struct lx_subreport *rep, int r,
 	return r;
 }
 
-int lx_source_pass(struct lx_source *s, const struct lx_desired *d,
-		   struct lx_owned *owned, bool apply, struct lx_subreport *rep,
-		   struct lx_error *err)
+static int pass(struct lx_source *s, const struct lx_desired *d,
+		struct lx_owned *owned, bool apply, lx_source_hold_fn hold,
+		void *hold_data, struct lx_subreport *rep, struct lx_error *err)
 {
 	const struct lx_subsys *ops = s->ops;
 	uint64_t t0 = now_us();
@@ -83,6 +83,8 @@ int lx_source_pass(struct lx_source *s, const struct lx_desired *d,
 		lx_plan_free(&rep->plan);
 		return pass_failed(rep, r, err);
 	}
+	if (apply && hold)
+		hold(hold_data, &rep->plan);
 	if (apply)
 		r = ops->apply(s->inst, d, obs, owned, rep, err);
 	else
@@ -96,6 +98,21 @@ int lx_source_pass(struct lx_source *s, const struct lx_desired *d,
 done:
 	s->duration_us = now_us() - t0;
 	return r;
+}
+
+int lx_source_pass(struct lx_source *s, const struct lx_desired *d,
+		   struct lx_owned *owned, bool apply, struct lx_subreport *rep,
+		   struct lx_error *err)
+{
+	return pass(s, d, owned, apply, NULL, NULL, rep, err);
+}
+
+int lx_source_pass_hold(struct lx_source *s, const struct lx_desired *d,
+			struct lx_owned *owned, lx_source_hold_fn hold,
+			void *hold_data, struct lx_subreport *rep,
+			struct lx_error *err)
+{
+	return pass(s, d, owned, true, hold, hold_data, rep, err);
 }
 
 int lx_source_release(struct lx_source *s, struct lx_owned *owned, bool remove,

@@ -135,11 +135,15 @@ struct lx_subsys {
 	 * Optional monitor. subscribe: a non-blocking fd >= 0 the loop polls
 	 * for EPOLLIN, or -EOPNOTSUPP (none), or -errno. drain: read until
 	 * EAGAIN; > 0 hints, 0 nothing, -ENOBUFS events lost (resync), other
-	 * < 0 broken (the loop unsubscribes and subscribes again).
+	 * < 0 broken (the loop unsubscribes and subscribes again). drain
+	 * also ORs into *deleted LX_OBJ_BIT(kind) for every kind of which it
+	 * saw another process (not this instance's own sockets) delete an
+	 * object: the loop's flap rule (loop.h) must not hold back the heal
+	 * of a deletion. A monitor that cannot tell leaves it alone.
 	 * unsubscribe closes the fd. All NULL = no monitor.
 	 */
 	int (*subscribe)(void *inst, struct lx_error *err);
-	int (*drain)(void *inst, int fd);
+	int (*drain)(void *inst, int fd, uint32_t *deleted);
 	void (*unsubscribe)(void *inst, int fd);
 
 	/*
@@ -196,6 +200,20 @@ int lx_source_check(struct lx_source *s, const struct lx_desired *d,
 int lx_source_pass(struct lx_source *s, const struct lx_desired *d,
 		   struct lx_owned *owned, bool apply, struct lx_subreport *rep,
 		   struct lx_error *err);
+
+/*
+ * Between diff and apply, may set PLANNED ops of plan to LX_OPS_PENDING
+ * or LX_OPS_FAILED (op->held): apply then leaves them alone (every
+ * subsystem's apply runs PLANNED ops only; a FAILED op stops a fail-fast
+ * pass as a diff's refusal does) and the report lists them so.
+ */
+typedef void (*lx_source_hold_fn)(void *data, struct lx_plan *plan);
+
+/* lx_source_pass with apply, and hold (NULL = none) called before it. */
+int lx_source_pass_hold(struct lx_source *s, const struct lx_desired *d,
+			struct lx_owned *owned, lx_source_hold_fn hold,
+			void *hold_data, struct lx_subreport *rep,
+			struct lx_error *err);
 
 /* release on an open instance (no-op otherwise); rep is appended to. */
 int lx_source_release(struct lx_source *s, struct lx_owned *owned, bool remove,

@@ -250,12 +250,9 @@ int lx_sysctl_validate(const char *key, struct lx_error *err)
 
 	r = lx_sysctl_check_name(key, NULL, 0, why, sizeof(why));
 	if (r < 0) {
-		lx_error_set(err, LX_ERR_POLICY, 0,
-			     "sysctl \"%s\": refused: %s",
-			     lx_quote(key ? key : "", q, sizeof(q)), why);
-		if (err)
-			err->err = EPERM;
-		return -EPERM;
+		return lx_error_set_code(
+		    err, LX_ERR_POLICY, EPERM, "sysctl \"%s\": refused: %s",
+		    lx_quote(key ? key : "", q, sizeof(q)), why);
 	}
 	return 0;
 }

@@ -96,24 +96,24 @@ void lx_oci_state_free(struct lx_oci_state *st)
 }
 
 /* A string member: NULL when absent or wrong-typed (error added then). */
-static const char *str_member(const json_t *o, const char *key, bool required,
-			      struct lx_error *err)
+/* The string member key into *out (NULL when absent): 0, or -EINVAL with
+ * one line in err (missing while required, or not a string). */
+static int str_member(const json_t *o, const char *key, bool required,
+		      const char **out, struct lx_error *err)
 {
 	json_t *v = json_object_get(o, key);
 
-	if (!v) {
-		if (required)
-			lx_error_add(err, LX_ERR_INVALID, 0,
-				     "OCI state: %s: missing", key);
-		return NULL;
-	}
-	if (!json_is_string(v)) {
-		lx_error_add(err, LX_ERR_INVALID, 0,
-			     "OCI state: %s: expected a string, got %s", key,
-			     type_name(v));
-		return NULL;
-	}
-	return json_string_value(v);
+	*out = NULL;
+	if (!v)
+		return required ? lx_error_add(err, LX_ERR_INVALID, 0,
+					       "OCI state: %s: missing", key)
+				: 0;
+	if (!json_is_string(v))
+		return lx_error_add(err, LX_ERR_INVALID, 0,
+				    "OCI state: %s: expected a string, got %s",
+				    key, type_name(v));
+	*out = json_string_value(v);
+	return 0;
 }
 
 /* Check that an annotations object holds only strings. */
@@ -153,6 +153,7 @@ int lx_oci_state_parse(const char *buf, size_t len, struct lx_oci_state *st,
 	_cleanup_json_ json_t *j = NULL;
 	const char *version, *id, *status, *bundle, *root;
 	struct lx_error local;
+	int invalid = 0;
 	json_error_t je;
 	json_t *v;
 	char q[256];
@@ -175,48 +176,51 @@ int lx_oci_state_parse(const char *buf, size_t len, struct lx_oci_state *st,
 				    type_name(j));
 
 	lx_error_clear(&local);
-	version = str_member(j, "ociVersion", false, &local);
-	id = str_member(j, "id", true, &local);
-	status = str_member(j, "status", true, &local);
-	bundle = str_member(j, "bundle", true, &local);
-	root = str_member(j, "root", false, &local);
+	invalid |= str_member(j, "ociVersion", false, &version, &local);
+	invalid |= str_member(j, "id", true, &id, &local);
+	invalid |= str_member(j, "status", true, &status, &local);
+	invalid |= str_member(j, "bundle", true, &bundle, &local);
+	invalid |= str_member(j, "root", false, &root, &local);
 	if (id && !lx_oci_id_valid(id))
-		lx_error_add(&local, LX_ERR_INVALID, 0,
-			     "OCI state: id: invalid container id %s "
-			     "([A-Za-z0-9][A-Za-z0-9_.-]{0,127})",
-			     quote(q, sizeof(q), id));
+		invalid = lx_error_add(&local, LX_ERR_INVALID, 0,
+				       "OCI state: id: invalid container id %s "
+				       "([A-Za-z0-9][A-Za-z0-9_.-]{0,127})",
+				       quote(q, sizeof(q), id));
 	if (status) {
 		ok = false;
 		for (size_t i = 0; i < LX_ARRAY_SIZE(statuses); i++)
 			ok |= !strcmp(status, statuses[i]);
 		if (!ok)
-			lx_error_add(&local, LX_ERR_INVALID, 0,
-				     "OCI state: status: unknown status %s "
-				     "(creating|created|running|stopped)",
-				     quote(q, sizeof(q), status));
+			invalid =
+			    lx_error_add(&local, LX_ERR_INVALID, 0,
+					 "OCI state: status: unknown status %s "
+					 "(creating|created|running|stopped)",
+					 quote(q, sizeof(q), status));
 	}
 	if (bundle && (bundle[0] != '/' || strlen(bundle) >= PATH_MAX))
-		lx_error_add(&local, LX_ERR_INVALID, 0,
-			     "OCI state: bundle: not an absolute path: %s",
-			     quote(q, sizeof(q), bundle));
+		invalid =
+		    lx_error_add(&local, LX_ERR_INVALID, 0,
+				 "OCI state: bundle: not an absolute path: %s",
+				 quote(q, sizeof(q), bundle));
 	v = json_object_get(j, "pid");
 	if (v && !json_is_integer(v))
-		lx_error_add(&local, LX_ERR_INVALID, 0,
-			     "OCI state: pid: expected an integer, got %s",
-			     type_name(v));
+		invalid =
+		    lx_error_add(&local, LX_ERR_INVALID, 0,
+				 "OCI state: pid: expected an integer, got %s",
+				 type_name(v));
 	else if (v && (json_integer_value(v) <= 0 ||
 		       json_integer_value(v) > INT_MAX))
-		lx_error_add(&local, LX_ERR_INVALID, 0,
-			     "OCI state: pid: %" JSON_INTEGER_FORMAT
-			     " is not a valid pid",
-			     json_integer_value(v));
+		invalid = lx_error_add(&local, LX_ERR_INVALID, 0,
+				       "OCI state: pid: %" JSON_INTEGER_FORMAT
+				       " is not a valid pid",
+				       json_integer_value(v));
 	else if (v)
 		st->pid = (pid_t)json_integer_value(v);
 	v = json_object_get(j, "annotations");
 	if (v)
-		check_annotations(v, "OCI state", &local);
+		invalid |= check_annotations(v, "OCI state", &local);
 
-	if (local.lines) {
+	if (invalid) {
 		const char *line = local.msg;
 
 		while (line && *line) {

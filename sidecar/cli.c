@@ -9,51 +9,8 @@
 #include "cli.h"
 #include "grammar.h"
 #include "nft.h"
-#include "help.h"
+#include "commands.h"
 #include "link.h"
-
-static const char *const usage_text =
-	"usage:\n"
-	"  linx-sidecar hook [createRuntime|poststop] [POLICY]   OCI hook: state JSON on stdin\n"
-	"  linx-sidecar --pid N --desired FILE [POLICY]          standalone, resident, foreground\n"
-	"  linx-sidecar run (--pid N | --netns PATH) --desired FILE [--cgroup PATH] [POLICY]\n"
-	"  linx-sidecar reconcile (--pid N | --netns PATH) --desired FILE [POLICY]  one pass, print report\n"
-	"  linx-sidecar plan (--pid N | --netns PATH) --desired FILE       diff only, print ops\n"
-	"  linx-sidecar observe (--pid N | --netns PATH) [--desired]       print observed state\n"
-	"                                                  (--desired: as a document to adopt it)\n"
-	"  linx-sidecar status|reconcile|stop ID                           talk to a resident sidecar\n"
-	"  linx-sidecar put ID --desired FILE                              replace its desired state\n"
-	"  linx-sidecar list                                               resident sidecars on this host\n"
-	"  linx-sidecar events ID [--follow]                               its events log, one line per event\n"
-	"  linx-sidecar metrics [--output FILE]                            Prometheus text for every resident sidecar\n"
-	"  linx-sidecar --version | COMMAND --help\n"
-	"\n"
-	"common options:\n"
-	"  --state-dir DIR   state directory (default " LX_DEFAULT_STATE_DIR ")\n"
-	"  --id ID           state id (default pid-N or netns-INODE)\n"
-	"  --json            print JSON\n"
-	"  --cgroup PATH     the target's cgroup v2 directory (default: from /proc/PID/cgroup)\n"
-	"POLICY:\n"
-	"  --allow-sysctl PREFIX   only sysctls under PREFIX (repeatable)\n"
-	"  --allow-master IFACE    veth peers may be enslaved to IFACE (repeatable)\n"
-	"  --allow-parent IFACE    macvlan/ipvlan may use host parent IFACE (repeatable)\n"
-	"  --peer-prefix PREFIX    host-side veth names must start with PREFIX\n"
-	"                          (repeatable; the first names unnamed peers)\n"
-	"  --cgroup-allow-raise    cgroup limits may be raised above the spawn value\n"
-	"  --allow-host-netns      allow writing sysctls into the sidecar's own netns\n"
-	"  --min-interval-ms N     lowest interval_ms a document may ask for (default 1000; 0 = no floor)\n"
-	"  --nft-policy FILE       nft body of table inet linx-policy in every target\n"
-	"  --nft-no-persist        create nftables tables without the persist flag\n"
-	"exit codes: 0 converged, 1 not converged, 2 usage, 3 invalid input,\n"
-	"            4 target not found, 5 refused by policy\n";
-
-void lx_usage(FILE *f, const char *cmd)
-{
-	/* `COMMAND --help`: that command's own text (help.c). */
-	if (lx_command_help(f, cmd) == 0)
-		return;
-	fputs(usage_text, f);
-}
 
 enum {
 	OPT_PID = 256,
@@ -102,10 +59,19 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char *const commands[] = {
-	"hook", "run",	 "reconcile", "plan", "observe",
-	"status", "stop", "put",	 "list",     "events", "metrics",
-};
+/* --help: the command it is about, the command word given before it or
+ * the first word after it that names one (`--help status`). */
+static const char *help_topic(const struct lx_cli *cli, int argc, char **argv)
+{
+	const struct lx_command *c;
+
+	if (cli->n_args > 0)
+		return cli->args[0];
+	for (int i = optind; i < argc; i++)
+		if ((c = lx_command_find(argv[i])))
+			return c->name;
+	return NULL;
+}
 
 /* --nft-policy FILE: the admin's text, checked like a tenant's; compiled
  * by the nftables subsystem's check, before anything is applied. */
@@ -274,6 +240,7 @@ int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
 			break;
 		case 'h':
 		case OPT_HELP:
+			cli->cmd = help_topic(cli, argc, argv);
 			return 1;
 		case OPT_VERSION:
 			return 2;
@@ -293,14 +260,14 @@ int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
 	}
 	/* The first positional word is the command when it names one. */
 	if (cli->n_args > 0) {
-		for (size_t i = 0; i < LX_ARRAY_SIZE(commands); i++)
-			if (strcmp(cli->args[0], commands[i]) == 0) {
-				cli->cmd = commands[i];
-				memmove(cli->args, cli->args + 1,
-					(size_t)(cli->n_args - 1) * sizeof(char *));
-				cli->n_args--;
-				break;
-			}
+		const struct lx_command *cmd = lx_command_find(cli->args[0]);
+
+		if (cmd) {
+			cli->cmd = cmd->name;
+			memmove(cli->args, cli->args + 1,
+				(size_t)(cli->n_args - 1) * sizeof(char *));
+			cli->n_args--;
+		}
 		if (!cli->cmd)
 			return lx_error_set(err, LX_ERR_USAGE, 0,
 					    "unknown command \"%s\"",

@@ -43,8 +43,8 @@ struct lx_cli {
 
 /*
  * Parse argv. Options may come before or after positional arguments.
- * Returns 0, 1 for --help, 2 for --version, or -EINVAL with err set
- * (usage).
+ * Returns 0, 1 for --help (cli->cmd: the word it is about, or NULL), 2 for
+ * --version, or -EINVAL with err set (usage).
  */
 int lx_cli_parse(int argc, char **argv, struct lx_cli *cli,
 		 struct lx_error *err);
@@ -55,7 +55,5 @@ int lx_exit_code(const struct lx_error *err);
 
 /* Print every line of err to stderr, prefixed "linx-sidecar: ". */
 void lx_print_error(const struct lx_error *err);
-
-void lx_usage(FILE *f, const char *cmd);
 
 #endif

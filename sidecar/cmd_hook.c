@@ -87,15 +87,6 @@ static int read_state(char **out, size_t *len, struct lx_error *err)
 	return 0;
 }
 
-static bool state_dir_exists(const char *dir, const char *id)
-{
-	char path[4096];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, id);
-	return lstat(path, &st) == 0;
-}
-
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
 #endif
@@ -126,7 +117,7 @@ static int poststop(struct lx_cli *cli, const char *id)
 	int r;
 
 	lx_error_clear(&err);
-	if (!state_dir_exists(cli->state_dir, id))
+	if (!lx_state_exists(cli->state_dir, id))
 		return LX_EXIT_OK;
 	r = lx_state_open(&st, cli->state_dir, id, false, &err);
 	if (r < 0)
@@ -143,7 +134,7 @@ static int poststop(struct lx_cli *cli, const char *id)
 	if (pidfd >= 0)
 		wait_pidfd(pidfd, 3000);
 	else if (r == 0)
-		for (int i = 0; i < 300 && state_dir_exists(cli->state_dir, id);
+		for (int i = 0; i < 300 && lx_state_exists(cli->state_dir, id);
 		     i++) {
 			struct timespec ts = { 0, 10 * 1000 * 1000 };
 

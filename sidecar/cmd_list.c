@@ -233,13 +233,13 @@ static void tail_drain(struct tail *t, bool raw)
 	fflush(stdout);
 }
 
-static int open_log(int dirfd, const char *name, struct tail *t)
+static int open_log(int dirfd, enum lx_state_file f, struct tail *t)
 {
 	struct stat st;
 
-	t->fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	t->fd = lx_state_openat(dirfd, f);
 	if (t->fd < 0)
-		return -errno;
+		return t->fd;
 	t->ino = fstat(t->fd, &st) == 0 ? st.st_ino : 0;
 	t->len = 0;
 	return 0;
@@ -261,18 +261,18 @@ int cmd_events(struct lx_cli *cli)
 	}
 	if (lx_resident_resolve(cli->state_dir, cli->args[0], id, &err) < 0)
 		return fail(&err);
-	snprintf(path, sizeof(path), "%s/%s", cli->state_dir, id);
-	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	(void)lx_state_path(path, sizeof(path), cli->state_dir, id);
+	dirfd = lx_state_dir_open(cli->state_dir, id);
 	if (dirfd < 0) {
-		lx_error_set(&err, LX_ERR_NOTFOUND, errno, "%s", path);
+		lx_error_set(&err, LX_ERR_NOTFOUND, -dirfd, "%s", path);
 		return fail(&err);
 	}
 	/* The rotated half first: it holds the older events. */
-	if (open_log(dirfd, "events.log.1", &t) == 0) {
+	if (open_log(dirfd, LX_STATE_EVENTS_1, &t) == 0) {
 		tail_drain(&t, cli->json);
 		close(t.fd);
 	}
-	if (open_log(dirfd, "events.log", &t) < 0)
+	if (open_log(dirfd, LX_STATE_EVENTS, &t) < 0)
 		t.fd = -1;
 	if (t.fd >= 0)
 		tail_drain(&t, cli->json);
@@ -293,8 +293,7 @@ int cmd_events(struct lx_cli *cli)
 		nanosleep(&ts, NULL);
 		if (t.fd >= 0)
 			tail_drain(&t, cli->json);
-		if (fstatat(dirfd, "events.log", &st, AT_SYMLINK_NOFOLLOW) <
-		    0) {
+		if (lx_state_statat(dirfd, LX_STATE_EVENTS, &st) < 0) {
 			if (stat(path, &st) < 0)
 				break; /* the state dir is gone */
 			continue;
@@ -304,7 +303,7 @@ int cmd_events(struct lx_cli *cli)
 				tail_drain(&t, cli->json);
 				close(t.fd);
 			}
-			if (open_log(dirfd, "events.log", &t) < 0)
+			if (open_log(dirfd, LX_STATE_EVENTS, &t) < 0)
 				t.fd = -1;
 			else
 				tail_drain(&t, cli->json);

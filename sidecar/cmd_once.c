@@ -192,7 +192,7 @@ static int reconcile_once(struct lx_cli *cli)
 	{
 		struct report_args a = {&rep, &e.owned, false};
 
-		lx_state_write_with(&e.state, "report.json",
+		lx_state_write_with(&e.state, LX_STATE_REPORT,
 				    cli->json ? emit_report_tee : emit_report,
 				    &a);
 		/* report.json could not even be opened */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* One function per subcommand, dispatched from main's table. Each returns
- * the process exit code (SPEC.md "Command line"). */
+/* One function per subcommand, and the table of them (commands.c). Each
+ * returns the process exit code (SPEC.md "Command line"). */
 #ifndef LX_COMMANDS_H
 #define LX_COMMANDS_H
 
@@ -18,6 +18,23 @@ int cmd_put(struct lx_cli *cli);
 int cmd_list(struct lx_cli *cli);
 int cmd_events(struct lx_cli *cli);
 int cmd_metrics(struct lx_cli *cli);
+
+/* One row of the command table: adding a subcommand is a cmd_ function and
+ * a row; dispatch, the global usage and its --help follow. */
+struct lx_command {
+	const char *name;
+	int (*fn)(struct lx_cli *cli);
+	const char *summary; /* one line, for the global usage */
+	const char *usage;   /* the synopsis lines, each "linx-sidecar ..." */
+	const char *help;    /* what it does, its options, its exit codes */
+};
+
+/* The row of command name, NULL when there is none (or name is NULL). */
+const struct lx_command *lx_command_find(const char *name);
+
+/* `COMMAND --help`: that command's usage and help; for NULL or a word
+ * that names no command, the global usage. */
+void lx_usage(FILE *f, const char *name);
 
 /* Shared output helpers (output.c). */
 void lx_print_report(FILE *f, const struct lx_report *r, bool plan_only);

@@ -14,8 +14,6 @@
 #include "json_cleanup.h"
 #include "control.h"
 #include "oci_state.h"
-#include "daemon.h"
-#include "desired.h"
 
 /*
  * The control socket must never hold up healing: every client is
@@ -38,7 +36,8 @@ struct client {
 };
 
 struct lx_control {
-	struct lx_daemon *d;
+	const struct lx_control_cmd *cmds; /* ends with a NULL name */
+	void *userdata;
 	struct lx_evloop *ev;
 	int fd;
 	int tfd; /* sweeps clients past their timeout; armed while any */
@@ -82,14 +81,14 @@ static void client_close(struct client *cl)
 		lx_timer_arm(c->tfd, 0, 0);
 }
 
-static json_t *reply_error(const struct lx_error *err, int code)
+json_t *lx_control_error_reply(const struct lx_error *err, int code)
 {
 	return json_pack("{s:b, s:s, s:i}", "ok", 0, "error", err->msg, "exit",
 			 code);
 }
 
 static json_t *handle(struct lx_control *c, const char *line, size_t len,
-		      bool *stop_after)
+		      bool *close_after)
 {
 	_cleanup_json_ json_t *req = NULL;
 	struct lx_error err;
@@ -102,59 +101,15 @@ static json_t *handle(struct lx_control *c, const char *line, size_t len,
 	    !json_is_string(json_object_get(req, "cmd"))) {
 		lx_error_set(&err, LX_ERR_INVALID, 0,
 			     "request: expected {\"cmd\": ...} on one line");
-		return reply_error(&err, 3);
+		return lx_control_error_reply(&err, 3);
 	}
 	cmd = json_string_value(json_object_get(req, "cmd"));
-	if (strcmp(cmd, "status") == 0) {
-		json_t *rep = json_pack("{s:b, s:s, s:i, s:i, s:b, s:o}", "ok", 1,
-					"id", lx_daemon_id(c->d), "pid",
-					(int)getpid(), "target_pid",
-					(int)lx_daemon_target_pid(c->d),
-					"converged", lx_daemon_converged(c->d),
-					"health", lx_daemon_health_json(c->d));
-
-		/* "report": false spares list and metrics a large report. */
-		if (rep && !json_is_false(json_object_get(req, "report")))
-			json_object_set_new(rep, "report",
-					    lx_daemon_report_json(c->d));
-		return rep;
-	}
-	if (strcmp(cmd, "reconcile") == 0) {
-		int r = lx_daemon_reconcile_now(c->d);
-
-		return json_pack("{s:b, s:b, s:o}", "ok", 1, "converged",
-				 r == 0, "report", lx_daemon_report_json(c->d));
-	}
-	if (strcmp(cmd, "put_desired") == 0) {
-		struct lx_desired nd = { 0 };
-		json_t *doc = json_object_get(req, "desired");
-		int r;
-
-		if (!doc) {
-			lx_error_set(&err, LX_ERR_INVALID, 0,
-				     "put_desired: member \"desired\" missing");
-			return reply_error(&err, 3);
-		}
-		r = lx_desired_from_json(doc, &nd, &err);
-		if (r == 0)
-			r = lx_daemon_put_desired(c->d, &nd, &err);
-		lx_desired_free(&nd);
-		if (r < 0) {
-			int code = err.kind == LX_ERR_POLICY	? 5
-				   : err.kind == LX_ERR_INVALID ? 3
-				   : err.kind == LX_ERR_NOTFOUND ? 4
-								 : 1;
-			return reply_error(&err, code);
-		}
-		return json_pack("{s:b}", "ok", 1);
-	}
-	if (strcmp(cmd, "stop") == 0) {
-		*stop_after = true;
-		return json_pack("{s:b}", "ok", 1);
-	}
+	for (const struct lx_control_cmd *h = c->cmds; h->name; h++)
+		if (strcmp(cmd, h->name) == 0)
+			return h->handle(c->userdata, req, close_after);
 	lx_error_set(&err, LX_ERR_INVALID, 0, "request: unknown cmd \"%.64s\"",
 		     cmd);
-	return reply_error(&err, 3);
+	return lx_control_error_reply(&err, 3);
 }
 
 /* Queue reply (stolen) behind what the client has not read yet. */
@@ -222,7 +177,7 @@ static void pump(struct client *cl)
 	int handled = 0;
 
 	for (;;) {
-		bool stop_after = false;
+		bool close_after = false;
 		int f = flush_out(cl);
 		char *nl;
 		ssize_t n;
@@ -241,18 +196,15 @@ static void pump(struct client *cl)
 			size_t line = (size_t)(nl - cl->buf);
 
 			if (queue_reply(cl, handle(cl->c, cl->buf, line,
-						   &stop_after)) < 0)
+						   &close_after)) < 0)
 				goto close;
 			memmove(cl->buf, nl + 1, cl->len - line - 1);
 			cl->len -= line + 1;
 			cl->last_ms = now_ms();
 			handled++;
-			if (stop_after) {
-				struct lx_daemon *d = cl->c->d;
-
+			if (close_after) {
 				flush_out(cl); /* best effort: we are leaving */
 				client_close(cl);
-				lx_daemon_stop(d, "stop requested");
 				return;
 			}
 			continue;
@@ -363,8 +315,7 @@ static int listen_cb(struct lx_evloop *ev, int fd, uint32_t revents,
  */
 static void sock_path(struct sockaddr_un *sa, int dirfd)
 {
-	snprintf(sa->sun_path, sizeof(sa->sun_path),
-		 "/proc/self/fd/%d/control.sock", dirfd);
+	lx_state_socket_path(dirfd, sa->sun_path, sizeof(sa->sun_path));
 }
 
 static uint64_t timeout_from_env(void)
@@ -382,7 +333,8 @@ static uint64_t timeout_from_env(void)
 	return n;
 }
 
-int lx_control_listen(struct lx_control **out, struct lx_daemon *d,
+int lx_control_listen(struct lx_control **out,
+		      const struct lx_control_cmd *cmds, void *userdata,
 		      struct lx_evloop *ev, struct lx_state *st,
 		      struct lx_error *err)
 {
@@ -395,7 +347,8 @@ int lx_control_listen(struct lx_control **out, struct lx_daemon *d,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "control");
-	c->d = d;
+	c->cmds = cmds;
+	c->userdata = userdata;
 	c->ev = ev;
 	c->tfd = -1;
 	c->timeout_ms = timeout_from_env();
@@ -405,14 +358,14 @@ int lx_control_listen(struct lx_control **out, struct lx_daemon *d,
 		free(c);
 		return r;
 	}
-	unlinkat(st->dirfd, "control.sock", 0);
+	(void)lx_state_unlinkat(st->dirfd, LX_STATE_CONTROL);
 	/* 0600 from the start: no window where others could connect. */
 	old = umask(0177);
 	r = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r < 0 || listen(c->fd, 16) < 0) {
-		r = lx_error_set(err, LX_ERR_SYSTEM, errno, "%s/control.sock",
-				 st->path);
+		r = lx_error_set(err, LX_ERR_SYSTEM, errno, "%s/%s", st->path,
+				 lx_state_file_name(LX_STATE_CONTROL));
 		close(c->fd);
 		free(c);
 		return r;
@@ -477,8 +430,8 @@ int lx_control_call(const char *state_dir, const char *id, json_t *req,
 	if (r < 0) {
 		if (err->kind == LX_ERR_NOTFOUND)
 			return lx_error_set(err, LX_ERR_NOTFOUND, ENOENT,
-					    "no resident sidecar %s (%s/%s)",
-					    id, state_dir, id);
+					    "no resident sidecar %s (%s)", id,
+					    st.path);
 		return r;
 	}
 	sock_path(&sa, st.dirfd);
@@ -492,12 +445,12 @@ int lx_control_call(const char *state_dir, const char *id, json_t *req,
 		int e = errno;
 
 		lx_state_close(&st);
-		return lx_error_set(err,
-				    e == ENOENT || e == ECONNREFUSED
-					    ? LX_ERR_NOTFOUND
-					    : LX_ERR_SYSTEM,
-				    e, "no resident sidecar %s (%s/%s/control.sock)",
-				    id, state_dir, id);
+		return lx_error_set(
+		    err,
+		    e == ENOENT || e == ECONNREFUSED ? LX_ERR_NOTFOUND
+						     : LX_ERR_SYSTEM,
+		    e, "no resident sidecar %s (%s/%s)", id, st.path,
+		    lx_state_file_name(LX_STATE_CONTROL));
 	}
 	lx_state_close(&st);
 	line = json_dumps(req, JSON_COMPACT);

@@ -69,7 +69,7 @@ static size_t last_reports(struct lx_daemon *d,
 	return d->n_loops;
 }
 
-json_t *lx_daemon_report_json(struct lx_daemon *d)
+static json_t *report_json(struct lx_daemon *d)
 {
 	const struct lx_subreport *subs[LX_SUB_MAX];
 	size_t n = last_reports(d, subs);
@@ -92,7 +92,7 @@ static int emit_report(FILE *f, void *arg)
 	return r ? r : (fputc('\n', f) == EOF ? -EIO : 0);
 }
 
-bool lx_daemon_converged(struct lx_daemon *d)
+static bool converged(struct lx_daemon *d)
 {
 	for (size_t i = 0; i < d->n_loops; i++)
 		if (!lx_loop_last_report(d->loops[i])->converged)
@@ -120,7 +120,8 @@ static void save_owned(struct lx_daemon *d, const struct lx_owned *owned)
 	lx_error_clear(&err);
 	dj = oj ? lx_desired_to_json(&d->eng->desired) : NULL;
 	if (!dj)
-		lx_error_set(&err, LX_ERR_SYSTEM, ENOMEM, "state.json");
+		lx_error_set(&err, LX_ERR_SYSTEM, ENOMEM, "%s",
+			     lx_state_file_name(LX_STATE_STATE));
 	if (!dj || lx_state_save_json(&d->eng->state, dj, oj, &err) < 0) {
 		logf_(d, "%s", err.msg);
 		lx_state_event(&d->eng->state, "error",
@@ -157,8 +158,9 @@ static void log_ops(struct lx_daemon *d, const struct lx_subreport *rep,
 	for (size_t i = 0; i < rep->plan.n; i++) {
 		const struct lx_op *op = &rep->plan.ops[i];
 
-		if (op->state != LX_OPS_APPLIED && op->state != LX_OPS_FAILED)
-			continue;
+		if (op->held ||
+		    (op->state != LX_OPS_APPLIED && op->state != LX_OPS_FAILED))
+			continue; /* not run in this pass */
 		lx_state_event(&d->eng->state, "apply.op",
 			       json_pack("{s:s, s:s, s:s, s:s, s:s?}",
 					 "subsystem", sub, "op",
@@ -172,11 +174,53 @@ static void log_ops(struct lx_daemon *d, const struct lx_subreport *rep,
 	}
 }
 
+/*
+ * One event per op the loop backs off that ran in this pass (its retry,
+ * not every pass that held it): "flap.detected" when the kernel did not
+ * keep what it acknowledged, "op.backoff" when it keeps failing.
+ */
+static void log_backoff(struct lx_daemon *d, const struct lx_subreport *rep,
+			const char *sub)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(rep->backoff, i, e)
+	{
+		json_t *ev;
+
+		if (json_is_true(json_object_get(e, "held")))
+			continue;
+		ev = json_deep_copy(e);
+		if (!ev)
+			continue;
+		json_object_del(ev, "held");
+		json_object_set_new(ev, "subsystem", json_string(sub));
+		lx_state_event(
+		    &d->eng->state,
+		    strcmp(json_string_value(json_object_get(e, "reason"))
+			       ?: "",
+			   "flap") == 0
+			? "flap.detected"
+			: "op.backoff",
+		    ev);
+		logf_(
+		    d, "%s %s %s: %s #%lld, next try in %lld ms",
+		    json_string_value(json_object_get(e, "op")),
+		    json_string_value(json_object_get(e, "kind")),
+		    json_string_value(json_object_get(e, "item")),
+		    json_string_value(json_object_get(e, "reason")),
+		    (long long)json_integer_value(json_object_get(e, "count")),
+		    (long long)json_integer_value(
+			json_object_get(e, "retry_in_ms")));
+	}
+}
+
 /* state.json (if changed) and report.json after a pass. */
 static void persist(struct lx_daemon *d)
 {
 	save_state(d);
-	lx_state_write_with(&d->eng->state, "report.json", emit_report, d);
+	lx_state_write_with(&d->eng->state, LX_STATE_REPORT, emit_report, d);
 	/* Once quiet for a second, give the passes' garbage back to the
 	 * kernel (the footprint is paid once per container). Not at once:
 	 * drift comes in bursts, and the next heal would fault it back in. */
@@ -238,9 +282,8 @@ static void count_pass(struct lx_daemon *d, struct lx_loop *loop,
 			error = rep->plan.ops[i].error;
 	if (!error && rc < 0)
 		error = "pass failed";
-	lx_stats_pass(&d->stats, sub, trigger, applied, failed,
-		      rep->converged, lx_daemon_converged(d),
-		      lx_loop_backoff_ms(loop),
+	lx_stats_pass(&d->stats, sub, trigger, applied, failed, rep->converged,
+		      converged(d), lx_loop_backoff_ms(loop),
 		      iv ? iv : LX_LOOP_BACKOFF_MAX_MS, d->last_duration_us,
 		      error);
 }
@@ -265,6 +308,7 @@ static void pass_cb(struct lx_loop *loop, const char *trigger, int rc,
 					 "trigger", trigger, "ops",
 					 (json_int_t)applied));
 	log_ops(d, rep, sub);
+	log_backoff(d, rep, sub);
 	count_pass(d, loop, sub, trigger, rc, rep, applied, failed);
 	if (rc < 0 || rep->error)
 		lx_state_event(
@@ -301,6 +345,9 @@ static int pidfd_cb(struct lx_evloop *ev, int fd, uint32_t revents,
 	return stop(userdata, "target exited");
 }
 
+static int put_desired(struct lx_daemon *d, struct lx_desired *nd,
+		       struct lx_error *err);
+
 static int reload_desired(struct lx_daemon *d)
 {
 	struct lx_desired nd = {0};
@@ -310,7 +357,7 @@ static int reload_desired(struct lx_daemon *d)
 	lx_error_clear(&err);
 	r = lx_desired_from_file(d->cfg.desired_path, &nd, &err);
 	if (r == 0)
-		r = lx_daemon_put_desired(d, &nd, &err);
+		r = put_desired(d, &nd, &err);
 	if (r < 0) {
 		logf_(d, "SIGHUP: %s", err.msg);
 		lx_state_event(&d->eng->state, "error",
@@ -354,8 +401,10 @@ void lx_daemon_config_env(struct lx_daemon_config *cfg)
 		cfg->monitor_rcvbuf = (int)n;
 }
 
-int lx_daemon_put_desired(struct lx_daemon *d, const struct lx_desired *nd,
-			  struct lx_error *err)
+/* Check nd and, if it passes, take it (*nd is left empty): the engine's
+ * document is swapped once and every loop reads the new one. */
+static int put_desired(struct lx_daemon *d, struct lx_desired *nd,
+		       struct lx_error *err)
 {
 	int r;
 
@@ -363,13 +412,9 @@ int lx_daemon_put_desired(struct lx_daemon *d, const struct lx_desired *nd,
 	if (r < 0)
 		return r;
 	d->desired_saved = false;
-	r = lx_engine_set_desired(d->eng, nd);
-	if (r < 0)
-		return lx_error_set(err, LX_ERR_SYSTEM, -r, "desired");
+	lx_engine_set_desired(d->eng, nd);
 	for (size_t i = 0; i < d->n_loops; i++)
-		if (lx_loop_put_desired(d->loops[i], nd) < 0)
-			return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
-					    "desired");
+		lx_loop_put_desired(d->loops[i], &d->eng->desired);
 	save_state(d);
 	return 0;
 }
@@ -384,12 +429,7 @@ static int pass_all(struct lx_daemon *d, const char *trigger)
 		lx_loop_reconcile_now(d->loops[i], trigger);
 	d->batch = false;
 	persist(d);
-	return lx_daemon_converged(d) ? 0 : 1;
-}
-
-int lx_daemon_reconcile_now(struct lx_daemon *d)
-{
-	return pass_all(d, "manual");
+	return converged(d) ? 0 : 1;
 }
 
 int lx_daemon_initial_pass(struct lx_daemon *d)
@@ -434,25 +474,78 @@ void lx_daemon_abort(struct lx_daemon *d)
 	lx_state_remove(&d->eng->state);
 }
 
-void lx_daemon_stop(struct lx_daemon *d, const char *why)
+/* ------------------------------------------- control socket commands */
+
+static json_t *status_cmd(void *data, const json_t *req, bool *close_after)
 {
-	stop(d, why);
+	struct lx_daemon *d = data;
+	json_t *rep = json_pack(
+	    "{s:b, s:s, s:i, s:i, s:b, s:o}", "ok", 1, "id", d->eng->id, "pid",
+	    (int)getpid(), "target_pid", (int)d->eng->target.pid, "converged",
+	    converged(d), "health", lx_stats_json(&d->stats));
+
+	(void)close_after;
+	/* "report": false spares list and metrics a large report. */
+	if (rep && !json_is_false(json_object_get(req, "report")))
+		json_object_set_new(rep, "report", report_json(d));
+	return rep;
 }
 
-const char *lx_daemon_id(const struct lx_daemon *d)
+static json_t *reconcile_cmd(void *data, const json_t *req, bool *close_after)
 {
-	return d->eng->id;
+	struct lx_daemon *d = data;
+	int r = pass_all(d, "manual");
+
+	(void)req;
+	(void)close_after;
+	return json_pack("{s:b, s:b, s:o}", "ok", 1, "converged", r == 0,
+			 "report", report_json(d));
 }
 
-json_t *lx_daemon_health_json(const struct lx_daemon *d)
+static json_t *put_desired_cmd(void *data, const json_t *req, bool *close_after)
 {
-	return lx_stats_json(&d->stats);
+	struct lx_daemon *d = data;
+	struct lx_desired nd = {0};
+	json_t *doc = json_object_get(req, "desired");
+	struct lx_error err;
+	int r;
+
+	(void)close_after;
+	lx_error_clear(&err);
+	if (!doc) {
+		lx_error_set(&err, LX_ERR_INVALID, 0,
+			     "put_desired: member \"desired\" missing");
+		return lx_control_error_reply(&err, 3);
+	}
+	r = lx_desired_from_json(doc, &nd, &err);
+	if (r == 0)
+		r = put_desired(d, &nd, &err);
+	lx_desired_free(&nd);
+	if (r < 0) {
+		int code = err.kind == LX_ERR_POLICY	 ? 5
+			   : err.kind == LX_ERR_INVALID	 ? 3
+			   : err.kind == LX_ERR_NOTFOUND ? 4
+							 : 1;
+		return lx_control_error_reply(&err, code);
+	}
+	return json_pack("{s:b}", "ok", 1);
 }
 
-pid_t lx_daemon_target_pid(const struct lx_daemon *d)
+static json_t *stop_cmd(void *data, const json_t *req, bool *close_after)
 {
-	return d->eng->target.pid;
+	(void)req;
+	*close_after = true;
+	stop(data, "stop requested");
+	return json_pack("{s:b}", "ok", 1);
 }
+
+static const struct lx_control_cmd control_cmds[] = {
+    {"status", status_cmd},
+    {"reconcile", reconcile_cmd},
+    {"put_desired", put_desired_cmd},
+    {"stop", stop_cmd},
+    {NULL, NULL},
+};
 
 int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
 		    const struct lx_daemon_config *cfg, struct lx_error *err)
@@ -527,17 +620,19 @@ int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
 	if (!d->saved) {
 		/* A sidecar that cannot record what it owns must not start. */
 		r = lx_error_set(err, LX_ERR_SYSTEM, 0,
-				 "%s/state.json: could not be written",
-				 eng->state.path);
+				 "%s/%s: could not be written", eng->state.path,
+				 lx_state_file_name(LX_STATE_STATE));
 		goto fail;
 	}
 	r = lx_daemon_write_pid(d, getpid());
 	if (r < 0) {
-		r = lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/pid",
-				 eng->state.path);
+		r = lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/%s",
+				 eng->state.path,
+				 lx_state_file_name(LX_STATE_PID));
 		goto fail;
 	}
-	r = lx_control_listen(&d->ctl, d, d->ev, &eng->state, err);
+	r = lx_control_listen(&d->ctl, control_cmds, d, d->ev, &eng->state,
+			      err);
 	if (r < 0)
 		goto fail;
 	*out = d;

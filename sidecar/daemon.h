@@ -51,20 +51,6 @@ void lx_daemon_free(struct lx_daemon *d);
 /* The fds the daemon must keep when the hook detaches (for closing the rest). */
 size_t lx_daemon_fds(const struct lx_daemon *d, int *fds, size_t max);
 
-
-
-/* For the control socket (control.c). */
-json_t *lx_daemon_report_json(struct lx_daemon *d);
-bool lx_daemon_converged(struct lx_daemon *d);
-int lx_daemon_put_desired(struct lx_daemon *d, const struct lx_desired *nd,
-			  struct lx_error *err) LX_WUR;
-/* Synchronous pass of every subsystem; 0 converged, 1 not. */
-int lx_daemon_reconcile_now(struct lx_daemon *d);
-void lx_daemon_stop(struct lx_daemon *d, const char *why);
-const char *lx_daemon_id(const struct lx_daemon *d);
-pid_t lx_daemon_target_pid(const struct lx_daemon *d);
-/* Counters for list/status/metrics (stats.h lx_stats_json); new reference. */
-json_t *lx_daemon_health_json(const struct lx_daemon *d);
 /* The first pass of every subsystem (trigger "initial"); 0 converged, 1 not. */
 int lx_daemon_initial_pass(struct lx_daemon *d);
 /* The report of the last passes, for printing (human form). */

@@ -214,15 +214,13 @@ void lx_engine_discard_state(struct lx_engine *e)
 		lx_state_remove(&e->state);
 }
 
-int lx_engine_set_desired(struct lx_engine *e, const struct lx_desired *d)
+void lx_engine_set_desired(struct lx_engine *e, struct lx_desired *d)
 {
-	struct lx_desired copy;
+	struct lx_desired old = e->desired;
 
-	if (lx_desired_copy(&copy, d) < 0)
-		return -ENOMEM;
-	lx_desired_free(&e->desired);
-	e->desired = copy;
-	return 0;
+	e->desired = *d;
+	memset(d, 0, sizeof(*d));
+	lx_desired_free(&old);
 }
 
 int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
@@ -238,11 +236,8 @@ int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
 		r = lx_engine_check(e, d, err);
 	if (r == 0)
 		r = lx_engine_create_state(e, err);
-	if (r == 0) {
-		lx_desired_free(&e->desired);
-		e->desired = *d;
-		memset(d, 0, sizeof(*d));
-	}
+	if (r == 0)
+		lx_engine_set_desired(e, d);
 	if (r < 0) {
 		lx_engine_discard_state(e); /* a failed start leaves nothing */
 		lx_engine_close(e);

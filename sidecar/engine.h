@@ -27,7 +27,7 @@ struct lx_engine {
 	struct lx_source src[LX_SUB_MAX]; /* lx_subsystems[] order */
 	size_t n_src;
 	const struct lx_policy *policy;
-	struct lx_desired desired;
+	struct lx_desired desired; /* the one document: loops borrow it */
 	struct lx_owned owned;
 	struct lx_state state;
 	char *state_dir; /* set while the state dir waits for create_state */
@@ -79,9 +79,9 @@ int lx_engine_create_state(struct lx_engine *e, struct lx_error *err) LX_WUR;
  * state.json says we own (saved: its stored desired document, or NULL),
  * check d against the policy, create the state dir (only now, so a
  * refused request leaves nothing behind), set d as the desired state:
- * taken, not copied (d is left empty: a 10,000-route document is not
- * duplicated). On failure the engine is closed and d is still the
- * caller's; err says why.
+ * taken, not copied (lx_engine_set_desired: *d is left empty, a
+ * 10,000-route document is not duplicated). On failure the engine is
+ * closed and d is still the caller's; err says why.
  */
 int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
 		      const struct lx_policy *policy, struct lx_desired *d,
@@ -91,9 +91,13 @@ int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
  * if this engine created it (a failed start leaves nothing behind). */
 void lx_engine_discard_state(struct lx_engine *e);
 
-/* Replace the desired state (copied). Does not check: call check first. */
-int lx_engine_set_desired(struct lx_engine *e,
-			  const struct lx_desired *d) LX_WUR;
+/*
+ * Replace the desired state with d, taken without a copy (*d is left
+ * empty; freeing it is a no-op): the engine owns the one document and the
+ * loops borrow &e->desired. The old document is freed after the swap.
+ * Does not check: call lx_engine_check first.
+ */
+void lx_engine_set_desired(struct lx_engine *e, struct lx_desired *d);
 
 /*
  * One pass over every subsystem. apply=false: diff only (plan), ops stay

@@ -6,22 +6,9 @@
  * below main() exits.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "commands.h"
 #include "version.h"
-
-static const struct {
-	const char *name;
-	int (*fn)(struct lx_cli *cli);
-} table[] = {
-	{ "hook", cmd_hook },	{ "run", cmd_run },
-	{ "reconcile", cmd_reconcile }, { "plan", cmd_plan },
-	{ "observe", cmd_observe }, { "status", cmd_status },
-	{ "stop", cmd_stop },	{ "put", cmd_put },
-	{ "list", cmd_list },	{ "events", cmd_events },
-	{ "metrics", cmd_metrics },
-};
 
 int main(int argc, char **argv)
 {
@@ -37,10 +24,8 @@ int main(int argc, char **argv)
 		return LX_EXIT_OK;
 	}
 	if (r == 1) {
-		/* --help stops parsing: the command may still be an argument. */
-		lx_usage(stdout, cli.cmd ? cli.cmd
-				 : cli.n_args ? cli.args[0]
-					      : NULL);
+		/* cli.cmd: the command the help is about, if any. */
+		lx_usage(stdout, cli.cmd);
 		lx_cli_free(&cli);
 		return LX_EXIT_OK;
 	}
@@ -50,10 +35,7 @@ int main(int argc, char **argv)
 		lx_cli_free(&cli);
 		return LX_EXIT_USAGE;
 	}
-	r = LX_EXIT_USAGE;
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (strcmp(cli.cmd, table[i].name) == 0)
-			r = table[i].fn(&cli);
+	r = lx_command_find(cli.cmd)->fn(&cli);
 	lx_cli_free(&cli);
 	return r;
 }

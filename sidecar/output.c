@@ -23,6 +23,32 @@ static char verb_sign(enum lx_op_verb v)
 	return v == LX_OP_CREATE ? '+' : v == LX_OP_DELETE ? '-' : '~';
 }
 
+/* The loop's backoff (loop.h): why an op is held or retried later. */
+static void print_backoff(FILE *f, const json_t *backoff)
+{
+	size_t i;
+	const json_t *e;
+
+	json_array_foreach(backoff, i, e)
+	{
+		const char *err =
+		    json_string_value(json_object_get(e, "error"));
+
+		fprintf(
+		    f,
+		    "    backoff: %s %s %s: %s #%lld, next try in %lld "
+		    "ms%s%s\n",
+		    json_string_value(json_object_get(e, "op")),
+		    json_string_value(json_object_get(e, "kind")),
+		    json_string_value(json_object_get(e, "item")),
+		    json_string_value(json_object_get(e, "reason")),
+		    (long long)json_integer_value(json_object_get(e, "count")),
+		    (long long)json_integer_value(
+			json_object_get(e, "retry_in_ms")),
+		    err ? ": " : "", err ? err : "");
+	}
+}
+
 void lx_print_report(FILE *f, const struct lx_report *r, bool plan_only)
 {
 	char buf[512];
@@ -69,5 +95,6 @@ void lx_print_report(FILE *f, const struct lx_report *r, bool plan_only)
 				op->state == LX_OPS_PENDING ? "  (pending)"
 							     : "");
 		}
+		print_backoff(f, s->backoff);
 	}
 }

@@ -23,22 +23,6 @@ static const struct {
      offsetof(struct lx_resident, container_name)},
 };
 
-/* Read a small file under dirfd into buf (NUL-terminated); bytes or -errno. */
-static ssize_t read_small(int dirfd, const char *name, char *buf, size_t len)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
-}
-
 static bool process_alive(pid_t pid)
 {
 	char path[64], buf[4096];
@@ -71,7 +55,7 @@ static void read_meta(int dirfd, struct lx_resident *r)
 	char buf[4096];
 	_cleanup_json_ json_t *j = NULL;
 
-	if (read_small(dirfd, "meta.json", buf, sizeof(buf)) <= 0)
+	if (lx_state_read(dirfd, LX_STATE_META, buf, sizeof(buf)) <= 0)
 		return;
 	j = json_loads(buf, 0, NULL);
 	for (size_t i = 0; j && i < LX_ARRAY_SIZE(meta_keys); i++) {
@@ -122,7 +106,7 @@ int lx_residents_scan(const char *state_dir, struct lx_resident **out,
 			    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
 			continue;
-		if (read_small(fd, "pid", buf, sizeof(buf)) < 0) {
+		if (lx_state_read(fd, LX_STATE_PID, buf, sizeof(buf)) < 0) {
 			close(fd); /* no pid file: not a resident */
 			continue;
 		}
@@ -213,7 +197,7 @@ int lx_meta_write(struct lx_state *s, const json_t *annotations)
 	}
 	if (!any)
 		return 0;
-	return lx_state_write_json(s, "meta.json", j);
+	return lx_state_write_json(s, LX_STATE_META, j);
 }
 
 json_t *lx_resident_meta_json(const struct lx_resident *r)
@@ -233,16 +217,11 @@ json_t *lx_resident_meta_json(const struct lx_resident *r)
 json_t *lx_meta_read(const char *state_dir, const char *id)
 {
 	struct lx_resident r = {0};
-	char path[4096];
-	int fd;
+	int fd = lx_state_dir_open(state_dir, id);
 
-	if (snprintf(path, sizeof(path), "%s/%s", state_dir, id) <
-	    (int)sizeof(path)) {
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			read_meta(fd, &r);
-			close(fd);
-		}
+	if (fd >= 0) {
+		read_meta(fd, &r);
+		close(fd);
 	}
 	return lx_resident_meta_json(&r);
 }

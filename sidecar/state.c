@@ -19,6 +19,77 @@
 #include "report.h"
 #include "state.h"
 
+/* clang-format off */
+static const char *const file_names[] = {
+    [LX_STATE_PID] = "pid",
+    [LX_STATE_RESIDENT] = "resident.json",
+    [LX_STATE_STATE] = "state.json",
+    [LX_STATE_REPORT] = "report.json",
+    [LX_STATE_EVENTS] = "events.log",
+    [LX_STATE_EVENTS_1] = "events.log.1",
+    [LX_STATE_META] = "meta.json",
+    [LX_STATE_CONTROL] = "control.sock",
+};
+/* clang-format on */
+
+const char *lx_state_file_name(enum lx_state_file f)
+{
+	return file_names[f];
+}
+
+int lx_state_path(char *buf, size_t len, const char *dir, const char *id)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, id);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+bool lx_state_exists(const char *dir, const char *id)
+{
+	char path[4096];
+	struct stat st;
+
+	return lx_state_path(path, sizeof(path), dir, id) == 0 &&
+	       lstat(path, &st) == 0;
+}
+
+int lx_state_dir_open(const char *dir, const char *id)
+{
+	char path[4096];
+	int r = lx_state_path(path, sizeof(path), dir, id), fd;
+
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int lx_state_openat(int dirfd, enum lx_state_file f)
+{
+	int fd =
+	    openat(dirfd, file_names[f], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int lx_state_statat(int dirfd, enum lx_state_file f, struct stat *st)
+{
+	return fstatat(dirfd, file_names[f], st, AT_SYMLINK_NOFOLLOW) < 0
+		   ? -errno
+		   : 0;
+}
+
+int lx_state_unlinkat(int dirfd, enum lx_state_file f)
+{
+	return unlinkat(dirfd, file_names[f], 0) < 0 ? -errno : 0;
+}
+
+void lx_state_socket_path(int dirfd, char *buf, size_t len)
+{
+	snprintf(buf, len, "/proc/self/fd/%d/%s", dirfd,
+		 file_names[LX_STATE_CONTROL]);
+}
+
 static int mkdir_p(const char *path)
 {
 	char buf[4096];
@@ -88,8 +159,7 @@ int lx_state_open(struct lx_state *s, const char *dir, const char *id,
 		    err, LX_ERR_INVALID, 0,
 		    "id \"%.64s\": invalid (letters, digits, _ . -)", id);
 	snprintf(s->id, sizeof(s->id), "%s", id);
-	if (snprintf(s->path, sizeof(s->path), "%s/%s", dir, id) >=
-	    (int)sizeof(s->path))
+	if (lx_state_path(s->path, sizeof(s->path), dir, id) < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, ENAMETOOLONG,
 				    "state dir %s", dir);
 	if (create) {
@@ -286,9 +356,10 @@ static int emit_default(FILE *f, void *arg)
 	return fputs(a->text, f) == EOF ? -EIO : 0;
 }
 
-int lx_state_write_with(struct lx_state *s, const char *name,
+int lx_state_write_with(struct lx_state *s, enum lx_state_file which,
 			int (*emit)(FILE *f, void *arg), void *arg)
 {
+	const char *name = file_names[which];
 	char tmp[64], buf[8192];
 	FILE *f;
 	int fd, r = 0;
@@ -319,18 +390,20 @@ int lx_state_write_with(struct lx_state *s, const char *name,
 	return r;
 }
 
-int lx_state_write_text(struct lx_state *s, const char *name, const char *text)
+int lx_state_write_text(struct lx_state *s, enum lx_state_file f,
+			const char *text)
 {
 	struct emit_args a = {.text = text};
 
-	return lx_state_write_with(s, name, emit_default, &a);
+	return lx_state_write_with(s, f, emit_default, &a);
 }
 
-int lx_state_write_json(struct lx_state *s, const char *name, const json_t *j)
+int lx_state_write_json(struct lx_state *s, enum lx_state_file f,
+			const json_t *j)
 {
 	struct emit_args a = {.j = j};
 
-	return lx_state_write_with(s, name, emit_default, &a);
+	return lx_state_write_with(s, f, emit_default, &a);
 }
 
 int lx_state_save_json(struct lx_state *s, json_t *desired, json_t *owned,
@@ -345,7 +418,7 @@ int lx_state_save_json(struct lx_state *s, json_t *desired, json_t *owned,
 		      desired ? desired : json_null(), "last_applied", owned);
 	if (!j)
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "state.json");
-	r = lx_state_write_json(s, "state.json", j);
+	r = lx_state_write_json(s, LX_STATE_STATE, j);
 	if (r < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/state.json",
 				    s->path);
@@ -450,6 +523,11 @@ static int read_small(int dirfd, const char *name, char *buf, size_t len)
 	return (int)n;
 }
 
+int lx_state_read(int dirfd, enum lx_state_file f, char *buf, size_t len)
+{
+	return read_small(dirfd, file_names[f], buf, len);
+}
+
 int lx_proc_ident_read(pid_t pid, struct lx_proc_ident *out)
 {
 	char path[64], buf[1024], *p;
@@ -514,11 +592,11 @@ int lx_state_write_pid(struct lx_state *s, pid_t who)
 	if (!j)
 		return -ENOMEM;
 	/* resident.json first: a pid file always has its proof next to it. */
-	r = lx_state_write_json(s, "resident.json", j);
+	r = lx_state_write_json(s, LX_STATE_RESIDENT, j);
 	if (r < 0)
 		return r;
 	snprintf(pid, sizeof(pid), "%d\n", (int)who);
-	return lx_state_write_text(s, "pid", pid);
+	return lx_state_write_text(s, LX_STATE_PID, pid);
 }
 
 static bool pidfd_exited(int pidfd)
@@ -540,7 +618,7 @@ int lx_state_resident_pidfd(int dirfd, struct lx_proc_ident *who,
 
 	if (target)
 		*target = NULL;
-	r = read_small(dirfd, "resident.json", buf, sizeof(buf));
+	r = lx_state_read(dirfd, LX_STATE_RESIDENT, buf, sizeof(buf));
 	if (r < 0)
 		return r == -ENOENT ? -ESRCH : r;
 	j = json_loads(buf, 0, NULL);

@@ -24,11 +24,52 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "error.h"
 #include "model.h"
 
 #define LX_EVENTS_MAX_BYTES (256 * 1024)
+
+/* The files of DIR/ID. Their names are spelled in state.c only: everyone
+ * else reaches them through the helpers below. */
+enum lx_state_file {
+	LX_STATE_PID,	   /* the resident's pid, text */
+	LX_STATE_RESIDENT, /* resident.json: its identity (lx_proc_ident) */
+	LX_STATE_STATE,	   /* state.json */
+	LX_STATE_REPORT,   /* report.json */
+	LX_STATE_EVENTS,   /* events.log */
+	LX_STATE_EVENTS_1, /* events.log.1: the rotated, older half */
+	LX_STATE_META,	   /* meta.json (residents.h) */
+	LX_STATE_CONTROL,  /* control.sock (control.h) */
+};
+
+/* The file's name inside DIR/ID, for messages ("report.json"). */
+const char *lx_state_file_name(enum lx_state_file f);
+
+/* DIR/ID into buf: 0, or -ENAMETOOLONG. */
+int lx_state_path(char *buf, size_t len, const char *dir, const char *id);
+
+/* Whether DIR/ID exists (any type, not followed). Nothing is trusted. */
+bool lx_state_exists(const char *dir, const char *id);
+
+/* Open DIR/ID (O_DIRECTORY, read only) for reading what a client may show;
+ * the fd, or -errno. Not checked for trust: see lx_state_open for that. */
+int lx_state_dir_open(const char *dir, const char *id);
+
+/* Open DIR/ID's file f (dirfd: DIR/ID) read only, never through a symlink;
+ * the fd, or -errno. */
+int lx_state_openat(int dirfd, enum lx_state_file f);
+/* fstatat of f, not followed: 0 or -errno. */
+int lx_state_statat(int dirfd, enum lx_state_file f, struct stat *st);
+/* Read f (at most len - 1 bytes, NUL-terminated): bytes or -errno. */
+int lx_state_read(int dirfd, enum lx_state_file f, char *buf, size_t len);
+/* Remove f: 0 or -errno. */
+int lx_state_unlinkat(int dirfd, enum lx_state_file f);
+
+/* The control socket's address for bind and connect (control.c): reached
+ * through the directory's fd, so its length does not depend on DIR's. */
+void lx_state_socket_path(int dirfd, char *buf, size_t len);
 
 struct lx_state {
 	char path[4096]; /* DIR/ID */
@@ -101,11 +142,13 @@ int lx_state_load(struct lx_state *s, struct lx_owned *owned, json_t **desired,
 int lx_state_save_json(struct lx_state *s, json_t *desired, json_t *owned,
 		       struct lx_error *err) LX_WUR;
 
-/* Write NAME atomically with the JSON value (report.json) or text (pid). */
-int lx_state_write_json(struct lx_state *s, const char *name, const json_t *j);
-int lx_state_write_text(struct lx_state *s, const char *name, const char *text);
+/* Write f atomically with the JSON value (report.json) or text (pid). */
+int lx_state_write_json(struct lx_state *s, enum lx_state_file f,
+			const json_t *j);
+int lx_state_write_text(struct lx_state *s, enum lx_state_file f,
+			const char *text);
 /* The same with the text written by emit (0 or -errno) through a buffer. */
-int lx_state_write_with(struct lx_state *s, const char *name,
+int lx_state_write_with(struct lx_state *s, enum lx_state_file f,
 			int (*emit)(FILE *f, void *arg), void *arg);
 
 /* Append one JSON line {"ts":..., "event":type, ...fields} to events.log;

@@ -61,7 +61,7 @@ phases "$tmp/routes.data" \
 	"exec and dynamic loading=_dl_start" \
 	"parse the document=lx_desired_from_file" \
 	"open the target (netns, sockets, state dir)=lx_engine_open" \
-	"copy the desired state into the engine=lx_engine_set_desired" \
+	"hand the desired state to the engine (no copy)=lx_engine_set_desired" \
 	"observe (route dump)=lx_rtnl_observe" \
 	"diff=lx_rtnl_diff" \
 	"apply=lx_rtnl_apply" \

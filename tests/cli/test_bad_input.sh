@@ -551,7 +551,7 @@ EOF
 ## Hostile neighbours: state, processes, namespaces, the control socket
 
 Rows that need a live sidecar, a reused pid or a full disk do not fit the
-matrix above; `tests/cli/test_ownership.sh` runs each of them (real
+matrix above; `tests/cli/test_ownership.sh` (or the file a row names) runs each of them (real
 processes, fresh namespaces) and checks the outcome named here.
 
 | row | input class | via | example | exit | outcome |
@@ -564,6 +564,10 @@ processes, fresh namespaces) and checks the outcome named here.
 | failed_start_full_state_dir | state dir | hook | the state dir's filesystem is full (ENOSPC) | 1 | nothing left: no `DIR/ID`, no resident, no address |
 | control_socket_long_state_dir | state dir | hook, status | a state dir of 100+ characters and a 64-hex id (`DIR/ID/control.sock` past `sun_path`'s 108 bytes) | 0 | hook, status and poststop work (the socket is reached through the id dir's fd) |
 | control_client_stalls | control socket | a client | pipelines 4096 `status` requests, never reads; or connects and never sends | — | a deleted route is healed at once while it stalls; the client is dropped after the timeout |
+| flap_renamed_away | another process | resident | a bridge of ours renamed away right after each create (no deletion), its events waking the sidecar | — | (tests/cli/test_flap.sh) retried at 50, 100, 200 ms ... (capped at the interval, or 30 s), never a create per event; report `backoff` with `reason` `flap`, event `flap.detected` per retry, not converged |
+| flap_value_changed_back | another process | resident | a sysctl of ours changed back right after each write | — | (tests/cli/test_flap.sh) rewritten on the same backoff steps, reported the same way (`flap`, or `failing` when the readback already saw it changed) |
+| heal_after_delete_is_not_a_flap | another process | resident | `ip link del` of our link as soon as it shows, for 2 s | — | (tests/cli/test_flap.sh) healed within one debounce every time: the deletion event resets the backoff of its kind |
+| op_failing_under_events | monitor | resident | an op that fails the same way while unrelated events keep waking the loop | — | (tests/unit/test_loop.c) retried on the backoff steps only, reported `failing` with its error |
 EOF
 }
 

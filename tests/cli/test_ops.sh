@@ -239,7 +239,7 @@ test_metrics_promtool_and_values() {
 }
 
 # COMMAND --help: that command's usage and help (exit 0, also after other
-# options), not the global usage.
+# options, and as --help COMMAND), not the global usage.
 test_help_per_command() {
 	local c out global
 	global=$("$LX_BIN" --help) || fail "--help exit $?"
@@ -249,6 +249,7 @@ test_help_per_command() {
 		[ "$out" != "$global" ] || fail "$c --help prints the global usage"
 		[ "$(echo "$out" | wc -l)" -ge 3 ] || fail "$c --help says nothing: $out"
 		expect_eq "$("$LX_BIN" $c --state-dir /nonexistent --help)" "$out" "$c --help after an option"
+		expect_eq "$("$LX_BIN" --help $c)" "$out" "--help $c"
 	done
 	"$LX_BIN" events --help | grep -q -- "--follow" || fail "events --help lacks --follow"
 	"$LX_BIN" metrics --help | grep -q -- "--output" || fail "metrics --help lacks --output"

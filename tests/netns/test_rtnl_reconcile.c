@@ -313,3 +313,42 @@ Test(rtnl_monitor, change_is_seen_and_drain_empties)
 	lx_nl_close(mon);
 	env_fini(&e);
 }
+
+/* The flap rule (loop.h) must tell a heal from a flap: the drain reports
+ * the kinds another process deleted, never our own deletes (the kernel
+ * stamps each notification with the port id of the socket that asked). */
+Test(rtnl_monitor, deletions_by_another_process_are_told_from_our_own)
+{
+	struct env e;
+	struct lx_nl *mon = NULL;
+	uint32_t own, deleted = 0;
+
+	env_init(&e, NULL);
+	own = lx_nl_portid(e.nl);
+	cr_assert_neq(own, 0);
+	cr_assert_eq(lx_rtnl_subscribe(&mon, 0, &e.err), 0, "%s", e.err.msg);
+	add_link(&e.d, "lo", LX_LINK_EXISTING);
+	add_addr(&e.d, "lo", "10.0.0.2", 32);
+	cr_assert_eq(reconcile(&e), 0, "%s", e.err.msg);
+	cr_assert_gt(lx_rtnl_monitor_drain_deleted(mon, &own, 1, &deleted), 0);
+	cr_assert_eq(deleted, 0, "creates are no deletions: %#x", deleted);
+
+	/* Our own delete (the address is no longer desired). */
+	e.d.n_addrs = 0;
+	cr_assert_eq(reconcile(&e), 0, "%s", e.err.msg);
+	cr_assert_gt(lx_rtnl_monitor_drain_deleted(mon, &own, 1, &deleted), 0);
+	cr_assert_eq(deleted & LX_OBJ_BIT(LX_OBJ_ADDRESS), 0,
+		     "our own delete counted as another's: %#x", deleted);
+
+	/* Another process's. */
+	sh("ip addr add 10.0.0.3/32 dev lo && ip route add 10.9.0.0/16 dev lo");
+	(void)lx_rtnl_monitor_drain_deleted(mon, &own, 1, &deleted);
+	deleted = 0;
+	sh("ip addr del 10.0.0.3/32 dev lo && ip route del 10.9.0.0/16 dev lo");
+	cr_assert_gt(lx_rtnl_monitor_drain_deleted(mon, &own, 1, &deleted), 0);
+	cr_assert(deleted & LX_OBJ_BIT(LX_OBJ_ADDRESS), "%#x", deleted);
+	cr_assert(deleted & LX_OBJ_BIT(LX_OBJ_ROUTE), "%#x", deleted);
+	cr_assert_eq(deleted & LX_OBJ_BIT(LX_OBJ_LINK), 0, "%#x", deleted);
+	lx_nl_close(mon);
+	env_fini(&e);
+}

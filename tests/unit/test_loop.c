@@ -26,6 +26,16 @@ struct fake {
 	bool not_converged; /* reconcile runs but does not converge */
 	long hints;	    /* bytes drained */
 	char seen[64];	    /* desired sysctl "k" at the last pass */
+	char kept[64];	    /* what the "kernel" holds for "k" */
+	bool flap;	    /* apply is acknowledged but not kept */
+	bool op_fails;	    /* apply fails the op (the same way each time) */
+	bool flap_late;	    /* kept, seen by one observe, then gone (renamed
+			       away after a pass found it), an event each */
+	bool seen_kept;
+	const char *echo;   /* apply writes this into the monitor (the event
+			       an apply causes), NULL = nothing */
+	int tries;	    /* ops apply ran (not held back) */
+	uint64_t tried_at[MAX_PASSES];
 	/* filled by the pass callback */
 	int passes;
 	uint64_t t[MAX_PASSES];
@@ -34,6 +44,8 @@ struct fake {
 	bool converged[MAX_PASSES];
 	char last_error[256];
 };
+
+static void hint(struct fake *f, const char *s);
 
 static uint64_t now_ms(void)
 {
@@ -53,6 +65,15 @@ static int fake_observe(void *inst, const struct lx_desired *d,
 	(void)owned;
 	(void)observed;
 	snprintf(f->seen, sizeof(f->seen), "%s", kv ? kv->value : "");
+	if (f->flap_late && f->kept[0]) {
+		if (f->seen_kept) {
+			f->kept[0] = '\0';
+			f->seen_kept = false;
+		} else {
+			f->seen_kept = true;
+			hint(f, "h"); /* the rename's event */
+		}
+	}
 	if (f->fail) {
 		if (f->fail > 0)
 			f->fail--;
@@ -72,6 +93,9 @@ static int fake_diff(const void *inst, const struct lx_desired *d,
 	(void)observed;
 	(void)owned;
 	(void)err;
+	/* Like a real source: an op only while desired and kept differ. */
+	if (strcmp(f->seen, f->kept) == 0)
+		return 0;
 	/* A plan op with owned strings: the loop must free them. */
 	op.u.kv.key = strdup("k");
 	op.u.kv.value = strdup(f->seen);
@@ -89,9 +113,27 @@ static int fake_apply(void *inst, const struct lx_desired *d,
 	(void)observed;
 	(void)owned;
 	(void)err;
-	for (size_t i = 0; i < rep->plan.n; i++)
-		rep->plan.ops[i].state = LX_OPS_APPLIED;
 	rep->converged = !f->not_converged;
+	for (size_t i = 0; i < rep->plan.n; i++) {
+		struct lx_op *op = &rep->plan.ops[i];
+
+		if (op->state != LX_OPS_PLANNED)
+			continue; /* held back by the loop */
+		cr_assert_lt(f->tries, MAX_PASSES);
+		f->tried_at[f->tries++] = now_ms();
+		if (f->op_fails) {
+			lx_op_fail(op, "File exists (EEXIST)");
+			rep->converged = false;
+			continue;
+		}
+		op->state = LX_OPS_APPLIED;
+		if (!f->flap)
+			snprintf(f->kept, sizeof(f->kept), "%s",
+				 op->u.kv.value);
+		if (f->echo && f->wfd >= 0)
+			cr_assert_eq(write(f->wfd, f->echo, strlen(f->echo)),
+				     (ssize_t)strlen(f->echo));
+	}
 	return 0;
 }
 
@@ -115,8 +157,9 @@ static int fake_subscribe(void *inst, struct lx_error *err)
 	return p[0];
 }
 
-/* 'N' in the stream = the kernel dropped events; EOF = the monitor died. */
-static int fake_drain(void *src, int fd)
+/* 'N' in the stream = the kernel dropped events; 'D' = another process
+ * deleted a "sysctl"; EOF = the monitor died. */
+static int fake_drain(void *src, int fd, uint32_t *deleted)
 {
 	struct fake *f = src;
 	char buf[4096];
@@ -135,6 +178,8 @@ static int fake_drain(void *src, int fd)
 		for (ssize_t i = 0; i < r; i++)
 			if (buf[i] == 'N')
 				overflow = true;
+			else if (buf[i] == 'D')
+				*deleted |= LX_OBJ_BIT(LX_OBJ_SYSCTL);
 		n += r;
 	}
 	f->hints += n;
@@ -578,8 +623,7 @@ Test(loop, put_desired_replaces_the_document_the_source_sees)
 	cr_assert_eq(lx_loop_reconcile_now(x.loop, "initial"), 0);
 	cr_assert_str_eq(x.f.seen, "v1");
 	cr_assert_eq(lx_kvs_add(&d2.sysctl, "k", "v2"), 0);
-	cr_assert_eq(lx_loop_put_desired(x.loop, &d2), 0);
-	lx_desired_free(&d2); /* the loop holds its own copy */
+	lx_loop_put_desired(x.loop, &d2); /* borrowed: freed at the end */
 	run_until_idle(x.ev, 40);
 	cr_assert_eq(x.f.passes, 2);
 	cr_assert_str_eq(x.f.trig[1], "put");
@@ -587,6 +631,7 @@ Test(loop, put_desired_replaces_the_document_the_source_sees)
 	cr_assert_str_eq(
 	    lx_kvs_find(&lx_loop_desired(x.loop)->sysctl, "k")->value, "v2");
 	fixture_fini(&x);
+	lx_desired_free(&d2);
 }
 
 Test(loop, kicks_coalesce_and_a_pending_put_names_the_pass)
@@ -831,7 +876,7 @@ Test(loop, a_subsystem_not_wanted_is_not_opened_until_a_document_wants_it)
 	lx_options_init(&want.opts);
 	cr_assert_eq(lx_kvs_add(&want.sysctl, "want", "1"), 0);
 	cr_assert_eq(lx_kvs_add(&want.sysctl, "k", "v2"), 0);
-	cr_assert_eq(lx_loop_put_desired(loop, &want), 0);
+	lx_loop_put_desired(loop, &want);
 	run_until_idle(ev, 30);
 	cr_assert_eq(lazy_opens, 1);
 	cr_assert_eq(f.subscribes, 1, "subscribed once open");
@@ -844,4 +889,147 @@ Test(loop, a_subsystem_not_wanted_is_not_opened_until_a_document_wants_it)
 	lx_loop_free(loop);
 	lx_evloop_free(ev);
 	lx_desired_free(&want);
+}
+
+/* ------------------------------------------------- flaps and backoff */
+
+/* Gaps between the tries of the op, in ms, into gap[]; returns how many. */
+static int gaps(const struct fake *f, uint64_t *gap)
+{
+	for (int i = 1; i < f->tries; i++)
+		gap[i - 1] = f->tried_at[i] - f->tried_at[i - 1];
+	return f->tries > 1 ? f->tries - 1 : 0;
+}
+
+/* Each gap at least the backoff's step for it: min, 2 min, 4 min, ...
+ * (latency only adds to a gap, so the lower bound is exact). */
+static void expect_backoff(const uint64_t *gap, int n, uint64_t min)
+{
+	for (int i = 0; i < n; i++)
+		cr_assert_geq(gap[i] + 1, min << i,
+			      "gap %d: %lu ms, step %lu ms", i,
+			      (unsigned long)gap[i], (unsigned long)(min << i));
+}
+
+static const json_t *backoff_entry(const struct lx_loop *loop)
+{
+	const struct lx_subreport *rep = lx_loop_last_report(loop);
+
+	return rep->backoff ? json_array_get(rep->backoff, 0) : NULL;
+}
+
+Test(loop, flap_is_retried_on_exponential_backoff_and_reported)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 5, true, 10);
+	uint64_t gap[MAX_PASSES];
+	const json_t *e;
+	int n;
+
+	fixture_init(&x, &c, true);
+	/* The "kernel" acknowledges the write, does not keep it, and the
+	 * write's own event wakes the loop: without the flap rule, one
+	 * write per debounce window for ever. */
+	x.f.flap = true;
+	x.f.echo = "h";
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "initial"), 0);
+	run_for(x.ev, 700);
+	n = gaps(&x.f, gap);
+	/* 10, 20, 40, 80, 160, 320: 7 tries in 700 ms (140 without). */
+	cr_assert_geq(x.f.tries, 5, "%d tries", x.f.tries);
+	cr_assert_leq(x.f.tries, 9, "%d tries", x.f.tries);
+	expect_backoff(gap, n, 10);
+	/* Each try's event costs one more pass that holds the op: bounded. */
+	cr_assert_leq(x.f.passes, 2 * x.f.tries + 2, "%d passes", x.f.passes);
+	e = backoff_entry(x.loop);
+	cr_assert(e, "no backoff in the report");
+	cr_assert_str_eq(json_string_value(json_object_get(e, "reason")),
+			 "flap");
+	cr_assert_str_eq(json_string_value(json_object_get(e, "item")), "k=v1");
+	cr_assert_geq(json_integer_value(json_object_get(e, "count")), 4);
+	cr_assert_not(lx_loop_last_report(x.loop)->converged);
+	cr_assert_gt(lx_loop_backoff_ms(x.loop), 0);
+	fixture_fini(&x);
+}
+
+Test(loop, heal_of_a_deletion_is_not_a_flap_and_clears_the_backoff)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 5, true, 10);
+	uint64_t gap[MAX_PASSES];
+	int n, first;
+
+	fixture_init(&x, &c, true);
+	x.f.flap = true;
+	x.f.echo = "h";
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "initial"), 0);
+	run_for(x.ev, 400);
+	cr_assert(backoff_entry(x.loop), "the flap was not reported");
+	/* From now on another process deletes what we write, each time with
+	 * a deletion event: every heal runs at once (one debounce). */
+	x.f.echo = "D";
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "manual"), 0);
+	first = x.f.tries;
+	run_for(x.ev, 200);
+	n = gaps(&x.f, gap);
+	cr_assert_geq(x.f.tries - first, 15, "%d heals in 200 ms",
+		      x.f.tries - first);
+	for (int i = first; i < n; i++)
+		cr_assert_leq(gap[i], 25, "heal %d after %lu ms", i,
+			      (unsigned long)gap[i]);
+	cr_assert_null(backoff_entry(x.loop));
+	fixture_fini(&x);
+}
+
+Test(loop, op_failing_the_same_way_backs_off_whatever_wakes_the_loop)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 2, true, 10);
+	uint64_t gap[MAX_PASSES];
+	const json_t *e;
+	int n;
+
+	fixture_init(&x, &c, true);
+	x.f.op_fails = true;
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "initial"), 0);
+	/* Unrelated events keep waking the loop (a busy namespace). */
+	for (uint64_t end = now_ms() + 600; now_ms() < end;) {
+		hint(&x.f, "h");
+		run_for(x.ev, 3);
+	}
+	n = gaps(&x.f, gap);
+	cr_assert_leq(x.f.tries, 9, "%d tries", x.f.tries);
+	expect_backoff(gap, n, 10);
+	e = backoff_entry(x.loop);
+	cr_assert(e);
+	cr_assert_str_eq(json_string_value(json_object_get(e, "reason")),
+			 "failing");
+	cr_assert_str_eq(json_string_value(json_object_get(e, "error")),
+			 "File exists (EEXIST)");
+	/* The operator's reconcile runs it at once; a new document starts
+	 * it afresh. */
+	n = x.f.tries;
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "manual"), 0);
+	cr_assert_eq(x.f.tries, n + 1);
+	fixture_fini(&x);
+}
+
+Test(loop, object_gone_again_after_a_pass_saw_it_is_still_a_flap)
+{
+	struct fixture x;
+	struct lx_loop_config c = cfg_of(0, 5, true, 10);
+	uint64_t gap[MAX_PASSES];
+
+	fixture_init(&x, &c, true);
+	/* A pass finds what was created, then it is renamed away: without
+	 * remembering the op past that pass, every create looks like the
+	 * first and the loop creates once per two debounce windows. */
+	x.f.flap_late = true;
+	x.f.echo = "h";
+	cr_assert_eq(lx_loop_reconcile_now(x.loop, "initial"), 0);
+	run_for(x.ev, 700);
+	cr_assert_geq(x.f.tries, 5, "%d tries", x.f.tries);
+	cr_assert_leq(x.f.tries, 9, "%d tries", x.f.tries);
+	expect_backoff(gap, gaps(&x.f, gap), 10);
+	fixture_fini(&x);
 }

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The command table: one row per subcommand drives dispatch (main.c), the
+ * recognition of the command word (cli.c), the global usage and each
+ * command's own --help.
+ */
 #include <string.h>
 
-#include "cli.h"
-#include "help.h"
+#include "commands.h"
 
 /* The texts are laid out as printed: keep clang-format from re-wrapping. */
 // clang-format off
@@ -28,8 +32,8 @@
 #define DESIRED_OPT \
 	"  --desired FILE    the desired-state document (- = stdin)\n"
 
-static const struct lx_command_doc docs[] = {
-	{ "hook",
+static const struct lx_command commands[] = {
+	{ "hook", cmd_hook, "the OCI hook: state JSON on stdin",
 	  "linx-sidecar hook [createRuntime|poststop] [POLICY]   < OCI-STATE",
 	  "The OCI hook. createRuntime reads the runtime's state on stdin, converges\n"
 	  "the container's namespace onto its io.linx.* annotations (the container\n"
@@ -41,7 +45,7 @@ static const struct lx_command_doc docs[] = {
 	  POLICY_OPTS
 	  "exit: 0 started, 1 not converged, 3 invalid annotation or state,\n"
 	  "      4 target not found, 5 refused by policy\n" },
-	{ "run",
+	{ "run", cmd_run, "a resident sidecar in the foreground",
 	  "linx-sidecar run (--pid N | --netns PATH) --desired FILE [--cgroup PATH] [POLICY]\n"
 	  "linx-sidecar --pid N --desired FILE [POLICY]",
 	  "A resident sidecar in the foreground for any process: converges, heals\n"
@@ -50,7 +54,7 @@ static const struct lx_command_doc docs[] = {
 	  TARGET_OPTS DESIRED_OPT
 	  "  --id ID           state id (default pid-N or netns-INODE)\n"
 	  STATE_DIR_OPT POLICY_OPTS },
-	{ "reconcile",
+	{ "reconcile", cmd_reconcile, "one pass, print the report; with ID, a resident's pass now",
 	  "linx-sidecar reconcile (--pid N | --netns PATH) --desired FILE [POLICY]\n"
 	  "linx-sidecar reconcile ID",
 	  "One pass, then print the report. Ownership is kept in DIR/ID/state.json,\n"
@@ -64,13 +68,13 @@ static const struct lx_command_doc docs[] = {
 	  STATE_DIR_OPT POLICY_OPTS
 	  "exit: 0 converged, 1 not converged, 2 usage, 3 invalid document,\n"
 	  "      4 target not found, 5 refused by policy\n" },
-	{ "plan",
+	{ "plan", cmd_plan, "diff only, print the operations",
 	  "linx-sidecar plan (--pid N | --netns PATH) --desired FILE [POLICY]",
 	  "The operations a pass would apply, without applying any.\n\n"
 	  TARGET_OPTS DESIRED_OPT
 	  "  --json            print JSON\n"
 	  STATE_DIR_OPT POLICY_OPTS },
-	{ "observe",
+	{ "observe", cmd_observe, "print the observed state (--desired: as a document)",
 	  "linx-sidecar observe (--pid N | --netns PATH) [--desired [FILE]]",
 	  "Print the target's observed state in the document's words (links in\n"
 	  "the io.linx.links grammar); with --desired, a desired-state document\n"
@@ -79,7 +83,7 @@ static const struct lx_command_doc docs[] = {
 	  "limits.\n\n"
 	  TARGET_OPTS
 	  "  --json            print JSON\n" },
-	{ "status",
+	{ "status", cmd_status, "ask a resident sidecar how it is",
 	  "linx-sidecar status ID [--json]",
 	  "Ask a resident sidecar how it is: sync (converged or diverged), health\n"
 	  "(ok, backing off, failing; the next retry), its last pass, the\n"
@@ -89,13 +93,13 @@ static const struct lx_command_doc docs[] = {
 	  ID_TEXT "\n"
 	  "  --json            the control socket's reply (report, health, meta)\n"
 	  STATE_DIR_OPT },
-	{ "stop",
+	{ "stop", cmd_stop, "stop a resident sidecar",
 	  "linx-sidecar stop ID",
 	  "Stop a resident sidecar. What it installed stays unless the document's\n"
 	  "revert_on_release says otherwise.\n"
 	  ID_TEXT "\n"
 	  STATE_DIR_OPT },
-	{ "put",
+	{ "put", cmd_put, "replace a resident sidecar's desired state",
 	  "linx-sidecar put ID --desired FILE",
 	  "Replace a resident sidecar's desired state; it is validated here and by\n"
 	  "the sidecar under the policy it was started with.\n"
@@ -103,7 +107,7 @@ static const struct lx_command_doc docs[] = {
 	  "  --desired FILE    the new document (- = stdin)\n"
 	  STATE_DIR_OPT
 	  "exit: 0 accepted, 3 invalid document, 4 no such sidecar, 5 refused\n" },
-	{ "list",
+	{ "list", cmd_list, "the resident sidecars on this host",
 	  "linx-sidecar list [--json]",
 	  "Every resident sidecar on this host, one line each: id (12 characters),\n"
 	  "pod/container when known, the container's pid, sync, health with the\n"
@@ -112,7 +116,7 @@ static const struct lx_command_doc docs[] = {
 	  "2 s \"not answering\".\n\n"
 	  "  --json            the same as an array of objects\n"
 	  STATE_DIR_OPT },
-	{ "events",
+	{ "events", cmd_events, "a resident sidecar's events log, one line per event",
 	  "linx-sidecar events ID [--follow] [--json]",
 	  "A resident sidecar's events log (events.log.1, then events.log), one line\n"
 	  "per event: local time, event, its fields.\n"
@@ -120,7 +124,7 @@ static const struct lx_command_doc docs[] = {
 	  "  --follow          keep printing new events until the sidecar ends\n"
 	  "  --json            the log's own JSON lines\n"
 	  STATE_DIR_OPT },
-	{ "metrics",
+	{ "metrics", cmd_metrics, "Prometheus text for every resident sidecar",
 	  "linx-sidecar metrics [--output FILE]",
 	  "The Prometheus text exposition for every resident sidecar on this host:\n"
 	  "linx_sidecar_sidecars, _up, _info, _converged, _backing_off,\n"
@@ -130,33 +134,68 @@ static const struct lx_command_doc docs[] = {
 	  "  --output FILE     write FILE atomically (node_exporter's textfile\n"
 	  "                    collector reads *.prom files)\n"
 	  STATE_DIR_OPT },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
+
+static const char *const global_text =
+	"common options:\n"
+	"  --state-dir DIR   state directory (default " LX_DEFAULT_STATE_DIR ")\n"
+	"  --id ID           state id (default pid-N or netns-INODE)\n"
+	"  --json            print JSON\n"
+	"  --cgroup PATH     the target's cgroup v2 directory (default: from /proc/PID/cgroup)\n"
+	"POLICY:\n"
+	"  --allow-sysctl PREFIX   only sysctls under PREFIX (repeatable)\n"
+	"  --allow-master IFACE    veth peers may be enslaved to IFACE (repeatable)\n"
+	"  --allow-parent IFACE    macvlan/ipvlan may use host parent IFACE (repeatable)\n"
+	"  --peer-prefix PREFIX    host-side veth names must start with PREFIX\n"
+	"                          (repeatable; the first names unnamed peers)\n"
+	"  --cgroup-allow-raise    cgroup limits may be raised above the spawn value\n"
+	"  --allow-host-netns      allow writing sysctls into the sidecar's own netns\n"
+	"  --min-interval-ms N     lowest interval_ms a document may ask for (default 1000; 0 = no floor)\n"
+	"  --nft-policy FILE       nft body of table inet linx-policy in every target\n"
+	"  --nft-no-persist        create nftables tables without the persist flag\n"
+	"exit codes: 0 converged, 1 not converged, 2 usage, 3 invalid input,\n"
+	"            4 target not found, 5 refused by policy\n";
 // clang-format on
 
-const struct lx_command_doc *lx_command_doc(const char *name)
+const struct lx_command *lx_command_find(const char *name)
 {
-	for (size_t i = 0; name && i < sizeof(docs) / sizeof(docs[0]); i++)
-		if (strcmp(docs[i].name, name) == 0)
-			return &docs[i];
+	for (const struct lx_command *c = commands; name && c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
 	return NULL;
 }
 
-int lx_command_help(FILE *f, const char *name)
+/* Each line of text, the first after first, the others after more. */
+static void print_lines(FILE *f, const char *text, const char *first,
+			const char *more)
 {
-	const struct lx_command_doc *d = lx_command_doc(name);
-	const char *u;
-
-	if (!d)
-		return -1;
-	fputs("usage:", f);
-	/* One synopsis per line, indented under "usage:". */
-	for (u = d->usage; *u;) {
+	for (const char *u = text; *u;) {
 		const char *nl = strchr(u, '\n');
 		int n = nl ? (int)(nl - u) : (int)strlen(u);
 
-		fprintf(f, "%s%.*s\n", u == d->usage ? " " : "       ", n, u);
+		fprintf(f, "%s%.*s\n", u == text ? first : more, n, u);
 		u += n + (nl ? 1 : 0);
 	}
-	fprintf(f, "\n%s", d->help);
-	return 0;
+}
+
+void lx_usage(FILE *f, const char *name)
+{
+	const struct lx_command *c = lx_command_find(name);
+
+	if (c) {
+		print_lines(f, c->usage, "usage: ", "       ");
+		fprintf(f, "\n%s", c->help);
+		return;
+	}
+	fputs("usage:\n", f);
+	for (c = commands; c->name; c++)
+		print_lines(f, c->usage, "  ", "  ");
+	fputs("  linx-sidecar --version | COMMAND --help | --help COMMAND\n"
+	      "\ncommands:\n",
+	      f);
+	for (c = commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fputc('\n', f);
+	fputs(global_text, f);
 }
