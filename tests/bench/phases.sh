@@ -1,8 +1,9 @@
 #!/bin/bash
 # Where the time goes: perf record (cpu-clock, dwarf call graphs) of one
 # 10,000-route reconcile (first pass, state on a tmpfs) and of one hook
-# (the container setup of hook_vs_cni.sh; the hook process only, not the
-# resident it leaves), each phase printed as its share of the process's
+# (the container setup of hook_vs_cni.sh: the hook process and, until the
+# hook exits, the resident it forks, which runs the first pass before it
+# tells the hook it is ready), each phase printed as its share of the
 # CPU samples and the CPU milliseconds that share is. Not part of make
 # bench (perf adds its own cost); the README's breakdowns come from it.
 #
@@ -61,7 +62,6 @@ phases "$tmp/routes.data" \
 	"exec and dynamic loading=_dl_start" \
 	"parse the document=lx_desired_from_file" \
 	"open the target (netns, sockets, state dir)=lx_engine_open" \
-	"hand the desired state to the engine (no copy)=lx_engine_set_desired" \
 	"observe (route dump)=lx_rtnl_observe" \
 	"diff=lx_rtnl_diff" \
 	"apply=lx_rtnl_apply" \
@@ -81,18 +81,20 @@ tp=$!
 while [ "$(readlink /proc/$tp/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.01; done
 printf '{"ociVersion":"1.0.2-dev","id":"lxph","status":"creating","pid":%d,"bundle":"%s","annotations":{"io.linx.links":"lo up; eth0 veth peer %s up mtu 1500","io.linx.addresses":"eth0 10.97.0.2/24","io.linx.routes":"default via 10.97.0.1; 10.96.0.0/16 via 10.97.0.1","io.linx.sysctl":"net.ipv4.conf.eth0.rp_filter=2; net.ipv6.conf.eth0.accept_ra=0"}}' \
 	"$tp" "$tmp" "$host" >"$tmp/state.json"
-perf record -q -F "$F" -e cpu-clock --call-graph dwarf,16384 --no-inherit -o "$tmp/hook.data" \
+perf record -q -F "$F" -e cpu-clock --call-graph dwarf,16384 -o "$tmp/hook.data" \
 	"$BIN" hook createRuntime --state-dir "$tmp/run/sd" <"$tmp/state.json" >/dev/null 2>&1
-echo "hook createRuntime, the hook process (exec to exit):"
+echo "hook createRuntime: the hook (exec to exit) and its resident until then:"
 phases "$tmp/hook.data" \
 	"exec and dynamic loading=_dl_start" \
 	"read the OCI state and annotations=lx_oci_state_parse" \
-	"open the target (pidfd, netns, sockets)=lx_engine_open" \
-	"first pass=lx_loop_reconcile_now" \
-	"  of it: rtnl (veth, address, routes)=lx_rtnl_reconcile" \
-	"  of it: sysctl=lx_sysctl_reconcile" \
-	"write state files=lx_state_write_with" \
+	"bring-up: open, load state, check, state dir=lx_engine_bringup" \
+	"  of it: open the target (pidfd, netns, sockets)=lx_engine_open" \
+	"  of it: policy and subsystem checks=lx_engine_check" \
 	"fork the resident (clone)=__x64_sys_clone" \
-	"pid file=lx_daemon_write_pid" \
+	"resident: event loop, monitors, pid file=lx_daemon_setup" \
+	"resident: first pass=lx_daemon_initial_pass" \
+	"  of it: rtnl apply (veth, address, routes)=lx_rtnl_apply" \
+	"  of it: sysctl apply=lx_kv_src_apply" \
+	"  of it: write state files=lx_state_write_with" \
 	"execve (kernel)=__x64_sys_execve" \
 	"exit (kernel: unmapping)=__x64_sys_exit_group"
