@@ -38,6 +38,8 @@ void lx_usage(FILE *f, const char *name);
 
 /* Shared output helpers (output.c). */
 void lx_print_report(FILE *f, const struct lx_report *r, bool plan_only);
+/* One entry of a subreport's "backoff" array, as one line (no newline). */
+const char *lx_format_backoff(const json_t *e, char *buf, size_t len);
 void lx_print_json(FILE *f, json_t *j); /* steals j */
 int lx_report_exit_code(const struct lx_report *r);
 

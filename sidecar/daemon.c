@@ -182,6 +182,7 @@ static void log_ops(struct lx_daemon *d, const struct lx_subreport *rep,
 static void log_backoff(struct lx_daemon *d, const struct lx_subreport *rep,
 			const char *sub)
 {
+	char buf[1024];
 	size_t i;
 	json_t *e;
 
@@ -204,15 +205,7 @@ static void log_backoff(struct lx_daemon *d, const struct lx_subreport *rep,
 			? "flap.detected"
 			: "op.backoff",
 		    ev);
-		logf_(
-		    d, "%s %s %s: %s #%lld, next try in %lld ms",
-		    json_string_value(json_object_get(e, "op")),
-		    json_string_value(json_object_get(e, "kind")),
-		    json_string_value(json_object_get(e, "item")),
-		    json_string_value(json_object_get(e, "reason")),
-		    (long long)json_integer_value(json_object_get(e, "count")),
-		    (long long)json_integer_value(
-			json_object_get(e, "retry_in_ms")));
+		logf_(d, "%s", lx_format_backoff(e, buf, sizeof(buf)));
 	}
 }
 

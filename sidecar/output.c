@@ -23,9 +23,23 @@ static char verb_sign(enum lx_op_verb v)
 	return v == LX_OP_CREATE ? '+' : v == LX_OP_DELETE ? '-' : '~';
 }
 
+const char *lx_format_backoff(const json_t *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s %s %s: %s #%lld, next try in %lld ms",
+		 json_string_value(json_object_get(e, "op")),
+		 json_string_value(json_object_get(e, "kind")),
+		 json_string_value(json_object_get(e, "item")),
+		 json_string_value(json_object_get(e, "reason")),
+		 (long long)json_integer_value(json_object_get(e, "count")),
+		 (long long)json_integer_value(
+		     json_object_get(e, "retry_in_ms")));
+	return buf;
+}
+
 /* The loop's backoff (loop.h): why an op is held or retried later. */
 static void print_backoff(FILE *f, const json_t *backoff)
 {
+	char buf[1024];
 	size_t i;
 	const json_t *e;
 
@@ -34,18 +48,9 @@ static void print_backoff(FILE *f, const json_t *backoff)
 		const char *err =
 		    json_string_value(json_object_get(e, "error"));
 
-		fprintf(
-		    f,
-		    "    backoff: %s %s %s: %s #%lld, next try in %lld "
-		    "ms%s%s\n",
-		    json_string_value(json_object_get(e, "op")),
-		    json_string_value(json_object_get(e, "kind")),
-		    json_string_value(json_object_get(e, "item")),
-		    json_string_value(json_object_get(e, "reason")),
-		    (long long)json_integer_value(json_object_get(e, "count")),
-		    (long long)json_integer_value(
-			json_object_get(e, "retry_in_ms")),
-		    err ? ": " : "", err ? err : "");
+		fprintf(f, "    backoff: %s%s%s\n",
+			lx_format_backoff(e, buf, sizeof(buf)),
+			err ? ": " : "", err ? err : "");
 	}
 }
 

@@ -71,6 +71,24 @@ start_target() {
 	done
 }
 
+# start_resident DESIRED ID LOG [ARGS...]: `linx-sidecar --pid $tpid` in the
+# background with state in $SD; stderr appended to LOG. Sets $spid and
+# returns once ready (control socket up, first pass reported); fails when
+# the sidecar dies first (its log quoted) or is not ready within 5 s.
+start_resident() {
+	local d=$1 id=$2 log=$3
+	shift 3
+	"$LX_BIN" --pid "$tpid" --desired "$d" --state-dir "$SD" --id "$id" \
+		"$@" 2>>"$log" &
+	spid=$!
+	for _ in $(seq 500); do
+		[ -S "$SD/$id/control.sock" ] && [ -f "$SD/$id/report.json" ] && return 0
+		wait_gone "$spid" 1 && fail "sidecar died: $(cat "$log")"
+		sleep 0.01
+	done
+	fail "sidecar did not become ready"
+}
+
 # Wait until a process has ended: kill -0 succeeds on zombies, so read State.
 wait_gone() {
 	local pid=$1 ms=${2:-2000} i=0

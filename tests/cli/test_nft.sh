@@ -16,15 +16,8 @@ EOF
 start_sidecar() { # DESIRED ID [extra args]
 	local d=$1 id=$2
 	shift 2
-	"$LX_BIN" --pid "$tpid" --desired "$d" --state-dir "$SD" --id "$id" \
-		--nft-policy "$POL" --min-interval-ms 100 "$@" 2>>"$LX_TMP/sidecar-$id.log" &
-	spid=$!
-	for _ in $(seq 500); do
-		[ -S "$SD/$id/control.sock" ] && [ -f "$SD/$id/report.json" ] && return 0
-		wait_gone "$spid" 1 && fail "sidecar died: $(cat "$LX_TMP/sidecar-$id.log")"
-		sleep 0.01
-	done
-	fail "sidecar did not become ready"
+	start_resident "$d" "$id" "$LX_TMP/sidecar-$id.log" \
+		--nft-policy "$POL" --min-interval-ms 100 "$@"
 }
 
 in_ns() { nsenter -t "$tpid" -n "$@"; }

@@ -9,16 +9,8 @@ TARGETS=()
 
 # Start a resident sidecar in the background; sets $spid.
 start_sidecar() {
-	"$LX_BIN" --pid "$tpid" --desired "$1" --state-dir "$SD" --id "${2:-pid-$tpid}" --min-interval-ms 100 \
-		2>"$LX_TMP/sidecar-$tpid.log" &
-	spid=$!
-	# ready: the control socket is up and the first pass has reported
-	for _ in $(seq 300); do
-		[ -S "$SD/${2:-pid-$tpid}/control.sock" ] && [ -f "$SD/${2:-pid-$tpid}/report.json" ] && return 0
-		wait_gone "$spid" 1 && fail "sidecar died: $(cat "$LX_TMP/sidecar-$tpid.log")"
-		sleep 0.01
-	done
-	fail "sidecar did not become ready"
+	start_resident "$1" "${2:-pid-$tpid}" "$LX_TMP/sidecar-$tpid.log" \
+		--min-interval-ms 100
 }
 
 in_ns() { nsenter -t "$tpid" -n "$@"; }

@@ -410,8 +410,8 @@ Test(link_grammar, format_of_parse_is_the_text_for_every_word)
 	    "eth0 txqlen 4294967295",
 	    "eth0 veth peer lxh0 up peer-down",
 	    "eth0 veth peer-mtu 9000",
-	    "eth0 veth peer lxh0 master lxbr0 mtu 1450 address "
-	    "02:42:0a:00:00:02 txqlen 500 up peer-down peer-mtu 1500",
+	    ("eth0 veth peer lxh0 master lxbr0 mtu 1450 address "
+	     "02:42:0a:00:00:02 txqlen 500 up peer-down peer-mtu 1500"),
 	    "mv0 macvlan parent eno1",
 	    "mv0 macvlan parent eno1 mode private",
 	    "mv0 macvlan parent eno1 mode vepa",
