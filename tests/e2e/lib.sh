@@ -219,6 +219,24 @@ e2e_hooks_dir() {
 	done
 }
 
+# e2e_podman_run NAME HOOKS_DIR ARGS...: `podman run -d --name NAME
+# --hooks-dir HOOKS_DIR --network none ARGS...` (image and command at the
+# end of ARGS), tracked for cleanup. Sets E2E_MS (the run's wall time), ID
+# (podman's 64-hex id = the OCI id) and PID (the init); fails on either.
+e2e_podman_run() {
+	local name=$1 hooks=$2 t0 t1
+	shift 2
+	E2E_CONTAINERS+=("podman $name")
+	e2e_mark t0
+	e2e_podman run -d --name "$name" --hooks-dir "$hooks" --network none \
+		"$@" >/dev/null || fail "podman run failed"
+	e2e_mark t1
+	E2E_MS=$((t1 - t0))
+	ID=$(e2e_podman inspect -f '{{.Id}}' "$name")
+	PID=$(e2e_init_pid podman "$name")
+	[ "${PID:-0}" -gt 0 ] || fail "no init pid for $name"
+}
+
 e2e_init_pid() {
 	local rt=$1 id=$2
 	case $rt in

@@ -31,7 +31,7 @@ reaches() {
 }
 
 podman_nft_policy_blocks_metadata_and_tenant_cannot_remove() {
-	local short name sd h pol t0 t1
+	local short name sd h pol
 	short=$(e2e_short)
 	name=lxe-n$short sd=$LX_TMP/sd-$short h=$LX_TMP/hooks-$short pol=$LX_TMP/policy-$short.nft
 	cat >"$pol" <<-'EOF'
@@ -39,18 +39,12 @@ podman_nft_policy_blocks_metadata_and_tenant_cannot_remove() {
 	EOF
 	e2e_podman_setup || fail "podman setup"
 	e2e_hooks_dir "$h" "$(dirname "$LX_BIN")" --state-dir "$sd" --nft-policy "$pol"
-	E2E_CONTAINERS+=("podman $name")
-	e2e_mark t0
-	e2e_podman run -d --name "$name" --hooks-dir "$h" --network none --cap-add NET_ADMIN \
+	e2e_podman_run "$name" "$h" --cap-add NET_ADMIN \
 		--annotation "io.linx.links=lo up" \
 		--annotation "io.linx.addresses=lo 169.254.169.254/32; lo 10.216.0.1/32; lo 10.216.0.2/32" \
 		--annotation "io.linx.nftables=chain egress { type filter hook output priority 0; ip daddr 10.216.0.2 drop; }" \
-		"$E2E_IMAGE" sleep 3600 >/dev/null || fail "podman run failed"
-	e2e_mark t1
-	echo "# podman run -d with the hook, a tenant body and --nft-policy: $((t1 - t0)) ms"
-	ID=$(e2e_podman inspect -f '{{.Id}}' "$name")
-	PID=$(e2e_init_pid podman "$name")
-	[ "${PID:-0}" -gt 0 ] || fail "no init pid for $name"
+		"$E2E_IMAGE" sleep 3600
+	echo "# podman run -d with the hook, a tenant body and --nft-policy: $E2E_MS ms"
 	in_ctr nft list table inet linx-policy | grep -q 169.254.169.254 || fail "no policy table"
 	in_ctr nft list table inet linx-policy | grep -q 'flags owner' || fail "policy table not owned"
 	# the container's own view: busybox nc to the metadata address times

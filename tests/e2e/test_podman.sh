@@ -15,26 +15,20 @@ fi
 
 # Sets NAME ID (podman's 64-hex id = the OCI id) SD H HOSTIF NET PID.
 start_pod() {
-	local short t0 t1
+	local short
 	short=$(e2e_short)
 	NAME=lxe-p$short HOSTIF=lxh-$short SD=$LX_TMP/sd-$short H=$LX_TMP/hooks-$short
 	NET=10.215.$((RANDOM % 250 + 1))
 	e2e_podman_setup || fail "podman setup"
 	e2e_hooks_dir "$H" "$(dirname "$LX_BIN")" --state-dir "$SD"
-	E2E_CONTAINERS+=("podman $NAME")
 	e2e_track_if "$HOSTIF"
-	e2e_mark t0
-	e2e_podman run -d --name "$NAME" --hooks-dir "$H" --network none \
+	e2e_podman_run "$NAME" "$H" \
 		--annotation "io.linx.links=lo up; eth0 veth peer $HOSTIF up" \
 		--annotation "io.linx.addresses=eth0 $NET.2/24; eth0 fd42:4c59::2/64 nodad" \
 		--annotation "io.linx.routes=default via $NET.1; 10.98.0.0/16 via $NET.254 metric 100" \
 		--annotation "io.linx.sysctl=net.ipv4.ip_forward=1; net.ipv4.ip_local_port_range=20000 30000" \
-		"$E2E_IMAGE" sleep 3600 >/dev/null || fail "podman run failed"
-	e2e_mark t1
-	echo "# podman run -d with linx-sidecar hook: $((t1 - t0)) ms"
-	ID=$(e2e_podman inspect -f '{{.Id}}' "$NAME")
-	PID=$(e2e_init_pid podman "$NAME")
-	[ "${PID:-0}" -gt 0 ] || fail "no init pid for $NAME"
+		"$E2E_IMAGE" sleep 3600
+	echo "# podman run -d with linx-sidecar hook: $E2E_MS ms"
 }
 
 in_ctr() { nsenter -t "$PID" -n "$@"; }
