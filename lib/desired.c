@@ -807,6 +807,29 @@ static const struct member *member_find(const char *name, bool network)
 	return NULL;
 }
 
+/* "BASE[I]" as snprintf would write it, without its cost (every item of
+ * every array is named, 10,000 routes are a normal document); false when
+ * it might not fit. */
+static bool index_field(const char *base, size_t i, char *buf, size_t len)
+{
+	size_t bl = strlen(base), o, nd = 0;
+	char digits[24];
+
+	if (bl + sizeof(digits) + 3 > len)
+		return false;
+	do
+		digits[nd++] = (char)('0' + i % 10);
+	while ((i /= 10));
+	memcpy(buf, base, bl);
+	o = bl;
+	buf[o++] = '[';
+	while (nd)
+		buf[o++] = digits[--nd];
+	buf[o++] = ']';
+	buf[o] = '\0';
+	return true;
+}
+
 const char *lx_item_field(const struct lx_origin *o, size_t i, char *buf,
 			  size_t len)
 {
@@ -815,7 +838,7 @@ const char *lx_item_field(const struct lx_origin *o, size_t i, char *buf,
 	if (o->items)
 		snprintf(buf, len, "%s: item %zu %s", o->base, o->item_no[i],
 			 lx_text_quote(&q, o->items[i]));
-	else
+	else if (!index_field(o->base, i, buf, len))
 		snprintf(buf, len, "%s[%zu]", o->base, i);
 	return buf;
 }

@@ -182,32 +182,76 @@ int lx_bad_ifname(struct lx_error *err, const char *field, const char *name)
 		      lx_text_quote(&q, name), lx_ifname_problem(name));
 }
 
+static bool word_sep(char c)
+{
+	return (unsigned char)c <= ' ' &&
+	       (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+}
+
+/* strtok_r's split with one copy and no per-word library calls: words
+ * are the runs of non-separators, each NUL-terminated in w->buf. */
 int lx_split_words(const char *s, struct lx_words *w, const char *field,
 		   struct lx_error *err)
 {
 	struct lx_qbuf q;
-	char *p, *save = NULL;
+	size_t len = strlen(s);
+	char *p;
 
 	w->n = 0;
-	if (strlen(s) > LX_ITEM_MAX) {
+	if (len > LX_ITEM_MAX) {
 		return lx_bad(err, "%s: item too long (%zu bytes, max %d): %s",
-			      field, strlen(s), LX_ITEM_MAX,
-			      lx_text_quote(&q, s));
+			      field, len, LX_ITEM_MAX, lx_text_quote(&q, s));
 	}
-	strcpy(w->buf, s);
-	for (p = strtok_r(w->buf, " \t\r\n", &save); p;
-	     p = strtok_r(NULL, " \t\r\n", &save)) {
+	memcpy(w->buf, s, len + 1);
+	for (p = w->buf;;) {
+		while (word_sep(*p))
+			p++;
+		if (!*p)
+			break;
 		if (w->n == LX_ITEM_WORDS_MAX) {
 			return lx_bad(err, "%s: too many words (max %d) in %s",
 				      field, LX_ITEM_WORDS_MAX,
 				      lx_text_quote(&q, s));
 		}
 		w->w[w->n++] = p;
+		while (*p && !word_sep(*p))
+			p++;
+		if (!*p)
+			break;
+		*p++ = '\0';
 	}
 	return 0;
 }
 
 /* -------------------------------------------------------------- prefixes */
+
+/*
+ * The dotted quad inet_pton(AF_INET) accepts: exactly four decimal octets
+ * of 0..255, no leading zeros, nothing else. Reads s[0..n) (no NUL
+ * needed). False means "not certain": the caller asks inet_pton.
+ */
+bool lx_ipv4_quad(const char *s, size_t n, struct in_addr *out)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	uint8_t b[4];
+
+	for (int k = 0; k < 4; k++) {
+		const unsigned char *d;
+		unsigned int v = 0;
+
+		if (k && (p == e || *p++ != '.'))
+			return false;
+		for (d = p; p < e && p - d < 3 && *p - '0' < 10u; p++)
+			v = v * 10 + (unsigned int)(*p - '0');
+		if (p == d || v > 255 || (p - d > 1 && *d == '0'))
+			return false;
+		b[k] = (uint8_t)v;
+	}
+	if (p != e)
+		return false;
+	memcpy(out, b, 4);
+	return true;
+}
 
 /*
  * Internal form of lx_prefix_parse: 0, -EINVAL (not an address), -ERANGE
@@ -225,15 +269,20 @@ static int prefix_parse(const char *s, int family, union lx_inaddr *a,
 
 	if (iplen == 0 || iplen >= sizeof(ip))
 		return -EINVAL;
+	memset(&tmp, 0, sizeof(tmp));
+	if (lx_ipv4_quad(s, iplen, &tmp.v4)) {
+		fam = AF_INET;
+		goto parsed;
+	}
 	memcpy(ip, s, iplen);
 	ip[iplen] = '\0';
-	memset(&tmp, 0, sizeof(tmp));
 	if (inet_pton(AF_INET, ip, &tmp.v4) == 1)
 		fam = AF_INET;
 	else if (inet_pton(AF_INET6, ip, &tmp.v6) == 1)
 		fam = AF_INET6;
 	else
 		return -EINVAL;
+parsed:
 	if (family && family != fam)
 		return -EAFNOSUPPORT;
 	if (slash) {
