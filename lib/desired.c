@@ -21,6 +21,7 @@
 
 #include "cgroup_keys.h"
 #include "json_cleanup.h"
+#include "json_fast.h"
 #include "desired.h"
 #include "grammar.h"
 #include "neigh.h"
@@ -961,7 +962,7 @@ int lx_desired_from_string(const char *text, size_t len, struct lx_desired *d,
 
 	memset(d, 0, sizeof(*d));
 	lx_options_init(&d->opts);
-	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	doc = lx_json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!doc)
 		return lx_error_add(err, LX_ERR_INVALID, 0,
 				    "invalid JSON at line %d column %d: %s",
