@@ -362,12 +362,13 @@ static json_t *value(struct rd *r)
 
 json_t *lx_json_fast_loadb(const char *buf, size_t len, size_t flags)
 {
-	struct rd r = {(const unsigned char *)buf,
-		       (const unsigned char *)buf + len, NULL, 0, 0};
+	struct rd r = {0};
 	json_t *v = NULL;
 
 	if (!buf || (flags & ~(size_t)JSON_REJECT_DUPLICATES))
 		return NULL;
+	r.p = (const unsigned char *)buf;
+	r.e = r.p + len;
 	ws(&r);
 	/* Without JSON_DECODE_ANY only an object or an array. */
 	if (r.p < r.e && (*r.p == '{' || *r.p == '['))
