@@ -127,11 +127,14 @@ typedef void (*lx_nl_ack_cb)(void *data, size_t tag, int error,
 			     const char *ext);
 
 /*
- * Many requests per sendmsg, each with its own seq and NLM_F_ACK. Build a
- * message at lx_nl_batch_slot() (LX_NL_MSG_MAX bytes of room), then
- * lx_nl_batch_add() it with a tag. When the batch passes
- * LX_NL_BATCH_LIMIT, add() sends what fits and collects the acks (the
- * message that did not fit is carried to the next chunk).
+ * Many requests per sendmsg, each with its own seq. Build a message at
+ * lx_nl_batch_slot() (LX_NL_MSG_MAX bytes of room), then lx_nl_batch_add()
+ * it with a tag. When the batch passes LX_NL_BATCH_LIMIT, add() sends what
+ * fits and collects the replies (the message that did not fit is carried
+ * to the next chunk). Only the last message of a chunk carries NLM_F_ACK:
+ * the kernel answers a failed message anyway, in order, so a message with
+ * no error before the last one's ack succeeded (one ack per chunk, not one
+ * per message). cb still hears of every message, in seq order.
  */
 struct lx_nl_batch {
 	struct lx_nl *nl;
@@ -156,10 +159,10 @@ void *lx_nl_batch_slot(struct lx_nl_batch *b);
 int lx_nl_batch_add(struct lx_nl_batch *b, size_t tag) LX_WUR;
 /*
  * Send what is buffered (except a carried message after an overflow: that
- * one goes with the next chunk) and wait for every ack. Returns the number
- * of messages the kernel refused (>= 0), or a negative errno when the
- * socket failed (every message without an ack is then reported to cb with
- * that error).
+ * one goes with the next chunk) and wait for the chunk's replies. Returns
+ * the number of messages the kernel refused (>= 0), or a negative errno
+ * when the socket failed (every message not yet known to be done is then
+ * reported to cb with that error).
  */
 int lx_nl_batch_flush(struct lx_nl_batch *b) LX_WUR;
 /* Messages waiting to be sent. */
