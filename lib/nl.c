@@ -143,6 +143,16 @@ struct nlmsghdr *lx_nl_put_header(void *buf, enum lx_nl_obj obj,
 	return nlh;
 }
 
+struct nlmsghdr *lx_nl_put_header_only(void *buf, enum lx_nl_obj obj,
+				       enum lx_nl_verb verb)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = types[obj].type[verbs[verb].type];
+	nlh->nlmsg_flags = NLM_F_REQUEST | verbs[verb].flags;
+	return nlh;
+}
+
 /* ------------------------------------------------------- errors */
 
 /* The kernel sends 0 or -errno, errno below MAX_ERRNO (4095). Anything

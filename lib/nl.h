@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "error.h"
 
@@ -74,6 +75,46 @@ enum lx_nl_verb {
  */
 struct nlmsghdr *lx_nl_put_header(void *buf, enum lx_nl_obj obj,
 				  enum lx_nl_verb verb);
+
+/*
+ * The same, zeroing the header only: for a codec that writes its
+ * attributes with lx_nl_attr_put*(), which zero their own alignment
+ * padding. The hot path of a 10,000-route batch: lx_nl_put_header()'s
+ * 2 KiB memset per message was a third of building one.
+ */
+struct nlmsghdr *lx_nl_put_header_only(void *buf, enum lx_nl_obj obj,
+				       enum lx_nl_verb verb);
+
+/*
+ * Append attribute (type, len bytes of data) at the end of nlh, its
+ * alignment padding zeroed (libmnl 1.0.4's mnl_attr_put leaves it as it
+ * was). The caller guarantees the room, as with libmnl.
+ */
+static inline void lx_nl_attr_put(struct nlmsghdr *nlh, uint16_t type,
+				  size_t len, const void *data)
+{
+	struct nlattr *a =
+	    (struct nlattr *)((char *)nlh + MNL_ALIGN(nlh->nlmsg_len));
+	size_t alen = MNL_ATTR_HDRLEN + len;
+
+	a->nla_type = type;
+	a->nla_len = (uint16_t)alen;
+	memcpy((char *)a + MNL_ATTR_HDRLEN, data, len);
+	memset((char *)a + alen, 0, MNL_ALIGN(alen) - alen);
+	nlh->nlmsg_len = MNL_ALIGN(nlh->nlmsg_len) + (uint32_t)MNL_ALIGN(alen);
+}
+
+static inline void lx_nl_attr_put_u32(struct nlmsghdr *nlh, uint16_t type,
+				      uint32_t v)
+{
+	lx_nl_attr_put(nlh, type, sizeof(v), &v);
+}
+
+static inline void lx_nl_attr_put_u8(struct nlmsghdr *nlh, uint16_t type,
+				     uint8_t v)
+{
+	lx_nl_attr_put(nlh, type, sizeof(v), &v);
+}
 
 /*
  * Decode an NLMSG_ERROR message: returns the negative errno (0 = ack) and
