@@ -30,6 +30,14 @@ struct child {
 	int to, from; /* pipes: go, ready */
 };
 
+/* Straight to the kernel: a sanitizer's _exit runs checks whose syscalls
+ * the filter would refuse. */
+static void die_with(int code)
+{
+	syscall(SYS_exit_group, code);
+	_exit(code);
+}
+
 static void run_act(enum act a)
 {
 	struct termios t;
@@ -53,13 +61,13 @@ static void run_act(enum act a)
 		fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 		if (fd < 0 || ioctl(STDIN_FILENO, TCGETS, &t) == 0 ||
 		    errno != ENOTTY || getpid() <= 0)
-			_exit(3);
+			die_with(3);
 		close(fd);
 		break;
 	default:
 		break;
 	}
-	_exit(0);
+	die_with(0);
 }
 
 /* Fork a child that enters the sandbox (or, for AS_NOBODY, becomes
@@ -88,7 +96,7 @@ static struct child spawn(enum act a)
 		if (r < 0)
 			_exit(2);
 		if (write(ready[1], "r", 1) != 1 || read(go[0], &b, 1) != 1)
-			_exit(4);
+			die_with(4);
 		run_act(a);
 	}
 	close(go[0]);
