@@ -225,31 +225,62 @@ int lx_split_words(const char *s, struct lx_words *w, const char *field,
 
 /* -------------------------------------------------------------- prefixes */
 
-/*
- * The dotted quad inet_pton(AF_INET) accepts: exactly four decimal octets
- * of 0..255, no leading zeros, nothing else. Reads s[0..n) (no NUL
- * needed). False means "not certain": the caller asks inet_pton.
- */
-bool lx_ipv4_quad(const char *s, size_t n, struct in_addr *out)
+/* One octet of a dotted quad at *pp (NUL-terminated text): 1..3 digits,
+ * no leading zero, at most 255. */
+static bool quad_octet(const unsigned char **pp, uint8_t *out)
 {
-	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	const unsigned char *p = *pp;
+	unsigned int v = (unsigned int)(*p - '0'), c;
+
+	if (v > 9)
+		return false;
+	if ((c = (unsigned int)(*++p - '0')) <= 9) {
+		if (v == 0)
+			return false;
+		v = v * 10 + c;
+		if ((c = (unsigned int)(*++p - '0')) <= 9) {
+			v = v * 10 + c;
+			p++;
+			if (v > 255)
+				return false;
+		}
+	}
+	*out = (uint8_t)v;
+	*pp = p;
+	return true;
+}
+
+/*
+ * "A.B.C.D" or "A.B.C.D/N" with N of 1..3 digits and at most 32, the
+ * common case of prefix_parse in one pass over the text, with its result;
+ * false sends anything else (or anything unsure) to the general path.
+ */
+static bool ipv4_prefix_fast(const char *s, struct in_addr *a, uint8_t *len,
+			     bool *has_len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned int l = 0, c;
 	uint8_t b[4];
 
-	for (int k = 0; k < 4; k++) {
-		const unsigned char *d;
-		unsigned int v = 0;
+	for (int k = 0; k < 4; k++)
+		if ((k && *p++ != '.') || !quad_octet(&p, &b[k]))
+			return false;
+	if (*p == '/') {
+		const unsigned char *d = ++p;
 
-		if (k && (p == e || *p++ != '.'))
+		for (; p - d < 3 && (c = (unsigned int)(*p - '0')) <= 9; p++)
+			l = l * 10 + c;
+		if (p == d || *p || l > 32)
 			return false;
-		for (d = p; p < e && p - d < 3 && *p - '0' < 10u; p++)
-			v = v * 10 + (unsigned int)(*p - '0');
-		if (p == d || v > 255 || (p - d > 1 && *d == '0'))
-			return false;
-		b[k] = (uint8_t)v;
-	}
-	if (p != e)
+		*has_len = true;
+	} else if (*p) {
 		return false;
-	memcpy(out, b, 4);
+	} else {
+		l = 32;
+		*has_len = false;
+	}
+	memcpy(a, b, 4);
+	*len = (uint8_t)l;
 	return true;
 }
 
@@ -261,19 +292,30 @@ static int prefix_parse(const char *s, int family, union lx_inaddr *a,
 			uint8_t *len, uint8_t *fam_out, bool *has_len)
 {
 	char ip[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(s, '/');
-	size_t iplen = slash ? (size_t)(slash - s) : strlen(s);
+	const char *slash;
+	size_t iplen;
 	union lx_inaddr tmp;
 	uint64_t l = 0;
+	uint8_t l8;
+	bool hl;
 	int fam;
 
+	memset(&tmp, 0, sizeof(tmp));
+	if (ipv4_prefix_fast(s, &tmp.v4, &l8, &hl)) {
+		if (family && family != AF_INET)
+			return -EAFNOSUPPORT;
+		*a = tmp;
+		*len = l8;
+		if (fam_out)
+			*fam_out = AF_INET;
+		if (has_len)
+			*has_len = hl;
+		return 0;
+	}
+	slash = strchr(s, '/');
+	iplen = slash ? (size_t)(slash - s) : strlen(s);
 	if (iplen == 0 || iplen >= sizeof(ip))
 		return -EINVAL;
-	memset(&tmp, 0, sizeof(tmp));
-	if (lx_ipv4_quad(s, iplen, &tmp.v4)) {
-		fam = AF_INET;
-		goto parsed;
-	}
 	memcpy(ip, s, iplen);
 	ip[iplen] = '\0';
 	if (inet_pton(AF_INET, ip, &tmp.v4) == 1)
@@ -282,7 +324,6 @@ static int prefix_parse(const char *s, int family, union lx_inaddr *a,
 		fam = AF_INET6;
 	else
 		return -EINVAL;
-parsed:
 	if (family && family != fam)
 		return -EAFNOSUPPORT;
 	if (slash) {

@@ -45,10 +45,6 @@ int lx_bad_ifname(struct lx_error *err, const char *field,
 /* Strict unsigned decimal: digits only, no sign, no spaces, no overflow. */
 bool lx_parse_u64(const char *s, uint64_t *out);
 
-/* inet_pton(AF_INET)'s dotted quad from s[0..n), without the library
- * call; false when unsure (then ask inet_pton). */
-bool lx_ipv4_quad(const char *s, size_t n, struct in_addr *out);
-
 /* Split an item into whitespace-separated words (in w->buf). */
 struct lx_words {
 	char buf[LX_ITEM_MAX + 1];

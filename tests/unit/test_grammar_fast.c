@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The grammar's fast paths agree with what they replace: lx_ipv4_quad with
- * inet_pton(AF_INET), lx_split_words with strtok_r's split, lx_item_field
+ * The grammar's fast paths agree with what they replace: lx_prefix_parse
+ * with inet_pton and a strict length, lx_split_words with strtok_r's split, lx_item_field
  * with snprintf("%s[%zu]"). No kernel.
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,34 +23,86 @@ static const char *const quads[] = {
     "",		    "1",	     "::1",		"::ffff:1.2.3.4",
     "9.9.9.9",	    "199.200.249.0", "100.100.100.100", "1.2.3.4/24",
     "001.002.3.4",  "0.0.0.00",	     "1.2.3.4\n",	"1.2.3.4.",
-    "99.99.99.999", "300.0.0.0",
+    "99.99.99.999", "300.0.0.0",      "fd00::1",	"1.2.3.4:80",
+    "1.2.3.4x",	    "1.2.3.4.",
 };
 
-Test(grammar_fast, ipv4_quad_agrees_with_inet_pton)
+/* What prefix_parse answered before its IPv4 fast path: inet_pton on the
+ * text before the slash, then 1..3 digits of at most the family's bits. */
+static int reference_prefix(const char *s, int family, union lx_inaddr *a,
+			    uint8_t *len, uint8_t *fam)
 {
-	for (size_t i = 0; i < sizeof(quads) / sizeof(quads[0]); i++) {
-		struct in_addr a = {0}, b = {0};
-		const char *s = quads[i];
-		bool fast = lx_ipv4_quad(s, strlen(s), &a);
-		int lib = inet_pton(AF_INET, s, &b);
+	char ip[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long l;
+	char *end;
+	int f;
 
-		/* Never accepts what inet_pton refuses; here (no doubt
-		 * possible) exactly inet_pton's answer. */
-		cr_assert_eq(fast, lib == 1, "%s: fast %d, inet_pton %d", s,
-			     fast, lib);
-		if (fast)
-			cr_assert_eq(a.s_addr, b.s_addr, "%s", s);
+	memset(a, 0, sizeof(*a));
+	if (n == 0 || n >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, n);
+	ip[n] = '\0';
+	if (inet_pton(AF_INET, ip, &a->v4) == 1)
+		f = AF_INET;
+	else if (inet_pton(AF_INET6, ip, &a->v6) == 1)
+		f = AF_INET6;
+	else
+		return -EINVAL;
+	if (family && family != f)
+		return -EAFNOSUPPORT;
+	l = f == AF_INET ? 32 : 128;
+	if (slash) {
+		if (!slash[1] || strlen(slash + 1) > 3 ||
+		    strspn(slash + 1, "0123456789") != strlen(slash + 1))
+			return -ERANGE;
+		l = strtoul(slash + 1, &end, 10);
+		if (l > (f == AF_INET ? 32u : 128u))
+			return -ERANGE;
 	}
+	*len = (uint8_t)l;
+	*fam = (uint8_t)f;
+	return 0;
 }
 
-Test(grammar_fast, ipv4_quad_reads_only_n_bytes)
+Test(grammar_fast, prefix_parse_as_inet_pton)
 {
-	struct in_addr a;
+	static const char *const lens[] = {"",	   "/0",   "/8",   "/32",
+					   "/33",  "/032", "/0032", "/",
+					   "/-1",  "/1a",  "/ 8",  "/128",
+					   "/129", "//8",  "/8/8", "/00"};
 
-	cr_assert(lx_ipv4_quad("10.0.0.1/32", 8, &a));
-	cr_assert_eq(a.s_addr, htonl(0x0a000001));
-	cr_assert_not(lx_ipv4_quad("10.0.0.1/32", 7, &a));
-	cr_assert_not(lx_ipv4_quad("10.0.0.1/32", 9, &a));
+	for (size_t i = 0; i < sizeof(quads) / sizeof(quads[0]); i++)
+		for (size_t j = 0; j < sizeof(lens) / sizeof(lens[0]); j++)
+			for (int k = 0; k < 3; k++) {
+				int fam = k == 0 ? 0 : k == 1 ? AF_INET : AF_INET6;
+				char s[64];
+				union lx_inaddr a, b;
+				uint8_t la = 0, lb = 0, fa = 0, fb = 0;
+				int ra, rb;
+
+				snprintf(s, sizeof(s), "%s%s", quads[i],
+					 lens[j]);
+				memset(&a, 0x5a, sizeof(a));
+				rb = reference_prefix(s, fam, &b, &lb, &fb);
+				ra = lx_prefix_parse(s, fam, &a, &la, &fa);
+				cr_assert_eq(ra, rb, "%s (family %d)", s, fam);
+				if (ra)
+					continue;
+				cr_assert(!memcmp(&a, &b, sizeof(a)), "%s", s);
+				cr_assert_eq(la, lb, "%s", s);
+				cr_assert_eq(fa, fb, "%s", s);
+			}
+	/* and with the family asked for */
+	for (size_t i = 0; i < sizeof(quads) / sizeof(quads[0]); i++) {
+		union lx_inaddr a, b;
+		uint8_t la, lb, fa, fb;
+
+		cr_assert_eq(lx_prefix_parse(quads[i], AF_INET, &a, &la, &fa),
+			     reference_prefix(quads[i], AF_INET, &b, &lb, &fb),
+			     "%s", quads[i]);
+	}
 }
 
 static void split_like_strtok(const char *s)
