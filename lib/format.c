@@ -10,6 +10,7 @@
 
 #include "cleanup.h"
 #include "format.h"
+#include "jsonw.h"
 #include "route.h"
 
 struct sbuf {
@@ -310,6 +311,9 @@ static char *put_dec(char *p, uint32_t v)
 {
 	char *end = p + 1;
 
+	if (v < 100) /* prefix lengths, protocols */
+		return v < 10 ? (*p = (char)('0' + v), p + 1)
+			      : (memcpy(p, digit_pairs + 2 * v, 2), p + 2);
 	for (uint32_t t = v; t >= 10; t /= 10)
 		end++;
 	p = end;
@@ -502,6 +506,27 @@ static const char *route_format(const struct lx_route *r, bool with_proto,
 	memcpy(buf, tmp, used);
 	buf[used] = '\0';
 	return buf;
+}
+
+/* Names are short (IFNAMSIZ) and mostly unset: a byte loop. */
+static bool name_plain(const char *s, size_t size)
+{
+	for (size_t i = 0; i < size && s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x80 ||
+		    s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
+bool lx_route_text_plain(const struct lx_route *r)
+{
+	if (!name_plain(r->dev, sizeof(r->dev)) ||
+	    !name_plain(r->congctl, sizeof(r->congctl)))
+		return false;
+	for (size_t i = 0; i < r->n_nexthops && i < LX_NEXTHOPS_MAX; i++)
+		if (!name_plain(r->nh[i].dev, sizeof(r->nh[i].dev)))
+			return false;
+	return true;
 }
 
 const char *lx_route_format(const struct lx_route *r, bool with_proto,
