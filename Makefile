@@ -1,7 +1,10 @@
 # linx-sidecar — plain Makefile. `make` builds build/liblinx.a and
 # build/linx-sidecar; `make check` installs dependencies and runs every test.
 CC      ?= cc
-PKGS    := libmnl jansson libcap-ng libseccomp
+# Run-time libraries. libseccomp is for the build only (gen_seccomp).
+PKGS    := libmnl jansson
+# The compiler for programs run during the build (cross builds set it).
+HOSTCC  ?= $(CC)
 BUILD   ?= build
 PREFIX  ?= /usr/local
 WERROR  ?= $(if $(CI),-Werror,)
@@ -12,7 +15,7 @@ SAN     ?=
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra $(WERROR) -MMD -MP -D_GNU_SOURCE \
-           -Ilib -Ioci -Isidecar $(shell pkg-config --cflags $(PKGS)) $(SAN)
+           -Ilib -Ioci -Isidecar -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS)) $(SAN)
 LDLIBS  += $(shell pkg-config --libs $(PKGS))
 LDFLAGS += $(SAN)
 
@@ -20,7 +23,7 @@ LDFLAGS += $(SAN)
 # library code (pure, no netlink), the program is sidecar/.
 LIB_SRCS := $(wildcard lib/*.c) $(wildcard oci/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-BIN_SRCS := $(wildcard sidecar/*.c)
+BIN_SRCS := $(filter-out sidecar/gen_seccomp.c,$(wildcard sidecar/*.c))
 BIN_OBJS := $(BIN_SRCS:%.c=$(BUILD)/%.o)
 
 TEST_SRCS := $(wildcard tests/unit/*.c) $(wildcard tests/netns/*.c)
@@ -41,6 +44,17 @@ $(BUILD)/sidecar/version.o: $(BUILD)/version.stamp
 $(BUILD)/sidecar/version.o: CFLAGS += -DLX_VERSION='"$(VERSION)"' -DLX_GIT_DESCRIBE='"$(GIT_DESCRIBE)"'
 FORCE:
 
+# The resident's seccomp filter, compiled at build time by libseccomp into
+# a BPF array (sidecar/gen_seccomp.c): the program never loads libseccomp.
+# Built without $(SAN): it runs here, its output is what counts.
+$(BUILD)/gen/gen_seccomp: sidecar/gen_seccomp.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -O2 -std=gnu11 -Wall -Wextra $(WERROR) $(shell pkg-config --cflags libseccomp) \
+	  -o $@ $< $(shell pkg-config --libs libseccomp)
+$(BUILD)/gen/seccomp_filter.h: $(BUILD)/gen/gen_seccomp
+	$< > $@.tmp && mv $@.tmp $@
+$(BUILD)/sidecar/sandbox.o: $(BUILD)/gen/seccomp_filter.h
+
 $(BUILD)/liblinx.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
@@ -51,6 +65,11 @@ $(BUILD)/linx-sidecar: $(BIN_OBJS) $(BUILD)/liblinx.a
 $(BUILD)/tests/%: tests/%.c $(BUILD)/liblinx.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/liblinx.a $(LDFLAGS) $(LDLIBS) $(TEST_LIBS)
+
+# The sandbox is the program's (sidecar/); its test links it in.
+$(BUILD)/tests/netns/test_sandbox: tests/netns/test_sandbox.c $(BUILD)/sidecar/sandbox.o $(BUILD)/liblinx.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/sidecar/sandbox.o $(BUILD)/liblinx.a $(LDFLAGS) $(LDLIBS) $(TEST_LIBS)
 
 # Counts identity compares to prove passes O(n log n) (the test says how).
 $(BUILD)/tests/netns/test_rtnl_scale: LDFLAGS += -Wl,--wrap=lx_addr_cmp -Wl,--wrap=lx_link_cmp

@@ -3,10 +3,11 @@
  * nft text -> compiled nf_tables messages (see nft.h for why it is done
  * this way). The child is the only process that ever loads libnftables.
  */
-#include <cap-ng.h>
 #include <dlfcn.h>
+#include <linux/capability.h>
 #include <netinet/in.h>
 
+#include "caps.h"
 #include "nft.h"
 
 #include <errno.h>
@@ -419,11 +420,7 @@ static __attribute__((noreturn)) void child(int fd, const char *text)
 		  NULL) < 0 ||
 	    chroot("/tmp") < 0 || chdir("/") < 0)
 		reply_sys(fd, "private root");
-	capng_clear(CAPNG_SELECT_BOTH);
-	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
-			 CAP_NET_ADMIN) < 0 ||
-	    capng_change_id(65534, 65534,
-			    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) < 0 ||
+	if (lx_caps_limit_as(65534, 65534, 1ULL << CAP_NET_ADMIN) < 0 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		reply_sys(fd, "capabilities");
 

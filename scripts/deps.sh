@@ -3,7 +3,7 @@
 # does nothing when every package is already installed.
 set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev valgrind iproute2
-libmnl-dev libjansson-dev libcap-ng-dev libseccomp-dev libcriterion-dev
+libmnl-dev libjansson-dev libseccomp-dev libcriterion-dev
 libnftables-dev libnftnl-dev nftables libnftables1
 runc crun podman busybox-static containernetworking-plugins jq procps psmisc bc python3
 scdoc man-db bash-completion prometheus python3-yaml debhelper dpkg-dev fakeroot"

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-#include <cap-ng.h>
 #include <errno.h>
-#include <seccomp.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
@@ -16,7 +18,10 @@
 #define RUNNING_ON_VALGRIND 0
 #endif
 
+#include "caps.h"
 #include "sandbox.h"
+/* lx_seccomp_filter[] and LX_SECCOMP_AUDIT_ARCH, from gen_seccomp.c */
+#include "seccomp_filter.h"
 
 /*
  * Why CAP_NET_ADMIN alone is enough, teardown included:
@@ -33,31 +38,34 @@
  *  - the state dir (events, state.json, its removal): created by us, uid 0.
  * tests/cli/test_hardening.sh runs all of these under the filter.
  *
- * Every syscall the resident loop makes: epoll, timers, signals, netlink,
- * the control socket, procfs/cgroupfs/state-dir files, allocation, exit.
- * Surveyed with `strace -f` (LINX_SIDECAR_NO_SECCOMP=1) over every path in
- * test_hardening.sh; the rest are the same operations' alternatives in
- * libc (fstat/statx, poll/ppoll, ...) and re-subscribing the monitor.
+ * The allow-list (gen_seccomp.c) holds every syscall the resident loop
+ * makes. Surveyed with `strace -f` (LINX_SIDECAR_NO_SECCOMP=1) over every
+ * path in test_hardening.sh; the rest are the same operations'
+ * alternatives in libc (fstat/statx, poll/ppoll, ...) and re-subscribing
+ * the monitor.
  */
-static const char *const allowed[] = {
-	"epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl",
-	"epoll_create1", "read", "write", "readv", "writev", "pread64",
-	"pwrite64", "recvmsg", "recvmmsg", "recvfrom", "sendmsg", "sendto",
-	"bind", "getsockname", "setsockopt", "getsockopt", "accept4",
-	"accept", "shutdown", "openat", "openat2", "open", "close",
-	"close_range", "fstat", "newfstatat", "statx", "stat", "lstat",
-	"lseek", "fcntl", "dup", "dup2", "dup3", "getdents64",
-	"renameat", "renameat2", "rename", "unlinkat", "unlink",
-	"rmdir", "mkdirat", "timerfd_create", "timerfd_settime",
-	"timerfd_gettime", "signalfd4", "rt_sigprocmask", "rt_sigaction",
-	"rt_sigreturn", "clock_gettime", "clock_nanosleep", "nanosleep",
-	"gettimeofday", "time", "poll", "ppoll", "brk", "mmap", "munmap",
-	"mremap", "madvise", "mprotect", "futex", "getrandom", "getpid",
-	"gettid", "getuid", "geteuid", "getgid", "getegid", "exit",
-	"exit_group", "restart_syscall", "sched_yield", "umask",
-	"prlimit64", "sysinfo", "uname", "readlink", "readlinkat", "access",
-	"faccessat", "faccessat2",
-};
+
+/* The filter was generated for the architecture we are built for: a cross
+ * build that ran the generator for the build machine stops here. */
+#if defined(__x86_64__) && !defined(__ILP32__)
+#define LX_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__i386__)
+#define LX_AUDIT_ARCH AUDIT_ARCH_I386
+#elif defined(__aarch64__) && defined(__AARCH64EL__)
+#define LX_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__arm__) && defined(__ARMEL__)
+#define LX_AUDIT_ARCH AUDIT_ARCH_ARM
+#elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)
+#define LX_AUDIT_ARCH AUDIT_ARCH_PPC64LE
+#elif defined(__s390x__)
+#define LX_AUDIT_ARCH AUDIT_ARCH_S390X
+#elif defined(__riscv) && __riscv_xlen == 64
+#define LX_AUDIT_ARCH AUDIT_ARCH_RISCV64
+#endif
+#ifdef LX_AUDIT_ARCH
+_Static_assert(LX_SECCOMP_AUDIT_ARCH == LX_AUDIT_ARCH,
+	       "seccomp_filter.h was generated for another architecture");
+#endif
 
 bool lx_sandbox_seccomp_wanted(void)
 {
@@ -70,62 +78,37 @@ bool lx_sandbox_seccomp_wanted(void)
 	return LX_SANDBOX_SECCOMP_DEFAULT;
 }
 
+static int load_filter(void)
+{
+	struct sock_fprog prog = {
+	    .len = (unsigned short)LX_ARRAY_SIZE(lx_seccomp_filter),
+	    .filter = lx_seccomp_filter,
+	};
+
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -errno;
+	/* Kernels before 3.17 have no seccomp(2). */
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0
+		   ? -errno
+		   : 0;
+}
+
 int lx_sandbox_enter(bool seccomp, struct lx_error *err)
 {
-	scmp_filter_ctx ctx;
-	int r;
-
-	capng_clear(CAPNG_SELECT_BOTH);
-	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
-			 CAP_NET_ADMIN) < 0)
-		return lx_error_set(err, LX_ERR_SYSTEM, 0,
-				    "capng_update CAP_NET_ADMIN");
 	/* Capabilities and the bounding set: nothing can come back. */
-	r = capng_apply(CAPNG_SELECT_ALL);
+	int r = lx_caps_limit(1ULL << CAP_NET_ADMIN);
+
 	if (r < 0)
-		return lx_error_set(err, LX_ERR_SYSTEM, 0,
-				    "capng_apply failed (%d)", r);
+		return lx_error_set(err, LX_ERR_SYSTEM, -r,
+				    "capabilities: keep CAP_NET_ADMIN only");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, errno, "no_new_privs");
 	if (!seccomp)
 		return 0;
-	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	if (!ctx)
-		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "seccomp_init");
-	for (size_t i = 0; i < LX_ARRAY_SIZE(allowed); i++) {
-		int nr = seccomp_syscall_resolve_name(allowed[i]);
-
-		if (nr == __NR_SCMP_ERROR)
-			continue; /* not on this architecture */
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-		if (r < 0) {
-			seccomp_release(ctx);
-			return lx_error_set(err, LX_ERR_SYSTEM, -r,
-					    "seccomp rule %s", allowed[i]);
-		}
-	}
-	/* New sockets: netlink only (re-subscribing the monitor). stdio may
-	 * ask whether stderr is a terminal; no other ioctl. */
-	/* Spelled out: SCMP_A0() leaves datum_b to the compiler, which
-	 * clang's -Wmissing-field-initializers refuses under -Werror. */
-	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-			     (struct scmp_arg_cmp){.arg = 0,
-						   .op = SCMP_CMP_EQ,
-						   .datum_a = AF_NETLINK,
-						   .datum_b = 0});
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				     (struct scmp_arg_cmp){.arg = 1,
-							   .op = SCMP_CMP_EQ,
-							   .datum_a = TCGETS,
-							   .datum_b = 0});
-	if (r < 0) {
-		seccomp_release(ctx);
-		return lx_error_set(err, LX_ERR_SYSTEM, -r, "seccomp rule");
-	}
-	r = seccomp_load(ctx);
-	seccomp_release(ctx);
+	r = load_filter();
 	if (r < 0)
-		return lx_error_set(err, LX_ERR_SYSTEM, -r, "seccomp_load");
+		return lx_error_set(err, LX_ERR_SYSTEM, -r, "seccomp filter");
 	return 0;
 }

@@ -19,7 +19,10 @@ start_sidecar() {
 	spid=$!
 	for _ in $(seq 500); do
 		# $spid may be a wrapper; signals go to the sidecar itself
-		[ -S "$SD/$2/control.sock" ] && sidecar=$(cat "$SD/$2/pid") && return 0
+		# control.sock appears before the first pass; a status answered
+		# means the loop runs: first pass done, sandbox entered
+		[ -S "$SD/$2/control.sock" ] && sidecar=$(cat "$SD/$2/pid") &&
+			"$LX_BIN" status "$2" --state-dir "$SD" >/dev/null 2>&1 && return 0
 		wait_gone "$spid" 1 && fail "sidecar died: $(cat "$LX_TMP/sidecar-$2.log")"
 		sleep 0.01
 	done

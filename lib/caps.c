@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "caps.h"
+
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+
+/* Every capability the kernel knows leaves the bounding set: the first
+ * number it does not know reads as EINVAL. */
+static int empty_bounding_set(void)
+{
+	for (unsigned long c = 0; c < 64; c++) {
+		int on = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+
+		if (on < 0)
+			return errno == EINVAL ? 0 : -errno;
+		if (on && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Effective and permitted = keep, inheritable empty (which empties the
+ * ambient set too: ambient is kept within permitted and inheritable). */
+static int set_caps(uint64_t keep)
+{
+	struct __user_cap_header_struct h = {
+	    .version = _LINUX_CAPABILITY_VERSION_3,
+	    .pid = 0,
+	};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {
+	    {.effective = (uint32_t)keep, .permitted = (uint32_t)keep},
+	    {.effective = (uint32_t)(keep >> 32),
+	     .permitted = (uint32_t)(keep >> 32)},
+	};
+
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
+int lx_caps_limit(uint64_t keep)
+{
+	int r = empty_bounding_set();
+
+	if (r < 0)
+		return r;
+	/* Old kernels have no ambient set: nothing to clear. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)
+		return -errno;
+	return set_caps(keep);
+}
+
+int lx_caps_limit_as(uid_t uid, gid_t gid, uint64_t keep)
+{
+	int r;
+
+	/* Permitted survives the change of user only with KEEPCAPS. */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return -errno;
+	r = empty_bounding_set();
+	if (r == 0 && (setresgid(gid, gid, gid) < 0 || setgroups(0, NULL) < 0 ||
+		       setresuid(uid, uid, uid) < 0))
+		r = -errno;
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 && r == 0)
+		r = -errno;
+	return r < 0 ? r : set_caps(keep);
+}
