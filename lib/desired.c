@@ -21,6 +21,7 @@
 
 #include "cgroup_keys.h"
 #include "json_cleanup.h"
+#include "json_fast.h"
 #include "jsonw.h"
 #include "desired.h"
 #include "grammar.h"
@@ -808,6 +809,29 @@ static const struct member *member_find(const char *name, bool network)
 	return NULL;
 }
 
+/* "BASE[I]" as snprintf would write it, without its cost (every item of
+ * every array is named, 10,000 routes are a normal document); false when
+ * it might not fit. */
+static bool index_field(const char *base, size_t i, char *buf, size_t len)
+{
+	size_t bl = strlen(base), o, nd = 0;
+	char digits[24];
+
+	if (bl + sizeof(digits) + 3 > len)
+		return false;
+	do
+		digits[nd++] = (char)('0' + i % 10);
+	while ((i /= 10));
+	memcpy(buf, base, bl);
+	o = bl;
+	buf[o++] = '[';
+	while (nd)
+		buf[o++] = digits[--nd];
+	buf[o++] = ']';
+	buf[o] = '\0';
+	return true;
+}
+
 const char *lx_item_field(const struct lx_origin *o, size_t i, char *buf,
 			  size_t len)
 {
@@ -816,7 +840,7 @@ const char *lx_item_field(const struct lx_origin *o, size_t i, char *buf,
 	if (o->items)
 		snprintf(buf, len, "%s: item %zu %s", o->base, o->item_no[i],
 			 lx_text_quote(&q, o->items[i]));
-	else
+	else if (!index_field(o->base, i, buf, len))
 		snprintf(buf, len, "%s[%zu]", o->base, i);
 	return buf;
 }
@@ -939,7 +963,7 @@ int lx_desired_from_string(const char *text, size_t len, struct lx_desired *d,
 
 	memset(d, 0, sizeof(*d));
 	lx_options_init(&d->opts);
-	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	doc = lx_json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!doc)
 		return lx_error_add(err, LX_ERR_INVALID, 0,
 				    "invalid JSON at line %d column %d: %s",
