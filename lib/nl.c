@@ -146,10 +146,13 @@ struct nlmsghdr *lx_nl_put_header(void *buf, enum lx_nl_obj obj,
 struct nlmsghdr *lx_nl_put_header_only(void *buf, enum lx_nl_obj obj,
 				       enum lx_nl_verb verb)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh = buf;
 
-	nlh->nlmsg_type = types[obj].type[verbs[verb].type];
-	nlh->nlmsg_flags = NLM_F_REQUEST | verbs[verb].flags;
+	*nlh = (struct nlmsghdr){
+	    .nlmsg_len = MNL_NLMSG_HDRLEN,
+	    .nlmsg_type = types[obj].type[verbs[verb].type],
+	    .nlmsg_flags = NLM_F_REQUEST | verbs[verb].flags,
+	};
 	return nlh;
 }
 

@@ -95,13 +95,34 @@ static inline void lx_nl_attr_put(struct nlmsghdr *nlh, uint16_t type,
 {
 	struct nlattr *a =
 	    (struct nlattr *)((char *)nlh + MNL_ALIGN(nlh->nlmsg_len));
+	char *p = (char *)a + MNL_ATTR_HDRLEN;
 	size_t alen = MNL_ATTR_HDRLEN + len;
 
 	a->nla_type = type;
 	a->nla_len = (uint16_t)alen;
-	memcpy((char *)a + MNL_ATTR_HDRLEN, data, len);
-	memset((char *)a + alen, 0, MNL_ALIGN(alen) - alen);
+	/* The padding: the last aligned word zeroed before the data lands
+	 * on it. Addresses (4, 16 bytes) copied in fixed sizes: no calls
+	 * into libc per attribute. */
+	if (alen & 3)
+		memset((char *)a + MNL_ALIGN(alen) - 4, 0, 4);
+	if (len == 4)
+		memcpy(p, data, 4);
+	else if (len == 16)
+		memcpy(p, data, 16);
+	else
+		memcpy(p, data, len);
 	nlh->nlmsg_len = MNL_ALIGN(nlh->nlmsg_len) + (uint32_t)MNL_ALIGN(alen);
+}
+
+/* Room for a family header of size bytes after nlh's, zeroed (libmnl's
+ * mnl_nlmsg_put_extra_header, inline). */
+static inline void *lx_nl_put_extra(struct nlmsghdr *nlh, size_t size)
+{
+	char *p = (char *)nlh + nlh->nlmsg_len;
+
+	memset(p, 0, MNL_ALIGN(size));
+	nlh->nlmsg_len += (uint32_t)MNL_ALIGN(size);
+	return p;
 }
 
 static inline void lx_nl_attr_put_u32(struct nlmsghdr *nlh, uint16_t type,

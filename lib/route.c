@@ -488,7 +488,7 @@ static struct nlmsghdr *route_header(void *buf, enum lx_nl_verb verb,
 				     const struct lx_route *r, uint8_t protocol)
 {
 	struct nlmsghdr *nlh = lx_nl_put_header_only(buf, LX_NL_ROUTE, verb);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct rtmsg *rtm = lx_nl_put_extra(nlh, sizeof(*rtm));
 	uint32_t table = lx_route_table(r), metric = lx_route_metric(r);
 	size_t len = lx_inaddr_len(r->family);
 
@@ -569,7 +569,7 @@ static void put_multipath(struct nlmsghdr *nlh, const struct lx_route *r,
 		struct rtnexthop *h;
 		char *start = (char *)mnl_nlmsg_get_payload_tail(nlh);
 
-		h = mnl_nlmsg_put_extra_header(nlh, sizeof(*h));
+		h = lx_nl_put_extra(nlh, sizeof(*h));
 		h->rtnh_flags = nh->onlink ? RTNH_F_ONLINK : 0;
 		h->rtnh_hops = (uint8_t)(weight(nh) - 1);
 		h->rtnh_ifindex = nh_oif && nh_oif[i] > 0 ? nh_oif[i] : 0;
@@ -586,7 +586,7 @@ struct nlmsghdr *lx_route_msg_new(void *buf, enum lx_nl_verb verb,
 				  int oif, const int *nh_oif)
 {
 	struct nlmsghdr *nlh = route_header(buf, verb, r, protocol);
-	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct rtmsg *rtm = NLMSG_DATA(nlh);
 	size_t len = lx_inaddr_len(r->family);
 
 	rtm->rtm_scope = lx_route_scope(r);
@@ -610,7 +610,7 @@ struct nlmsghdr *lx_route_msg_delete(void *buf, const struct lx_route *r,
 				     uint8_t protocol)
 {
 	struct nlmsghdr *nlh = route_header(buf, LX_NL_DELETE, r, protocol);
-	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct rtmsg *rtm = NLMSG_DATA(nlh);
 
 	/* Any scope: the identity plus our protocol selects the route. */
 	rtm->rtm_scope = RT_SCOPE_NOWHERE;
