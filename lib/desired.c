@@ -21,6 +21,8 @@
 
 #include "cgroup_keys.h"
 #include "json_cleanup.h"
+#include "json_fast.h"
+#include "jsonw.h"
 #include "desired.h"
 #include "grammar.h"
 #include "neigh.h"
@@ -807,6 +809,29 @@ static const struct member *member_find(const char *name, bool network)
 	return NULL;
 }
 
+/* "BASE[I]" as snprintf would write it, without its cost (every item of
+ * every array is named, 10,000 routes are a normal document); false when
+ * it might not fit. */
+static bool index_field(const char *base, size_t i, char *buf, size_t len)
+{
+	size_t bl = strlen(base), o, nd = 0;
+	char digits[24];
+
+	if (bl + sizeof(digits) + 3 > len)
+		return false;
+	do
+		digits[nd++] = (char)('0' + i % 10);
+	while ((i /= 10));
+	memcpy(buf, base, bl);
+	o = bl;
+	buf[o++] = '[';
+	while (nd)
+		buf[o++] = digits[--nd];
+	buf[o++] = ']';
+	buf[o] = '\0';
+	return true;
+}
+
 const char *lx_item_field(const struct lx_origin *o, size_t i, char *buf,
 			  size_t len)
 {
@@ -815,7 +840,7 @@ const char *lx_item_field(const struct lx_origin *o, size_t i, char *buf,
 	if (o->items)
 		snprintf(buf, len, "%s: item %zu %s", o->base, o->item_no[i],
 			 lx_text_quote(&q, o->items[i]));
-	else
+	else if (!index_field(o->base, i, buf, len))
 		snprintf(buf, len, "%s[%zu]", o->base, i);
 	return buf;
 }
@@ -938,7 +963,7 @@ int lx_desired_from_string(const char *text, size_t len, struct lx_desired *d,
 
 	memset(d, 0, sizeof(*d));
 	lx_options_init(&d->opts);
-	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	doc = lx_json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!doc)
 		return lx_error_add(err, LX_ERR_INVALID, 0,
 				    "invalid JSON at line %d column %d: %s",
@@ -1013,31 +1038,90 @@ int lx_desired_from_file(const char *path, struct lx_desired *d,
 
 /* ------------------------------------------------------------ to JSON */
 
+/*
+ * The canonical document's small members are jansson trees (lx_desired_to_json
+ * and lx_desired_dump share them); its big ones (addresses, routes, rules,
+ * neighbours: strings) are written as text by lx_desired_dump.
+ */
+static json_t *options_json(const struct lx_options *o)
+{
+	json_t *j = json_pack("{s:I,s:I,s:b,s:I,s:b,s:b}", "interval_ms",
+			      (json_int_t)o->interval_ms, "debounce_ms",
+			      (json_int_t)o->debounce_ms, "monitor", o->monitor,
+			      "protocol", (json_int_t)o->protocol,
+			      "revert_on_release", o->revert_on_release,
+			      "require_converged", o->require_converged);
+
+	if (j && o->adopt && json_object_set_new(j, "adopt", json_true())) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+static json_t *kvs_json(const struct lx_kvs *k)
+{
+	json_t *j = json_object();
+
+	for (size_t i = 0; j && i < k->n; i++)
+		if (json_object_set_new(j, k->v[i].key,
+					json_string(k->v[i].value))) {
+			json_decref(j);
+			return NULL;
+		}
+	return j;
+}
+
+static json_t *links_json(const struct lx_desired *d)
+{
+	json_t *j = json_array();
+
+	for (size_t i = 0; j && i < d->n_links; i++)
+		if (json_array_append_new(j, lx_link_to_json(&d->links[i]))) {
+			json_decref(j);
+			return NULL;
+		}
+	return j;
+}
+
+/* The "nftables" member, NULL when there is none (*fail on failure). */
+static json_t *nft_json(const struct lx_desired *d, bool *fail)
+{
+	json_t *j = NULL;
+	char *b;
+
+	*fail = false;
+	if (!d->nft.text)
+		return NULL;
+	if (!d->nft.msgs) {
+		j = json_string(d->nft.text);
+	} else {
+		b = lx_nft_b64_encode(d->nft.msgs, d->nft.len);
+		j = b ? json_pack("{s:s, s:s}", "text", d->nft.text, "compiled",
+				  b)
+		      : NULL;
+		free(b);
+	}
+	*fail = !j;
+	return j;
+}
+
 json_t *lx_desired_to_json(const struct lx_desired *d)
 {
 	_cleanup_json_ json_t *doc = NULL;
-	json_t *links, *addrs, *routes, *sysctl, *cgroup, *opts;
+	json_t *net, *addrs, *routes, *nft;
 	char buf[512];
+	bool fail;
 
-	doc = json_pack(
-	    "{s:{s:[],s:[],s:[]},s:{},s:{},s:{s:I,s:I,s:b,s:I,s:b,s:b}}",
-	    "network", "links", "addresses", "routes", "sysctl", "cgroup",
-	    "options", "interval_ms", (json_int_t)d->opts.interval_ms,
-	    "debounce_ms", (json_int_t)d->opts.debounce_ms, "monitor",
-	    d->opts.monitor, "protocol", (json_int_t)d->opts.protocol,
-	    "revert_on_release", d->opts.revert_on_release, "require_converged",
-	    d->opts.require_converged);
+	doc = json_pack("{s:{s:o,s:[],s:[]},s:o,s:o,s:o}", "network", "links",
+			links_json(d), "addresses", "routes", "sysctl",
+			kvs_json(&d->sysctl), "cgroup", kvs_json(&d->cgroup),
+			"options", options_json(&d->opts));
 	if (!doc)
 		return NULL;
-	links = json_object_get(json_object_get(doc, "network"), "links");
-	addrs = json_object_get(json_object_get(doc, "network"), "addresses");
-	routes = json_object_get(json_object_get(doc, "network"), "routes");
-	sysctl = json_object_get(doc, "sysctl");
-	cgroup = json_object_get(doc, "cgroup");
-	opts = json_object_get(doc, "options");
-	for (size_t i = 0; i < d->n_links; i++)
-		if (json_array_append_new(links, lx_link_to_json(&d->links[i])))
-			return NULL;
+	net = json_object_get(doc, "network");
+	addrs = json_object_get(net, "addresses");
+	routes = json_object_get(net, "routes");
 	for (size_t i = 0; i < d->n_addrs; i++)
 		if (json_array_append_new(
 			addrs, json_string(lx_addr_format(&d->addrs[i], buf,
@@ -1051,7 +1135,6 @@ json_t *lx_desired_to_json(const struct lx_desired *d)
 	/* Rules, neighbours and adopt only when used: documents that never
 	 * name them serialise as they did. */
 	if (d->n_rules || d->n_neighs) {
-		json_t *net = json_object_get(doc, "network");
 		json_t *rules = json_array(), *neighs = json_array();
 
 		if (json_object_set_new(net, "rules", rules) ||
@@ -1070,30 +1153,106 @@ json_t *lx_desired_to_json(const struct lx_desired *d)
 				    &d->neighs[i], false, buf, sizeof(buf)))))
 				return NULL;
 	}
-	if (d->opts.adopt && json_object_set_new(opts, "adopt", json_true()))
+	nft = nft_json(d, &fail);
+	if (fail || (nft && json_object_set_new(doc, "nftables", nft)))
 		return NULL;
-	for (size_t i = 0; i < d->sysctl.n; i++)
-		if (json_object_set_new(sysctl, d->sysctl.v[i].key,
-					json_string(d->sysctl.v[i].value)))
-			return NULL;
-	for (size_t i = 0; i < d->cgroup.n; i++)
-		if (json_object_set_new(cgroup, d->cgroup.v[i].key,
-					json_string(d->cgroup.v[i].value)))
-			return NULL;
-	if (d->nft.text && !d->nft.msgs &&
-	    json_object_set_new(doc, "nftables", json_string(d->nft.text)))
-		return NULL;
-	if (d->nft.text && d->nft.msgs) {
-		char *b = lx_nft_b64_encode(d->nft.msgs, d->nft.len);
-
-		if (!b || json_object_set_new(doc, "nftables",
-					      json_pack("{s:s, s:s}", "text",
-							d->nft.text, "compiled",
-							b))) {
-			free(b);
-			return NULL;
-		}
-		free(b);
-	}
 	return TAKE_PTR(doc);
+}
+
+/* One formatted object as a JSON string: formatted in place (the builder's
+ * room for the longest text, 511 bytes as lx_desired_to_json's buffer),
+ * and quoted there unless it needs escaping. */
+enum text_kind { TEXT_ADDR, TEXT_ROUTE, TEXT_RULE, TEXT_NEIGH };
+
+static void put_text(struct lx_sb *b, enum text_kind k, const void *obj)
+{
+	char buf[512], *to = lx_sb_reserve(b, sizeof(buf) + 2);
+	size_t n;
+
+	if (!to)
+		return;
+	switch (k) {
+	case TEXT_ADDR:
+		lx_addr_format(obj, to + 1, sizeof(buf));
+		break;
+	case TEXT_ROUTE:
+		lx_route_format(obj, false, to + 1, sizeof(buf));
+		break;
+	case TEXT_RULE:
+		lx_rule_format(obj, false, to + 1, sizeof(buf));
+		break;
+	case TEXT_NEIGH:
+		lx_neigh_format(obj, false, to + 1, sizeof(buf));
+		break;
+	}
+	n = strlen(to + 1);
+	if (k == TEXT_ROUTE ? lx_route_text_plain(obj) : lx_json_plain(to + 1, n)) {
+		to[0] = '"';
+		to[n + 1] = '"';
+		b->len += n + 2;
+		return;
+	}
+	memcpy(buf, to + 1, n + 1);
+	lx_sb_json_str(b, buf);
+}
+
+static void put_texts(struct lx_sb *b, const char *key, enum text_kind k,
+		      const void *objs, size_t size, size_t n)
+{
+	lx_sb_str(b, key);
+	lx_sb_mem(b, "[", 1);
+	for (size_t i = 0; i < n && !b->err; i++) {
+		if (i)
+			lx_sb_mem(b, ",", 1);
+		put_text(b, k, (const char *)objs + i * size);
+	}
+	lx_sb_mem(b, "]", 1);
+}
+
+/* v (stolen) as JSON, or -ENOMEM when it could not be built. */
+static int put_tree(struct lx_sb *b, json_t *v)
+{
+	if (!v)
+		return -ENOMEM;
+	lx_sb_json(b, v);
+	json_decref(v);
+	return 0;
+}
+
+int lx_desired_dump(struct lx_sb *b, const struct lx_desired *d)
+{
+	bool fail;
+	json_t *nft;
+
+	lx_sb_str(b, "{\"network\":{\"links\":");
+	if (put_tree(b, links_json(d)) < 0)
+		return -ENOMEM;
+	put_texts(b, ",\"addresses\":", TEXT_ADDR, d->addrs, sizeof(*d->addrs),
+		  d->n_addrs);
+	put_texts(b, ",\"routes\":", TEXT_ROUTE, d->routes, sizeof(*d->routes),
+		  d->n_routes);
+	if (d->n_rules || d->n_neighs) {
+		put_texts(b, ",\"rules\":", TEXT_RULE, d->rules,
+			  sizeof(*d->rules), d->n_rules);
+		put_texts(b, ",\"neighbours\":", TEXT_NEIGH, d->neighs,
+			  sizeof(*d->neighs), d->n_neighs);
+	}
+	lx_sb_str(b, "},\"sysctl\":");
+	if (put_tree(b, kvs_json(&d->sysctl)) < 0)
+		return -ENOMEM;
+	lx_sb_str(b, ",\"cgroup\":");
+	if (put_tree(b, kvs_json(&d->cgroup)) < 0)
+		return -ENOMEM;
+	lx_sb_str(b, ",\"options\":");
+	if (put_tree(b, options_json(&d->opts)) < 0)
+		return -ENOMEM;
+	nft = nft_json(d, &fail);
+	if (fail)
+		return -ENOMEM;
+	if (nft) {
+		lx_sb_str(b, ",\"nftables\":");
+		put_tree(b, nft);
+	}
+	lx_sb_mem(b, "}", 1);
+	return b->err;
 }

@@ -77,4 +77,10 @@ int lx_desired_from_file(const char *path, struct lx_desired *d,
  * to an equal struct. New reference, NULL on allocation failure. */
 json_t *lx_desired_to_json(const struct lx_desired *d);
 
+/* The same document as compact JSON text (json_dumps(lx_desired_to_json(d),
+ * JSON_COMPACT), byte for byte), appended to b without building the tree of
+ * its strings: 0, or -ENOMEM (also when a member cannot be encoded). */
+struct lx_sb;
+int lx_desired_dump(struct lx_sb *b, const struct lx_desired *d) LX_WUR;
+
 #endif

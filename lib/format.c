@@ -10,6 +10,7 @@
 
 #include "cleanup.h"
 #include "format.h"
+#include "jsonw.h"
 #include "route.h"
 
 struct sbuf {
@@ -33,28 +34,129 @@ LX_PRINTF(2, 3) static void sb_add(struct sbuf *b, const char *fmt, ...)
 
 /*
  * The pieces every route and address is made of, without stdio: a
- * 10,000-route pass formats each route for its report, and vsnprintf plus
- * inet_ntop (itself an sprintf per octet) were a fifth of its run time.
- * Like sb_add, they truncate at the buffer's end and keep it terminated.
+ * 10,000-route pass formats each route for its report and for state.json,
+ * and vsnprintf plus inet_ntop (itself an sprintf per octet) were most of
+ * that. Like sb_add, they truncate at the buffer's end and keep it
+ * terminated; the common case (room to spare) is one bounds check and a
+ * memcpy per piece.
  */
-static void sb_str(struct sbuf *b, const char *s)
+static inline __attribute__((always_inline)) void
+sb_mem(struct sbuf *b, const char *s, size_t n)
 {
-	while (*s && b->off + 1 < b->len)
-		b->p[b->off++] = *s++;
-	if (b->off < b->len)
-		b->p[b->off] = '\0';
+	if (b->off >= b->len)
+		return;
+	if (n >= b->len - b->off)
+		n = b->len - b->off - 1;
+	memcpy(b->p + b->off, s, n);
+	b->off += n;
+	b->p[b->off] = '\0';
+}
+
+static inline __attribute__((always_inline)) void sb_str(struct sbuf *b,
+							 const char *s)
+{
+	sb_mem(b, s, strlen(s));
+}
+
+/* v in decimal, ending at end (exclusive): the first digit's address. */
+static char *put_u32(char *end, uint32_t v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while ((v /= 10));
+	return end;
 }
 
 static void sb_u32(struct sbuf *b, uint32_t v)
 {
-	char d[11];
-	int i = (int)sizeof(d) - 1;
+	char d[10], *p = put_u32(d + sizeof(d), v);
 
-	d[i] = '\0';
-	do
-		d[--i] = (char)('0' + v % 10);
-	while ((v /= 10) && i > 0);
-	sb_str(b, d + i);
+	sb_mem(b, p, (size_t)(d + sizeof(d) - p));
+}
+
+static const char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+/* One octet in decimal at p: the end. */
+static inline char *put_octet(char *p, unsigned v)
+{
+	if (v >= 100) {
+		*p++ = (char)('0' + (v >= 200 ? 2 : 1));
+		v -= v >= 200 ? 200 : 100;
+	} else if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	memcpy(p, digit_pairs + 2 * v, 2);
+	return p + 2;
+}
+
+/* Dotted quad into out (at least 16 bytes): its length. */
+static size_t ipv4_text(const uint8_t *o, char *out)
+{
+	char *p = put_octet(out, o[0]);
+
+	*p++ = '.';
+	p = put_octet(p, o[1]);
+	*p++ = '.';
+	p = put_octet(p, o[2]);
+	*p++ = '.';
+	p = put_octet(p, o[3]);
+	return (size_t)(p - out);
+}
+
+/*
+ * IPv6 as inet_ntop writes it (RFC 5952): lower-case hex groups without
+ * leading zeros, the first longest run of two or more zero groups as "::".
+ * Addresses inet_ntop writes with a dotted IPv4 tail (::a.b.c.d,
+ * ::ffff:a.b.c.d) are left to it: 0, and out is untouched.
+ */
+static size_t ipv6_text(const uint8_t *a, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8];
+	int best = -1, best_len = 0, cur = -1, cur_len = 0;
+	char *p = out;
+
+	for (int i = 0; i < 8; i++) {
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+		if (w[i] == 0) {
+			if (cur < 0)
+				cur = i, cur_len = 0;
+			if (++cur_len > best_len)
+				best = cur, best_len = cur_len;
+		} else {
+			cur = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	if (best == 0 && (best_len == 6 || (best_len == 7 && w[7] != 1) ||
+			  (best_len == 5 && w[5] == 0xffff)))
+		return 0;
+	for (int i = 0; i < 8; i++) {
+		unsigned v = w[i];
+
+		if (i == best) {
+			*p++ = ':';
+			if (i + best_len == 8)
+				*p++ = ':';
+			i += best_len - 1;
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (v >> 12)
+			*p++ = hex[v >> 12];
+		if (v >> 8)
+			*p++ = hex[(v >> 8) & 15];
+		if (v >> 4)
+			*p++ = hex[(v >> 4) & 15];
+		*p++ = hex[v & 15];
+	}
+	return (size_t)(p - out);
 }
 
 const char *lx_inaddr_format(int family, const union lx_inaddr *a, char *buf,
@@ -65,21 +167,26 @@ const char *lx_inaddr_format(int family, const union lx_inaddr *a, char *buf,
 	return buf;
 }
 
+/* Written in place when the buffer has room for the longest form. */
 static void sb_inaddr(struct sbuf *b, int family, const union lx_inaddr *a)
 {
 	char ip[INET6_ADDRSTRLEN];
+	bool room = b->off < b->len && b->len - b->off > sizeof(ip);
+	char *to = room ? b->p + b->off : ip;
+	size_t n = 0;
 
-	if (family == AF_INET) {
-		const uint8_t *o = (const uint8_t *)a;
-
-		for (int i = 0; i < 4; i++) {
-			if (i)
-				sb_str(b, ".");
-			sb_u32(b, o[i]);
-		}
-		return;
+	if (family == AF_INET)
+		n = ipv4_text((const uint8_t *)a, to);
+	else if (family == AF_INET6)
+		n = ipv6_text((const uint8_t *)a, to);
+	if (n && room) {
+		b->off += n;
+		b->p[b->off] = '\0';
+	} else if (n) {
+		sb_mem(b, ip, n);
+	} else {
+		sb_str(b, lx_inaddr_format(family, a, ip, sizeof(ip)));
 	}
-	sb_str(b, lx_inaddr_format(family, a, ip, sizeof(ip)));
 }
 
 static const char *scope_name(int scope)
@@ -167,35 +274,82 @@ const char *lx_proto_name(uint8_t protocol)
 	return NULL;
 }
 
-/* " WORD N" */
-static void sb_num(struct sbuf *b, const char *word, uint32_t v)
+/*
+ * Routes are formatted at a cursor without bounds checks: a 10,000-route
+ * pass formats every route twice (state.json, report.json), and a check
+ * and a call per piece were most of the cost. The cursor writes into the
+ * caller's buffer when it holds the longest text the route can make
+ * (ROUTE_TEXT_MAX), else into a local one whose head is then copied out,
+ * truncated as snprintf would.
+ */
+/* Everything but the nexthops, the NUL included: type 12, prefix 49, via
+ * 56, dev 20, onlink 7, metric 18, table 17, proto 15, src 50, scope 17,
+ * pref 12, mtu 20, advmss 18, initcwnd, initrwnd and quickack 20 each,
+ * congctl 30: 402. */
+#define ROUTE_TEXT_BASE 416
+/* " nexthop" 8, via 56, dev 20, weight 13, onlink 7: 104 */
+#define ROUTE_TEXT_NH 112
+#define ROUTE_TEXT_MAX (ROUTE_TEXT_BASE + ROUTE_TEXT_NH * LX_NEXTHOPS_MAX)
+
+static inline __attribute__((always_inline)) char *
+put_mem(char *p, const char *s, size_t n)
 {
-	sb_str(b, word);
-	sb_u32(b, v);
+	memcpy(p, s, n);
+	return p + n;
 }
 
-static void sb_table(struct sbuf *b, uint32_t table)
-{
-	const char *n = lx_route_table_name(table);
+#define put_lit(p, s) put_mem(p, s, sizeof(s) - 1)
 
-	if (n) {
-		sb_str(b, " table ");
-		sb_str(b, n);
-	} else {
-		sb_num(b, " table ", table);
-	}
+static inline char *put_str(char *p, const char *s)
+{
+	while (*s)
+		*p++ = *s++;
+	return p;
 }
 
-static void sb_gw(struct sbuf *b, const struct lx_route *r, uint8_t fam,
-		  const union lx_inaddr *gw)
+static char *put_dec(char *p, uint32_t v)
+{
+	char *end = p + 1;
+
+	if (v < 100) /* prefix lengths, protocols */
+		return v < 10 ? (*p = (char)('0' + v), p + 1)
+			      : (memcpy(p, digit_pairs + 2 * v, 2), p + 2);
+	for (uint32_t t = v; t >= 10; t /= 10)
+		end++;
+	p = end;
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10));
+	return end;
+}
+
+static char *put_inaddr(char *p, int family, const union lx_inaddr *a)
+{
+	size_t n = family == AF_INET    ? ipv4_text((const uint8_t *)a, p)
+		   : family == AF_INET6 ? ipv6_text((const uint8_t *)a, p)
+					: 0;
+
+	if (n)
+		return p + n;
+	lx_inaddr_format(family, a, p, INET6_ADDRSTRLEN);
+	return p + strlen(p);
+}
+
+static char *put_gw(char *p, const struct lx_route *r, uint8_t fam,
+		    const union lx_inaddr *gw)
 {
 	if (fam && fam != r->family) {
-		sb_str(b, " via inet6 ");
-		sb_inaddr(b, fam, gw);
-	} else {
-		sb_str(b, " via ");
-		sb_inaddr(b, r->family, gw);
+		p = put_lit(p, " via inet6 ");
+		return put_inaddr(p, fam, gw);
 	}
+	p = put_lit(p, " via ");
+	return put_inaddr(p, r->family, gw);
+}
+
+static char *put_dev(char *p, const char *dev)
+{
+	p = put_lit(p, " dev ");
+	return put_mem(p, dev, strnlen(dev, IFNAMSIZ));
 }
 
 static const char *pref_name(int pref)
@@ -211,24 +365,63 @@ static const char *pref_name(int pref)
 	return NULL;
 }
 
-/* ip_style: kernel defaults left out, names for tables and protocols. */
-static const char *route_format(const struct lx_route *r, bool with_proto,
-				bool ip_style, char *buf, size_t len)
+static char *put_scope(char *p, int scope)
 {
-	struct sbuf b = {buf, len, 0};
+	const char *n = scope_name(scope);
+
+	p = put_lit(p, " scope ");
+	return n ? put_str(p, n) : put_dec(p, (uint32_t)scope);
+}
+
+/* The metrics and nexthops: the rarely set tail of a route. */
+static char *put_route_tail(char *p, const struct lx_route *r)
+{
+	if (r->mtu) {
+		p = r->locks & (1u << RTAX_MTU) ? put_lit(p, " mtu lock ")
+						: put_lit(p, " mtu ");
+		p = put_dec(p, r->mtu);
+	}
+	if (r->advmss)
+		p = put_dec(put_lit(p, " advmss "), r->advmss);
+	if (r->initcwnd)
+		p = put_dec(put_lit(p, " initcwnd "), r->initcwnd);
+	if (r->initrwnd)
+		p = put_dec(put_lit(p, " initrwnd "), r->initrwnd);
+	if (r->quickack)
+		p = put_dec(put_lit(p, " quickack "), r->quickack);
+	if (r->congctl[0]) {
+		p = r->locks & (1u << RTAX_CC_ALGO) ? put_lit(p, " congctl lock ")
+						    : put_lit(p, " congctl ");
+		p = put_mem(p, r->congctl, strnlen(r->congctl, sizeof(r->congctl)));
+	}
+	for (size_t i = 0; i < r->n_nexthops && i < LX_NEXTHOPS_MAX; i++) {
+		const struct lx_nexthop *nh = &r->nh[i];
+
+		p = put_lit(p, " nexthop");
+		p = put_gw(p, r, nh->gw_family, &nh->gw);
+		if (nh->dev[0])
+			p = put_dev(p, nh->dev);
+		if (nh->weight)
+			p = put_dec(put_lit(p, " weight "), nh->weight);
+		if (nh->onlink)
+			p = put_lit(p, " onlink");
+	}
+	return p;
+}
+
+/* ip_style: kernel defaults left out, names for tables and protocols.
+ * Writes at most ROUTE_TEXT_BASE + ROUTE_TEXT_NH * n_nexthops bytes and the
+ * NUL; returns the end. */
+static char *put_route(char *p, const struct lx_route *r, bool with_proto,
+		       bool ip_style)
+{
 	uint8_t inferred;
 
-	buf[0] = '\0';
 	if (r->type && r->type != RTN_UNICAST) {
 		const char *t = lx_route_type_name(r->type);
 
-		if (t) {
-			sb_str(&b, t);
-			sb_str(&b, " ");
-		} else {
-			sb_num(&b, "type-", r->type);
-			sb_str(&b, " ");
-		}
+		p = t ? put_str(p, t) : put_dec(put_lit(p, "type-"), r->type);
+		*p++ = ' ';
 	}
 	/* "default" is read back as the family of the first gateway, else
 	 * the source, else IPv4: spell the prefix out when that is wrong. */
@@ -238,93 +431,102 @@ static const char *route_format(const struct lx_route *r, bool with_proto,
 		   : r->has_src ? r->family
 				: AF_INET;
 	if (r->dst_len == 0 && (ip_style || inferred == r->family)) {
-		sb_str(&b, "default");
+		p = put_lit(p, "default");
 	} else if (r->dst_len == 0) {
-		sb_str(&b, r->family == AF_INET6 ? "::/0" : "0.0.0.0/0");
+		p = r->family == AF_INET6 ? put_lit(p, "::/0")
+					  : put_lit(p, "0.0.0.0/0");
 	} else {
-		sb_inaddr(&b, r->family, &r->dst);
-		sb_num(&b, "/", r->dst_len);
+		p = put_inaddr(p, r->family, &r->dst);
+		*p++ = '/';
+		p = put_dec(p, r->dst_len);
 	}
 	if (r->has_gw)
-		sb_gw(&b, r, r->gw_family, &r->gw);
-	if (r->dev[0]) {
-		sb_str(&b, " dev ");
-		sb_str(&b, r->dev);
-	}
+		p = put_gw(p, r, r->gw_family, &r->gw);
+	if (r->dev[0])
+		p = put_dev(p, r->dev);
 	if (r->onlink)
-		sb_str(&b, " onlink");
+		p = put_lit(p, " onlink");
 	if (r->metric)
-		sb_num(&b, " metric ", r->metric);
+		p = put_dec(put_lit(p, " metric "), r->metric);
 	/* Names for ip(8)'s eyes; the document's canonical form keeps the
 	 * numbers (both parse). */
-	if (r->table && r->table != RT_TABLE_MAIN && ip_style)
-		sb_table(&b, r->table);
-	else if (r->table && r->table != RT_TABLE_MAIN)
-		sb_num(&b, " table ", r->table);
-	else if (r->type == RTN_LOCAL && !ip_style)
-		sb_str(&b, " table main");
-	if (ip_style) {
-		const char *p = lx_proto_name(r->protocol);
+	if (r->table && r->table != RT_TABLE_MAIN) {
+		const char *n = ip_style ? lx_route_table_name(r->table) : NULL;
 
-		if (p) {
-			sb_str(&b, " proto ");
-			sb_str(&b, p);
-		} else {
-			sb_num(&b, " proto ", r->protocol);
-		}
+		p = put_lit(p, " table ");
+		p = n ? put_str(p, n) : put_dec(p, r->table);
+	} else if (r->type == RTN_LOCAL && !ip_style) {
+		p = put_lit(p, " table main");
 	}
-	if (r->has_src) {
-		sb_str(&b, " src ");
-		sb_inaddr(&b, r->family, &r->src);
+	if (ip_style) {
+		const char *n = lx_proto_name(r->protocol);
+
+		p = put_lit(p, " proto ");
+		p = n ? put_str(p, n) : put_dec(p, r->protocol);
 	}
+	if (r->has_src)
+		p = put_inaddr(put_lit(p, " src "), r->family, &r->src);
 	if (r->scope != LX_UNSET &&
 	    !(ip_style &&
 	      (r->scope == RT_SCOPE_UNIVERSE || r->family == AF_INET6))) {
 		/* The route grammar names host, link and global only. */
 		if (r->scope == RT_SCOPE_UNIVERSE ||
 		    r->scope == RT_SCOPE_LINK || r->scope == RT_SCOPE_HOST)
-			sb_scope(&b, r->scope);
+			p = put_scope(p, r->scope);
 		else
-			sb_num(&b, " scope ", (uint32_t)r->scope);
+			p = put_dec(put_lit(p, " scope "), (uint32_t)r->scope);
 	}
 	if (r->family == AF_INET6 && r->pref != ICMPV6_ROUTER_PREF_MEDIUM &&
-	    pref_name(r->pref)) {
-		sb_str(&b, " pref ");
-		sb_str(&b, pref_name(r->pref));
-	}
-	if (r->mtu)
-		sb_num(&b, r->locks & (1u << RTAX_MTU) ? " mtu lock " : " mtu ",
-		       r->mtu);
-	if (r->advmss)
-		sb_num(&b, " advmss ", r->advmss);
-	if (r->initcwnd)
-		sb_num(&b, " initcwnd ", r->initcwnd);
-	if (r->initrwnd)
-		sb_num(&b, " initrwnd ", r->initrwnd);
-	if (r->quickack)
-		sb_num(&b, " quickack ", r->quickack);
-	if (r->congctl[0]) {
-		sb_str(&b, r->locks & (1u << RTAX_CC_ALGO) ? " congctl lock "
-							   : " congctl ");
-		sb_str(&b, r->congctl);
-	}
-	for (size_t i = 0; i < r->n_nexthops && i < LX_NEXTHOPS_MAX; i++) {
-		const struct lx_nexthop *nh = &r->nh[i];
-
-		sb_str(&b, " nexthop");
-		sb_gw(&b, r, nh->gw_family, &nh->gw);
-		if (nh->dev[0]) {
-			sb_str(&b, " dev ");
-			sb_str(&b, nh->dev);
-		}
-		if (nh->weight)
-			sb_num(&b, " weight ", nh->weight);
-		if (nh->onlink)
-			sb_str(&b, " onlink");
-	}
+	    pref_name(r->pref))
+		p = put_str(put_lit(p, " pref "), pref_name(r->pref));
+	p = put_route_tail(p, r);
 	if (with_proto && !ip_style)
-		sb_num(&b, " proto ", r->protocol);
+		p = put_dec(put_lit(p, " proto "), r->protocol);
+	*p = '\0';
+	return p;
+}
+
+static const char *route_format(const struct lx_route *r, bool with_proto,
+				bool ip_style, char *buf, size_t len)
+{
+	size_t n = r->n_nexthops < LX_NEXTHOPS_MAX ? r->n_nexthops
+						   : LX_NEXTHOPS_MAX;
+	char tmp[ROUTE_TEXT_MAX + 1];
+	size_t used;
+
+	if (len > ROUTE_TEXT_BASE + ROUTE_TEXT_NH * n) {
+		put_route(buf, r, with_proto, ip_style);
+		return buf;
+	}
+	if (len == 0)
+		return buf;
+	used = (size_t)(put_route(tmp, r, with_proto, ip_style) - tmp);
+	if (used >= len)
+		used = len - 1;
+	memcpy(buf, tmp, used);
+	buf[used] = '\0';
 	return buf;
+}
+
+/* Names are short (IFNAMSIZ) and mostly unset: a byte loop. */
+static bool name_plain(const char *s, size_t size)
+{
+	for (size_t i = 0; i < size && s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x80 ||
+		    s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
+bool lx_route_text_plain(const struct lx_route *r)
+{
+	if (!name_plain(r->dev, sizeof(r->dev)) ||
+	    !name_plain(r->congctl, sizeof(r->congctl)))
+		return false;
+	for (size_t i = 0; i < r->n_nexthops && i < LX_NEXTHOPS_MAX; i++)
+		if (!name_plain(r->nh[i].dev, sizeof(r->nh[i].dev)))
+			return false;
+	return true;
 }
 
 const char *lx_route_format(const struct lx_route *r, bool with_proto,

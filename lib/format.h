@@ -30,6 +30,9 @@ const char *lx_route_format(const struct lx_route *r, bool with_proto,
  * with_proto adds " proto N" (by name when it has one).
  */
 const char *lx_route_format_ip(const struct lx_route *r, char *buf, size_t len);
+/* Whether the text of r (either form) is a JSON string as it is: all of it
+ * is ours but the device and congctl names, which are checked. */
+bool lx_route_text_plain(const struct lx_route *r);
 const char *lx_rule_format(const struct lx_rule *r, bool with_proto, char *buf,
 			   size_t len);
 const char *lx_neigh_format(const struct lx_neigh *n, bool with_proto,

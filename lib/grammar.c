@@ -182,32 +182,107 @@ int lx_bad_ifname(struct lx_error *err, const char *field, const char *name)
 		      lx_text_quote(&q, name), lx_ifname_problem(name));
 }
 
+static bool word_sep(char c)
+{
+	return (unsigned char)c <= ' ' &&
+	       (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+}
+
+/* strtok_r's split with one copy and no per-word library calls: words
+ * are the runs of non-separators, each NUL-terminated in w->buf. */
 int lx_split_words(const char *s, struct lx_words *w, const char *field,
 		   struct lx_error *err)
 {
 	struct lx_qbuf q;
-	char *p, *save = NULL;
+	size_t len = strlen(s);
+	char *p;
 
 	w->n = 0;
-	if (strlen(s) > LX_ITEM_MAX) {
+	if (len > LX_ITEM_MAX) {
 		return lx_bad(err, "%s: item too long (%zu bytes, max %d): %s",
-			      field, strlen(s), LX_ITEM_MAX,
-			      lx_text_quote(&q, s));
+			      field, len, LX_ITEM_MAX, lx_text_quote(&q, s));
 	}
-	strcpy(w->buf, s);
-	for (p = strtok_r(w->buf, " \t\r\n", &save); p;
-	     p = strtok_r(NULL, " \t\r\n", &save)) {
+	memcpy(w->buf, s, len + 1);
+	for (p = w->buf;;) {
+		while (word_sep(*p))
+			p++;
+		if (!*p)
+			break;
 		if (w->n == LX_ITEM_WORDS_MAX) {
 			return lx_bad(err, "%s: too many words (max %d) in %s",
 				      field, LX_ITEM_WORDS_MAX,
 				      lx_text_quote(&q, s));
 		}
 		w->w[w->n++] = p;
+		while (*p && !word_sep(*p))
+			p++;
+		if (!*p)
+			break;
+		*p++ = '\0';
 	}
 	return 0;
 }
 
 /* -------------------------------------------------------------- prefixes */
+
+/* One octet of a dotted quad at *pp (NUL-terminated text): 1..3 digits,
+ * no leading zero, at most 255. */
+static bool quad_octet(const unsigned char **pp, uint8_t *out)
+{
+	const unsigned char *p = *pp;
+	unsigned int v = (unsigned int)(*p - '0'), c;
+
+	if (v > 9)
+		return false;
+	if ((c = (unsigned int)(*++p - '0')) <= 9) {
+		if (v == 0)
+			return false;
+		v = v * 10 + c;
+		if ((c = (unsigned int)(*++p - '0')) <= 9) {
+			v = v * 10 + c;
+			p++;
+			if (v > 255)
+				return false;
+		}
+	}
+	*out = (uint8_t)v;
+	*pp = p;
+	return true;
+}
+
+/*
+ * "A.B.C.D" or "A.B.C.D/N" with N of 1..3 digits and at most 32, the
+ * common case of prefix_parse in one pass over the text, with its result;
+ * false sends anything else (or anything unsure) to the general path.
+ */
+static bool ipv4_prefix_fast(const char *s, struct in_addr *a, uint8_t *len,
+			     bool *has_len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned int l = 0, c;
+	uint8_t b[4];
+
+	for (int k = 0; k < 4; k++)
+		if ((k && *p++ != '.') || !quad_octet(&p, &b[k]))
+			return false;
+	if (*p == '/') {
+		const unsigned char *d = ++p;
+
+		for (; p - d < 3 && (c = (unsigned int)(*p - '0')) <= 9; p++)
+			l = l * 10 + c;
+		if (p == d || *p || l > 32)
+			return false;
+		*has_len = true;
+	} else if (*p) {
+		return false;
+	} else {
+		l = 32;
+		*has_len = false;
+	}
+	memcpy(a, b, 4);
+	*len = (uint8_t)l;
+	return true;
+}
 
 /*
  * Internal form of lx_prefix_parse: 0, -EINVAL (not an address), -ERANGE
@@ -217,17 +292,32 @@ static int prefix_parse(const char *s, int family, union lx_inaddr *a,
 			uint8_t *len, uint8_t *fam_out, bool *has_len)
 {
 	char ip[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(s, '/');
-	size_t iplen = slash ? (size_t)(slash - s) : strlen(s);
+	const char *slash;
+	size_t iplen;
 	union lx_inaddr tmp;
 	uint64_t l = 0;
+	uint8_t l8;
+	bool hl;
 	int fam;
 
+	memset(&tmp, 0, sizeof(tmp));
+	if (ipv4_prefix_fast(s, &tmp.v4, &l8, &hl)) {
+		if (family && family != AF_INET)
+			return -EAFNOSUPPORT;
+		*a = tmp;
+		*len = l8;
+		if (fam_out)
+			*fam_out = AF_INET;
+		if (has_len)
+			*has_len = hl;
+		return 0;
+	}
+	slash = strchr(s, '/');
+	iplen = slash ? (size_t)(slash - s) : strlen(s);
 	if (iplen == 0 || iplen >= sizeof(ip))
 		return -EINVAL;
 	memcpy(ip, s, iplen);
 	ip[iplen] = '\0';
-	memset(&tmp, 0, sizeof(tmp));
 	if (inet_pton(AF_INET, ip, &tmp.v4) == 1)
 		fam = AF_INET;
 	else if (inet_pton(AF_INET6, ip, &tmp.v6) == 1)

@@ -23,6 +23,13 @@ static const char *fam_name(int family)
 	return family == AF_INET ? "IPv4" : "IPv6";
 }
 
+/* strcmp() == 0, the first byte compared inline: most words of a route
+ * differ from most keywords there. */
+static inline bool eq(const char *a, const char *b)
+{
+	return a[0] == b[0] && !strcmp(a, b);
+}
+
 static unsigned int bits(int family)
 {
 	return family == AF_INET ? 32 : 128;
@@ -177,7 +184,7 @@ static const struct {
 static bool route_type(const char *s, uint8_t *t)
 {
 	for (size_t i = 0; i < LX_ARRAY_SIZE(route_types); i++)
-		if (!strcmp(s, route_types[i].name)) {
+		if (eq(s, route_types[i].name)) {
 			*t = route_types[i].type;
 			return true;
 		}
@@ -198,7 +205,7 @@ static bool route_scope(const char *s, int *out)
 	uint32_t v;
 
 	for (size_t i = 0; i < LX_ARRAY_SIZE(names); i++)
-		if (!strcmp(s, names[i].name)) {
+		if (eq(s, names[i].name)) {
 			*out = names[i].v;
 			return true;
 		}
@@ -230,9 +237,9 @@ static int parse_gw(const char *fam_word, const char *s, uint8_t *fam,
 	uint8_t want = 0;
 
 	if (fam_word) {
-		if (!strcmp(fam_word, "inet6"))
+		if (eq(fam_word, "inet6"))
 			want = AF_INET6;
-		else if (!strcmp(fam_word, "inet"))
+		else if (eq(fam_word, "inet"))
 			want = AF_INET;
 	}
 	if (parse_host(s, gw, fam, field, "gateway", err) < 0)
@@ -251,7 +258,7 @@ static int dev_into(const char *s, char *dst, const char *field,
 {
 	if (!lx_ifname_valid(s))
 		return lx_bad_ifname(err, field, s);
-	snprintf(dst, IFNAMSIZ, "%s", s);
+	memcpy(dst, s, strlen(s) + 1); /* valid: shorter than IFNAMSIZ */
 	return 0;
 }
 
@@ -284,7 +291,7 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 
 	if (!in->dst)
 		invalid = lx_bad(err, "%s: missing destination", field);
-	else if (!strcmp(in->dst, "default"))
+	else if (eq(in->dst, "default"))
 		dflt = true;
 	else
 		invalid |= parse_prefix(in->dst, 0, &r->dst, &r->dst_len, &fam,
@@ -364,7 +371,7 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 			if (!gf || gf == fam)
 				continue;
 			if (fam == AF_INET && gf == AF_INET6 && fw &&
-			    !strcmp(fw, "inet6"))
+			    eq(fw, "inet6"))
 				continue;
 			invalid = lx_bad(
 			    err, "%s: gateway %s is %s but %s%s is %s%s", field,
@@ -441,11 +448,11 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 		    err, "%s: invalid scope %s (host|link|global|0..255)",
 		    field, lx_text_quote(&q, in->scope));
 	if (in->pref) {
-		if (!strcmp(in->pref, "low"))
+		if (eq(in->pref, "low"))
 			r->pref = ICMPV6_ROUTER_PREF_LOW;
-		else if (!strcmp(in->pref, "medium"))
+		else if (eq(in->pref, "medium"))
 			r->pref = ICMPV6_ROUTER_PREF_MEDIUM;
-		else if (!strcmp(in->pref, "high"))
+		else if (eq(in->pref, "high"))
 			r->pref = ICMPV6_ROUTER_PREF_HIGH;
 		else
 			invalid =
@@ -563,21 +570,21 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 	}
 	if (route_type(w.w[0], &t))
 		in.type = w.w[i++];
-	if (i < w.n && strcmp(w.w[i], "nexthop") != 0 &&
-	    strcmp(w.w[i], "via") != 0 && strcmp(w.w[i], "dev") != 0)
+	if (i < w.n && !eq(w.w[i], "nexthop") &&
+	    !eq(w.w[i], "via") && !eq(w.w[i], "dev"))
 		in.dst = w.w[i++];
 	for (; i < w.n; i++) {
 		const char *k = w.w[i];
 		const char **val = NULL;
 		bool has_next = i + 1 < w.n;
 
-		if (!strcmp(k, "nexthop")) {
+		if (eq(k, "nexthop")) {
 			if (in.n_nh <= LX_NEXTHOPS_MAX)
 				nh = &in.nh[in.n_nh];
 			in.n_nh++;
 			continue;
 		}
-		if (!strcmp(k, "proto") || !strcmp(k, "protocol")) {
+		if (eq(k, "proto") || eq(k, "protocol")) {
 			return lx_bad(
 			    err,
 			    "%s: \"%s\" is not a route word: the protocol "
@@ -586,32 +593,32 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 		}
 		if (nh) {
 			/* After "nexthop" only nexthop words, as ip(8). */
-			if (!strcmp(k, "onlink")) {
+			if (eq(k, "onlink")) {
 				nh->onlink = true;
 				continue;
 			}
-			if (!strcmp(k, "via"))
+			if (eq(k, "via"))
 				val = &nh->via;
-			else if (!strcmp(k, "dev"))
+			else if (eq(k, "dev"))
 				val = &nh->dev;
-			else if (!strcmp(k, "weight"))
+			else if (eq(k, "weight"))
 				val = &nh->weight;
-			if (val && has_next && !strcmp(k, "via") &&
-			    (!strcmp(w.w[i + 1], "inet6") ||
-			     !strcmp(w.w[i + 1], "inet")))
+			if (val && has_next && eq(k, "via") &&
+			    (eq(w.w[i + 1], "inet6") ||
+			     eq(w.w[i + 1], "inet")))
 				nh->via_fam = w.w[++i];
 			has_next = i + 1 < w.n;
-		} else if (!strcmp(k, "onlink")) {
+		} else if (eq(k, "onlink")) {
 			in.onlink = true;
 			continue;
-		} else if (!strcmp(k, "via")) {
+		} else if (eq(k, "via")) {
 			val = &in.via;
-			if (has_next && (!strcmp(w.w[i + 1], "inet6") ||
-					 !strcmp(w.w[i + 1], "inet")))
+			if (has_next && (eq(w.w[i + 1], "inet6") ||
+					 eq(w.w[i + 1], "inet")))
 				in.via_fam = w.w[++i];
 			has_next = i + 1 < w.n;
-		} else if (!strcmp(k, "metric") || !strcmp(k, "priority") ||
-			   !strcmp(k, "preference")) {
+		} else if (eq(k, "metric") || eq(k, "priority") ||
+			   eq(k, "preference")) {
 			if (in.metric_word) {
 				return lx_bad(
 				    err,
@@ -622,12 +629,12 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 			}
 			in.metric_word = k;
 			val = &in.metric;
-		} else if (!strcmp(k, "mtu") || !strcmp(k, "congctl")) {
+		} else if (eq(k, "mtu") || eq(k, "congctl")) {
 			bool *lock =
 			    k[0] == 'm' ? &in.mtu_lock : &in.congctl_lock;
 
 			val = k[0] == 'm' ? &in.mtu : &in.congctl;
-			if (has_next && !strcmp(w.w[i + 1], "lock")) {
+			if (has_next && eq(w.w[i + 1], "lock")) {
 				*lock = true;
 				i++;
 			}
@@ -645,7 +652,7 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 			};
 
 			for (size_t j = 0; j < LX_ARRAY_SIZE(names); j++)
-				if (!strcmp(k, names[j]))
+				if (eq(k, names[j]))
 					val = dsts[j];
 		}
 		if (!val) {

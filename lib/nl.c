@@ -143,6 +143,16 @@ struct nlmsghdr *lx_nl_put_header(void *buf, enum lx_nl_obj obj,
 	return nlh;
 }
 
+struct nlmsghdr *lx_nl_put_header_only(void *buf, enum lx_nl_obj obj,
+				       enum lx_nl_verb verb)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = types[obj].type[verbs[verb].type];
+	nlh->nlmsg_flags = NLM_F_REQUEST | verbs[verb].flags;
+	return nlh;
+}
+
 /* ------------------------------------------------------- errors */
 
 /* The kernel sends 0 or -errno, errno below MAX_ERRNO (4095). Anything
@@ -233,11 +243,12 @@ static int nl_send(struct lx_nl *nl, const void *buf, size_t len)
 }
 
 /*
- * The kernel queues one datagram per ack, and recvmsg returns one datagram:
- * a batch of 10,000 routes would cost 10,000 receive calls. recvmmsg takes
- * up to LX_NL_ACK_SLOTS at once (blocking for the first only) into slices
- * of the receive buffer. An ack, even with ext-ack text, is far smaller
- * than a slice (NETLINK_CAP_ACK: the request is not echoed back).
+ * The kernel queues one datagram per reply, and recvmsg returns one
+ * datagram: a chunk where many messages fail (EEXIST on every route) would
+ * cost a receive call each. recvmmsg takes up to LX_NL_ACK_SLOTS at once
+ * (blocking for the first only) into slices of the receive buffer. A reply,
+ * even with ext-ack text, is far smaller than a slice (NETLINK_CAP_ACK: the
+ * request is not echoed back).
  */
 static int nl_recv_acks(struct lx_nl *nl, struct mmsghdr *mm, struct iovec *iov)
 {
@@ -383,7 +394,7 @@ int lx_nl_batch_add(struct lx_nl_batch *b, size_t tag)
 	struct nlmsghdr *nlh = mnl_nlmsg_batch_current(b->b);
 
 	nlh->nlmsg_seq = b->nl->seq++;
-	nlh->nlmsg_flags |= NLM_F_ACK;
+	/* No NLM_F_ACK: flush asks it of the last message sent only. */
 	if (b->n == 0)
 		b->first_seq = nlh->nlmsg_seq;
 	b->tags[b->n++] = tag;
@@ -392,78 +403,115 @@ int lx_nl_batch_add(struct lx_nl_batch *b, size_t tag)
 	return lx_nl_batch_flush(b);
 }
 
+/*
+ * Acks: the kernel runs the messages of one sendmsg in order, before the
+ * call returns, and queues a reply for a message that failed or asked for
+ * NLM_F_ACK. Only the last message sent asks: its reply comes after the
+ * error replies of all the others, and a message without one before it
+ * succeeded. A batch of 1,000 routes costs the kernel one ack, not 1,000
+ * (each an skb allocated, queued, copied out), and us one receive.
+ */
+struct batch_acks {
+	struct lx_nl_batch *b;
+	size_t sent, next; /* messages [0, next) reported to cb */
+	int failed;
+};
+
+/* Reports every message before index i as applied, then i with e. */
+static void batch_report_upto(struct batch_acks *a, size_t i, int e,
+			      const char *ext)
+{
+	for (; a->next < i; a->next++)
+		a->b->cb(a->b->data, a->b->tags[a->next], 0, "");
+	a->b->cb(a->b->data, a->b->tags[i], e, ext);
+	a->next = i + 1;
+	if (e)
+		a->failed++;
+}
+
+/* The replies in one datagram; stops at the final one. */
+static void batch_take(struct batch_acks *a, const struct nlmsghdr *m,
+		       int len)
+{
+	struct lx_nl_batch *b = a->b;
+
+	for (; a->next < a->sent && lx_nl_msg_ok(m, len);
+	     m = mnl_nlmsg_next(m, &len)) {
+		char ext[LX_NL_EXTACK_MAX];
+		size_t i;
+		int e;
+
+		if (m->nlmsg_type != NLMSG_ERROR ||
+		    m->nlmsg_pid != b->nl->portid ||
+		    m->nlmsg_seq < b->first_seq)
+			continue;
+		i = m->nlmsg_seq - b->first_seq;
+		/* Older than the last reported (or not ours): a stale ack. */
+		if (i >= a->sent || i < a->next)
+			continue;
+		e = lx_nl_parse_error(m, ext, sizeof(ext));
+		/* A 0 before the last would be the ack of a message that did
+		 * not ask for one: not the kernel; the last's says "done". */
+		if (e == 0 && i != a->sent - 1)
+			continue;
+		batch_report_upto(a, i, e, ext);
+	}
+}
+
+/* Number of whole messages in the batch's first len bytes. */
+static size_t batch_count(const struct lx_nl_batch *b, size_t len,
+			  struct nlmsghdr **last)
+{
+	char *head = mnl_nlmsg_batch_head(b->b);
+	size_t off = 0, n = 0;
+
+	*last = NULL;
+	while (off < len) {
+		*last = (struct nlmsghdr *)(head + off);
+		off += (*last)->nlmsg_len;
+		n++;
+	}
+	return n;
+}
+
 int lx_nl_batch_flush(struct lx_nl_batch *b)
 {
-	size_t len = mnl_nlmsg_batch_size(b->b);
-	size_t sent = 0, acked = 0, carried = 0;
-	uint8_t *seen = NULL;
-	int failed = 0, ret;
+	size_t len = mnl_nlmsg_batch_size(b->b), carried;
+	struct batch_acks a = {.b = b};
+	struct nlmsghdr *last;
+	int ret;
 
 	if (b->n == 0)
 		return 0;
 	/* After an overflow the last message is outside the batch's size. */
-	{
-		size_t off = 0;
-		const char *head = mnl_nlmsg_batch_head(b->b);
-
-		while (off < len) {
-			off +=
-			    ((const struct nlmsghdr *)(head + off))->nlmsg_len;
-			sent++;
-		}
-		carried = b->n - sent;
-	}
-	if (sent == 0)
+	a.sent = batch_count(b, len, &last);
+	carried = b->n - a.sent;
+	if (a.sent == 0)
 		return 0;
-	seen = calloc(sent, 1);
-	if (!seen)
-		return -ENOMEM;
+	last->nlmsg_flags |= NLM_F_ACK;
 	ret = nl_send(b->nl, mnl_nlmsg_batch_head(b->b), len);
-	while (ret == 0 && acked < sent) {
+	while (ret == 0 && a.next < a.sent) {
 		struct mmsghdr mm[LX_NL_ACK_SLOTS];
 		struct iovec iov[LX_NL_ACK_SLOTS];
-		int got;
+		int got = nl_recv_acks(b->nl, mm, iov);
 
-		got = nl_recv_acks(b->nl, mm, iov);
 		if (got < 0) {
 			ret = got;
 			break;
 		}
-		for (int k = 0; k < got; k++) {
-			const struct nlmsghdr *m = iov[k].iov_base;
-			int rlen = (int)mm[k].msg_len;
-
+		for (int k = 0; k < got && a.next < a.sent; k++) {
 			if (mm[k].msg_hdr.msg_flags & MSG_TRUNC) {
-				/* An ack lost in part: its op's fate is unknown. */
+				/* A reply lost in part: the fate of the
+				 * messages from here on is unknown. */
 				ret = -EMSGSIZE;
 				break;
 			}
-			for (; lx_nl_msg_ok(m, rlen); m = mnl_nlmsg_next(m, &rlen)) {
-				char ext[LX_NL_EXTACK_MAX];
-				size_t i;
-				int e;
-
-				if (m->nlmsg_type != NLMSG_ERROR ||
-				    m->nlmsg_pid != b->nl->portid)
-					continue;
-				i = m->nlmsg_seq - b->first_seq;
-				if (m->nlmsg_seq < b->first_seq || i >= sent ||
-				    seen[i])
-					continue;
-				seen[i] = 1;
-				acked++;
-				e = lx_nl_parse_error(m, ext, sizeof(ext));
-				if (e)
-					failed++;
-				b->cb(b->data, b->tags[i], e, ext);
-			}
+			batch_take(&a, iov[k].iov_base, (int)mm[k].msg_len);
 		}
 	}
-	if (ret < 0)
-		for (size_t i = 0; i < sent; i++)
-			if (!seen[i])
-				b->cb(b->data, b->tags[i], ret, "");
-	free(seen);
+	/* The socket failed: what has no reply yet may or may not be done. */
+	for (; ret < 0 && a.next < a.sent; a.next++)
+		b->cb(b->data, b->tags[a.next], ret, "");
 	/* Moves a carried message to the front of the buffer. */
 	mnl_nlmsg_batch_reset(b->b);
 	if (carried) {
@@ -476,7 +524,7 @@ int lx_nl_batch_flush(struct lx_nl_batch *b)
 	} else {
 		b->n = 0;
 	}
-	return ret < 0 ? ret : failed;
+	return ret < 0 ? ret : a.failed;
 }
 
 /* ------------------------------------------------------- events */

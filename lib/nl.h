@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "error.h"
 
@@ -76,6 +77,46 @@ struct nlmsghdr *lx_nl_put_header(void *buf, enum lx_nl_obj obj,
 				  enum lx_nl_verb verb);
 
 /*
+ * The same, zeroing the header only: for a codec that writes its
+ * attributes with lx_nl_attr_put*(), which zero their own alignment
+ * padding. The hot path of a 10,000-route batch: lx_nl_put_header()'s
+ * 2 KiB memset per message was a third of building one.
+ */
+struct nlmsghdr *lx_nl_put_header_only(void *buf, enum lx_nl_obj obj,
+				       enum lx_nl_verb verb);
+
+/*
+ * Append attribute (type, len bytes of data) at the end of nlh, its
+ * alignment padding zeroed (libmnl 1.0.4's mnl_attr_put leaves it as it
+ * was). The caller guarantees the room, as with libmnl.
+ */
+static inline void lx_nl_attr_put(struct nlmsghdr *nlh, uint16_t type,
+				  size_t len, const void *data)
+{
+	struct nlattr *a =
+	    (struct nlattr *)((char *)nlh + MNL_ALIGN(nlh->nlmsg_len));
+	size_t alen = MNL_ATTR_HDRLEN + len;
+
+	a->nla_type = type;
+	a->nla_len = (uint16_t)alen;
+	memcpy((char *)a + MNL_ATTR_HDRLEN, data, len);
+	memset((char *)a + alen, 0, MNL_ALIGN(alen) - alen);
+	nlh->nlmsg_len = MNL_ALIGN(nlh->nlmsg_len) + (uint32_t)MNL_ALIGN(alen);
+}
+
+static inline void lx_nl_attr_put_u32(struct nlmsghdr *nlh, uint16_t type,
+				      uint32_t v)
+{
+	lx_nl_attr_put(nlh, type, sizeof(v), &v);
+}
+
+static inline void lx_nl_attr_put_u8(struct nlmsghdr *nlh, uint16_t type,
+				     uint8_t v)
+{
+	lx_nl_attr_put(nlh, type, sizeof(v), &v);
+}
+
+/*
  * Decode an NLMSG_ERROR message: returns the negative errno (0 = ack) and
  * copies the extended-ack text (NLMSGERR_ATTR_MSG) into ext ("" if none).
  * Pure: usable on canned messages.
@@ -127,11 +168,14 @@ typedef void (*lx_nl_ack_cb)(void *data, size_t tag, int error,
 			     const char *ext);
 
 /*
- * Many requests per sendmsg, each with its own seq and NLM_F_ACK. Build a
- * message at lx_nl_batch_slot() (LX_NL_MSG_MAX bytes of room), then
- * lx_nl_batch_add() it with a tag. When the batch passes
- * LX_NL_BATCH_LIMIT, add() sends what fits and collects the acks (the
- * message that did not fit is carried to the next chunk).
+ * Many requests per sendmsg, each with its own seq. Build a message at
+ * lx_nl_batch_slot() (LX_NL_MSG_MAX bytes of room), then lx_nl_batch_add()
+ * it with a tag. When the batch passes LX_NL_BATCH_LIMIT, add() sends what
+ * fits and collects the replies (the message that did not fit is carried
+ * to the next chunk). Only the last message of a chunk carries NLM_F_ACK:
+ * the kernel answers a failed message anyway, in order, so a message with
+ * no error before the last one's ack succeeded (one ack per chunk, not one
+ * per message). cb still hears of every message, in seq order.
  */
 struct lx_nl_batch {
 	struct lx_nl *nl;
@@ -156,10 +200,10 @@ void *lx_nl_batch_slot(struct lx_nl_batch *b);
 int lx_nl_batch_add(struct lx_nl_batch *b, size_t tag) LX_WUR;
 /*
  * Send what is buffered (except a carried message after an overflow: that
- * one goes with the next chunk) and wait for every ack. Returns the number
- * of messages the kernel refused (>= 0), or a negative errno when the
- * socket failed (every message without an ack is then reported to cb with
- * that error).
+ * one goes with the next chunk) and wait for the chunk's replies. Returns
+ * the number of messages the kernel refused (>= 0), or a negative errno
+ * when the socket failed (every message not yet known to be done is then
+ * reported to cb with that error).
  */
 int lx_nl_batch_flush(struct lx_nl_batch *b) LX_WUR;
 /* Messages waiting to be sent. */

@@ -7,6 +7,7 @@
 
 #include "format.h"
 #include "grammar.h"
+#include "jsonw.h"
 #include "report.h"
 
 void lx_subreport_reset(struct lx_subreport *s)
@@ -40,55 +41,6 @@ void lx_report_finish(struct lx_report *r)
 	for (size_t i = 0; i < r->n_sub; i++)
 		if (!r->sub[i].converged)
 			r->converged = false;
-}
-
-/* Kernel-supplied names (a route's device) need not be UTF-8, which JSON
- * text must be: plain ASCII, the usual case, skips jansson's check; text
- * that is not UTF-8 has its bytes from 0x80 up written as \xNN. */
-static json_t *text_json(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	char buf[4 * 512 + 1];
-	size_t o = 0;
-	json_t *j;
-
-	while (*p && *p < 0x80)
-		p++;
-	if (!*p)
-		return json_string_nocheck(s);
-	j = json_string(s);
-	if (j)
-		return j;
-	for (p = (const unsigned char *)s; *p && o + 5 <= sizeof(buf); p++) {
-		if (*p < 0x80)
-			buf[o++] = (char)*p;
-		else
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
-					      "\\x%02x", *p);
-	}
-	buf[o] = '\0';
-	return json_string_nocheck(buf);
-}
-
-/* One per applied op: a 10,000-route pass builds 10,000 of these, so no
- * json_pack format parsing and no key checks (the keys are literals and the
- * strings our own formatting, always UTF-8). */
-static json_t *op_json(const struct lx_op *op)
-{
-	char buf[512];
-	json_t *o = json_object();
-
-	if (!o)
-		return NULL;
-	json_object_set_new_nocheck(
-	    o, "op", json_string_nocheck(lx_op_verb_name(op->verb)));
-	json_object_set_new_nocheck(o, "kind",
-				    json_string_nocheck(lx_obj_name(op->obj)));
-	json_object_set_new_nocheck(
-	    o, "item", text_json(lx_op_describe(op, buf, sizeof(buf))));
-	if (op->error)
-		json_object_set_new_nocheck(o, "error", text_json(op->error));
-	return o;
 }
 
 static json_t *owned_kvs_json(const struct lx_owned_kvs *k)
@@ -159,78 +111,64 @@ json_t *lx_owned_to_json(const struct lx_owned *ow)
 /* ------------------------------------------------------- streaming */
 
 /*
- * The report's one writer, streaming: a 10,000-route pass would otherwise
- * build, dump and free 10,000 objects at once, a third of the run time of
- * `reconcile`. jansson still encodes every value; only the fixed
- * punctuation and the literal keys are written here.
+ * The report's one writer, streaming through a string builder (jsonw.h)
+ * whose buffer goes to the FILE when full: a 10,000-route pass would
+ * otherwise build, dump and free 10,000 objects at once. Strings are
+ * encoded as jansson encodes them (lx_sb_json_str); only the small trees
+ * (backoff, a subsystem's state, last_applied) go through jansson.
  */
-static int put(FILE *f, const char *s)
+static int sink_file(void *arg, const char *p, size_t n)
 {
-	return fputs(s, f) == EOF ? -EIO : 0;
-}
-
-/* Steals v. Small values (an op) are encoded into a stack buffer and
- * written with one call: json_dumpf makes an fwrite per token. */
-static int put_value(FILE *f, json_t *v)
-{
-	const size_t flags = JSON_COMPACT | JSON_ENCODE_ANY;
-	char buf[1024];
-	size_t n;
-	int r;
-
-	if (!v)
-		return -ENOMEM;
-	n = json_dumpb(v, buf, sizeof(buf), flags);
-	if (n == 0)
-		r = -EIO;
-	else if (n <= sizeof(buf))
-		r = fwrite_unlocked(buf, 1, n, f) == n ? 0 : -EIO;
-	else
-		r = json_dumpf(v, f, flags) < 0 ? -EIO : 0;
-	json_decref(v);
-	return r;
-}
-
-/* Printable ASCII without '"' or '\\': a JSON string as it is. */
-static bool json_plain(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
-			return false;
-	return true;
-}
-
-static char *append(char *at, const char *s)
-{
-	size_t n = strlen(s);
-
-	memcpy(at, s, n);
-	return at + n;
+	return fwrite_unlocked(p, 1, n, arg) == n ? 0 : -EIO;
 }
 
 /*
- * One op as op_json() would encode it, written straight: 10,000 of them in
- * a 10,000-route pass, where building, encoding and freeing a jansson
- * object each was most of the report's cost. Ops with an error or text
- * that needs escaping (rare) go through jansson.
+ * One op: {"op":..,"kind":..,"item":..[,"error":..]}. The item is formatted
+ * in place, in the builder, and quoted there when it needs no escaping (a
+ * route's text, 10,000 times in a 10,000-route pass).
  */
-static int put_op(FILE *f, const struct lx_op *op)
-{
-	char item[512], out[640], *o = out;
-	const char *d = lx_op_describe(op, item, sizeof(item));
+#define OP_ITEM_MAX 512
 
-	if (op->error || !json_plain(d))
-		return put_value(f, op_json(op));
-	o = append(o, "{\"op\":\"");
-	o = append(o, lx_op_verb_name(op->verb));
-	o = append(o, "\",\"kind\":\"");
-	o = append(o, lx_obj_name(op->obj));
-	o = append(o, "\",\"item\":\"");
-	o = append(o, d);
-	o = append(o, "\"}");
-	return fwrite_unlocked(out, 1, (size_t)(o - out), f) == (size_t)(o - out)
-		       ? 0
-		       : -EIO;
+static char *put_name(char *to, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(to, s, n);
+	return to + n;
+}
+
+static void put_op(struct lx_sb *b, const struct lx_op *op)
+{
+	/* verb and kind: our own short names (op.c) */
+	char item[OP_ITEM_MAX], *to = lx_sb_reserve(b, OP_ITEM_MAX + 64), *at;
+	size_t n;
+
+	if (!to)
+		return;
+	at = to;
+	memcpy(at, "{\"op\":\"", 7);
+	at = put_name(at + 7, lx_op_verb_name(op->verb));
+	memcpy(at, "\",\"kind\":\"", 10);
+	at = put_name(at + 10, lx_obj_name(op->obj));
+	memcpy(at, "\",\"item\":", 9);
+	at += 9;
+	lx_op_describe(op, at + 1, OP_ITEM_MAX);
+	n = strlen(at + 1);
+	if (op->obj == LX_OBJ_ROUTE ? lx_route_text_plain(&op->u.route)
+				    : lx_json_plain(at + 1, n)) {
+		at[0] = '"';
+		at[n + 1] = '"';
+		b->len += (size_t)(at - to) + n + 2;
+	} else {
+		memcpy(item, at + 1, n + 1);
+		b->len += (size_t)(at - to);
+		lx_sb_json_str(b, item);
+	}
+	if (op->error) {
+		lx_sb_str(b, ",\"error\":");
+		lx_sb_json_str(b, op->error);
+	}
+	lx_sb_mem(b, "}", 1);
 }
 
 static bool op_in(const struct lx_op *op, int list)
@@ -243,59 +181,94 @@ static bool op_in(const struct lx_op *op, int list)
 	return st == list;
 }
 
-static int dump_ops(FILE *f, const struct lx_plan *p, int list)
+static void dump_ops(struct lx_sb *b, const struct lx_plan *p, int list)
 {
 	bool first = true;
-	int r = put(f, "[");
 
-	for (size_t i = 0; r == 0 && i < p->n; i++) {
+	lx_sb_mem(b, "[", 1);
+	for (size_t i = 0; !b->err && i < p->n; i++) {
 		if (!op_in(&p->ops[i], list))
 			continue;
 		if (!first)
-			r = put(f, ",");
+			lx_sb_mem(b, ",", 1);
 		first = false;
-		if (r == 0)
-			r = put_op(f, &p->ops[i]);
+		put_op(b, &p->ops[i]);
 	}
-	return r ? r : put(f, "]");
+	lx_sb_mem(b, "]", 1);
 }
 
-static int dump_subreport(FILE *f, const struct lx_subreport *s)
+static void dump_subreport(struct lx_sb *b, const struct lx_subreport *s)
 {
-	static const char *const keys[] = {"applied", "failed", "pending"};
+	static const char *const keys[] = {",\"applied\":", ",\"failed\":",
+					   ",\"pending\":"};
 	bool planned = false;
-	int r;
 
-	r = put(f,
-		s->converged ? "{\"converged\":true" : "{\"converged\":false");
-	for (int l = 0; r == 0 && l < 3; l++) {
-		if (fprintf(f, ",\"%s\":", keys[l]) < 0)
-			return -EIO;
-		r = dump_ops(f, &s->plan, l);
+	lx_sb_str(b, s->converged ? "{\"converged\":true"
+				  : "{\"converged\":false");
+	for (int l = 0; l < 3; l++) {
+		lx_sb_str(b, keys[l]);
+		dump_ops(b, &s->plan, l);
 	}
 	for (size_t i = 0; i < s->plan.n; i++)
 		planned = planned || op_in(&s->plan.ops[i], 3);
-	if (r == 0 && planned) {
-		r = put(f, ",\"planned\":");
-		if (r == 0)
-			r = dump_ops(f, &s->plan, 3);
+	if (planned) {
+		lx_sb_str(b, ",\"planned\":");
+		dump_ops(b, &s->plan, 3);
 	}
-	if (r == 0 && s->error) {
-		r = put(f, ",\"error\":");
-		if (r == 0)
-			r = put_value(f, text_json(s->error));
+	if (s->error) {
+		lx_sb_str(b, ",\"error\":");
+		lx_sb_json_str(b, s->error);
 	}
-	if (r == 0 && s->backoff) {
-		r = put(f, ",\"backoff\":");
-		if (r == 0)
-			r = put_value(f, json_incref(s->backoff));
+	if (s->backoff) {
+		lx_sb_str(b, ",\"backoff\":");
+		lx_sb_json(b, s->backoff);
 	}
-	if (r == 0 && s->state) {
-		r = put(f, ",\"state\":");
-		if (r == 0)
-			r = put_value(f, json_incref(s->state));
+	if (s->state) {
+		lx_sb_str(b, ",\"state\":");
+		lx_sb_json(b, s->state);
 	}
-	return r ? r : put(f, "}");
+	lx_sb_mem(b, "}", 1);
+}
+
+static void dump_parts(struct lx_sb *b, const char *id, uint64_t pass,
+		       const char *trigger, uint64_t duration_us,
+		       const struct lx_subreport *const *subs, size_t n,
+		       const struct lx_owned *last_applied)
+{
+	bool converged = true;
+
+	for (size_t i = 0; i < n; i++)
+		converged = converged && subs[i]->converged;
+	lx_sb_str(b, "{\"id\":");
+	lx_sb_json_str(b, id);
+	lx_sb_str(b, ",\"pass\":");
+	lx_sb_u64(b, pass);
+	lx_sb_str(b, ",\"trigger\":");
+	lx_sb_json_str(b, trigger ? trigger : "manual");
+	lx_sb_str(b, converged ? ",\"converged\":true" : ",\"converged\":false");
+	lx_sb_str(b, ",\"duration_us\":");
+	lx_sb_u64(b, duration_us);
+	lx_sb_str(b, ",\"subsystems\":{");
+	for (size_t i = 0; !b->err && i < n; i++) {
+		if (i)
+			lx_sb_mem(b, ",", 1);
+		/* subsystem names are our own identifiers */
+		lx_sb_json_str(b, subs[i]->name ? subs[i]->name : "?");
+		lx_sb_mem(b, ":", 1);
+		dump_subreport(b, subs[i]);
+	}
+	lx_sb_mem(b, "}", 1);
+	if (last_applied) {
+		json_t *la = lx_owned_to_json(last_applied);
+
+		lx_sb_str(b, ",\"last_applied\":");
+		if (la)
+			lx_sb_json(b, la);
+		else if (!b->err)
+			b->err = -ENOMEM;
+		json_decref(la);
+	}
+	lx_sb_mem(b, "}", 1);
 }
 
 int lx_report_parts_dumpf(FILE *f, const char *id, uint64_t pass,
@@ -303,38 +276,12 @@ int lx_report_parts_dumpf(FILE *f, const char *id, uint64_t pass,
 			  const struct lx_subreport *const *subs, size_t n,
 			  const struct lx_owned *last_applied)
 {
-	bool converged = true;
-	int r;
+	char buf[16384];
+	struct lx_sb b = {
+	    .p = buf, .cap = sizeof(buf), .sink = sink_file, .arg = f};
 
-	for (size_t i = 0; i < n; i++)
-		converged = converged && subs[i]->converged;
-	r = put(f, "{\"id\":");
-	if (r == 0)
-		r = put_value(f, json_string(id));
-	if (r == 0 &&
-	    fprintf(f, ",\"pass\":%" PRIu64 ",\"trigger\":", pass) < 0)
-		r = -EIO;
-	if (r == 0)
-		r = put_value(f, json_string(trigger ? trigger : "manual"));
-	if (r == 0 && fprintf(f,
-			      ",\"converged\":%s,\"duration_us\":%" PRIu64
-			      ",\"subsystems\":{",
-			      converged ? "true" : "false", duration_us) < 0)
-		r = -EIO;
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		if (fprintf(f, "%s\"%s\":", i ? "," : "",
-			    subs[i]->name ? subs[i]->name : "?") < 0)
-			return -EIO;
-		r = dump_subreport(f, subs[i]);
-	}
-	if (r == 0)
-		r = put(f, "}");
-	if (r == 0 && last_applied) {
-		r = put(f, ",\"last_applied\":");
-		if (r == 0)
-			r = put_value(f, lx_owned_to_json(last_applied));
-	}
-	return r ? r : put(f, "}");
+	dump_parts(&b, id, pass, trigger, duration_us, subs, n, last_applied);
+	return lx_sb_flush(&b);
 }
 
 int lx_report_dumpf(FILE *f, const struct lx_report *r,

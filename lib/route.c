@@ -478,12 +478,17 @@ int lx_route_from_msg(const struct nlmsghdr *nlh, struct lx_route *r)
 	return 0;
 }
 
+/*
+ * Built on lx_nl_put_header_only(): every attribute here zeroes its own
+ * padding (lx_nl_attr_put*, the nests hold aligned attributes only), so
+ * the message's bytes do not depend on what the buffer held.
+ */
 static struct nlmsghdr *route_header(void *buf, enum lx_nl_verb verb,
 				     const struct lx_route *r, uint8_t protocol)
 {
-	struct nlmsghdr *nlh = lx_nl_put_header(buf, LX_NL_ROUTE, verb);
+	struct nlmsghdr *nlh = lx_nl_put_header_only(buf, LX_NL_ROUTE, verb);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	uint32_t table = lx_route_table(r);
+	uint32_t table = lx_route_table(r), metric = lx_route_metric(r);
 	size_t len = lx_inaddr_len(r->family);
 
 	rtm->rtm_family = r->family;
@@ -493,14 +498,19 @@ static struct nlmsghdr *route_header(void *buf, enum lx_nl_verb verb,
 	rtm->rtm_type = r->type ? r->type : RTN_UNICAST;
 	if (r->family == AF_INET)
 		rtm->rtm_tos = r->tos;
-	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	/* The kernel takes rtm_table unless RTA_TABLE is there, and a
+	 * priority of 0 as none (IPv6 sends 1024 for it): the attributes
+	 * only when they say more, as ip(8) does. */
+	if (table >= 256)
+		lx_nl_attr_put_u32(nlh, RTA_TABLE, table);
 	if (r->dst_len)
-		mnl_attr_put(nlh, RTA_DST, len, &r->dst);
+		lx_nl_attr_put(nlh, RTA_DST, len, &r->dst);
 	if (r->family == AF_INET6 && r->from_len) {
 		rtm->rtm_src_len = r->from_len;
-		mnl_attr_put(nlh, RTA_SRC, len, &r->from);
+		lx_nl_attr_put(nlh, RTA_SRC, len, &r->from);
 	}
-	mnl_attr_put_u32(nlh, RTA_PRIORITY, lx_route_metric(r));
+	if (metric)
+		lx_nl_attr_put_u32(nlh, RTA_PRIORITY, metric);
 	return nlh;
 }
 
@@ -510,14 +520,14 @@ static void put_gw(struct nlmsghdr *nlh, const struct lx_route *r, uint8_t fam,
 	size_t len = lx_inaddr_len(fam);
 
 	if (fam == r->family) {
-		mnl_attr_put(nlh, RTA_GATEWAY, len, gw);
+		lx_nl_attr_put(nlh, RTA_GATEWAY, len, gw);
 	} else {
 		char v[sizeof(struct rtvia) + 16];
 		struct rtvia *via = (struct rtvia *)v;
 
 		via->rtvia_family = fam;
 		memcpy(via->rtvia_addr, gw, len);
-		mnl_attr_put(nlh, RTA_VIA, sizeof(*via) + len, v);
+		lx_nl_attr_put(nlh, RTA_VIA, sizeof(*via) + len, v);
 	}
 }
 
@@ -530,19 +540,21 @@ static void put_metrics(struct nlmsghdr *nlh, const struct lx_route *r)
 		return;
 	m = mnl_attr_nest_start(nlh, RTA_METRICS);
 	if (r->locks)
-		mnl_attr_put_u32(nlh, RTAX_LOCK, r->locks);
+		lx_nl_attr_put_u32(nlh, RTAX_LOCK, r->locks);
 	if (r->mtu)
-		mnl_attr_put_u32(nlh, RTAX_MTU, r->mtu);
+		lx_nl_attr_put_u32(nlh, RTAX_MTU, r->mtu);
 	if (r->advmss)
-		mnl_attr_put_u32(nlh, RTAX_ADVMSS, r->advmss);
+		lx_nl_attr_put_u32(nlh, RTAX_ADVMSS, r->advmss);
 	if (r->initcwnd)
-		mnl_attr_put_u32(nlh, RTAX_INITCWND, r->initcwnd);
+		lx_nl_attr_put_u32(nlh, RTAX_INITCWND, r->initcwnd);
 	if (r->initrwnd)
-		mnl_attr_put_u32(nlh, RTAX_INITRWND, r->initrwnd);
+		lx_nl_attr_put_u32(nlh, RTAX_INITRWND, r->initrwnd);
 	if (r->quickack)
-		mnl_attr_put_u32(nlh, RTAX_QUICKACK, r->quickack);
+		lx_nl_attr_put_u32(nlh, RTAX_QUICKACK, r->quickack);
 	if (r->congctl[0])
-		mnl_attr_put_strz(nlh, RTAX_CC_ALGO, r->congctl);
+		lx_nl_attr_put(nlh, RTAX_CC_ALGO,
+			       strnlen(r->congctl, sizeof(r->congctl) - 1) + 1,
+			       r->congctl);
 	mnl_attr_nest_end(nlh, m);
 }
 
@@ -582,11 +594,11 @@ struct nlmsghdr *lx_route_msg_new(void *buf, enum lx_nl_verb verb,
 	if (r->has_gw)
 		put_gw(nlh, r, gw_fam(r, r->gw_family), &r->gw);
 	if (oif > 0)
-		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
+		lx_nl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
 	if (r->has_src)
-		mnl_attr_put(nlh, RTA_PREFSRC, len, &r->src);
+		lx_nl_attr_put(nlh, RTA_PREFSRC, len, &r->src);
 	if (r->family == AF_INET6 && r->pref != ICMPV6_ROUTER_PREF_MEDIUM)
-		mnl_attr_put_u8(nlh, RTA_PREF, (uint8_t)r->pref);
+		lx_nl_attr_put_u8(nlh, RTA_PREF, (uint8_t)r->pref);
 	put_metrics(nlh, r);
 	if (r->n_nexthops)
 		put_multipath(nlh, r, nh_oif);

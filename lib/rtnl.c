@@ -540,6 +540,9 @@ static int ifindex_of(struct apply *ap, const char *name)
 	struct lx_link key;
 	const struct lx_link *l;
 
+	/* No map (none loaded, or no links): bsearch may not be given NULL. */
+	if (!ap->n_ifmap)
+		return -ENODEV;
 	snprintf(key.name, sizeof(key.name), "%s", name);
 	l = bsearch(&key, ap->ifmap, ap->n_ifmap, sizeof(*ap->ifmap),
 		    ifmap_cmp);
@@ -885,14 +888,44 @@ static int build_op(struct apply *ap, const struct lx_op *op, void *slot,
 	return 0;
 }
 
+/* Does build_op look a device up for op? */
+static bool names_a_device(const struct lx_op *op)
+{
+	const struct lx_route *r = &op->u.route;
+
+	switch (op->obj) {
+	case LX_OBJ_ADDRESS:
+	case LX_OBJ_NEIGH:
+		return true;
+	case LX_OBJ_ROUTE:
+		if (op->verb == LX_OP_DELETE)
+			return false;
+		if (r->dev[0])
+			return true;
+		for (size_t k = 0; k < r->n_nexthops; k++)
+			if (r->nh[k].dev[0])
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
 /* Ops [from, to) of one address/route stage, batched. Returns false when
  * the pass must stop. */
 static bool apply_batched(struct apply *ap, size_t from, size_t to)
 {
 	struct lx_nl_batch b;
-	int ret;
+	bool need_ifmap = false;
+	int ret = 0;
 
-	ret = ifmap_refresh(ap);
+	/* The name -> ifindex map costs a link dump: only when an op of the
+	 * stage names a device (10,000 routes via a gateway name none). */
+	for (size_t i = from; i < to && !need_ifmap; i++)
+		need_ifmap = ap->plan->ops[i].state == LX_OPS_PLANNED &&
+			     names_a_device(&ap->plan->ops[i]);
+	if (need_ifmap)
+		ret = ifmap_refresh(ap);
 	if (ret == 0)
 		ret = lx_nl_batch_init(&b, ap->ctx->nl, ack_cb, ap);
 	if (ret < 0) {

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "desired.h"
 #include "engine.h"
+#include "jsonw.h"
 #include "link.h"
 #include "rtnl_export.h"
 #include "sysctl.h"
@@ -76,7 +77,7 @@ static void malloc_for_one_shot(off_t doc_bytes)
 }
 
 static int prepare(struct lx_cli *cli, bool create_state, struct lx_engine *e,
-		   json_t **saved, struct lx_error *err)
+		   struct lx_sb *saved, struct lx_error *err)
 {
 	struct lx_desired d = {0};
 	struct lx_engine_target t = {
@@ -166,8 +167,8 @@ static int emit_report_tee(FILE *f, void *arg)
 
 static int reconcile_once(struct lx_cli *cli)
 {
-	_cleanup_json_ json_t *saved = NULL, *desired = NULL;
 	_cleanup_json_ json_t *owned_before = NULL, *owned_after = NULL;
+	struct lx_sb saved = {0}, desired = {0};
 	struct lx_engine e;
 	struct lx_report rep = {0};
 	struct lx_error err;
@@ -175,18 +176,24 @@ static int reconcile_once(struct lx_cli *cli)
 
 	lx_error_clear(&err);
 	r = prepare(cli, true, &e, &saved, &err);
-	if (r < 0)
+	if (r < 0) {
+		lx_sb_free(&saved);
 		return fail(&err);
+	}
 	owned_before = lx_owned_to_json(&e.owned);
 	lx_engine_pass(&e, true, "manual", &rep);
-	/* state.json is rewritten only when what it holds changed: a no-op
-	 * pass over a large document must not pay for serialising it. */
+	/* state.json is rewritten only when what it holds changed: the
+	 * document's text is compared with the stored one, neither parsed
+	 * nor built as a tree. */
 	owned_after = lx_owned_to_json(&e.owned);
-	desired = lx_desired_to_json(&e.desired);
-	r = 0;
-	if (!saved || !json_equal(saved, desired) ||
+	r = lx_desired_dump(&desired, &e.desired);
+	if (r < 0 || saved.len != desired.len ||
+	    memcmp(saved.p, desired.p, desired.len) ||
 	    !json_equal(owned_before, owned_after))
-		r = lx_state_save_json(&e.state, desired, owned_after, &err);
+		r = lx_state_save(&e.state, r < 0 ? NULL : desired.p,
+				  desired.len, owned_after, &err);
+	lx_sb_free(&saved);
+	lx_sb_free(&desired);
 	if (r < 0)
 		lx_print_error(&err);
 	{

@@ -21,6 +21,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "desired.h"
+#include "jsonw.h"
 #include "sandbox.h"
 #include "stats.h"
 
@@ -111,18 +112,23 @@ static bool converged(struct lx_daemon *d)
 static void save_owned(struct lx_daemon *d, const struct lx_owned *owned)
 {
 	struct lx_error err;
-	_cleanup_json_ json_t *oj = lx_owned_to_json(owned), *dj = NULL;
+	_cleanup_json_ json_t *oj = lx_owned_to_json(owned);
 	_cleanup_free_ char *now = NULL;
+	struct lx_sb dj = {0};
+	int r = -ENOMEM;
 
 	now = oj ? json_dumps(oj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	if (now && d->desired_saved && d->saved && strcmp(now, d->saved) == 0)
 		return;
 	lx_error_clear(&err);
-	dj = oj ? lx_desired_to_json(&d->eng->desired) : NULL;
-	if (!dj)
-		lx_error_set(&err, LX_ERR_SYSTEM, ENOMEM, "%s",
+	if (oj)
+		r = lx_desired_dump(&dj, &d->eng->desired);
+	if (r < 0)
+		lx_error_set(&err, LX_ERR_SYSTEM, -r, "%s",
 			     lx_state_file_name(LX_STATE_STATE));
-	if (!dj || lx_state_save_json(&d->eng->state, dj, oj, &err) < 0) {
+	if (r < 0 ||
+	    lx_state_save(&d->eng->state, dj.p, dj.len, oj, &err) < 0) {
+		lx_sb_free(&dj);
 		logf_(d, "%s", err.msg);
 		lx_state_event(&d->eng->state, "error",
 			       json_pack("{s:s}", "error", err.msg));
@@ -131,6 +137,7 @@ static void save_owned(struct lx_daemon *d, const struct lx_owned *owned)
 		d->saved = NULL;
 		return;
 	}
+	lx_sb_free(&dj);
 	free(d->saved);
 	d->saved = TAKE_PTR(now);
 	d->desired_saved = true;

@@ -166,7 +166,7 @@ void lx_engine_close(struct lx_engine *e)
 	lx_owned_free(&e->owned);
 }
 
-int lx_engine_load_state(struct lx_engine *e, json_t **desired,
+int lx_engine_load_state(struct lx_engine *e, struct lx_sb *desired,
 			 struct lx_error *err)
 {
 	lx_owned_free(&e->owned);
@@ -225,7 +225,7 @@ void lx_engine_set_desired(struct lx_engine *e, struct lx_desired *d)
 
 int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
 		      const struct lx_policy *policy, struct lx_desired *d,
-		      json_t **saved, struct lx_error *err)
+		      struct lx_sb *saved, struct lx_error *err)
 {
 	int r = lx_engine_open(e, t, policy, err);
 

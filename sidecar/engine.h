@@ -54,9 +54,9 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 		   const struct lx_policy *policy, struct lx_error *err) LX_WUR;
 void lx_engine_close(struct lx_engine *e);
 
-/* Load last_applied (and the stored desired state, if wanted) from state.json.
- */
-int lx_engine_load_state(struct lx_engine *e, json_t **desired,
+/* Load last_applied (and the stored desired state's JSON text, if wanted:
+ * lx_state_load) from state.json. */
+int lx_engine_load_state(struct lx_engine *e, struct lx_sb *desired,
 			 struct lx_error *err) LX_WUR;
 
 /*
@@ -76,7 +76,8 @@ int lx_engine_create_state(struct lx_engine *e, struct lx_error *err) LX_WUR;
 /*
  * The bring-up every command that applies runs, in this order (it is the
  * security boundary): open (pin the target, enter its netns), load what
- * state.json says we own (saved: its stored desired document, or NULL),
+ * state.json says we own (saved: its stored desired document's text, or
+ * NULL),
  * check d against the policy, create the state dir (only now, so a
  * refused request leaves nothing behind), set d as the desired state:
  * taken, not copied (lx_engine_set_desired: *d is left empty, a
@@ -85,7 +86,7 @@ int lx_engine_create_state(struct lx_engine *e, struct lx_error *err) LX_WUR;
  */
 int lx_engine_bringup(struct lx_engine *e, const struct lx_engine_target *t,
 		      const struct lx_policy *policy, struct lx_desired *d,
-		      json_t **saved, struct lx_error *err) LX_WUR;
+		      struct lx_sb *saved, struct lx_error *err) LX_WUR;
 
 /* A start that failed after lx_engine_create_state: remove the state dir
  * if this engine created it (a failed start leaves nothing behind). */

@@ -10,11 +10,13 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "json_cleanup.h"
 #include "desired.h"
+#include "jsonw.h"
 #include "oci_state.h"
 #include "report.h"
 #include "state.h"
@@ -226,22 +228,28 @@ int lx_state_bind(struct lx_state *s, const json_t *record)
 
 #define STATE_MAX (64u << 20)
 
-static json_t *load_json_fd(int fd, json_error_t *je)
+/* The whole file into *out (NUL-terminated): its length, or -1 with je
+ * saying why. */
+static ssize_t read_fd_all(int fd, char **out, json_error_t *je)
 {
-	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 	size_t len = 0;
+	char *buf;
 
+	*out = NULL;
 	if (fstat(fd, &st) < 0 || st.st_size < 0 ||
 	    (size_t)st.st_size > STATE_MAX) {
 		snprintf(je->text, sizeof(je->text),
 			 "unreadable or larger than %u bytes", STATE_MAX);
 		je->line = 0;
-		return NULL;
+		return -1;
 	}
 	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return NULL;
+	if (!buf) {
+		snprintf(je->text, sizeof(je->text), "out of memory");
+		je->line = 0;
+		return -1;
+	}
 	while (len < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
 
@@ -251,7 +259,9 @@ static json_t *load_json_fd(int fd, json_error_t *je)
 			break;
 		len += (size_t)n;
 	}
-	return json_loadb(buf, len, 0, je);
+	buf[len] = '\0';
+	*out = buf;
+	return (ssize_t)len;
 }
 
 /*
@@ -276,18 +286,43 @@ static int discard(struct lx_state *s, const json_t *recorded)
 	return 0;
 }
 
-int lx_state_load(struct lx_state *s, struct lx_owned *owned, json_t **desired,
-		  struct lx_error *err)
+/*
+ * state.json's "desired" member is by far its largest (a 10,000-route
+ * document) and nothing reads it back but the comparison that decides
+ * whether to rewrite the file: it is cut out of the text before the rest
+ * is parsed (the parser sees "desired": null), and handed over as text
+ * when wanted. A file the scan cannot follow (written by hand, a key
+ * spelled with escapes) is parsed whole, as before.
+ */
+static json_t *parse_state(char *buf, size_t len, struct lx_sb *desired,
+			   bool *cut, json_error_t *je)
+{
+	size_t d0, d1;
+
+	*cut = lx_json_member_span(buf, len, "desired", &d0, &d1) == 1 &&
+	       d1 - d0 >= 4;
+	if (!*cut)
+		return json_loadb(buf, len, 0, je);
+	if (desired)
+		lx_sb_mem(desired, buf + d0, d1 - d0);
+	memcpy(buf + d0, "null", 4);
+	memmove(buf + d0 + 4, buf + d1, len - d1);
+	return json_loadb(buf, d0 + 4 + (len - d1), 0, je);
+}
+
+int lx_state_load(struct lx_state *s, struct lx_owned *owned,
+		  struct lx_sb *desired, struct lx_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_json_ json_t *j = NULL;
+	_cleanup_free_ char *buf = NULL;
 	json_error_t je;
 	json_t *la, *v;
+	ssize_t len;
+	bool cut = false;
 	int r;
 
 	memset(owned, 0, sizeof(*owned));
-	if (desired)
-		*desired = NULL;
 	fd = openat(s->dirfd, "state.json", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -297,13 +332,19 @@ int lx_state_load(struct lx_state *s, struct lx_owned *owned, json_t **desired,
 	}
 	/* One read of the whole file: json_loadfd reads a byte per syscall,
 	 * which for a 10,000-route document costs more than the pass. */
-	j = load_json_fd(fd, &je);
+	len = read_fd_all(fd, &buf, &je);
+	if (len >= 0)
+		j = parse_state(buf, (size_t)len, desired, &cut, &je);
 	if (!j)
 		return lx_error_set(err, LX_ERR_INVALID, 0,
 				    "%s/state.json: %s (line %d)", s->path,
 				    je.text, je.line);
-	if (s->target && !json_equal(json_object_get(j, "target"), s->target))
+	if (s->target &&
+	    !json_equal(json_object_get(j, "target"), s->target)) {
+		if (desired)
+			desired->len = 0; /* another target's */
 		return discard(s, json_object_get(j, "target"));
+	}
 	la = json_object_get(j, "last_applied");
 	if (la) {
 		r = lx_owned_from_json(la, owned, err);
@@ -317,11 +358,14 @@ int lx_state_load(struct lx_state *s, struct lx_owned *owned, json_t **desired,
 	v = json_object_get(j, "serial");
 	if (json_is_integer(v) && json_integer_value(v) >= 0)
 		s->serial = (uint64_t)json_integer_value(v);
-	if (desired) {
+	if (desired && !cut) {
 		v = json_object_get(j, "desired");
 		if (v)
-			*desired = json_incref(v);
+			lx_sb_json(desired, v);
 	}
+	if (desired && desired->err)
+		return lx_error_set(err, LX_ERR_SYSTEM, -desired->err,
+				    "%s/state.json", s->path);
 	return 0;
 }
 
@@ -406,19 +450,84 @@ int lx_state_write_json(struct lx_state *s, enum lx_state_file f,
 	return lx_state_write_with(s, f, emit_default, &a);
 }
 
-int lx_state_save_json(struct lx_state *s, json_t *desired, json_t *owned,
-		       struct lx_error *err)
+/* Write NAME from iov atomically (tmp file, rename), as
+ * lx_state_write_with, without stdio. */
+static int write_iov(struct lx_state *s, enum lx_state_file which,
+		     struct iovec *iov, int n)
 {
-	_cleanup_json_ json_t *j = NULL;
+	const char *name = file_names[which];
+	char tmp[64];
+	int fd, r = 0;
+
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	fd =
+	    openat(s->dirfd, tmp,
+		   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	while (n > 0 && r == 0) {
+		ssize_t w = writev(fd, iov, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			r = w < 0 ? -errno : -EIO;
+			break;
+		}
+		/* past what was written */
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && renameat(s->dirfd, tmp, s->dirfd, name) < 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(s->dirfd, tmp, 0);
+	return r;
+}
+
+int lx_state_save(struct lx_state *s, const char *desired, size_t desired_len,
+		  const json_t *owned, struct lx_error *err)
+{
+	struct lx_sb head = {0}, tail = {0};
+	struct iovec iov[3];
 	int r;
 
-	j = json_pack("{s:s, s:O?, s:s, s:I, s:O, s:O}", "id", s->id, "target",
-		      s->target, "lineage", s->lineage, "serial",
-		      (json_int_t)(s->serial + 1), "desired",
-		      desired ? desired : json_null(), "last_applied", owned);
-	if (!j)
-		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "state.json");
-	r = lx_state_write_json(s, LX_STATE_STATE, j);
+	/* The members in the order they always had (id, target, lineage,
+	 * serial, desired, last_applied), compact, a newline at the end. */
+	lx_sb_str(&head, "{\"id\":");
+	lx_sb_json_str(&head, s->id);
+	lx_sb_str(&head, ",\"target\":");
+	if (s->target)
+		lx_sb_json(&head, s->target);
+	else
+		lx_sb_str(&head, "null");
+	lx_sb_str(&head, ",\"lineage\":");
+	lx_sb_json_str(&head, s->lineage);
+	lx_sb_str(&head, ",\"serial\":");
+	lx_sb_u64(&head, s->serial + 1);
+	lx_sb_str(&head, ",\"desired\":");
+	lx_sb_str(&tail, ",\"last_applied\":");
+	lx_sb_json(&tail, owned);
+	lx_sb_str(&tail, "}\n");
+	r = head.err ? head.err : tail.err;
+	if (r == 0) {
+		iov[0] = (struct iovec){head.p, head.len};
+		iov[1] = desired ? (struct iovec){(void *)desired, desired_len}
+				 : (struct iovec){(void *)"null", 4};
+		iov[2] = (struct iovec){tail.p, tail.len};
+		r = write_iov(s, LX_STATE_STATE, iov, 3);
+	}
+	lx_sb_free(&head);
+	lx_sb_free(&tail);
 	if (r < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/state.json",
 				    s->path);

@@ -131,16 +131,21 @@ int lx_state_resident_pidfd(int dirfd, struct lx_proc_ident *who,
 int lx_state_check_owner(const char *dir, const char *id,
 			 const json_t *target, struct lx_error *err) LX_WUR;
 
-/* Read state.json: last_applied into owned (empty if no file), and the
- * desired document (new reference, NULL if none) when desired != NULL. */
-int lx_state_load(struct lx_state *s, struct lx_owned *owned, json_t **desired,
-		  struct lx_error *err) LX_WUR;
+/*
+ * Read state.json: last_applied into owned (empty if no file). When
+ * desired != NULL, the stored desired document's JSON text is appended to
+ * it (nothing if there is none, "null" if it was null) without parsing it:
+ * compare it with lx_desired_dump's text of the document in force.
+ */
+struct lx_sb;
+int lx_state_load(struct lx_state *s, struct lx_owned *owned,
+		  struct lx_sb *desired, struct lx_error *err) LX_WUR;
 
-/* Write state.json atomically (tmp file, rename) from the desired state
- * and last_applied as JSON (borrowed; lx_desired_to_json,
- * lx_owned_to_json); serial++. */
-int lx_state_save_json(struct lx_state *s, json_t *desired, json_t *owned,
-		       struct lx_error *err) LX_WUR;
+/* Write state.json atomically (tmp file, rename), serial++: desired is the
+ * document's JSON text (lx_desired_dump; NULL writes null), spliced in as it
+ * is, owned last_applied as JSON (lx_owned_to_json). */
+int lx_state_save(struct lx_state *s, const char *desired, size_t desired_len,
+		  const json_t *owned, struct lx_error *err) LX_WUR;
 
 /* Write f atomically with the JSON value (report.json) or text (pid). */
 int lx_state_write_json(struct lx_state *s, enum lx_state_file f,

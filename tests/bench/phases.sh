@@ -67,8 +67,8 @@ phases "$tmp/routes.data" \
 	"apply=lx_rtnl_apply" \
 	"  of it: sending batches (kernel insertion)=nl_send" \
 	"  of it: reading acks=__recvmmsg" \
-	"serialise the desired state for state.json=lx_desired_to_json" \
-	"write state.json=lx_state_save_json" \
+	"serialise the desired state for state.json=lx_desired_dump" \
+	"write state.json=lx_state_save" \
 	"write report.json=emit_report" \
 	"execve (kernel)=__x64_sys_execve" \
 	"exit (kernel: unmapping)=__x64_sys_exit_group"

@@ -21,7 +21,7 @@ fi
 # socket or touches sysctl/cgroup files.
 # The route, rule and neighbour models come with their codecs (one file
 # per object); linking them opens nothing.
-srcs=(lib/model.c lib/error.c lib/format.c lib/op.c lib/desired.c lib/grammar.c lib/link_grammar.c lib/cgroup_keys.c lib/nft_text.c
+srcs=(lib/model.c lib/error.c lib/json_fast.c lib/format.c lib/jsonw.c lib/op.c lib/desired.c lib/grammar.c lib/link_grammar.c lib/cgroup_keys.c lib/nft_text.c
       lib/grammar_route.c lib/route.c lib/rule.c lib/neigh.c lib/addr.c lib/nl.c oci/*.c)
 # fuzz_netlink also links the reconciler's pure half.
 nl_srcs=(lib/link.c lib/rtnl.c lib/rtnl_tagged.c lib/owned_log.c lib/report.c lib/source.c)

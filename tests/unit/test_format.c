@@ -183,3 +183,68 @@ Test(format, addr_matches_stdio_form)
 		cr_assert_str_eq(got, want);
 	}
 }
+
+/* IPv6 text is hand-written (RFC 5952 as inet_ntop writes it): every
+ * pattern of zero groups, with group values of 1 to 4 hex digits, and the
+ * forms inet_ntop writes with a dotted IPv4 tail (left to it). */
+Test(format, ipv6_matches_inet_ntop)
+{
+	static const uint16_t vals[] = {1, 0xf, 0x10, 0xff, 0x100, 0xfff,
+					0x1000, 0xffff, 0xabc, 0x2001};
+	char got[256], want[256], t[INET6_ADDRSTRLEN];
+	struct lx_addr a;
+
+	srand(17);
+	for (unsigned mask = 0; mask < 256; mask++) {
+		for (int k = 0; k < 40; k++) {
+			memset(&a, 0, sizeof(a));
+			a.family = AF_INET6;
+			snprintf(a.dev, sizeof(a.dev), "v0");
+			a.prefixlen = 64;
+			a.scope = LX_UNSET;
+			for (int g = 0; g < 8; g++) {
+				uint16_t v = mask & (1u << g)
+						 ? 0
+						 : vals[(unsigned)rand() %
+							LX_ARRAY_SIZE(vals)];
+
+				/* the tails inet_ntop writes dotted */
+				if (k == 1 && g == 5 && (mask & 0x1f) == 0x1f)
+					v = 0xffff;
+				if (k == 2 && g == 7)
+					v = mask & 0x80 ? 0 : 1;
+				a.addr.v6.s6_addr[2 * g] = (uint8_t)(v >> 8);
+				a.addr.v6.s6_addr[2 * g + 1] = (uint8_t)v;
+			}
+			inet_ntop(AF_INET6, &a.addr, t, sizeof(t));
+			snprintf(want, sizeof(want), "v0 %s/64", t);
+			lx_addr_format(&a, got, sizeof(got));
+			cr_assert_str_eq(got, want, "mask %02x", mask);
+		}
+	}
+}
+
+/* Dotted quads over every octet value, in every position. */
+Test(format, ipv4_matches_inet_ntop)
+{
+	char got[256], want[256], t[INET_ADDRSTRLEN];
+	struct lx_addr a;
+
+	for (unsigned v = 0; v < 256; v++) {
+		for (int pos = 0; pos < 4; pos++) {
+			uint8_t *o = (uint8_t *)&a.addr.v4;
+
+			memset(&a, 0, sizeof(a));
+			a.family = AF_INET;
+			snprintf(a.dev, sizeof(a.dev), "v0");
+			a.prefixlen = 32;
+			a.scope = LX_UNSET;
+			for (int i = 0; i < 4; i++)
+				o[i] = (uint8_t)(i == pos ? v : 255 - v + i);
+			inet_ntop(AF_INET, &a.addr, t, sizeof(t));
+			snprintf(want, sizeof(want), "v0 %s/32", t);
+			lx_addr_format(&a, got, sizeof(got));
+			cr_assert_str_eq(got, want);
+		}
+	}
+}

@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fast JSON reader (json_fast.h). Recursive descent over the buffer,
+ * one pass, no token buffer: a string without escapes goes from the input
+ * straight into json_stringn_nocheck. Any doubt is a refusal (NULL), and
+ * lx_json_loadb then asks json_loadb, whose verdict and message stand.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_fast.h"
+
+struct rd {
+	const unsigned char *p, *e;
+	char *tmp; /* an escaped string, decoded */
+	size_t tmp_cap;
+	int depth;
+};
+
+/* Bytes that stand for themselves in a string: printable ASCII but the
+ * quote and the backslash. Control bytes are jansson's error, bytes of
+ * 0x80 and up need its UTF-8 check: both are refused here. */
+static bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Any byte of x zero (exact as a yes or no: a borrow starts at a zero). */
+static uint64_t zero_byte(uint64_t x)
+{
+	return (x - ONES) & ~x & HIGHS;
+}
+
+/* The end of the run of plain bytes at p: eight at a time while none of
+ * them is a quote, a backslash, a control byte or 0x80 and up (a yes may
+ * be wrong, a no never is: the bytes after a yes go one at a time). */
+static const unsigned char *plain_run(const unsigned char *p,
+				      const unsigned char *e)
+{
+	while (e - p >= 8) {
+		uint64_t x;
+
+		memcpy(&x, p, 8);
+		if ((x & HIGHS) | ((x - 0x20 * ONES) & ~x & HIGHS) |
+		    zero_byte(x ^ ('"' * ONES)) | zero_byte(x ^ ('\\' * ONES)))
+			break;
+		p += 8;
+	}
+	while (p < e && plain(*p))
+		p++;
+	return p;
+}
+
+static bool digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static void ws(struct rd *r)
+{
+	while (r->p < r->e &&
+	       (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t'))
+		r->p++;
+}
+
+static bool tmp_put(struct rd *r, size_t *n, const void *s, size_t len)
+{
+	if (!len)
+		return true;
+	if (*n + len > r->tmp_cap) {
+		size_t cap = r->tmp_cap ? r->tmp_cap : 256;
+		char *t;
+
+		while (cap < *n + len)
+			cap *= 2;
+		t = realloc(r->tmp, cap);
+		if (!t)
+			return false;
+		r->tmp = t;
+		r->tmp_cap = cap;
+	}
+	memcpy(r->tmp + *n, s, len);
+	*n += len;
+	return true;
+}
+
+static int hex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* \uXXXX (the "\u" read) as UTF-8 into out; 0 when refused: NUL (an error
+ * without JSON_ALLOW_NUL) and surrogates (pairs are left to jansson). */
+static size_t uescape(struct rd *r, char out[3])
+{
+	unsigned int cp = 0;
+
+	if (r->e - r->p < 4)
+		return 0;
+	for (int i = 0; i < 4; i++) {
+		int h = hex(r->p[i]);
+
+		if (h < 0)
+			return 0;
+		cp = cp << 4 | (unsigned int)h;
+	}
+	r->p += 4;
+	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	out[0] = (char)(0xe0 | cp >> 12);
+	out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[2] = (char)(0x80 | (cp & 0x3f));
+	return 3;
+}
+
+/* The rest of a string with escapes, from r->p (at a backslash), after
+ * s[0..n) of plain bytes; decoded into r->tmp. */
+static bool string_escaped(struct rd *r, const unsigned char *s, size_t n,
+			   const char **out, size_t *len)
+{
+	size_t o = 0;
+
+	if (!tmp_put(r, &o, s, n))
+		return false;
+	while (r->p < r->e && *r->p != '"') {
+		const unsigned char *run = r->p;
+		char c[3];
+		size_t k = 1;
+
+		if (plain(*r->p)) {
+			r->p = plain_run(r->p, r->e);
+			if (!tmp_put(r, &o, run, (size_t)(r->p - run)))
+				return false;
+			continue;
+		}
+		if (*r->p != '\\' || r->e - r->p < 2)
+			return false;
+		r->p += 2;
+		switch (r->p[-1]) {
+		case '"':
+		case '\\':
+		case '/':
+			c[0] = (char)r->p[-1];
+			break;
+		case 'b':
+			c[0] = '\b';
+			break;
+		case 'f':
+			c[0] = '\f';
+			break;
+		case 'n':
+			c[0] = '\n';
+			break;
+		case 'r':
+			c[0] = '\r';
+			break;
+		case 't':
+			c[0] = '\t';
+			break;
+		case 'u':
+			k = uescape(r, c);
+			if (!k)
+				return false;
+			break;
+		default:
+			return false;
+		}
+		if (!tmp_put(r, &o, c, k))
+			return false;
+	}
+	if (r->p == r->e)
+		return false;
+	r->p++;
+	*out = r->tmp;
+	*len = o;
+	return true;
+}
+
+/* A string at r->p (a quote): *out points into the input when it has no
+ * escapes, else into r->tmp (valid until the next string). */
+static bool string(struct rd *r, const char **out, size_t *len)
+{
+	const unsigned char *s = ++r->p;
+
+	r->p = plain_run(r->p, r->e);
+	if (r->p < r->e && *r->p == '"') {
+		*out = (const char *)s;
+		*len = (size_t)(r->p - s);
+		r->p++;
+		return true;
+	}
+	if (r->p < r->e && *r->p == '\\')
+		return string_escaped(r, s, (size_t)(r->p - s), out, len);
+	return false;
+}
+
+/* -?(0|[1-9][0-9]*), at most 18 digits (no overflow possible); fractions
+ * and exponents are reals: jansson's strtod decides them. */
+static json_t *number(struct rd *r)
+{
+	bool neg = *r->p == '-';
+	json_int_t v = 0;
+	int digits = 0;
+
+	if (neg)
+		r->p++;
+	if (r->p == r->e || !digit(*r->p))
+		return NULL;
+	if (*r->p == '0') {
+		r->p++;
+	} else {
+		while (r->p < r->e && digit(*r->p)) {
+			if (++digits > 18)
+				return NULL;
+			v = v * 10 + (*r->p++ - '0');
+		}
+	}
+	if (r->p < r->e && (*r->p == '.' || *r->p == 'e' || *r->p == 'E'))
+		return NULL;
+	return json_integer(neg ? -v : v);
+}
+
+static json_t *word(struct rd *r, const char *w, size_t n, json_t *v)
+{
+	if ((size_t)(r->e - r->p) < n || memcmp(r->p, w, n))
+		return NULL;
+	r->p += n;
+	return v;
+}
+
+static json_t *value(struct rd *r);
+
+static json_t *array(struct rd *r)
+{
+	json_t *a = json_array();
+
+	r->p++;
+	ws(r);
+	if (a && r->p < r->e && *r->p == ']') {
+		r->p++;
+		return a;
+	}
+	while (a) {
+		if (json_array_append_new(a, value(r)))
+			break;
+		ws(r);
+		if (r->p == r->e)
+			break;
+		if (*r->p == ']') {
+			r->p++;
+			return a;
+		}
+		if (*r->p++ != ',')
+			break;
+		ws(r);
+	}
+	json_decref(a);
+	return NULL;
+}
+
+static json_t *object(struct rd *r)
+{
+	json_t *o = json_object();
+
+	r->p++;
+	ws(r);
+	if (o && r->p < r->e && *r->p == '}') {
+		r->p++;
+		return o;
+	}
+	while (o && r->p < r->e && *r->p == '"') {
+		const char *k;
+		char *copy = NULL;
+		size_t kl, n = json_object_size(o);
+		int rc;
+
+		if (!string(r, &k, &kl))
+			break;
+		/* The value's strings reuse r->tmp. */
+		if (k == r->tmp) {
+			copy = malloc(kl + 1);
+			if (!copy)
+				break;
+			memcpy(copy, k, kl);
+			k = copy;
+		}
+		ws(r);
+		if (r->p == r->e || *r->p++ != ':') {
+			free(copy);
+			break;
+		}
+		ws(r);
+		rc = json_object_setn_new_nocheck(o, k, kl, value(r));
+		free(copy);
+		/* A duplicate replaced the first value: jansson's to judge
+		 * (an error with JSON_REJECT_DUPLICATES). */
+		if (rc || json_object_size(o) == n)
+			break;
+		ws(r);
+		if (r->p == r->e)
+			break;
+		if (*r->p == '}') {
+			r->p++;
+			return o;
+		}
+		if (*r->p++ != ',')
+			break;
+		ws(r);
+	}
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *value(struct rd *r)
+{
+	const char *s;
+	json_t *v = NULL;
+	size_t n;
+
+	if (r->p == r->e)
+		return NULL;
+	switch (*r->p) {
+	case '{':
+	case '[':
+		if (++r->depth > LX_JSON_FAST_DEPTH)
+			return NULL;
+		v = *r->p == '{' ? object(r) : array(r);
+		r->depth--;
+		return v;
+	case '"':
+		return string(r, &s, &n) ? json_stringn_nocheck(s, n) : NULL;
+	case 't':
+		return word(r, "true", 4, json_true());
+	case 'f':
+		return word(r, "false", 5, json_false());
+	case 'n':
+		return word(r, "null", 4, json_null());
+	default:
+		return *r->p == '-' || digit(*r->p) ? number(r) : NULL;
+	}
+}
+
+json_t *lx_json_fast_loadb(const char *buf, size_t len, size_t flags)
+{
+	struct rd r = {0};
+	json_t *v = NULL;
+
+	if (!buf || (flags & ~(size_t)JSON_REJECT_DUPLICATES))
+		return NULL;
+	r.p = (const unsigned char *)buf;
+	r.e = r.p + len;
+	ws(&r);
+	/* Without JSON_DECODE_ANY only an object or an array. */
+	if (r.p < r.e && (*r.p == '{' || *r.p == '['))
+		v = value(&r);
+	free(r.tmp);
+	if (v) {
+		ws(&r);
+		if (r.p != r.e) {
+			json_decref(v);
+			v = NULL;
+		}
+	}
+	return v;
+}
+
+json_t *lx_json_loadb(const char *buf, size_t len, size_t flags,
+		      json_error_t *error)
+{
+	json_t *v = lx_json_fast_loadb(buf, len, flags);
+
+	if (!v)
+		return json_loadb(buf, len, flags, error);
+	if (error) {
+		/* What json_loadb leaves on success. */
+		memset(error, 0, sizeof(*error));
+		error->line = -1;
+		error->column = -1;
+		error->position = (int)len;
+		strcpy(error->source, "<buffer>");
+	}
+	return v;
+}

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The grammar's fast paths agree with what they replace: lx_prefix_parse
+ * with inet_pton and a strict length, lx_split_words with strtok_r's split, lx_item_field
+ * with snprintf("%s[%zu]"). No kernel.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "desired.h"
+#include "grammar.h"
+
+static const char *const quads[] = {
+    "0.0.0.0",	    "10.1.2.3",	     "255.255.255.255", "256.1.1.1",
+    "1.2.3.256",    "01.2.3.4",	     "1.02.3.4",	"1.2.3.00",
+    "1.2.3",	    "1.2.3.4.5",     "1..2.3",		".1.2.3",
+    "1.2.3.",	    "1.2.3.4 ",	     " 1.2.3.4",	"1.2.3.-4",
+    "1.2.3.4a",	    "0x1.2.3.4",     "1234.1.1.1",	"1.2.3.0004",
+    "",		    "1",	     "::1",		"::ffff:1.2.3.4",
+    "9.9.9.9",	    "199.200.249.0", "100.100.100.100", "1.2.3.4/24",
+    "001.002.3.4",  "0.0.0.00",	     "1.2.3.4\n",	"1.2.3.4.",
+    "99.99.99.999", "300.0.0.0",      "fd00::1",	"1.2.3.4:80",
+    "1.2.3.4x",	    "1.2.3.4.",
+};
+
+/* What prefix_parse answered before its IPv4 fast path: inet_pton on the
+ * text before the slash, then 1..3 digits of at most the family's bits. */
+static int reference_prefix(const char *s, int family, union lx_inaddr *a,
+			    uint8_t *len, uint8_t *fam)
+{
+	char ip[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long l;
+	char *end;
+	int f;
+
+	memset(a, 0, sizeof(*a));
+	if (n == 0 || n >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, n);
+	ip[n] = '\0';
+	if (inet_pton(AF_INET, ip, &a->v4) == 1)
+		f = AF_INET;
+	else if (inet_pton(AF_INET6, ip, &a->v6) == 1)
+		f = AF_INET6;
+	else
+		return -EINVAL;
+	if (family && family != f)
+		return -EAFNOSUPPORT;
+	l = f == AF_INET ? 32 : 128;
+	if (slash) {
+		if (!slash[1] || strlen(slash + 1) > 3 ||
+		    strspn(slash + 1, "0123456789") != strlen(slash + 1))
+			return -ERANGE;
+		l = strtoul(slash + 1, &end, 10);
+		if (l > (f == AF_INET ? 32u : 128u))
+			return -ERANGE;
+	}
+	*len = (uint8_t)l;
+	*fam = (uint8_t)f;
+	return 0;
+}
+
+Test(grammar_fast, prefix_parse_as_inet_pton)
+{
+	static const char *const lens[] = {"",	   "/0",   "/8",   "/32",
+					   "/33",  "/032", "/0032", "/",
+					   "/-1",  "/1a",  "/ 8",  "/128",
+					   "/129", "//8",  "/8/8", "/00"};
+
+	for (size_t i = 0; i < sizeof(quads) / sizeof(quads[0]); i++)
+		for (size_t j = 0; j < sizeof(lens) / sizeof(lens[0]); j++)
+			for (int k = 0; k < 3; k++) {
+				int fam = k == 0 ? 0 : k == 1 ? AF_INET : AF_INET6;
+				char s[64];
+				union lx_inaddr a, b;
+				uint8_t la = 0, lb = 0, fa = 0, fb = 0;
+				int ra, rb;
+
+				snprintf(s, sizeof(s), "%s%s", quads[i],
+					 lens[j]);
+				memset(&a, 0x5a, sizeof(a));
+				rb = reference_prefix(s, fam, &b, &lb, &fb);
+				ra = lx_prefix_parse(s, fam, &a, &la, &fa);
+				cr_assert_eq(ra, rb, "%s (family %d)", s, fam);
+				if (ra)
+					continue;
+				cr_assert(!memcmp(&a, &b, sizeof(a)), "%s", s);
+				cr_assert_eq(la, lb, "%s", s);
+				cr_assert_eq(fa, fb, "%s", s);
+			}
+	/* and with the family asked for */
+	for (size_t i = 0; i < sizeof(quads) / sizeof(quads[0]); i++) {
+		union lx_inaddr a, b;
+		uint8_t la, lb, fa, fb;
+
+		cr_assert_eq(lx_prefix_parse(quads[i], AF_INET, &a, &la, &fa),
+			     reference_prefix(quads[i], AF_INET, &b, &lb, &fb),
+			     "%s", quads[i]);
+	}
+}
+
+static void split_like_strtok(const char *s)
+{
+	struct lx_words w;
+	struct lx_error e;
+	char copy[LX_ITEM_MAX + 1], *save = NULL, *p;
+	size_t n = 0;
+
+	lx_error_clear(&e);
+	cr_assert_eq(lx_split_words(s, &w, "f", &e), 0, "%s", s);
+	snprintf(copy, sizeof(copy), "%s", s);
+	for (p = strtok_r(copy, " \t\r\n", &save); p;
+	     p = strtok_r(NULL, " \t\r\n", &save), n++) {
+		cr_assert_lt(n, w.n, "%s", s);
+		cr_assert_str_eq(w.w[n], p, "%s", s);
+	}
+	cr_assert_eq(n, w.n, "%s", s);
+}
+
+Test(grammar_fast, split_words_as_strtok_r)
+{
+	split_like_strtok("");
+	split_like_strtok("   ");
+	split_like_strtok("a");
+	split_like_strtok(" a ");
+	split_like_strtok("10.0.0.0/8 via 10.0.0.1");
+	split_like_strtok("\ta\r\nb  \t c\n");
+	split_like_strtok("a\vb\fc"); /* \v and \f are not separators */
+	split_like_strtok("x\xa0y \x01z");
+}
+
+Test(grammar_fast, split_words_limits)
+{
+	char s[LX_ITEM_MAX + 2];
+	struct lx_words w;
+	struct lx_error e;
+	size_t o = 0;
+
+	for (int i = 0; i < LX_ITEM_WORDS_MAX; i++)
+		o += (size_t)snprintf(s + o, sizeof(s) - o, "w%d ", i);
+	lx_error_clear(&e);
+	cr_assert_eq(lx_split_words(s, &w, "f", &e), 0);
+	cr_assert_eq(w.n, LX_ITEM_WORDS_MAX);
+	snprintf(s + o, sizeof(s) - o, "one-more");
+	cr_assert_lt(lx_split_words(s, &w, "f", &e), 0);
+	cr_assert(strstr(e.msg, "f: too many words (max 32) in \"w0 w1"),
+		  "%s", e.msg);
+	memset(s, 'a', LX_ITEM_MAX);
+	s[LX_ITEM_MAX] = '\0';
+	lx_error_clear(&e);
+	cr_assert_eq(lx_split_words(s, &w, "f", &e), 0);
+	cr_assert_eq(w.n, 1);
+	s[LX_ITEM_MAX] = 'a';
+	s[LX_ITEM_MAX + 1] = '\0';
+	cr_assert_lt(lx_split_words(s, &w, "f", &e), 0);
+	cr_assert(strstr(e.msg, "f: item too long (1025 bytes, max 1024)"),
+		  "%s", e.msg);
+}
+
+Test(grammar_fast, item_field_as_snprintf)
+{
+	static const size_t idx[] = {0, 9, 10, 65535, (size_t)-1};
+	char base[600], want[640], got[512];
+	struct lx_origin o = {.base = base};
+
+	for (size_t b = 0; b < 560; b += 37) {
+		memset(base, 'x', b);
+		base[b] = '\0';
+		for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
+			snprintf(want, sizeof(want), "%s[%zu]", base, idx[i]);
+			want[sizeof(got) - 1] = '\0'; /* snprintf into got */
+			lx_item_field(&o, idx[i], got, sizeof(got));
+			cr_assert_str_eq(got, want);
+		}
+	}
+	o.base = "network.routes";
+	cr_assert_str_eq(lx_item_field(&o, 42, got, sizeof(got)),
+			 "network.routes[42]");
+}

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lib/json_fast.c: what the fast reader takes it reads as json_loadb does
+ * (the same tree, members in order); what it declines goes to json_loadb,
+ * errors and all. No kernel.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "desired.h"
+#include "json_fast.h"
+#include "json_same.h"
+
+/* Plain documents: the fast reader must take them, as jansson reads them. */
+static const char *const taken[] = {
+    "{}",
+    "[]",
+    " \t\r\n{ } \n",
+    "[1,-2,0,-0,123456789012345678,-123456789012345678]",
+    "{\"a\":[true,false,null],\"b\":{\"c\":{}},\"d\":\"\"}",
+    "{\"z\":1,\"a\":2,\"m\":3}",
+    "[\"x\\n\\t\\r\\b\\f\\/\\\\\\\"y\"]",
+    "[\"\\u0041\\u00e9\\u20ac\\uffff\\u0001\"]",
+    "{\"k\\u0065y\":\"v\",\"key2\":{\"k\\n\":[\"\\u00e9\"]}}",
+    "{\"network\":{\"routes\":[\"10.0.0.0/8 via 10.0.0.1\"]},\"s\":{\"a\":1}}",
+    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+    "[\"0123456789abcdef0123456789abcdef0123456789\", \"short\", \"eight888\"]",
+};
+
+/* Declined: errors, and what jansson decides itself. */
+static const char *const declined[] = {
+    "",
+    "   ",
+    "1",
+    "\"s\"",
+    "null",
+    "{",
+    "[1,]",
+    "[1 2]",
+    "{\"a\" 1}",
+    "{\"a\":1,}",
+    "{,}",
+    "{1:2}",
+    "[01]",
+    "[-]",
+    "[1.5]",
+    "[1e3]",
+    "[-0.0]",
+    "[1234567890123456789]",
+    "[9223372036854775808]",
+    "[\"\\u0000\"]",
+    "[\"\\ud83d\\ude00\"]",
+    "[\"\\udc00\"]",
+    "[\"\\x\"]",
+    "[\"\\u12\"]",
+    "[\"tab\there\"]",
+    "[\"caf\xc3\xa9\"]",
+    "\xef\xbb\xbf{}",
+    "[\"unterminated]",
+    "{\"a\":1,\"a\":2}",
+    "{\"k\\u0065y\":1,\"key\":2}",
+    "[truex]",
+    "[tru]",
+    "[nul]",
+    "{}x",
+    "{} {}",
+    "[1]\0",
+};
+
+Test(json_fast, takes_plain_documents_as_jansson_reads_them)
+{
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+		const char *s = taken[i];
+		json_t *a = lx_json_fast_loadb(s, strlen(s), 0);
+		json_t *b = json_loadb(s, strlen(s), 0, NULL);
+
+		cr_assert(a, "declined %s", s);
+		cr_assert(b, "jansson refuses %s", s);
+		cr_assert(json_same(a, b), "%s", s);
+		json_decref(a);
+		a = lx_json_fast_loadb(s, strlen(s), JSON_REJECT_DUPLICATES);
+		cr_assert(a && json_same(a, b), "%s", s);
+		json_decref(a);
+		json_decref(b);
+	}
+}
+
+Test(json_fast, depth_limit)
+{
+	char s[2 * (LX_JSON_FAST_DEPTH + 1) + 1];
+	json_t *a, *b;
+
+	for (int d = LX_JSON_FAST_DEPTH; d <= LX_JSON_FAST_DEPTH + 1; d++) {
+		memset(s, '[', (size_t)d);
+		memset(s + d, ']', (size_t)d);
+		s[2 * d] = '\0';
+		a = lx_json_fast_loadb(s, strlen(s), 0);
+		cr_assert_eq(a != NULL, d <= LX_JSON_FAST_DEPTH, "depth %d", d);
+		/* Deeper: jansson's (2048 levels). */
+		b = lx_json_loadb(s, strlen(s), 0, NULL);
+		cr_assert(b);
+		json_decref(a);
+		json_decref(b);
+	}
+}
+
+static void same_verdict(const char *s, size_t len, size_t flags)
+{
+	json_error_t ea, eb;
+	json_t *a = lx_json_loadb(s, len, flags, &ea);
+	json_t *b = json_loadb(s, len, flags, &eb);
+
+	cr_assert_eq(a != NULL, b != NULL, "%s", s);
+	if (a) {
+		cr_assert(json_same(a, b), "%s", s);
+	} else {
+		cr_assert_str_eq(ea.text, eb.text, "%s", s);
+		cr_assert_str_eq(ea.source, eb.source, "%s", s);
+		cr_assert_eq(ea.line, eb.line, "%s", s);
+		cr_assert_eq(ea.column, eb.column, "%s", s);
+		cr_assert_eq(ea.position, eb.position, "%s", s);
+	}
+	json_decref(a);
+	json_decref(b);
+}
+
+Test(json_fast, declines_what_it_does_not_handle)
+{
+	for (size_t i = 0; i < sizeof(declined) / sizeof(declined[0]); i++) {
+		const char *s = declined[i];
+		size_t len = strlen(s) + (!strcmp(s, "[1]") ? 1 : 0);
+
+		cr_assert_null(lx_json_fast_loadb(s, len, 0), "took %s", s);
+		cr_assert_null(
+		    lx_json_fast_loadb(s, len, JSON_REJECT_DUPLICATES),
+		    "took %s", s);
+		same_verdict(s, len, 0);
+		same_verdict(s, len, JSON_REJECT_DUPLICATES);
+	}
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		same_verdict(taken[i], strlen(taken[i]), 0);
+}
+
+Test(json_fast, other_flags_are_jansson_s)
+{
+	cr_assert_null(lx_json_fast_loadb("[1]", 3, JSON_DECODE_ANY));
+	cr_assert_null(lx_json_fast_loadb("[1]", 3, JSON_DECODE_INT_AS_REAL));
+	cr_assert_null(lx_json_fast_loadb(NULL, 0, 0));
+	same_verdict("1", 1, JSON_DECODE_ANY);
+	same_verdict("[1]", 3, JSON_DECODE_INT_AS_REAL);
+}
+
+Test(json_fast, success_leaves_the_error_as_jansson_does)
+{
+	json_error_t ea, eb;
+	json_t *a = lx_json_loadb("{} ", 3, 0, &ea);
+	json_t *b = json_loadb("{} ", 3, 0, &eb);
+
+	cr_assert(a && b);
+	cr_assert_str_eq(ea.text, eb.text);
+	cr_assert_str_eq(ea.source, eb.source);
+	cr_assert_eq(ea.line, eb.line);
+	cr_assert_eq(ea.column, eb.column);
+	cr_assert_eq(ea.position, eb.position);
+	json_decref(a);
+	json_decref(b);
+}
+
+/* The desired document's messages are jansson's, through the reader. */
+Test(json_fast, desired_document_errors_unchanged)
+{
+	static const char *const docs[] = {
+	    "{\"network\":{},\"network\":{}}",
+	    "[1,",
+	    "{\"a\":\"\\u0000\"}",
+	    "{\"options\":{\"interval_ms\":1.5}}",
+	};
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		struct lx_desired d;
+		struct lx_error e;
+		json_error_t je;
+		json_t *j = json_loadb(docs[i], strlen(docs[i]),
+				       JSON_REJECT_DUPLICATES, &je);
+		char want[512];
+
+		if (j)
+			snprintf(want, sizeof(want), "%s",
+				 "options.interval_ms: expected an integer, "
+				 "got 1.5");
+		else
+			snprintf(want, sizeof(want),
+				 "invalid JSON at line %d column %d: %s",
+				 je.line, je.column, je.text);
+		json_decref(j);
+		lx_error_clear(&e);
+		cr_assert_lt(lx_desired_from_string(docs[i], strlen(docs[i]),
+						    &d, &e),
+			     0);
+		cr_assert_str_eq(e.msg, want);
+	}
+}
