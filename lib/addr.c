@@ -7,11 +7,6 @@
 
 #include "addr.h"
 
-size_t lx_inaddr_len(int family)
-{
-	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
-}
-
 int lx_addr_cmp(const struct lx_addr *a, const struct lx_addr *b)
 {
 	int r = strncmp(a->dev, b->dev, IFNAMSIZ);

@@ -7,7 +7,11 @@
 #ifndef LX_ADDR_H
 #define LX_ADDR_H
 
+#include <endian.h>
 #include <linux/netlink.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include "error.h"
 #include "model.h"
@@ -16,8 +20,39 @@
 /* Identity order: dev, family, address bytes, prefixlen. */
 int lx_addr_cmp(const struct lx_addr *a, const struct lx_addr *b);
 
-/* Bytes of an address of this family (4 or 16; 0 if unknown). */
-size_t lx_inaddr_len(int family);
+/* Bytes of an address of this family (4 or 16; 0 if unknown). Inline:
+ * every route compare and decode asks it. */
+static inline size_t lx_inaddr_len(int family)
+{
+	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+}
+
+/* Order of the first len (0, 4 or 16) bytes of a and b: memcmp's, in word
+ * compares (the diff of 10,000 routes makes ~50,000). */
+static inline int lx_inaddr_order(const union lx_inaddr *a,
+				  const union lx_inaddr *b, size_t len)
+{
+	for (size_t off = 0; off < len; off += 8) {
+		uint64_t x, y;
+
+		if (len == 4) {
+			uint32_t u, v;
+
+			memcpy(&u, a->bytes, 4);
+			memcpy(&v, b->bytes, 4);
+			x = be32toh(u);
+			y = be32toh(v);
+		} else {
+			memcpy(&x, a->bytes + off, 8);
+			memcpy(&y, b->bytes + off, 8);
+			x = be64toh(x);
+			y = be64toh(y);
+		}
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
+}
 
 /*
  * Decode RTM_NEWADDR: family, prefixlen, address (IFA_LOCAL, else

@@ -24,7 +24,7 @@
 #define LX_NL_RECV_SIZE (64 * 1024)
 /* recvmmsg of acks: the receive buffer in 16 slices of 4 KiB. */
 #define LX_NL_ACK_SLOT_SIZE 4096
-#define LX_NL_ACK_SLOTS (LX_NL_RECV_SIZE / LX_NL_ACK_SLOT_SIZE)
+#define LX_NL_ACK_SLOTS	    (LX_NL_RECV_SIZE / LX_NL_ACK_SLOT_SIZE)
 
 struct lx_nl {
 	struct mnl_socket *sk;
@@ -146,10 +146,13 @@ struct nlmsghdr *lx_nl_put_header(void *buf, enum lx_nl_obj obj,
 struct nlmsghdr *lx_nl_put_header_only(void *buf, enum lx_nl_obj obj,
 				       enum lx_nl_verb verb)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh = buf;
 
-	nlh->nlmsg_type = types[obj].type[verbs[verb].type];
-	nlh->nlmsg_flags = NLM_F_REQUEST | verbs[verb].flags;
+	*nlh = (struct nlmsghdr){
+	    .nlmsg_len = MNL_NLMSG_HDRLEN,
+	    .nlmsg_type = types[obj].type[verbs[verb].type],
+	    .nlmsg_flags = NLM_F_REQUEST | verbs[verb].flags,
+	};
 	return nlh;
 }
 
@@ -290,7 +293,7 @@ int lx_nl_talk(struct lx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 			return (int)n;
 		len = (int)n;
 		for (m = (const struct nlmsghdr *)nl->rbuf;
-		     lx_nl_msg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+		     lx_nl_msg_ok(m, len); m = lx_nl_msg_next(m, &len)) {
 			if (m->nlmsg_seq != seq || m->nlmsg_pid != nl->portid)
 				continue;
 			if (m->nlmsg_type == NLMSG_ERROR) {
@@ -326,7 +329,7 @@ int lx_nl_dump(struct lx_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 			return (int)n;
 		len = (int)n;
 		for (m = (const struct nlmsghdr *)nl->rbuf;
-		     lx_nl_msg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+		     lx_nl_msg_ok(m, len); m = lx_nl_msg_next(m, &len)) {
 			if (m->nlmsg_seq != seq || m->nlmsg_pid != nl->portid)
 				continue;
 			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
@@ -430,13 +433,12 @@ static void batch_report_upto(struct batch_acks *a, size_t i, int e,
 }
 
 /* The replies in one datagram; stops at the final one. */
-static void batch_take(struct batch_acks *a, const struct nlmsghdr *m,
-		       int len)
+static void batch_take(struct batch_acks *a, const struct nlmsghdr *m, int len)
 {
 	struct lx_nl_batch *b = a->b;
 
 	for (; a->next < a->sent && lx_nl_msg_ok(m, len);
-	     m = mnl_nlmsg_next(m, &len)) {
+	     m = lx_nl_msg_next(m, &len)) {
 		char ext[LX_NL_EXTACK_MAX];
 		size_t i;
 		int e;
@@ -576,7 +578,7 @@ int lx_nl_drain_each(struct lx_nl *nl,
 			break;
 		len = (int)n;
 		for (m = (const struct nlmsghdr *)nl->rbuf;
-		     lx_nl_msg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+		     lx_nl_msg_ok(m, len); m = lx_nl_msg_next(m, &len)) {
 			if (fn)
 				fn(m, data);
 			seen++;

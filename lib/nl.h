@@ -95,13 +95,34 @@ static inline void lx_nl_attr_put(struct nlmsghdr *nlh, uint16_t type,
 {
 	struct nlattr *a =
 	    (struct nlattr *)((char *)nlh + MNL_ALIGN(nlh->nlmsg_len));
+	char *p = (char *)a + MNL_ATTR_HDRLEN;
 	size_t alen = MNL_ATTR_HDRLEN + len;
 
 	a->nla_type = type;
 	a->nla_len = (uint16_t)alen;
-	memcpy((char *)a + MNL_ATTR_HDRLEN, data, len);
-	memset((char *)a + alen, 0, MNL_ALIGN(alen) - alen);
+	/* The padding: the last aligned word zeroed before the data lands
+	 * on it. Addresses (4, 16 bytes) copied in fixed sizes: no calls
+	 * into libc per attribute. */
+	if (alen & 3)
+		memset((char *)a + MNL_ALIGN(alen) - 4, 0, 4);
+	if (len == 4)
+		memcpy(p, data, 4);
+	else if (len == 16)
+		memcpy(p, data, 16);
+	else
+		memcpy(p, data, len);
 	nlh->nlmsg_len = MNL_ALIGN(nlh->nlmsg_len) + (uint32_t)MNL_ALIGN(alen);
+}
+
+/* Room for a family header of size bytes after nlh's, zeroed (libmnl's
+ * mnl_nlmsg_put_extra_header, inline). */
+static inline void *lx_nl_put_extra(struct nlmsghdr *nlh, size_t size)
+{
+	char *p = (char *)nlh + nlh->nlmsg_len;
+
+	memset(p, 0, MNL_ALIGN(size));
+	nlh->nlmsg_len += (uint32_t)MNL_ALIGN(size);
+	return p;
 }
 
 static inline void lx_nl_attr_put_u32(struct nlmsghdr *nlh, uint16_t type,
@@ -114,6 +135,60 @@ static inline void lx_nl_attr_put_u8(struct nlmsghdr *nlh, uint16_t type,
 				     uint8_t v)
 {
 	lx_nl_attr_put(nlh, type, sizeof(v), &v);
+}
+
+/*
+ * Inline attribute reading for the decoders of dumps (libmnl's are calls
+ * through the PLT, with a callback per attribute: half of decoding a
+ * dumped route). The same rules as libmnl's walk: an attribute is read
+ * while its header and its nla_len fit what is left of the message
+ * (MNL_ALIGN(nlmsg_len), which lx_nl_msg_ok() checked against the
+ * buffer); the rest of the message is ignored.
+ */
+static inline bool lx_nl_attr_ok(const struct nlattr *a, const char *end)
+{
+	ptrdiff_t left = end - (const char *)a;
+
+	return left >= (ptrdiff_t)sizeof(*a) && a->nla_len >= sizeof(*a) &&
+	       (ptrdiff_t)a->nla_len <= left;
+}
+
+#define lx_nl_attr_for_each(a, nlh, hdrlen, end)                               \
+	for ((end) = (const char *)(nlh) + MNL_ALIGN((nlh)->nlmsg_len),        \
+	    (a) = (const struct nlattr *)((const char *)(nlh) +                \
+					  MNL_NLMSG_HDRLEN +                   \
+					  MNL_ALIGN(hdrlen));                  \
+	     lx_nl_attr_ok((a), (end));                                        \
+	     (a) = (const struct nlattr *)((const char *)(a) +                 \
+					   MNL_ALIGN((a)->nla_len)))
+
+static inline uint16_t lx_nl_attr_type(const struct nlattr *a)
+{
+	return a->nla_type & NLA_TYPE_MASK;
+}
+
+static inline size_t lx_nl_attr_len(const struct nlattr *a)
+{
+	return a->nla_len - MNL_ATTR_HDRLEN;
+}
+
+static inline const void *lx_nl_attr_data(const struct nlattr *a)
+{
+	return (const char *)a + MNL_ATTR_HDRLEN;
+}
+
+/* The first 4 (1) bytes of the payload; the caller checked the length. */
+static inline uint32_t lx_nl_attr_u32(const struct nlattr *a)
+{
+	uint32_t v;
+
+	memcpy(&v, lx_nl_attr_data(a), sizeof(v));
+	return v;
+}
+
+static inline uint8_t lx_nl_attr_u8(const struct nlattr *a)
+{
+	return *(const uint8_t *)lx_nl_attr_data(a);
 }
 
 /*
@@ -137,6 +212,16 @@ static inline bool lx_nl_msg_ok(const struct nlmsghdr *nlh, int len)
 	return len >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
 	       nlh->nlmsg_len <= (unsigned int)len &&
 	       MNL_ALIGN(nlh->nlmsg_len) <= (unsigned int)len;
+}
+
+/* The message after nlh; *len becomes what is left after it (the same
+ * as libmnl's mnl_nlmsg_next, inline: once per message of a dump). */
+static inline const struct nlmsghdr *lx_nl_msg_next(const struct nlmsghdr *nlh,
+						    int *len)
+{
+	*len -= (int)MNL_ALIGN(nlh->nlmsg_len);
+	return (const struct nlmsghdr *)((const char *)nlh +
+					 MNL_ALIGN(nlh->nlmsg_len));
 }
 
 /* ------------------------------------------------------- one request */

@@ -9,23 +9,9 @@
 #include "addr.h"
 #include "route.h"
 
-/* IP6_RT_PRIO_USER: what the kernel gives an IPv6 route without metric. */
-#define LX_IP6_DEFAULT_METRIC 1024
 /* ip_metrics_convert() clamps these (a TCP/IP header's worth below 64K). */
 #define LX_RTAX_MTU_MAX	   (65535 - 15)
 #define LX_RTAX_ADVMSS_MAX (65535 - 40)
-
-uint32_t lx_route_table(const struct lx_route *r)
-{
-	return r->table ? r->table : RT_TABLE_MAIN;
-}
-
-uint32_t lx_route_metric(const struct lx_route *r)
-{
-	if (r->family == AF_INET6 && r->metric == 0)
-		return LX_IP6_DEFAULT_METRIC;
-	return r->metric;
-}
 
 static uint32_t clamp(uint32_t v, uint32_t max)
 {
@@ -70,37 +56,6 @@ void lx_route_normalize(struct lx_route *r)
 	}
 }
 
-int lx_route_cmp(const struct lx_route *a, const struct lx_route *b)
-{
-	uint32_t x, y;
-	int r;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	x = lx_route_table(a), y = lx_route_table(b);
-	if (x != y)
-		return x < y ? -1 : 1;
-	if (a->dst_len != b->dst_len)
-		return a->dst_len < b->dst_len ? -1 : 1;
-	r = memcmp(&a->dst, &b->dst, lx_inaddr_len(a->family));
-	if (r)
-		return r;
-	if (a->family == AF_INET) {
-		if (a->tos != b->tos)
-			return a->tos < b->tos ? -1 : 1;
-	} else {
-		if (a->from_len != b->from_len)
-			return a->from_len < b->from_len ? -1 : 1;
-		r = memcmp(&a->from, &b->from, sizeof(a->from.v6));
-		if (r)
-			return r;
-	}
-	x = lx_route_metric(a), y = lx_route_metric(b);
-	if (x != y)
-		return x < y ? -1 : 1;
-	return 0;
-}
-
 uint8_t lx_route_scope(const struct lx_route *r)
 {
 	if (r->family == AF_INET6)
@@ -118,7 +73,7 @@ uint8_t lx_route_scope(const struct lx_route *r)
 static bool gw_equal(uint8_t fa, const union lx_inaddr *a, uint8_t fb,
 		     const union lx_inaddr *b)
 {
-	return fa == fb && memcmp(a, b, lx_inaddr_len(fa)) == 0;
+	return fa == fb && lx_inaddr_order(a, b, lx_inaddr_len(fa)) == 0;
 }
 
 static bool nh_equal(const struct lx_route *d, const struct lx_nexthop *x,
@@ -167,19 +122,23 @@ bool lx_route_attrs_equal(const struct lx_route *d, const struct lx_route *o)
 	if (d->onlink != o->onlink)
 		return false;
 	if (d->has_src != o->has_src ||
-	    (d->has_src && memcmp(&d->src, &o->src, len) != 0))
+	    (d->has_src && lx_inaddr_order(&d->src, &o->src, len) != 0))
 		return false;
 	if (d->family == AF_INET && lx_route_scope(d) != (uint8_t)o->scope)
 		return false;
 	if (d->family == AF_INET6 && d->pref != o->pref)
 		return false;
-	if (clamp(d->mtu, LX_RTAX_MTU_MAX) != o->mtu ||
-	    clamp(d->advmss, LX_RTAX_ADVMSS_MAX) != o->advmss ||
-	    d->initcwnd != o->initcwnd || d->initrwnd != o->initrwnd ||
-	    d->quickack != o->quickack || d->locks != o->locks ||
-	    strncmp(d->congctl, o->congctl, sizeof(d->congctl)) != 0)
+	/* One test for the six numbers (most routes have none). */
+	if (((clamp(d->mtu, LX_RTAX_MTU_MAX) ^ o->mtu) |
+	     (clamp(d->advmss, LX_RTAX_ADVMSS_MAX) ^ o->advmss) |
+	     (d->initcwnd ^ o->initcwnd) | (d->initrwnd ^ o->initrwnd) |
+	     (d->quickack ^ o->quickack) | (d->locks ^ o->locks)) != 0 ||
+	    ((d->congctl[0] || o->congctl[0]) &&
+	     strncmp(d->congctl, o->congctl, sizeof(d->congctl)) != 0))
 		return false;
-	return nexthops_equal(d, o);
+	if (d->n_nexthops != o->n_nexthops)
+		return false;
+	return !d->n_nexthops || nexthops_equal(d, o);
 }
 
 static bool ll_or_onlink(uint8_t fam, const union lx_inaddr *gw, bool onlink)
@@ -258,40 +217,83 @@ const char *lx_route_table_name(uint32_t table)
 
 /* ------------------------------------------------------- codec */
 
-static int route_attr_cb(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(a);
+/* The attributes the decoder reads: the last of each type. */
+struct route_tb {
+	const struct nlattr *table, *dst, *src, *gw, *via, *prefsrc, *oif,
+	    *priority, *pref, *metrics, *multipath;
+};
 
-	if (mnl_attr_type_valid(a, RTA_MAX) < 0)
-		return MNL_CB_OK;
-	switch (type) {
-	case RTA_TABLE:
-	case RTA_OIF:
-	case RTA_PRIORITY:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-			return MNL_CB_ERROR;
-		break;
-	case RTA_PREF:
-		if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
-			return MNL_CB_ERROR;
-		break;
-	case RTA_METRICS:
-		if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
-			return MNL_CB_ERROR;
-		break;
+/*
+ * Fills tb; -EBADMSG when an attribute read as a number has not its exact
+ * size (a nest: empty or at least a header). One walk, no callback: half
+ * of decoding a route of a 10,000-route dump was libmnl's parse.
+ */
+static int route_attrs(const struct nlmsghdr *nlh, struct route_tb *tb)
+{
+	const struct nlattr *a;
+	const char *end;
+
+	lx_nl_attr_for_each(a, nlh, sizeof(struct rtmsg), end)
+	{
+		size_t len = lx_nl_attr_len(a);
+
+		switch (lx_nl_attr_type(a)) {
+		case RTA_TABLE:
+			tb->table = a;
+			goto u32;
+		case RTA_OIF:
+			tb->oif = a;
+			goto u32;
+		case RTA_PRIORITY:
+			tb->priority = a;
+		u32:
+			if (len != sizeof(uint32_t))
+				return -EBADMSG;
+			break;
+		case RTA_PREF:
+			tb->pref = a;
+			if (len != sizeof(uint8_t))
+				return -EBADMSG;
+			break;
+		case RTA_METRICS:
+			tb->metrics = a;
+			if (len && len < MNL_ATTR_HDRLEN)
+				return -EBADMSG;
+			break;
+		case RTA_DST:
+			tb->dst = a;
+			break;
+		case RTA_SRC:
+			tb->src = a;
+			break;
+		case RTA_GATEWAY:
+			tb->gw = a;
+			break;
+		case RTA_VIA:
+			tb->via = a;
+			break;
+		case RTA_PREFSRC:
+			tb->prefsrc = a;
+			break;
+		case RTA_MULTIPATH:
+			tb->multipath = a;
+			break;
+		}
 	}
-	tb[type] = a;
-	return MNL_CB_OK;
+	return 0;
 }
 
 static int get_inaddr(const struct nlattr *a, int family, union lx_inaddr *out)
 {
 	size_t len = lx_inaddr_len(family);
 
-	if (!len || mnl_attr_get_payload_len(a) != len)
+	if (!len || lx_nl_attr_len(a) != len)
 		return -EBADMSG;
-	memcpy(out, mnl_attr_get_payload(a), len);
+	/* Constant sizes: copies the compiler inlines. */
+	if (len == 4)
+		memcpy(out, lx_nl_attr_data(a), 4);
+	else
+		memcpy(out, lx_nl_attr_data(a), 16);
 	return 0;
 }
 
@@ -414,24 +416,23 @@ static int get_multipath(const struct nlattr *mp, struct lx_route *r)
 
 int lx_route_from_msg(const struct nlmsghdr *nlh, struct lx_route *r)
 {
-	const struct nlattr *tb[RTA_MAX + 1] = {0};
+	struct route_tb tb = {0};
 	const struct rtmsg *rtm;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE ||
-	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)))
 		return -EBADMSG;
-	rtm = mnl_nlmsg_get_payload(nlh);
+	rtm = NLMSG_DATA(nlh);
 	if (!lx_inaddr_len(rtm->rtm_family))
 		return -EAFNOSUPPORT;
-	if (mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb) < 0)
+	if (route_attrs(nlh, &tb) < 0)
 		return -EBADMSG;
 	memset(r, 0, sizeof(*r));
 	r->family = rtm->rtm_family;
 	r->dst_len = rtm->rtm_dst_len;
 	r->from_len = rtm->rtm_src_len;
 	r->tos = rtm->rtm_tos;
-	r->table =
-	    tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	r->table = tb.table ? lx_nl_attr_u32(tb.table) : rtm->rtm_table;
 	r->protocol = rtm->rtm_protocol;
 	r->type = rtm->rtm_type;
 	r->scope = rtm->rtm_scope;
@@ -439,42 +440,42 @@ int lx_route_from_msg(const struct nlmsghdr *nlh, struct lx_route *r)
 	if (r->dst_len > 8 * lx_inaddr_len(r->family) ||
 	    r->from_len > 8 * lx_inaddr_len(r->family))
 		return -EBADMSG;
-	if (tb[RTA_DST] && get_inaddr(tb[RTA_DST], r->family, &r->dst) < 0)
+	if (tb.dst && get_inaddr(tb.dst, r->family, &r->dst) < 0)
 		return -EBADMSG;
-	if (tb[RTA_SRC] && get_inaddr(tb[RTA_SRC], r->family, &r->from) < 0)
+	if (tb.src && get_inaddr(tb.src, r->family, &r->from) < 0)
 		return -EBADMSG;
 	/* A source prefix is IPv6 identity only; /0 is no source. */
 	if (!r->from_len || r->family != AF_INET6) {
 		r->from_len = 0;
 		memset(&r->from, 0, sizeof(r->from));
 	}
-	if (tb[RTA_GATEWAY]) {
-		if (get_inaddr(tb[RTA_GATEWAY], r->family, &r->gw) < 0)
+	if (tb.gw) {
+		if (get_inaddr(tb.gw, r->family, &r->gw) < 0)
 			return -EBADMSG;
 		r->has_gw = true;
 		r->gw_family = r->family;
-	} else if (tb[RTA_VIA]) {
-		if (get_via(tb[RTA_VIA], &r->gw_family, &r->gw) < 0)
+	} else if (tb.via) {
+		if (get_via(tb.via, &r->gw_family, &r->gw) < 0)
 			return -EBADMSG;
 		r->has_gw = true;
 	}
-	if (tb[RTA_PREFSRC]) {
-		if (get_inaddr(tb[RTA_PREFSRC], r->family, &r->src) < 0)
+	if (tb.prefsrc) {
+		if (get_inaddr(tb.prefsrc, r->family, &r->src) < 0)
 			return -EBADMSG;
 		r->has_src = true;
 	}
-	if (tb[RTA_OIF])
-		r->oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
-	if (tb[RTA_PRIORITY])
-		r->metric = mnl_attr_get_u32(tb[RTA_PRIORITY]);
-	if (tb[RTA_PREF] && r->family == AF_INET6)
-		r->pref = mnl_attr_get_u8(tb[RTA_PREF]);
-	if (tb[RTA_METRICS] && get_metrics(tb[RTA_METRICS], r) < 0)
+	if (tb.oif)
+		r->oif = (int)lx_nl_attr_u32(tb.oif);
+	if (tb.priority)
+		r->metric = lx_nl_attr_u32(tb.priority);
+	if (tb.pref && r->family == AF_INET6)
+		r->pref = lx_nl_attr_u8(tb.pref);
+	if (tb.metrics && get_metrics(tb.metrics, r) < 0)
 		return -EBADMSG;
 	/* Last: the only step that allocates (r's nexthops, when it
 	 * returns 0). -EBADMSG or -ENOMEM. */
-	if (tb[RTA_MULTIPATH])
-		return get_multipath(tb[RTA_MULTIPATH], r);
+	if (tb.multipath)
+		return get_multipath(tb.multipath, r);
 	return 0;
 }
 
@@ -487,7 +488,7 @@ static struct nlmsghdr *route_header(void *buf, enum lx_nl_verb verb,
 				     const struct lx_route *r, uint8_t protocol)
 {
 	struct nlmsghdr *nlh = lx_nl_put_header_only(buf, LX_NL_ROUTE, verb);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct rtmsg *rtm = lx_nl_put_extra(nlh, sizeof(*rtm));
 	uint32_t table = lx_route_table(r), metric = lx_route_metric(r);
 	size_t len = lx_inaddr_len(r->family);
 
@@ -568,7 +569,7 @@ static void put_multipath(struct nlmsghdr *nlh, const struct lx_route *r,
 		struct rtnexthop *h;
 		char *start = (char *)mnl_nlmsg_get_payload_tail(nlh);
 
-		h = mnl_nlmsg_put_extra_header(nlh, sizeof(*h));
+		h = lx_nl_put_extra(nlh, sizeof(*h));
 		h->rtnh_flags = nh->onlink ? RTNH_F_ONLINK : 0;
 		h->rtnh_hops = (uint8_t)(weight(nh) - 1);
 		h->rtnh_ifindex = nh_oif && nh_oif[i] > 0 ? nh_oif[i] : 0;
@@ -585,7 +586,7 @@ struct nlmsghdr *lx_route_msg_new(void *buf, enum lx_nl_verb verb,
 				  int oif, const int *nh_oif)
 {
 	struct nlmsghdr *nlh = route_header(buf, verb, r, protocol);
-	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct rtmsg *rtm = NLMSG_DATA(nlh);
 	size_t len = lx_inaddr_len(r->family);
 
 	rtm->rtm_scope = lx_route_scope(r);
@@ -609,7 +610,7 @@ struct nlmsghdr *lx_route_msg_delete(void *buf, const struct lx_route *r,
 				     uint8_t protocol)
 {
 	struct nlmsghdr *nlh = route_header(buf, LX_NL_DELETE, r, protocol);
-	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct rtmsg *rtm = NLMSG_DATA(nlh);
 
 	/* Any scope: the identity plus our protocol selects the route. */
 	rtm->rtm_scope = RT_SCOPE_NOWHERE;
@@ -626,10 +627,10 @@ struct route_vec {
 static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct route_vec *vec = data;
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct rtmsg *rtm = NLMSG_DATA(nlh);
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE ||
-	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)) ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)) ||
 	    (rtm->rtm_flags & RTM_F_CLONED))
 		return MNL_CB_OK;
 	if (lx_grow((void **)&vec->v, vec->n, sizeof(*vec->v)) < 0) {

@@ -8,7 +8,9 @@
 #define LX_ROUTE_H
 
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
+#include "addr.h"
 #include "error.h"
 #include "model.h"
 #include "nl.h"
@@ -17,8 +19,20 @@
  * The kernel's defaults: table 0 means main (254); an IPv6 metric of 0
  * becomes 1024 (IP6_RT_PRIO_USER). Type 0 means unicast.
  */
-uint32_t lx_route_table(const struct lx_route *r);
-uint32_t lx_route_metric(const struct lx_route *r);
+/* IP6_RT_PRIO_USER: what the kernel gives an IPv6 route without metric. */
+#define LX_IP6_DEFAULT_METRIC 1024
+
+static inline uint32_t lx_route_table(const struct lx_route *r)
+{
+	return r->table ? r->table : RT_TABLE_MAIN;
+}
+
+static inline uint32_t lx_route_metric(const struct lx_route *r)
+{
+	if (r->family == AF_INET6 && r->metric == 0)
+		return LX_IP6_DEFAULT_METRIC;
+	return r->metric;
+}
 /*
  * Apply those defaults in place, and the kernel's own canonical forms: a
  * metric the kernel clamps is clamped (mtu 65520, advmss 65495), nexthops
@@ -32,7 +46,39 @@ void lx_route_normalize(struct lx_route *r);
  * priority, IPv6 source prefix and metric (normalised). Two routes with
  * the same identity cannot both exist.
  */
-int lx_route_cmp(const struct lx_route *a, const struct lx_route *b);
+static inline int lx_route_cmp(const struct lx_route *a,
+			       const struct lx_route *b)
+{
+	uint32_t x, y;
+	int r;
+
+	/* Inline: sorting, checking the order of and merging 10,000 routes
+	 * makes ~40,000 compares a pass. */
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	x = lx_route_table(a), y = lx_route_table(b);
+	if (x != y)
+		return x < y ? -1 : 1;
+	if (a->dst_len != b->dst_len)
+		return a->dst_len < b->dst_len ? -1 : 1;
+	r = lx_inaddr_order(&a->dst, &b->dst, lx_inaddr_len(a->family));
+	if (r)
+		return r;
+	if (a->family == AF_INET) {
+		if (a->tos != b->tos)
+			return a->tos < b->tos ? -1 : 1;
+	} else {
+		if (a->from_len != b->from_len)
+			return a->from_len < b->from_len ? -1 : 1;
+		r = lx_inaddr_order(&a->from, &b->from, sizeof(a->from.v6));
+		if (r)
+			return r;
+	}
+	x = lx_route_metric(a), y = lx_route_metric(b);
+	if (x != y)
+		return x < y ? -1 : 1;
+	return 0;
+}
 
 /*
  * The scope sent for r: its own when set, else (IPv4) host for local,

@@ -39,47 +39,59 @@ static int link_by_ifindex_cmp(const void *a, const void *b)
 	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
 }
 
-static const char *ifname_of(const struct lx_rtnl_state *s, int ifindex)
+/* Links sorted by ifindex, and the last one found with its name
+ * zero-padded: the routes of one device come in runs (a dump of 10,000
+ * routes via one gateway names one link 10,000 times). */
+struct ifnames {
+	const struct lx_rtnl_state *s;
+	int ifindex; /* of name; 0 = none cached */
+	char name[IFNAMSIZ];
+};
+
+/* dst = the name of ifindex, zero-padded ("" for 0 or a link that is not
+ * there). */
+static void name_dev(struct ifnames *c, char dst[IFNAMSIZ], int ifindex)
 {
 	struct lx_link key = {.ifindex = ifindex};
-	const struct lx_link *l;
+	const struct lx_link *l = NULL;
 
-	/* No links: links is NULL, which bsearch may not be given. */
-	if (!s->n_links)
-		return NULL;
-	l = bsearch(&key, s->links, s->n_links, sizeof(*s->links),
-		    link_by_ifindex_cmp);
-	return l ? l->name : NULL;
+	if (ifindex && ifindex != c->ifindex) {
+		/* No links: links is NULL, which bsearch may not be given. */
+		if (c->s->n_links)
+			l = bsearch(&key, c->s->links, c->s->n_links,
+				    sizeof(*c->s->links), link_by_ifindex_cmp);
+		if (!l) {
+			memset(dst, 0, IFNAMSIZ);
+			return;
+		}
+		memset(c->name, 0, sizeof(c->name));
+		memcpy(c->name, l->name, strnlen(l->name, IFNAMSIZ - 1));
+		c->ifindex = ifindex;
+	}
+	if (ifindex)
+		memcpy(dst, c->name, IFNAMSIZ);
+	else
+		memset(dst, 0, IFNAMSIZ);
 }
 
 void lx_rtnl_state_name_devs(struct lx_rtnl_state *s)
 {
+	struct ifnames c = {.s = s};
+
 	/* Links sorted by ifindex: the dev names of the rest come from here. */
 	if (s->n_links)
 		qsort(s->links, s->n_links, sizeof(*s->links),
 		      link_by_ifindex_cmp);
-	for (size_t i = 0; i < s->n_addrs; i++) {
-		const char *n = ifname_of(s, s->addrs[i].ifindex);
-
-		snprintf(s->addrs[i].dev, IFNAMSIZ, "%s", n ? n : "");
-	}
+	for (size_t i = 0; i < s->n_addrs; i++)
+		name_dev(&c, s->addrs[i].dev, s->addrs[i].ifindex);
 	for (size_t i = 0; i < s->n_routes; i++) {
-		const char *n =
-		    s->routes[i].oif ? ifname_of(s, s->routes[i].oif) : NULL;
-
-		snprintf(s->routes[i].dev, IFNAMSIZ, "%s", n ? n : "");
-		for (size_t k = 0; k < s->routes[i].n_nexthops; k++) {
-			struct lx_nexthop *nh = &s->routes[i].nh[k];
-
-			n = nh->oif ? ifname_of(s, nh->oif) : NULL;
-			snprintf(nh->dev, IFNAMSIZ, "%s", n ? n : "");
-		}
+		name_dev(&c, s->routes[i].dev, s->routes[i].oif);
+		for (size_t k = 0; k < s->routes[i].n_nexthops; k++)
+			name_dev(&c, s->routes[i].nh[k].dev,
+				 s->routes[i].nh[k].oif);
 	}
-	for (size_t i = 0; i < s->n_neighs; i++) {
-		const char *n = ifname_of(s, s->neighs[i].ifindex);
-
-		snprintf(s->neighs[i].dev, IFNAMSIZ, "%s", n ? n : "");
-	}
+	for (size_t i = 0; i < s->n_neighs; i++)
+		name_dev(&c, s->neighs[i].dev, s->neighs[i].ifindex);
 }
 
 int lx_rtnl_observe(struct lx_nl *nl, struct lx_rtnl_state *out,

@@ -11,10 +11,12 @@
 #include "rule.h"
 
 /* Pointers to the elements of arr that pass keep(), sorted by cmp with
- * ties in input order (the first of duplicates wins). */
+ * ties in input order (the first of duplicates wins); dups: some have
+ * the same identity. */
 struct ptrs {
 	const void **p;
 	size_t n;
+	bool dups;
 };
 
 typedef int (*cmp_fn)(const void *, const void *);
@@ -27,9 +29,26 @@ static int ptr_cmp(const void *a, const void *b, void *ctx)
 	return r ? r : (x > y) - (x < y);
 }
 
+/* Are the pointers in order, and are some of the same identity? */
+static bool ptrs_sorted(struct ptrs *s, cmp_fn cmp)
+{
+	s->dups = false;
+	for (size_t i = 1; i < s->n; i++) {
+		int r = cmp(s->p[i - 1], s->p[i]);
+
+		if (r > 0)
+			return false;
+		/* Ties are in input order: the pointers ascend. */
+		if (r == 0 && s->p[i - 1] > s->p[i])
+			return false;
+		s->dups |= r == 0;
+	}
+	return true;
+}
+
 static int ptrs_make(struct ptrs *out, const void *arr, size_t n, size_t sz,
 		     bool (*keep)(const void *, uint8_t), uint8_t protocol,
-		     int (*cmp)(const void *, const void *))
+		     cmp_fn cmp)
 {
 	out->n = 0;
 	out->p = malloc((n ? n : 1) * sizeof(*out->p));
@@ -44,12 +63,23 @@ static int ptrs_make(struct ptrs *out, const void *arr, size_t n, size_t sz,
 	/* Already in order (a document written sorted, the kernel's dump of
 	 * one table): n - 1 compares, not a merge sort's n log n / 2. The
 	 * order is total (ties by address), so the result is the same. */
-	for (size_t i = 1; i < out->n; i++)
-		if (ptr_cmp(&out->p[i - 1], &out->p[i], &cmp) > 0) {
-			qsort_r(out->p, out->n, sizeof(*out->p), ptr_cmp, &cmp);
-			break;
-		}
+	if (!ptrs_sorted(out, cmp)) {
+		qsort_r(out->p, out->n, sizeof(*out->p), ptr_cmp, &cmp);
+		(void)ptrs_sorted(out, cmp);
+	}
 	return 0;
+}
+
+/* The index after i and the elements of i's identity that follow it. */
+static size_t ptrs_next(const struct ptrs *s, size_t i, cmp_fn cmp)
+{
+	const void *x = s->p[i];
+
+	if (!s->dups)
+		return i + 1;
+	while (++i < s->n && cmp(s->p[i], x) == 0)
+		;
+	return i;
 }
 
 /* Index of the first element not less than key (by cmp). */
@@ -171,7 +201,7 @@ int lx_rtnl_diff_routes(const struct lx_desired *d,
 			struct lx_plan *del, struct lx_plan *put)
 {
 	struct ptrs dp = {0}, op = {0}, fp = {0};
-	size_t i = 0, j = 0;
+	size_t i = 0, j = 0, k = 0;
 	int ret;
 
 	ret = ptrs_make(&dp, d->routes, d->n_routes, sizeof(*d->routes), NULL,
@@ -186,7 +216,8 @@ int lx_rtnl_diff_routes(const struct lx_desired *d,
 				route_cmp_v);
 	if (ret == 0 && lx_plan_reserve(put, dp.n) < 0)
 		ret = -ENOMEM;
-	/* Sort-merge: both lists in identity order, one walk. */
+	/* Sort-merge: the three lists in identity order, one walk (fp's
+	 * cursor k only moves forward: x ascends). */
 	while (ret == 0 && (i < dp.n || j < op.n)) {
 		const struct lx_route *x = i < dp.n ? dp.p[i] : NULL;
 		const struct lx_route *y = j < op.n ? op.p[j] : NULL;
@@ -194,12 +225,15 @@ int lx_rtnl_diff_routes(const struct lx_desired *d,
 
 		if (c <= 0) {
 			if (c < 0) {
-				size_t k = lower_bound(&fp, x, route_cmp_v);
-				const struct lx_route *f =
-				    k < fp.n && lx_route_cmp(fp.p[k], x) == 0
-					? fp.p[k]
-					: NULL;
+				const struct lx_route *f = NULL;
+				int fc = 1;
 				char msg[160];
+
+				while (k < fp.n &&
+				       (fc = lx_route_cmp(fp.p[k], x)) < 0)
+					k++;
+				if (k < fp.n && fc == 0)
+					f = fp.p[k];
 
 				if (!f) {
 					ret = push_desired(put, LX_OP_CREATE, x,
@@ -218,15 +252,13 @@ int lx_rtnl_diff_routes(const struct lx_desired *d,
 						   protocol, NULL);
 			}
 			/* Skip desired duplicates of the same identity. */
-			while (++i < dp.n && lx_route_cmp(dp.p[i], x) == 0)
-				;
+			i = ptrs_next(&dp, i, route_cmp_v);
 		}
 		if (c >= 0) {
 			if (c > 0 && ret == 0)
 				ret = push(del, LX_OP_DELETE, LX_OBJ_ROUTE, y,
 					   0, NULL);
-			while (++j < op.n && lx_route_cmp(op.p[j], y) == 0)
-				;
+			j = ptrs_next(&op, j, route_cmp_v);
 		}
 	}
 	free(dp.p);

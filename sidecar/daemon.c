@@ -462,6 +462,28 @@ int lx_daemon_write_pid(struct lx_daemon *d, pid_t who)
 	return lx_state_write_pid(&d->eng->state, who);
 }
 
+int lx_daemon_forked(struct lx_daemon *d, struct lx_error *err)
+{
+	sigset_t mask;
+	int r;
+
+	/* A signalfd wakes the epoll sets it was registered in through the
+	 * registering process's signal handlers: the parent's. The mask was
+	 * inherited blocked, so nothing sent meanwhile is lost: it is pending
+	 * and the new signalfd reads it. */
+	(void)lx_evloop_del(d->ev, d->sigfd, NULL);
+	close(d->sigfd);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d->sigfd < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, errno, "signalfd");
+	r = lx_evloop_add(d->ev, d->sigfd, EPOLLIN, signal_cb, d, err);
+	return r < 0 ? r : 0;
+}
+
 void lx_daemon_abort(struct lx_daemon *d)
 {
 	struct lx_report rep = {0};

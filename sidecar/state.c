@@ -303,7 +303,8 @@ static json_t *parse_state(char *buf, size_t len, struct lx_sb *desired,
 	       d1 - d0 >= 4;
 	if (!*cut)
 		return json_loadb(buf, len, 0, je);
-	if (desired)
+	/* one allocation of the member's size, not doublings up to it */
+	if (desired && lx_sb_reserve(desired, d1 - d0))
 		lx_sb_mem(desired, buf + d0, d1 - d0);
 	memcpy(buf + d0, "null", 4);
 	memmove(buf + d0 + 4, buf + d1, len - d1);

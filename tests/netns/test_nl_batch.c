@@ -76,8 +76,8 @@ Test(nl_batch, every_message_reported_once_in_order_failures_anywhere)
 	for (size_t i = 0; i < N; i++) {
 		struct lx_route r = route_n(i, bad[i]);
 
-		lx_route_msg_new(lx_nl_batch_slot(&b), LX_NL_CREATE, &r, 76,
-				 0, NULL);
+		lx_route_msg_new(lx_nl_batch_slot(&b), LX_NL_CREATE, &r, 76, 0,
+				 NULL);
 		ret = lx_nl_batch_add(&b, i);
 		cr_assert_geq(ret, 0, "socket: %d", ret);
 	}
@@ -123,8 +123,8 @@ Test(nl_batch, a_chunk_of_failures_is_reported_message_by_message)
 	for (size_t i = 0; i < 1000; i++) {
 		struct lx_route r = route_n(i, true);
 
-		lx_route_msg_new(lx_nl_batch_slot(&b), LX_NL_CREATE, &r, 76,
-				 0, NULL);
+		lx_route_msg_new(lx_nl_batch_slot(&b), LX_NL_CREATE, &r, 76, 0,
+				 NULL);
 		cr_assert_eq(lx_nl_batch_add(&b, i), 0);
 	}
 	ret = lx_nl_batch_flush(&b);

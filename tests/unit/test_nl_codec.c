@@ -80,6 +80,61 @@ Test(nl_codec, kernel_route_message_decodes)
 	cr_assert_eq(r.scope, RT_SCOPE_UNIVERSE);
 }
 
+/* The decoder's walk: the last of a type wins, a gateway over a via
+ * whatever their order, types past RTA_MAX and a truncated tail are
+ * skipped, a number of the wrong size is a bad message. */
+static struct nlmsghdr *route_msg_head(void)
+{
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	h->nlmsg_type = RTM_NEWROUTE;
+	rtm = mnl_nlmsg_put_extra_header(h, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 32;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	return h;
+}
+
+Test(nl_codec, route_decoder_walks_attributes_as_libmnl_does)
+{
+	uint8_t gw[4] = {10, 0, 0, 1}, via[2 + 16] = {AF_INET6, 0, 0xfe, 0x80};
+	struct nlmsghdr *h = route_msg_head();
+	struct lx_route r;
+
+	mnl_attr_put(h, RTA_VIA, sizeof(via), via);
+	mnl_attr_put_u32(h, RTA_TABLE, 100);
+	mnl_attr_put(h, RTA_GATEWAY, 4, gw);
+	mnl_attr_put_u32(h, RTA_TABLE, 1000);
+	mnl_attr_put_u32(h, RTA_MAX + 1, 7);
+	/* An attribute claiming more than the message holds: not read. */
+	{
+		struct nlattr *t = mnl_nlmsg_get_payload_tail(h);
+
+		t->nla_type = RTA_OIF;
+		t->nla_len = 8;
+		h->nlmsg_len += 4;
+	}
+	cr_assert_eq(lx_route_from_msg(h, &r), 0);
+	cr_assert_eq(r.table, 1000);
+	cr_assert(r.has_gw);
+	cr_assert_eq(r.gw_family, AF_INET);
+	cr_assert_eq(memcmp(&r.gw, gw, 4), 0);
+
+	h = route_msg_head();
+	mnl_attr_put(h, RTA_OIF, 2, "xx");
+	cr_assert_eq(lx_route_from_msg(h, &r), -EBADMSG);
+	h = route_msg_head();
+	mnl_attr_put(h, RTA_PREF, 4, "xxxx");
+	cr_assert_eq(lx_route_from_msg(h, &r), -EBADMSG);
+	h = route_msg_head();
+	mnl_attr_put(h, RTA_METRICS, 2, "xx");
+	cr_assert_eq(lx_route_from_msg(h, &r), -EBADMSG);
+	h = route_msg_head();
+	mnl_attr_put(h, RTA_DST, 3, "xxx");
+	cr_assert_eq(lx_route_from_msg(h, &r), -EBADMSG);
+}
+
 Test(nl_codec, route_encodes_and_decodes_back)
 {
 	struct lx_route in = {.family = AF_INET6,
@@ -136,7 +191,8 @@ Test(nl_codec, plain_route_message_carries_only_what_the_kernel_needs)
 	cr_assert_eq(h->nlmsg_len, 44);
 	rtm = mnl_nlmsg_get_payload(h);
 	cr_assert_eq(rtm->rtm_table, RT_TABLE_MAIN);
-	mnl_attr_for_each(a, h, sizeof(*rtm)) types |= 1 << mnl_attr_get_type(a);
+	mnl_attr_for_each(a, h, sizeof(*rtm)) types |= 1
+						       << mnl_attr_get_type(a);
 	cr_assert_eq(types, 1 << RTA_DST | 1 << RTA_GATEWAY);
 	/* The same for its delete, and IPv6 says its metric (1024). */
 	h = lx_route_msg_delete(buf, &r, 76);
@@ -372,6 +428,38 @@ Test(nl_codec, devs_are_named_without_any_link)
 	lx_rtnl_state_name_devs(&s);
 	cr_assert_str_eq(a.dev, "");
 	cr_assert_str_eq(r.dev, "");
+}
+
+/* Each dev named from its own ifindex, in runs or alternating, a missing
+ * one "" (the last found is remembered: never for another ifindex). */
+Test(nl_codec, devs_are_named_from_each_ones_ifindex)
+{
+	struct lx_link l[3] = {{.ifindex = 7}, {.ifindex = 2}, {.ifindex = 4}};
+	struct lx_nexthop nh[2] = {{.oif = 4}, {.oif = 9}};
+	struct lx_route r[6] = {{.oif = 2}, {.oif = 2}, {.oif = 7},
+				{.oif = 2}, {.oif = 9}, {.oif = 0}};
+	struct lx_addr a = {.family = AF_INET, .ifindex = 7};
+	struct lx_rtnl_state s = {.links = l,
+				  .n_links = 3,
+				  .addrs = &a,
+				  .n_addrs = 1,
+				  .routes = r,
+				  .n_routes = 6};
+	const char *want[6] = {"eth0", "eth0", "veth-with-a-lon",
+			       "eth0", "",     ""};
+
+	snprintf(l[0].name, sizeof(l[0].name), "veth-with-a-lon");
+	snprintf(l[1].name, sizeof(l[1].name), "eth0");
+	snprintf(l[2].name, sizeof(l[2].name), "dummy0");
+	r[5].nh = nh;
+	r[5].n_nexthops = 2;
+	snprintf(r[4].dev, sizeof(r[4].dev), "stale");
+	lx_rtnl_state_name_devs(&s);
+	for (size_t i = 0; i < 6; i++)
+		cr_assert_str_eq(r[i].dev, want[i], "route %zu", i);
+	cr_assert_str_eq(nh[0].dev, "dummy0");
+	cr_assert_str_eq(nh[1].dev, "");
+	cr_assert_str_eq(a.dev, "veth-with-a-lon");
 }
 
 /* Found by fuzz_netlink: mnl_nlmsg_ok() takes a length past INT_MAX for a
