@@ -127,7 +127,7 @@ static void save_owned(struct lx_daemon *d, const struct lx_owned *owned)
 		lx_error_set(&err, LX_ERR_SYSTEM, -r, "%s",
 			     lx_state_file_name(LX_STATE_STATE));
 	if (r < 0 ||
-	    lx_state_save(&d->eng->state, dj.p, dj.len, oj, &err) < 0) {
+	    lx_state_save(&d->eng->state, dj.p, dj.len, NULL, oj, &err) < 0) {
 		lx_sb_free(&dj);
 		logf_(d, "%s", err.msg);
 		lx_state_event(&d->eng->state, "error",
