@@ -1046,6 +1046,12 @@ int lx_desired_from_string(const char *text, size_t len, struct lx_desired *d,
 int lx_desired_from_file(const char *path, struct lx_desired *d,
 			 struct lx_error *err)
 {
+	return lx_desired_from_file_digest(path, d, NULL, err);
+}
+
+int lx_desired_from_file_digest(const char *path, struct lx_desired *d,
+				uint64_t *digest, struct lx_error *err)
+{
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -1091,6 +1097,8 @@ int lx_desired_from_file(const char *path, struct lx_desired *d,
 			break;
 		len += (size_t)n;
 	}
+	if (digest)
+		*digest = lx_text_digest(buf ? buf : "", len);
 	lx_error_clear(&local);
 	r = lx_desired_from_string(buf ? buf : "", len, d, &local);
 	if (r < 0) {
