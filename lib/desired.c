@@ -362,6 +362,47 @@ static size_t find_dups(const void *base, size_t size, size_t n,
 	return nd;
 }
 
+/*
+ * Names the items of one array in turn, as lx_item_field does, "BASE["
+ * written once and only the index after it each time: every item is
+ * named before it is parsed, and 10,000 routes are a normal document.
+ */
+struct item_namer {
+	const struct lx_origin *o;
+	char *buf;
+	size_t len, at; /* at: just after "BASE["; 0: lx_item_field */
+};
+
+static void namer_init(struct item_namer *n, const struct lx_origin *o,
+		       char *buf, size_t len)
+{
+	size_t bl = o->items ? 0 : strlen(o->base);
+
+	*n = (struct item_namer){o, buf, len, 0};
+	if (!o->items && bl + 24 + 3 <= len) {
+		memcpy(buf, o->base, bl);
+		buf[bl] = '[';
+		n->at = bl + 1;
+	}
+}
+
+static const char *namer_name(struct item_namer *n, size_t i)
+{
+	char d[24];
+	size_t k = 0, at = n->at;
+
+	if (!at)
+		return lx_item_field(n->o, i, n->buf, n->len);
+	do
+		d[k++] = (char)('0' + i % 10);
+	while ((i /= 10));
+	while (k)
+		n->buf[at++] = d[--k];
+	n->buf[at++] = ']';
+	n->buf[at] = '\0';
+	return n->buf;
+}
+
 static int link_name_order(const void *a, const void *b)
 {
 	return strcmp(((const struct lx_link *)a)->name,
@@ -382,6 +423,7 @@ static int link_peer_order(const void *a, const void *b)
 static int links_from_json(const json_t *arr, struct lx_desired *d,
 			   const struct lx_origin *o, struct lx_error *err)
 {
+	struct item_namer names;
 	_cleanup_free_ size_t *src = NULL;
 	_cleanup_free_ bool *named = NULL;
 	struct dup *dups = NULL;
@@ -395,11 +437,12 @@ static int links_from_json(const json_t *arr, struct lx_desired *d,
 	named = calloc(json_array_size(arr) + 1, sizeof(*named));
 	if (!d->links || !src || !named)
 		return -ENOMEM;
+	namer_init(&names, o, f, sizeof(f));
 	json_array_foreach(arr, i, v)
 	{
 		struct lx_link *l = &d->links[d->n_links];
 
-		lx_item_field(o, i, f, sizeof(f));
+		namer_name(&names, i);
 		if (lx_link_from_json(v, l, f, err) < 0) {
 			bad = -EINVAL;
 			continue;
@@ -432,6 +475,7 @@ static int links_from_json(const json_t *arr, struct lx_desired *d,
 static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 			   const struct lx_origin *o, struct lx_error *err)
 {
+	struct item_namer names;
 	size_t i, nd;
 	json_t *v;
 	char f[512], f2[512], buf[128];
@@ -443,12 +487,13 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 	src = calloc(json_array_size(arr) + 1, sizeof(*src));
 	if (!d->addrs || !src)
 		return -ENOMEM;
+	namer_init(&names, o, f, sizeof(f));
 	json_array_foreach(arr, i, v)
 	{
 		struct lx_addr *a = &d->addrs[d->n_addrs];
 		int r;
 
-		lx_item_field(o, i, f, sizeof(f));
+		namer_name(&names, i);
 		if (json_is_string(v)) {
 			r = lx_addr_parse(json_string_value(v), a, f, err);
 		} else if (json_is_object(v)) {
@@ -517,6 +562,7 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 static int routes_from_json(const json_t *arr, struct lx_desired *d,
 			    const struct lx_origin *o, struct lx_error *err)
 {
+	struct item_namer names;
 	size_t i, nd;
 	json_t *v;
 	char f[512], f2[512], buf[256];
@@ -528,12 +574,13 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 	src = calloc(json_array_size(arr) + 1, sizeof(*src));
 	if (!d->routes || !src)
 		return -ENOMEM;
+	namer_init(&names, o, f, sizeof(f));
 	json_array_foreach(arr, i, v)
 	{
 		struct lx_route *r = &d->routes[d->n_routes];
 		int rc;
 
-		lx_item_field(o, i, f, sizeof(f));
+		namer_name(&names, i);
 		if (json_is_string(v)) {
 			rc = lx_route_parse(json_string_value(v), r, f, err);
 		} else if (json_is_object(v)) {
@@ -578,6 +625,7 @@ static int strings_from_json(const json_t *arr, void **out, size_t *n,
 			     const struct strings_member *m,
 			     const struct lx_origin *o, struct lx_error *err)
 {
+	struct item_namer names;
 	_cleanup_free_ size_t *src = NULL;
 	struct dup *dups = NULL;
 	char f[512], f2[512], buf[512];
@@ -589,9 +637,10 @@ static int strings_from_json(const json_t *arr, void **out, size_t *n,
 	src = calloc(json_array_size(arr) + 1, sizeof(*src));
 	if (!*out || !src)
 		return -ENOMEM;
+	namer_init(&names, o, f, sizeof(f));
 	json_array_foreach(arr, i, v)
 	{
-		lx_item_field(o, i, f, sizeof(f));
+		namer_name(&names, i);
 		if (!json_is_string(v)) {
 			bad = lx_bad_type(err, f, "a string", v);
 			continue;
@@ -974,6 +1023,12 @@ int lx_desired_from_string(const char *text, size_t len, struct lx_desired *d,
 int lx_desired_from_file(const char *path, struct lx_desired *d,
 			 struct lx_error *err)
 {
+	return lx_desired_from_file_digest(path, d, NULL, err);
+}
+
+int lx_desired_from_file_digest(const char *path, struct lx_desired *d,
+				uint64_t *digest, struct lx_error *err)
+{
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -1019,6 +1074,8 @@ int lx_desired_from_file(const char *path, struct lx_desired *d,
 			break;
 		len += (size_t)n;
 	}
+	if (digest)
+		*digest = lx_text_digest(buf ? buf : "", len);
 	lx_error_clear(&local);
 	r = lx_desired_from_string(buf ? buf : "", len, d, &local);
 	if (r < 0) {

@@ -71,6 +71,10 @@ int lx_desired_from_string(const char *text, size_t len, struct lx_desired *d,
  * (with line and column) is LX_ERR_INVALID. */
 int lx_desired_from_file(const char *path, struct lx_desired *d,
 			 struct lx_error *err) LX_WUR;
+/* The same, and the digest of the bytes parsed (lx_text_digest): what
+ * state.json records to tell an unchanged document without serialising it. */
+int lx_desired_from_file_digest(const char *path, struct lx_desired *d,
+				uint64_t *digest, struct lx_error *err) LX_WUR;
 
 /* Canonical document: links as objects, addresses and routes as strings
  * (lx_addr_format / lx_route_format), every option spelled out; parses back

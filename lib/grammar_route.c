@@ -12,6 +12,7 @@
 #include <linux/icmpv6.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -554,13 +555,16 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 		   struct lx_error *err)
 {
-	struct route_in in = {0};
+	/* Zeroed but for the nexthops, each zeroed when its word comes
+	 * (route_build reads only those): most routes have none. */
+	struct route_in in;
 	struct nh_in *nh = NULL;
 	struct lx_words w;
 	struct lx_qbuf q, q2;
 	size_t i = 0;
 	uint8_t t;
 
+	memset(&in, 0, offsetof(struct route_in, nh));
 	memset(r, 0, sizeof(*r));
 	if (lx_split_words(s, &w, field, err) < 0)
 		return -EINVAL;
@@ -579,8 +583,10 @@ int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 		bool has_next = i + 1 < w.n;
 
 		if (eq(k, "nexthop")) {
-			if (in.n_nh <= LX_NEXTHOPS_MAX)
+			if (in.n_nh <= LX_NEXTHOPS_MAX) {
 				nh = &in.nh[in.n_nh];
+				memset(nh, 0, sizeof(*nh));
+			}
 			in.n_nh++;
 			continue;
 		}

@@ -269,6 +269,35 @@ void lx_sb_json(struct lx_sb *b, const json_t *v)
 	}
 }
 
+/* ---------------------------------------------------------- digest */
+
+#define MUL1 0x9e3779b97f4a7c15ull
+#define MUL2 0xbf58476d1ce4e5b9ull
+
+uint64_t lx_digest_mix(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * MUL1;
+	return h ^ (h >> 31);
+}
+
+uint64_t lx_text_digest(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = (uint64_t)n * MUL2, w = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, b + i, 8);
+		h = lx_digest_mix(h, w);
+	}
+	w = 0;
+	memcpy(&w, b + i, n - i);
+	h = lx_digest_mix(h, w);
+	h ^= h >> 33;
+	h *= MUL2;
+	return h ^ (h >> 29);
+}
+
 /* ------------------------------------------------------------ scan */
 
 #define SCAN_DEPTH 2048 /* jansson's own nesting limit */

@@ -65,4 +65,13 @@ int lx_sb_flush(struct lx_sb *b);
 int lx_json_member_span(const char *text, size_t len, const char *key,
 			size_t *start, size_t *end);
 
+/*
+ * A 64-bit digest of p[0..n): eight bytes a step (a multiply and a shift
+ * each), for telling whether a document changed. Not cryptographic: it
+ * may only decide what is worth redoing, never what is trusted.
+ */
+uint64_t lx_text_digest(const void *p, size_t n);
+/* Mix v into digest h (the same mixing). */
+uint64_t lx_digest_mix(uint64_t h, uint64_t v);
+
 #endif

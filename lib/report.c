@@ -171,28 +171,29 @@ static void put_op(struct lx_sb *b, const struct lx_op *op)
 	lx_sb_mem(b, "}", 1);
 }
 
-static bool op_in(const struct lx_op *op, int list)
+/* The list an op is shown in: applied, failed, pending, or planned. */
+static int op_list(const struct lx_op *op)
 {
-	int st = op->state == LX_OPS_APPLIED   ? 0
-		 : op->state == LX_OPS_FAILED  ? 1
-		 : op->state == LX_OPS_PENDING ? 2
-					       : 3;
-
-	return st == list;
+	return op->state == LX_OPS_APPLIED   ? 0
+	       : op->state == LX_OPS_FAILED  ? 1
+	       : op->state == LX_OPS_PENDING ? 2
+					     : 3;
 }
 
-static void dump_ops(struct lx_sb *b, const struct lx_plan *p, int list)
+static void dump_ops(struct lx_sb *b, const struct lx_plan *p, int list,
+		     size_t count)
 {
 	bool first = true;
 
 	lx_sb_mem(b, "[", 1);
-	for (size_t i = 0; !b->err && i < p->n; i++) {
-		if (!op_in(&p->ops[i], list))
+	for (size_t i = 0; count && !b->err && i < p->n; i++) {
+		if (op_list(&p->ops[i]) != list)
 			continue;
 		if (!first)
 			lx_sb_mem(b, ",", 1);
 		first = false;
 		put_op(b, &p->ops[i]);
+		count--;
 	}
 	lx_sb_mem(b, "]", 1);
 }
@@ -201,19 +202,20 @@ static void dump_subreport(struct lx_sb *b, const struct lx_subreport *s)
 {
 	static const char *const keys[] = {",\"applied\":", ",\"failed\":",
 					   ",\"pending\":"};
-	bool planned = false;
+	size_t count[4] = {0};
 
+	/* One pass to count each list: a list without ops is not scanned. */
+	for (size_t i = 0; i < s->plan.n; i++)
+		count[op_list(&s->plan.ops[i])]++;
 	lx_sb_str(b, s->converged ? "{\"converged\":true"
 				  : "{\"converged\":false");
 	for (int l = 0; l < 3; l++) {
 		lx_sb_str(b, keys[l]);
-		dump_ops(b, &s->plan, l);
+		dump_ops(b, &s->plan, l, count[l]);
 	}
-	for (size_t i = 0; i < s->plan.n; i++)
-		planned = planned || op_in(&s->plan.ops[i], 3);
-	if (planned) {
+	if (count[3]) {
 		lx_sb_str(b, ",\"planned\":");
-		dump_ops(b, &s->plan, 3);
+		dump_ops(b, &s->plan, 3, count[3]);
 	}
 	if (s->error) {
 		lx_sb_str(b, ",\"error\":");

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `hook [createRuntime|poststop]`: the OCI hook (SPEC.md "Lifecycle of the
- * hook"). createRuntime: parse, check, first pass, then fork the resident
- * sidecar fully detached and exit 0 once it is ready. poststop: stop the
+ * hook"). createRuntime: parse, check, set the resident up (monitors,
+ * state dir, control socket), first pass, then fork the resident sidecar
+ * fully detached and exit 0. poststop: stop the
  * sidecar of that container and remove its state, idempotently.
  */
 #include <errno.h>
@@ -160,114 +161,103 @@ static void detach_stdio(void)
 }
 
 /*
- * The resident, in the forked child: detach, then build the event loop
- * here (an epoll set and a signalfd made before the fork would be woken
- * through the parent: SIGTERM would stay pending), run the first pass and
- * tell the hook through fd how the start went: "R" ready; "N" and the
- * report (require_converged, nothing left behind); "E", the error kind
- * and its message. Returns the resident's exit code.
+ * What the hook hands its resident child: the parent leaves without
+ * freeing it (lx_daemon_forked), and a static keeps it reachable for leak
+ * checkers until then.
  */
-static int resident(struct lx_engine *e, const struct lx_daemon_config *cfg,
-		    int fd)
+static struct {
+	struct lx_engine e;
+	struct lx_daemon *dm;
+} hand_over;
+
+/*
+ * The resident, in the forked child: detach, take the loop over, run.
+ * From here to the loop, every frame stays on the stack for the
+ * resident's life, dirty: one struct lx_error (8 KiB) is shared by all of
+ * them, the caller's.
+ */
+static int resident(struct lx_daemon *dm, struct lx_error *err)
 {
-	struct lx_daemon *dm = NULL;
-	struct lx_error err;
-	FILE *f;
 	int code;
 
 	detach_stdio();
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		lx_state_remove(&e->state);
-		return LX_EXIT_NOT_CONVERGED;
+	lx_error_clear(err);
+	if (lx_daemon_forked(dm, err) < 0) {
+		/* Cannot hear SIGTERM: the pidfd and "stop" still end it. */
+		lx_state_event(&hand_over.e.state, "error",
+			       json_pack("{s:s}", "error", err->msg));
 	}
-	lx_error_clear(&err);
-	if (lx_daemon_setup(&dm, e, cfg, &err) < 0) {
-		fprintf(f, "E%d%s", (int)err.kind, err.msg);
-		fclose(f);
-		lx_state_remove(&e->state);
-		return lx_exit_code(&err);
-	}
-	if (lx_daemon_initial_pass(dm) != 0 &&
-	    e->desired.opts.require_converged) {
-		/* The container must not start half-configured. */
-		fputc('N', f);
-		lx_daemon_print_report(dm, f);
-		fclose(f);
-		lx_daemon_abort(dm);
-		lx_daemon_free(dm);
-		return LX_EXIT_NOT_CONVERGED;
-	}
-	fputc('R', f);
-	fclose(f); /* the hook exits now: runc waits for nothing of ours */
 	code = lx_daemon_run(dm);
 	lx_daemon_free(dm);
+	lx_engine_close(&hand_over.e);
 	return code;
 }
 
 /*
- * Fork the resident and wait until it says how its start went (see
- * resident()). The child returns its own exit code from here, when it
- * ends; the parent returns the hook's. Both then leave through main.
+ * The hook's process did the whole start (monitors subscribed, state dir
+ * written, control socket listening, first pass): fork the resident,
+ * which inherits all of it, and give it the pid file. The hook then exits
+ * at once: nothing it waits for runs in the child. The child returns its
+ * own exit code from here, when it ends; the parent returns the hook's.
+ * Both then leave through main.
  */
-static int spawn_resident(struct lx_engine *e,
-			  const struct lx_daemon_config *cfg)
+static int spawn_resident(struct lx_daemon *dm, struct lx_error *err)
 {
-	char msg[LX_ERROR_MAX + 2];
-	struct lx_error err;
-	size_t n = 0;
 	pid_t pid;
-	int pfd[2];
+	int r;
 
-	lx_error_clear(&err);
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		lx_error_set(&err, LX_ERR_SYSTEM, errno, "pipe");
-		return fail(&err);
-	}
 	fflush(NULL);
 	pid = fork();
-	if (pid == 0) {
-		close(pfd[0]);
-		return resident(e, cfg, pfd[1]);
-	}
-	close(pfd[1]);
+	if (pid == 0)
+		return resident(dm, err);
 	if (pid < 0) {
-		close(pfd[0]);
-		lx_error_set(&err, LX_ERR_SYSTEM, errno, "fork");
-		return fail(&err);
+		lx_error_set(err, LX_ERR_SYSTEM, errno, "fork");
+		goto abort;
 	}
-	for (;;) {
-		ssize_t r = read(pfd[0], msg + n, sizeof(msg) - 1 - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || (n += (size_t)r) == sizeof(msg) - 1)
-			break;
-	}
-	close(pfd[0]);
-	msg[n] = '\0';
-	if (n > 0 && msg[0] == 'R')
+	r = lx_daemon_write_pid(dm, pid);
+	if (r == 0)
 		return LX_EXIT_OK;
-	(void)waitpid(pid, NULL, 0); /* it gave up: reap it */
-	if (n > 0 && msg[0] == 'N') {
-		fprintf(stderr, "linx-sidecar: %s: not converged:\n%s", e->id,
-			msg + 1);
-		return LX_EXIT_NOT_CONVERGED;
-	}
-	if (n > 1 && msg[0] == 'E')
-		lx_error_set(&err, (enum lx_error_kind)(msg[1] - '0'), 0,
-			     "%s", msg + 2);
-	else
-		lx_error_set(&err, LX_ERR_SYSTEM, 0,
-			     "the resident sidecar failed to start");
-	return fail(&err);
+	lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/%s", hand_over.e.state.path,
+		     lx_state_file_name(LX_STATE_PID));
+	/* No resident without its pid file: nothing may outlive a refused
+	 * start. */
+	kill(pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
+abort:
+	lx_daemon_abort(dm);
+	lx_daemon_free(dm);
+	lx_engine_close(&hand_over.e);
+	return fail(err);
 }
 
-static int create_runtime(struct lx_cli *cli, struct lx_oci_state *st)
+/* Set the resident up and run its first pass here, in the hook's process
+ * (the container must not start half-configured), then fork it. */
+static int start_resident(const struct lx_daemon_config *cfg,
+			  struct lx_error *err)
+{
+	struct lx_engine *e = &hand_over.e;
+
+	if (lx_daemon_setup(&hand_over.dm, e, cfg, err) < 0) {
+		lx_engine_discard_state(e); /* a failed start leaves nothing */
+		lx_engine_close(e);
+		return fail(err);
+	}
+	if (lx_daemon_initial_pass(hand_over.dm) != 0 &&
+	    e->desired.opts.require_converged) {
+		fprintf(stderr, "linx-sidecar: %s: not converged:\n", e->id);
+		lx_daemon_print_report(hand_over.dm, stderr);
+		lx_daemon_abort(hand_over.dm);
+		lx_daemon_free(hand_over.dm);
+		lx_engine_close(e);
+		return LX_EXIT_NOT_CONVERGED;
+	}
+	return spawn_resident(hand_over.dm, err);
+}
+
+static int create_runtime(struct lx_cli *cli, struct lx_oci_state *st,
+			  struct lx_error *err)
 {
 	struct lx_desired d = {0};
-	struct lx_engine e;
 	struct lx_daemon_config cfg = {.seccomp = lx_sandbox_seccomp_wanted()};
 	struct lx_engine_target t = {
 	    .pid = st->pid,
@@ -278,38 +268,36 @@ static int create_runtime(struct lx_cli *cli, struct lx_oci_state *st)
 	};
 	_cleanup_json_ json_t *bundle_ann = NULL;
 	const json_t *ann = st->annotations;
-	struct lx_error err;
 	bool present = false;
 	int code;
 
-	lx_error_clear(&err);
+	lx_error_clear(err);
 	lx_daemon_config_env(&cfg);
 	if (!ann || json_object_size(ann) == 0) {
 		/* Some runtimes pass annotations only in config.json. */
-		if (lx_oci_bundle_annotations(st, &bundle_ann, &err) < 0)
-			return fail(&err);
+		if (lx_oci_bundle_annotations(st, &bundle_ann, err) < 0)
+			return fail(err);
 		ann = bundle_ann;
 	}
-	if (lx_annotations_to_desired(ann, &d, &present, &err) < 0)
-		return fail(&err);
+	if (lx_annotations_to_desired(ann, &d, &present, err) < 0)
+		return fail(err);
 	if (!present)
 		return LX_EXIT_OK; /* not ours: costs nothing */
 	if (st->pid <= 0) {
 		lx_desired_free(&d);
-		lx_error_set(&err, LX_ERR_INVALID, 0,
+		lx_error_set(err, LX_ERR_INVALID, 0,
 			     "OCI state: member \"pid\" missing: "
 			     "createRuntime needs the container's init pid");
-		return fail(&err);
+		return fail(err);
 	}
-	code = lx_engine_bringup(&e, &t, &cli->policy, &d, NULL, &err);
+	code = lx_engine_bringup(&hand_over.e, &t, &cli->policy, &d, NULL,
+				 err);
 	lx_desired_free(&d);
 	if (code < 0)
-		return fail(&err);
+		return fail(err);
 	/* The pod's namespace and name, for list and status (display only). */
-	(void)lx_meta_write(&e.state, ann);
-	code = spawn_resident(&e, &cfg);
-	lx_engine_close(&e);
-	return code;
+	(void)lx_meta_write(&hand_over.e.state, ann);
+	return start_resident(&cfg, err);
 }
 
 int cmd_hook(struct lx_cli *cli)
@@ -342,7 +330,7 @@ int cmd_hook(struct lx_cli *cli)
 	if (strcmp(stage, "poststop") == 0)
 		code = poststop(cli, st.id);
 	else
-		code = create_runtime(cli, &st);
+		code = create_runtime(cli, &st, &err);
 	lx_oci_state_free(&st);
 	return code;
 }

@@ -76,9 +76,33 @@ static void malloc_for_one_shot(off_t doc_bytes)
 		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 }
 
-static int prepare(struct lx_cli *cli, bool create_state, struct lx_engine *e,
-		   struct lx_sb *saved, struct lx_error *err)
+/*
+ * What tells this document unchanged since state.json was written (its
+ * "desired_digest"): the digest of the bytes parsed, mixed with the
+ * identity of this executable (another build may parse or spell the same
+ * bytes otherwise). false when the executable cannot be identified.
+ */
+static bool document_digest(uint64_t text_digest, uint64_t *out)
 {
+	struct stat st;
+
+	if (stat("/proc/self/exe", &st) < 0)
+		return false;
+	*out = lx_digest_mix(text_digest, (uint64_t)st.st_dev);
+	*out = lx_digest_mix(*out, (uint64_t)st.st_ino);
+	*out = lx_digest_mix(*out, (uint64_t)st.st_size);
+	*out = lx_digest_mix(*out, (uint64_t)st.st_mtim.tv_sec);
+	*out = lx_digest_mix(*out, (uint64_t)st.st_mtim.tv_nsec);
+	return true;
+}
+
+/* digest (NULL: not wanted) is set by document_digest; *has_digest says
+ * whether it could be. */
+static int prepare(struct lx_cli *cli, bool create_state, struct lx_engine *e,
+		   struct lx_sb *saved, uint64_t *digest, bool *has_digest,
+		   struct lx_error *err)
+{
+	uint64_t text_digest = 0;
 	struct lx_desired d = {0};
 	struct lx_engine_target t = {
 	    .pid = cli->pid,
@@ -100,9 +124,11 @@ static int prepare(struct lx_cli *cli, bool create_state, struct lx_engine *e,
 	r = need_target(cli, true, err);
 	if (r < 0)
 		return r;
-	r = lx_desired_from_file(cli->desired, &d, err);
+	r = lx_desired_from_file_digest(cli->desired, &d, &text_digest, err);
 	if (r < 0)
 		return r;
+	if (digest)
+		*has_digest = document_digest(text_digest, digest);
 	r = lx_engine_bringup(e, &t, &cli->policy, &d, saved, err);
 	lx_desired_free(&d);
 	return r;
@@ -165,35 +191,60 @@ static int emit_report_tee(FILE *f, void *arg)
 	return r ? r : t.file_failed ? -EIO : 0;
 }
 
+/*
+ * state.json is rewritten only when what it holds changed. The document
+ * is unchanged when its digest is the one recorded (the stored text is
+ * then its canonical text: neither is serialised nor parsed), else when
+ * its canonical text is the stored text.
+ */
+static int save_state(struct lx_engine *e, const struct lx_sb *saved,
+		      const uint64_t *digest, const json_t *owned_before,
+		      const json_t *owned_after, struct lx_error *err)
+{
+	bool owned_same = json_equal(owned_before, owned_after);
+	struct lx_sb now = {0};
+	int r;
+
+	if (digest && e->state.has_desired_digest &&
+	    e->state.desired_digest == *digest && saved->len)
+		return owned_same ? 0
+				  : lx_state_save(&e->state, saved->p,
+						  saved->len, digest,
+						  owned_after, err);
+	r = lx_desired_dump(&now, &e->desired);
+	if (r == 0 && owned_same && saved->len == now.len &&
+	    memcmp(saved->p, now.p, now.len) == 0)
+		r = 0;
+	else
+		r = lx_state_save(&e->state, r < 0 ? NULL : now.p, now.len,
+				  r < 0 ? NULL : digest, owned_after, err);
+	lx_sb_free(&now);
+	return r;
+}
+
 static int reconcile_once(struct lx_cli *cli)
 {
 	_cleanup_json_ json_t *owned_before = NULL, *owned_after = NULL;
-	struct lx_sb saved = {0}, desired = {0};
+	struct lx_sb saved = {0};
 	struct lx_engine e;
 	struct lx_report rep = {0};
 	struct lx_error err;
+	uint64_t digest = 0;
+	bool has_digest = false;
 	int r, code;
 
 	lx_error_clear(&err);
-	r = prepare(cli, true, &e, &saved, &err);
+	r = prepare(cli, true, &e, &saved, &digest, &has_digest, &err);
 	if (r < 0) {
 		lx_sb_free(&saved);
 		return fail(&err);
 	}
 	owned_before = lx_owned_to_json(&e.owned);
 	lx_engine_pass(&e, true, "manual", &rep);
-	/* state.json is rewritten only when what it holds changed: the
-	 * document's text is compared with the stored one, neither parsed
-	 * nor built as a tree. */
 	owned_after = lx_owned_to_json(&e.owned);
-	r = lx_desired_dump(&desired, &e.desired);
-	if (r < 0 || saved.len != desired.len ||
-	    memcmp(saved.p, desired.p, desired.len) ||
-	    !json_equal(owned_before, owned_after))
-		r = lx_state_save(&e.state, r < 0 ? NULL : desired.p,
-				  desired.len, owned_after, &err);
+	r = save_state(&e, &saved, has_digest ? &digest : NULL, owned_before,
+		       owned_after, &err);
 	lx_sb_free(&saved);
-	lx_sb_free(&desired);
 	if (r < 0)
 		lx_print_error(&err);
 	{
@@ -232,7 +283,7 @@ int cmd_plan(struct lx_cli *cli)
 	int r;
 
 	lx_error_clear(&err);
-	r = prepare(cli, false, &e, NULL, &err);
+	r = prepare(cli, false, &e, NULL, NULL, NULL, &err);
 	if (r < 0)
 		return fail(&err);
 	lx_engine_pass(&e, false, "manual", &rep);

@@ -127,7 +127,7 @@ static void save_owned(struct lx_daemon *d, const struct lx_owned *owned)
 		lx_error_set(&err, LX_ERR_SYSTEM, -r, "%s",
 			     lx_state_file_name(LX_STATE_STATE));
 	if (r < 0 ||
-	    lx_state_save(&d->eng->state, dj.p, dj.len, oj, &err) < 0) {
+	    lx_state_save(&d->eng->state, dj.p, dj.len, NULL, oj, &err) < 0) {
 		lx_sb_free(&dj);
 		logf_(d, "%s", err.msg);
 		lx_state_event(&d->eng->state, "error",
@@ -462,6 +462,28 @@ int lx_daemon_write_pid(struct lx_daemon *d, pid_t who)
 	return lx_state_write_pid(&d->eng->state, who);
 }
 
+int lx_daemon_forked(struct lx_daemon *d, struct lx_error *err)
+{
+	sigset_t mask;
+	int r;
+
+	/* A signalfd wakes the epoll sets it was registered in through the
+	 * registering process's signal handlers: the parent's. The mask was
+	 * inherited blocked, so nothing sent meanwhile is lost: it is pending
+	 * and the new signalfd reads it. */
+	(void)lx_evloop_del(d->ev, d->sigfd, NULL);
+	close(d->sigfd);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d->sigfd < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, errno, "signalfd");
+	r = lx_evloop_add(d->ev, d->sigfd, EPOLLIN, signal_cb, d, err);
+	return r < 0 ? r : 0;
+}
+
 void lx_daemon_abort(struct lx_daemon *d)
 {
 	struct lx_report rep = {0};
@@ -642,15 +664,13 @@ fail:
 	return r;
 }
 
-int lx_daemon_run(struct lx_daemon *d)
+/* Everything is open: from here on only CAP_NET_ADMIN is needed. Not
+ * inlined: its 8 KiB error is below the loop's frame, where trim_stack
+ * drops it, not above it for the resident's life. */
+static __attribute__((noinline)) void enter_sandbox(struct lx_daemon *d)
 {
-	struct lx_report rep = {0};
-	int r;
-
-	bool dead, revert;
 	struct lx_error err;
 
-	/* Everything is open: from here on only CAP_NET_ADMIN is needed. */
 	lx_error_clear(&err);
 	if (lx_sandbox_enter(d->cfg.seccomp, &err) < 0) {
 		logf_(d, "sandbox: %s", err.msg);
@@ -658,6 +678,16 @@ int lx_daemon_run(struct lx_daemon *d)
 		lx_state_event(&d->eng->state, "error",
 			       json_pack("{s:s}", "error", err.msg));
 	}
+}
+
+int lx_daemon_run(struct lx_daemon *d)
+{
+	struct lx_report rep = {0};
+	int r;
+
+	bool dead, revert;
+
+	enter_sandbox(d);
 	r = lx_evloop_run(d->ev);
 	/*
 	 * Teardown. A dead container's links go now, so its host-side veth

@@ -57,6 +57,13 @@ int lx_daemon_initial_pass(struct lx_daemon *d);
 void lx_daemon_print_report(struct lx_daemon *d, FILE *f);
 /* (Re)write the pid file: the hook writes its resident child's. */
 int lx_daemon_write_pid(struct lx_daemon *d, pid_t who);
+/*
+ * In the child of a fork after lx_daemon_setup (the hook's resident): take
+ * the loop over from the parent, which must then leave without freeing the
+ * daemon or closing the engine (that would take the fds out of the epoll
+ * set both share, and remove the control socket).
+ */
+int lx_daemon_forked(struct lx_daemon *d, struct lx_error *err) LX_WUR;
 /* Tear down after a failed start: release, remove the state dir. */
 void lx_daemon_abort(struct lx_daemon *d);
 

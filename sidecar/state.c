@@ -303,7 +303,8 @@ static json_t *parse_state(char *buf, size_t len, struct lx_sb *desired,
 	       d1 - d0 >= 4;
 	if (!*cut)
 		return json_loadb(buf, len, 0, je);
-	if (desired)
+	/* one allocation of the member's size, not doublings up to it */
+	if (desired && lx_sb_reserve(desired, d1 - d0))
 		lx_sb_mem(desired, buf + d0, d1 - d0);
 	memcpy(buf + d0, "null", 4);
 	memmove(buf + d0 + 4, buf + d1, len - d1);
@@ -358,6 +359,12 @@ int lx_state_load(struct lx_state *s, struct lx_owned *owned,
 	v = json_object_get(j, "serial");
 	if (json_is_integer(v) && json_integer_value(v) >= 0)
 		s->serial = (uint64_t)json_integer_value(v);
+	v = json_object_get(j, "desired_digest");
+	if (json_is_string(v) && strlen(json_string_value(v)) == 16 &&
+	    strspn(json_string_value(v), "0123456789abcdef") == 16) {
+		s->desired_digest = strtoull(json_string_value(v), NULL, 16);
+		s->has_desired_digest = true;
+	}
 	if (desired && !cut) {
 		v = json_object_get(j, "desired");
 		if (v)
@@ -495,7 +502,8 @@ static int write_iov(struct lx_state *s, enum lx_state_file which,
 }
 
 int lx_state_save(struct lx_state *s, const char *desired, size_t desired_len,
-		  const json_t *owned, struct lx_error *err)
+		  const uint64_t *digest, const json_t *owned,
+		  struct lx_error *err)
 {
 	struct lx_sb head = {0}, tail = {0};
 	struct iovec iov[3];
@@ -514,6 +522,15 @@ int lx_state_save(struct lx_state *s, const char *desired, size_t desired_len,
 	lx_sb_json_str(&head, s->lineage);
 	lx_sb_str(&head, ",\"serial\":");
 	lx_sb_u64(&head, s->serial + 1);
+	if (digest) {
+		char hex[24];
+
+		snprintf(hex, sizeof(hex), "%016llx",
+			 (unsigned long long)*digest);
+		lx_sb_str(&head, ",\"desired_digest\":\"");
+		lx_sb_str(&head, hex);
+		lx_sb_mem(&head, "\"", 1);
+	}
 	lx_sb_str(&head, ",\"desired\":");
 	lx_sb_str(&tail, ",\"last_applied\":");
 	lx_sb_json(&tail, owned);
@@ -532,6 +549,8 @@ int lx_state_save(struct lx_state *s, const char *desired, size_t desired_len,
 		return lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/state.json",
 				    s->path);
 	s->serial++;
+	s->has_desired_digest = digest != NULL;
+	s->desired_digest = digest ? *digest : 0;
 	return 0;
 }
 

@@ -79,6 +79,10 @@ struct lx_state {
 	char lineage[37];
 	uint64_t serial;
 	json_t *target; /* the live target's identity record (lx_state_bind) */
+	/* state.json's "desired_digest" (lx_state_load), when it has one:
+	 * the digest of the document text its desired member was made from */
+	bool has_desired_digest;
+	uint64_t desired_digest;
 	bool created;   /* lx_state_open made DIR/ID */
 	bool read_only; /* plan: a mismatched state is ignored, not moved */
 };
@@ -143,9 +147,12 @@ int lx_state_load(struct lx_state *s, struct lx_owned *owned,
 
 /* Write state.json atomically (tmp file, rename), serial++: desired is the
  * document's JSON text (lx_desired_dump; NULL writes null), spliced in as it
- * is, owned last_applied as JSON (lx_owned_to_json). */
+ * is, owned last_applied as JSON (lx_owned_to_json). digest (NULL: none) is
+ * recorded as "desired_digest": what the caller derived from the text the
+ * document was read from, to tell it unchanged next time. */
 int lx_state_save(struct lx_state *s, const char *desired, size_t desired_len,
-		  const json_t *owned, struct lx_error *err) LX_WUR;
+		  const uint64_t *digest, const json_t *owned,
+		  struct lx_error *err) LX_WUR;
 
 /* Write f atomically with the JSON value (report.json) or text (pid). */
 int lx_state_write_json(struct lx_state *s, enum lx_state_file f,

@@ -196,6 +196,35 @@ test_failed_route_is_exit_1_and_reported() {
 	expect_eq "$(echo "$out" | jq '.subsystems.rtnl.pending | length')" 2 "later stages pending"
 }
 
+# state.json is rewritten (serial + 1) only when what it holds changes: an
+# unchanged document is told by the digest of its bytes, else by its
+# canonical text, so the same document spelled differently (whitespace,
+# object forms) is no change either.
+test_state_json_rewritten_only_on_change() {
+	local ns d f serial
+	new_netns ns; d=$(ns_json sj)
+	echo '{"network": {"links": [{"name": "lo", "up": true}], "routes": ["10.57.0.0/16 dev lo", "10.58.0.0/16 dev lo"]}}' >"$d"
+	"$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD/sj" >/dev/null
+	f=$(ls "$SD"/sj/*/state.json)
+	serial() { jq -r .serial "$f"; }
+	expect_eq "$(serial)" 1 "first pass writes"
+	expect_match "$(jq -r .desired_digest "$f")" '^[0-9a-f]{16}$' "digest of the document read"
+	"$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD/sj" >/dev/null
+	expect_eq "$(serial)" 1 "a no-op pass does not write"
+	# without the digest (an older state.json) the texts are compared
+	jq -c 'del(.desired_digest)' "$f" >"$f.new" && mv "$f.new" "$f"
+	"$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD/sj" >/dev/null
+	expect_eq "$(serial)" 1 "a no-op pass without a digest does not write"
+	printf '{ "network" : {"routes": [ {"dst": "10.57.0.0/16", "dev": "lo"},\n "10.58.0.0/16  dev lo"],\n "links": [{"up": true, "name": "lo"}]}}' >"$d"
+	"$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD/sj" >/dev/null
+	expect_eq "$(serial)" 1 "the same document spelled otherwise"
+	echo '{"network": {"links": [{"name": "lo", "up": true}], "routes": ["10.57.0.0/16 dev lo"]}}' >"$d"
+	"$LX_BIN" reconcile --netns /run/netns/$ns --desired "$d" --state-dir "$SD/sj" >/dev/null
+	expect_eq "$(serial)" 2 "a changed document writes"
+	expect_eq "$(jq -c .desired.network.routes "$f")" '["10.57.0.0/16 dev lo"]' "stored document"
+	jq -e '.last_applied and .lineage and .target.netns_cookie' "$f" >/dev/null || fail "members: $(cat "$f")"
+}
+
 # --json writes the report once, to report.json and stdout alike; a closed
 # stdout does not keep report.json from being written.
 test_json_report_is_report_json() {
@@ -214,6 +243,7 @@ test_json_report_is_report_json() {
 }
 
 t converges_then_noop test_converges_then_noop
+t state_json_rewritten_only_on_change test_state_json_rewritten_only_on_change
 t json_report_is_report_json test_json_report_is_report_json
 t second_pass_applies_nothing test_second_pass_applies_nothing
 t shrink_removes_only_ours test_shrink_removes_only_ours

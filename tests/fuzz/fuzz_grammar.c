@@ -4,6 +4,8 @@
  * string grammars and prefixes. The first byte picks the parser. Accepted input
  * must format and re-parse to the same value.
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,42 @@
 #include "format.h"
 #include "grammar.h"
 #include "route.h"
+
+/* lx_prefix_parse as it was before its IPv4 fast path: inet_pton on the
+ * text before the slash, then 1..3 digits of at most the family's bits. */
+static int reference_prefix(const char *s, union lx_inaddr *a, uint8_t *len,
+			    uint8_t *fam)
+{
+	char ip[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s), k;
+	unsigned int l;
+	int f;
+
+	memset(a, 0, sizeof(*a));
+	if (n == 0 || n >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, n);
+	ip[n] = '\0';
+	if (inet_pton(AF_INET, ip, &a->v4) == 1)
+		f = AF_INET;
+	else if (inet_pton(AF_INET6, ip, &a->v6) == 1)
+		f = AF_INET6;
+	else
+		return -EINVAL;
+	l = f == AF_INET ? 32 : 128;
+	if (slash) {
+		k = strlen(slash + 1);
+		if (!k || k > 3 || strspn(slash + 1, "0123456789") != k)
+			return -ERANGE;
+		l = (unsigned int)atoi(slash + 1);
+		if (l > (f == AF_INET ? 32u : 128u))
+			return -ERANGE;
+	}
+	*len = (uint8_t)l;
+	*fam = (uint8_t)f;
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -80,12 +118,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	case 2: {
-		union lx_inaddr a;
-		uint8_t len = 0, fam = 0;
+		union lx_inaddr a, b;
+		uint8_t len = 0, fam = 0, lb = 0, fb = 0;
+		int r = lx_prefix_parse(s, 0, &a, &len, &fam);
 
-		if (lx_prefix_parse(s, 0, &a, &len, &fam) == 0 &&
+		if (r == 0 &&
 		    ((fam == AF_INET && len > 32) || len > 128 ||
 		     (fam != AF_INET && fam != AF_INET6)))
+			abort();
+		/* The IPv4 fast path answers as inet_pton would. */
+		if (r != reference_prefix(s, &b, &lb, &fb) ||
+		    (r == 0 && (memcmp(&a, &b, sizeof(a)) || len != lb ||
+				fam != fb)))
 			abort();
 		break;
 	}

@@ -183,3 +183,29 @@ Test(grammar_fast, item_field_as_snprintf)
 	cr_assert_str_eq(lx_item_field(&o, 42, got, sizeof(got)),
 			 "network.routes[42]");
 }
+
+/* Items are named BASE[I] as they are parsed (lib/desired.c's namer). */
+Test(grammar_fast, items_named_by_index)
+{
+	char doc[4096];
+	size_t o = 0;
+	struct lx_desired d;
+	struct lx_error e;
+
+	o += (size_t)snprintf(doc + o, sizeof(doc) - o,
+			      "{\"network\": {\"routes\": [");
+	for (int i = 0; i < 123; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o,
+				      "%s\"10.0.%d.0/24 via 10.255.0.1\"",
+				      i ? ", " : "", i);
+	o += (size_t)snprintf(doc + o, sizeof(doc) - o,
+			      ", \"bad\"], \"rules\": [\"x\"], "
+			      "\"addresses\": [1, \"eth0 10.0.0.1/24\", 2]}}");
+	lx_error_clear(&e);
+	cr_assert_lt(lx_desired_from_string(doc, o, &d, &e), 0);
+	cr_assert_str_eq(
+	    e.msg, "network.routes[123]: invalid destination \"bad\"\n"
+		   "network.rules[0]: unknown word \"x\" in \"x\"\n"
+		   "network.addresses[0]: expected a string or an object, got 1\n"
+		   "network.addresses[2]: expected a string or an object, got 2");
+}

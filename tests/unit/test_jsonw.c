@@ -110,7 +110,9 @@ Test(jsonw, random_bytes_always_make_json)
 		got = sb_text(&b);
 		j = json_loads(got, JSON_DECODE_ANY, NULL);
 		cr_assert_not_null(j, "not JSON: %s", got);
-		if (json_string(s)) /* valid UTF-8: jansson's own bytes */
+		json_decref(j);
+		j = json_string(s);
+		if (j) /* valid UTF-8: jansson's own bytes */
 			assert_like_jansson(s);
 		json_decref(j);
 		free(got);
@@ -348,4 +350,37 @@ Test(jsonw, route_text_is_plain_unless_a_name_is_not)
 				     lx_json_plain(buf, strlen(buf)), "%s",
 				     buf);
 		}
+}
+
+/* The digest tells apart texts that differ in one byte anywhere, in
+ * length only (a trailing NUL), or in the order of two bytes. */
+Test(jsonw, digest_sees_every_byte)
+{
+	char a[40], b[41];
+
+	for (size_t n = 0; n < sizeof(a); n++) {
+		memset(a, 'x', sizeof(a));
+		memcpy(b, a, sizeof(a));
+		b[n] = '\0';
+		cr_assert_neq(lx_text_digest(a, n), lx_text_digest(b, n + 1),
+			      "length %zu", n);
+		cr_assert_eq(lx_text_digest(a, n), lx_text_digest(b, n));
+		for (size_t at = 0; at < n; at++) {
+			memcpy(b, a, n);
+			b[at] ^= 1;
+			cr_assert_neq(lx_text_digest(a, n),
+				      lx_text_digest(b, n), "n %zu at %zu", n,
+				      at);
+			if (at + 1 < n) {
+				memcpy(b, a, n);
+				b[at] = 'y';
+				b[at + 1] = 'z';
+				a[at] = 'z';
+				a[at + 1] = 'y';
+				cr_assert_neq(lx_text_digest(a, n),
+					      lx_text_digest(b, n));
+				a[at] = a[at + 1] = 'x';
+			}
+		}
+	}
 }
