@@ -170,18 +170,22 @@ static struct {
 	struct lx_daemon *dm;
 } hand_over;
 
-/* The resident, in the forked child: detach, take the loop over, run. */
-static int resident(struct lx_daemon *dm)
+/*
+ * The resident, in the forked child: detach, take the loop over, run.
+ * From here to the loop, every frame stays on the stack for the
+ * resident's life, dirty: one struct lx_error (8 KiB) is shared by all of
+ * them, the caller's.
+ */
+static int resident(struct lx_daemon *dm, struct lx_error *err)
 {
-	struct lx_error err;
 	int code;
 
 	detach_stdio();
-	lx_error_clear(&err);
-	if (lx_daemon_forked(dm, &err) < 0) {
+	lx_error_clear(err);
+	if (lx_daemon_forked(dm, err) < 0) {
 		/* Cannot hear SIGTERM: the pidfd and "stop" still end it. */
 		lx_state_event(&hand_over.e.state, "error",
-			       json_pack("{s:s}", "error", err.msg));
+			       json_pack("{s:s}", "error", err->msg));
 	}
 	code = lx_daemon_run(dm);
 	lx_daemon_free(dm);
@@ -197,25 +201,23 @@ static int resident(struct lx_daemon *dm)
  * own exit code from here, when it ends; the parent returns the hook's.
  * Both then leave through main.
  */
-static int spawn_resident(struct lx_daemon *dm)
+static int spawn_resident(struct lx_daemon *dm, struct lx_error *err)
 {
-	struct lx_error err;
 	pid_t pid;
 	int r;
 
-	lx_error_clear(&err);
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0)
-		return resident(dm);
+		return resident(dm, err);
 	if (pid < 0) {
-		lx_error_set(&err, LX_ERR_SYSTEM, errno, "fork");
+		lx_error_set(err, LX_ERR_SYSTEM, errno, "fork");
 		goto abort;
 	}
 	r = lx_daemon_write_pid(dm, pid);
 	if (r == 0)
 		return LX_EXIT_OK;
-	lx_error_set(&err, LX_ERR_SYSTEM, -r, "%s/%s", hand_over.e.state.path,
+	lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/%s", hand_over.e.state.path,
 		     lx_state_file_name(LX_STATE_PID));
 	/* No resident without its pid file: nothing may outlive a refused
 	 * start. */
@@ -225,21 +227,20 @@ abort:
 	lx_daemon_abort(dm);
 	lx_daemon_free(dm);
 	lx_engine_close(&hand_over.e);
-	return fail(&err);
+	return fail(err);
 }
 
 /* Set the resident up and run its first pass here, in the hook's process
  * (the container must not start half-configured), then fork it. */
-static int start_resident(const struct lx_daemon_config *cfg)
+static int start_resident(const struct lx_daemon_config *cfg,
+			  struct lx_error *err)
 {
 	struct lx_engine *e = &hand_over.e;
-	struct lx_error err;
 
-	lx_error_clear(&err);
-	if (lx_daemon_setup(&hand_over.dm, e, cfg, &err) < 0) {
+	if (lx_daemon_setup(&hand_over.dm, e, cfg, err) < 0) {
 		lx_engine_discard_state(e); /* a failed start leaves nothing */
 		lx_engine_close(e);
-		return fail(&err);
+		return fail(err);
 	}
 	if (lx_daemon_initial_pass(hand_over.dm) != 0 &&
 	    e->desired.opts.require_converged) {
@@ -250,10 +251,11 @@ static int start_resident(const struct lx_daemon_config *cfg)
 		lx_engine_close(e);
 		return LX_EXIT_NOT_CONVERGED;
 	}
-	return spawn_resident(hand_over.dm);
+	return spawn_resident(hand_over.dm, err);
 }
 
-static int create_runtime(struct lx_cli *cli, struct lx_oci_state *st)
+static int create_runtime(struct lx_cli *cli, struct lx_oci_state *st,
+			  struct lx_error *err)
 {
 	struct lx_desired d = {0};
 	struct lx_daemon_config cfg = {.seccomp = lx_sandbox_seccomp_wanted()};
@@ -266,37 +268,36 @@ static int create_runtime(struct lx_cli *cli, struct lx_oci_state *st)
 	};
 	_cleanup_json_ json_t *bundle_ann = NULL;
 	const json_t *ann = st->annotations;
-	struct lx_error err;
 	bool present = false;
 	int code;
 
-	lx_error_clear(&err);
+	lx_error_clear(err);
 	lx_daemon_config_env(&cfg);
 	if (!ann || json_object_size(ann) == 0) {
 		/* Some runtimes pass annotations only in config.json. */
-		if (lx_oci_bundle_annotations(st, &bundle_ann, &err) < 0)
-			return fail(&err);
+		if (lx_oci_bundle_annotations(st, &bundle_ann, err) < 0)
+			return fail(err);
 		ann = bundle_ann;
 	}
-	if (lx_annotations_to_desired(ann, &d, &present, &err) < 0)
-		return fail(&err);
+	if (lx_annotations_to_desired(ann, &d, &present, err) < 0)
+		return fail(err);
 	if (!present)
 		return LX_EXIT_OK; /* not ours: costs nothing */
 	if (st->pid <= 0) {
 		lx_desired_free(&d);
-		lx_error_set(&err, LX_ERR_INVALID, 0,
+		lx_error_set(err, LX_ERR_INVALID, 0,
 			     "OCI state: member \"pid\" missing: "
 			     "createRuntime needs the container's init pid");
-		return fail(&err);
+		return fail(err);
 	}
 	code = lx_engine_bringup(&hand_over.e, &t, &cli->policy, &d, NULL,
-				 &err);
+				 err);
 	lx_desired_free(&d);
 	if (code < 0)
-		return fail(&err);
+		return fail(err);
 	/* The pod's namespace and name, for list and status (display only). */
 	(void)lx_meta_write(&hand_over.e.state, ann);
-	return start_resident(&cfg);
+	return start_resident(&cfg, err);
 }
 
 int cmd_hook(struct lx_cli *cli)
@@ -329,7 +330,7 @@ int cmd_hook(struct lx_cli *cli)
 	if (strcmp(stage, "poststop") == 0)
 		code = poststop(cli, st.id);
 	else
-		code = create_runtime(cli, &st);
+		code = create_runtime(cli, &st, &err);
 	lx_oci_state_free(&st);
 	return code;
 }

@@ -664,15 +664,13 @@ fail:
 	return r;
 }
 
-int lx_daemon_run(struct lx_daemon *d)
+/* Everything is open: from here on only CAP_NET_ADMIN is needed. Not
+ * inlined: its 8 KiB error is below the loop's frame, where trim_stack
+ * drops it, not above it for the resident's life. */
+static __attribute__((noinline)) void enter_sandbox(struct lx_daemon *d)
 {
-	struct lx_report rep = {0};
-	int r;
-
-	bool dead, revert;
 	struct lx_error err;
 
-	/* Everything is open: from here on only CAP_NET_ADMIN is needed. */
 	lx_error_clear(&err);
 	if (lx_sandbox_enter(d->cfg.seccomp, &err) < 0) {
 		logf_(d, "sandbox: %s", err.msg);
@@ -680,6 +678,16 @@ int lx_daemon_run(struct lx_daemon *d)
 		lx_state_event(&d->eng->state, "error",
 			       json_pack("{s:s}", "error", err.msg));
 	}
+}
+
+int lx_daemon_run(struct lx_daemon *d)
+{
+	struct lx_report rep = {0};
+	int r;
+
+	bool dead, revert;
+
+	enter_sandbox(d);
 	r = lx_evloop_run(d->ev);
 	/*
 	 * Teardown. A dead container's links go now, so its host-side veth

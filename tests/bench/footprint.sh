@@ -1,8 +1,10 @@
 #!/bin/bash
-# Idle footprint of a resident sidecar, as the hook leaves it (its first
-# pass done, detached), against bare_idle (a libmnl+jansson epoll loop
-# holding the same document and waiting for the same events) measured in
-# the same run: PSS and private dirty memory from smaps_rollup, the
+# Idle footprint of a resident sidecar in its steady state: started by the
+# hook, then one drift healed (its address deleted behind its back, put
+# back on the monitor's hint) and one full resync pass (reconcile over the
+# control socket), then idle past its trim; against bare_idle (a
+# libmnl+jansson epoll loop holding the same document and waiting for the
+# same events, which it is sent too) measured in the same run: PSS and private dirty memory from smaps_rollup, the
 # median of ROUNDS (default 5) alone, then the totals with M (default
 # 100) of each running at once; idle CPU over 3 s.
 #
@@ -50,12 +52,32 @@ resident() {
 	RP=$(cat "$tmp/sd/$1/pid")
 }
 
+# exercise ID TARGET: the heal and the resync pass the steady state comes
+# after (not the state right after the hook, which has done neither).
+exercise() {
+	nsenter -t "$2" -n ip addr del 10.123.0.1/24 dev lo
+	for _ in $(seq 300); do
+		nsenter -t "$2" -n ip addr show lo | grep -q 10.123.0.1/24 && break
+		sleep 0.01
+	done
+	nsenter -t "$2" -n ip addr show lo | grep -q 10.123.0.1/24 ||
+		{ echo "footprint: $1 did not heal the drift" >&2; exit 1; }
+	"$BIN" reconcile "$1" --state-dir "$tmp/sd" >/dev/null ||
+		{ echo "footprint: $1: reconcile failed" >&2; exit 1; }
+}
+
+# The same drift, sent to a bare loop (which reads and drops it).
+drift_bare() { nsenter -t "$1" -n ip addr del 10.123.0.1/24 dev lo 2>/dev/null; }
+
 bare() { # [TARGET]
 	if [ -n "${2:-}" ]; then TP=$2; else new_target; fi
 	"$BENCH_BIN/bare_idle" "$TP" "$tmp/desired.json" &
 	RP=$!
 	# parsed and subscribed: its netns is the target's
 	while [ "$(readlink /proc/$RP/ns/net 2>/dev/null)" != "$(readlink /proc/$TP/ns/net)" ]; do sleep 0.001; done
+	# its subscription is made right after setns: give it that time
+	sleep 0.05
+	nsenter -t "$TP" -n ip addr add 10.123.0.1/24 dev lo 2>/dev/null
 }
 
 # mem PID: "PSS private_dirty private" in KiB
@@ -65,10 +87,11 @@ stop_all() { kill $(cat "$tmp/targets") 2>/dev/null; wait 2>/dev/null; : >"$tmp/
 
 : >"$tmp/lx.pss"; : >"$tmp/lx.dirty"; : >"$tmp/bare.pss"; : >"$tmp/bare.dirty"
 for r in $(seq "$ROUNDS"); do
-	resident "fp$$-$r"; sleep 1.5 # idle: past its trim (a second after the last pass)
+	resident "fp$$-$r"; exercise "fp$$-$r" "$TP"
+	sleep 1.5 # idle: past its trim (a second after the last pass)
 	set -- $(mem "$RP"); echo "$1" >>"$tmp/lx.pss"; echo "$2" >>"$tmp/lx.dirty"
 	stop_all
-	bare; sleep 0.3
+	bare; drift_bare "$TP"; sleep 0.3
 	set -- $(mem "$RP"); echo "$1" >>"$tmp/bare.pss"; echo "$2" >>"$tmp/bare.dirty"
 	stop_all
 done
@@ -78,7 +101,7 @@ printf '  %-38s PSS %s, private dirty ' "bare libmnl+jansson loop (reference)" "
 bpss=$(stats "$tmp/bare.pss" | cut -d' ' -f1); bd=$(stats "$tmp/bare.dirty" | cut -d' ' -f1)
 kib "$tmp/bare.dirty"; echo
 lpss=$(stats "$tmp/lx.pss" | cut -d' ' -f1); ld=$(stats "$tmp/lx.dirty" | cut -d' ' -f1)
-printf '  %-38s PSS %s, private dirty ' "linx-sidecar resident (after the hook)" "$(kib "$tmp/lx.pss")"
+printf '  %-38s PSS %s, private dirty ' "linx-sidecar resident (steady state)" "$(kib "$tmp/lx.pss")"
 kib "$tmp/lx.dirty"; echo
 
 # Idle CPU of one resident over 3 s.
@@ -109,14 +132,16 @@ cat "$tmp/mtargets" >>"$tmp/targets"
 [ "$(wc -l <"$tmp/mtargets")" = "$M" ] || { echo "footprint: $M targets wanted" >&2; exit 1; }
 total() { for p in $(cat "$1"); do mem "$p"; done | awk '{p += $1; d += $2; c += $3} END{print p, d, c}'; }
 i=0
-for t in $(cat "$tmp/mtargets"); do i=$((i + 1)); resident "fpm$$-$i" "$t"; echo "$RP" >>"$tmp/lx.pids"; done
+for t in $(cat "$tmp/mtargets"); do
+	i=$((i + 1)); resident "fpm$$-$i" "$t"; exercise "fpm$$-$i" "$t"; echo "$RP" >>"$tmp/lx.pids"
+done
 sleep 1.5 # past the residents' trim of heap and stack
 total "$tmp/lx.pids" >"$tmp/lx.tot"
-# SIGKILL: a resident the hook forked does not wake on SIGTERM (its
-# signalfd was registered in epoll before the fork, by the parent)
+# SIGKILL: measured, nothing to tear down (the targets live on for the
+# bare loops)
 kill -9 $(cat "$tmp/lx.pids")
 for p in $(cat "$tmp/lx.pids"); do while [ -e "/proc/$p" ] && [ "$(awk '/^State:/{print $2}' "/proc/$p/status" 2>/dev/null)" != Z ]; do sleep 0.01; done; done
-for t in $(cat "$tmp/mtargets"); do bare "" "$t"; echo "$RP" >>"$tmp/bare.pids"; done
+for t in $(cat "$tmp/mtargets"); do bare "" "$t"; drift_bare "$t"; echo "$RP" >>"$tmp/bare.pids"; done
 sleep 0.3
 total "$tmp/bare.pids" >"$tmp/bare.tot"
 stop_all
