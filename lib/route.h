@@ -46,8 +46,8 @@ void lx_route_normalize(struct lx_route *r);
  * priority, IPv6 source prefix and metric (normalised). Two routes with
  * the same identity cannot both exist.
  */
-static inline int lx_route_cmp(const struct lx_route *a,
-			       const struct lx_route *b)
+static inline __attribute__((always_inline)) int
+lx_route_cmp(const struct lx_route *a, const struct lx_route *b)
 {
 	uint32_t x, y;
 	int r;

@@ -281,7 +281,7 @@ proto76() { in_ns ip route show proto 76 | grep -c "^10\.$1\." || true; }
 # with the same id: it knows what it owns from state.json, converges, leaves
 # foreign state alone and removes what we installed and no longer want.
 test_kill9_mid_pass_and_reattach() {
-	local a=$LX_TMP/k-a.json b=$LX_TMP/k-b.json peer=lxh$$k peer2=lxh$$l n=2000 na nb i rc
+	local a=$LX_TMP/k-a.json b=$LX_TMP/k-b.json peer=lxh$$k peer2=lxh$$l n=4000 na nb i rc
 	local links='{"name": "lo", "up": true}, {"name": "eth0", "kind": "veth", "up": true, "peer": {"name": "'$peer'", "up": true}}'
 	local links2="$links"', {"name": "eth1", "kind": "veth", "up": true, "peer": {"name": "'$peer2'", "up": true}}'
 	start_target; trap "cleanup $peer $peer2" EXIT
@@ -293,10 +293,12 @@ test_kill9_mid_pass_and_reattach() {
 	in_ns ip route add 10.90.0.0/16 via 10.60.0.1 proto static
 	in_ns ip route add 10.101.0.5/32 via 10.60.0.1 proto static metric 7
 	in_ns ip addr add 10.60.0.77/24 dev eth0
-	# A pass of 4,000 route ops takes milliseconds: throttle the sidecar
+	# A pass of 8,000 route ops takes milliseconds: throttle the sidecar
 	# to 0.1% of a CPU (v1 cpu controller: 1 ms per 1 s period) so the
-	# kill lands inside it. A batch of ~1,000 routes is one sendmsg that
-	# overruns the quota; the sidecar then sleeps out the period.
+	# kill lands inside it. A batch of ~1,500 routes is one sendmsg that
+	# overruns the quota; the sidecar then sleeps out the period. B's
+	# creates are three batches: after the first is seen, at least one
+	# more overrun is ahead, however the first fell in its period.
 	if [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
 		mkdir -p /sys/fs/cgroup/cpu/lxhard-$$-k
 		cgs="${cgs:-} /sys/fs/cgroup/cpu/lxhard-$$-k"
