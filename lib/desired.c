@@ -371,6 +371,8 @@ struct item_namer {
 	const struct lx_origin *o;
 	char *buf;
 	size_t len, at; /* at: just after "BASE["; 0: lx_item_field */
+	size_t nd;	/* digits written after at, for index next - 1 */
+	size_t next;
 };
 
 static void namer_init(struct item_namer *n, const struct lx_origin *o,
@@ -378,7 +380,7 @@ static void namer_init(struct item_namer *n, const struct lx_origin *o,
 {
 	size_t bl = o->items ? 0 : strlen(o->base);
 
-	*n = (struct item_namer){o, buf, len, 0};
+	*n = (struct item_namer){o, buf, len, 0, 0, 0};
 	if (!o->items && bl + 24 + 3 <= len) {
 		memcpy(buf, o->base, bl);
 		buf[bl] = '[';
@@ -386,20 +388,41 @@ static void namer_init(struct item_namer *n, const struct lx_origin *o,
 	}
 }
 
+/* The index after the one written: add one to its digits in place. */
+static void namer_increment(struct item_namer *n)
+{
+	char *d = n->buf + n->at;
+	size_t k = n->nd;
+
+	while (k && d[k - 1] == '9')
+		d[--k] = '0';
+	if (k) {
+		d[k - 1]++;
+		return;
+	}
+	memmove(d + 1, d, n->nd++);
+	d[0] = '1';
+}
+
 static const char *namer_name(struct item_namer *n, size_t i)
 {
 	char d[24];
-	size_t k = 0, at = n->at;
+	size_t k = 0;
 
-	if (!at)
+	if (!n->at)
 		return lx_item_field(n->o, i, n->buf, n->len);
-	do
-		d[k++] = (char)('0' + i % 10);
-	while ((i /= 10));
-	while (k)
-		n->buf[at++] = d[--k];
-	n->buf[at++] = ']';
-	n->buf[at] = '\0';
+	if (n->nd && i == n->next) {
+		namer_increment(n);
+	} else {
+		n->nd = 0;
+		for (size_t v = i; k == 0 || v; v /= 10)
+			d[k++] = (char)('0' + v % 10);
+		while (k)
+			n->buf[n->at + n->nd++] = d[--k];
+	}
+	n->next = i + 1;
+	n->buf[n->at + n->nd] = ']';
+	n->buf[n->at + n->nd + 1] = '\0';
 	return n->buf;
 }
 

@@ -244,31 +244,6 @@ int lx_split_words(const char *s, struct lx_words *w, const char *field,
 
 /* -------------------------------------------------------------- prefixes */
 
-/* One octet of a dotted quad at *pp (NUL-terminated text): 1..3 digits,
- * no leading zero, at most 255. */
-static bool quad_octet(const unsigned char **pp, uint8_t *out)
-{
-	const unsigned char *p = *pp;
-	unsigned int v = (unsigned int)(*p - '0'), c;
-
-	if (v > 9)
-		return false;
-	if ((c = (unsigned int)(*++p - '0')) <= 9) {
-		if (v == 0)
-			return false;
-		v = v * 10 + c;
-		if ((c = (unsigned int)(*++p - '0')) <= 9) {
-			v = v * 10 + c;
-			p++;
-			if (v > 255)
-				return false;
-		}
-	}
-	*out = (uint8_t)v;
-	*pp = p;
-	return true;
-}
-
 /*
  * "A.B.C.D" or "A.B.C.D/N" with N of 1..3 digits and at most 32, the
  * common case of prefix_parse in one pass over the text, with its result;
@@ -279,11 +254,29 @@ static bool ipv4_prefix_fast(const char *s, struct in_addr *a, uint8_t *len,
 {
 	const unsigned char *p = (const unsigned char *)s;
 	unsigned int l = 0, c;
-	uint8_t b[4];
+	uint32_t addr = 0;
 
-	for (int k = 0; k < 4; k++)
-		if ((k && *p++ != '.') || !quad_octet(&p, &b[k]))
+	/* Octets of 1..3 digits, no leading zero, at most 255. */
+	for (int k = 0; k < 4; k++) {
+		unsigned int v = (unsigned int)(*p++ - '0');
+
+		if (v > 9)
 			return false;
+		if ((c = (unsigned int)(*p - '0')) <= 9) {
+			if (v == 0)
+				return false;
+			v = v * 10 + c;
+			if ((c = (unsigned int)(*++p - '0')) <= 9) {
+				v = v * 10 + c;
+				p++;
+				if (v > 255)
+					return false;
+			}
+		}
+		addr = addr << 8 | v;
+		if (k < 3 && *p++ != '.')
+			return false;
+	}
 	if (*p == '/') {
 		const unsigned char *d = ++p;
 
@@ -298,7 +291,7 @@ static bool ipv4_prefix_fast(const char *s, struct in_addr *a, uint8_t *len,
 		l = 32;
 		*has_len = false;
 	}
-	memcpy(a, b, 4);
+	a->s_addr = htonl(addr);
 	*len = (uint8_t)l;
 	return true;
 }

@@ -36,21 +36,40 @@ static uint64_t zero_byte(uint64_t x)
 	return (x - ONES) & ~x & HIGHS;
 }
 
-/* The end of the run of plain bytes at p: eight at a time while none of
- * them is a quote, a backslash, a control byte or 0x80 and up (a yes may
- * be wrong, a no never is: the bytes after a yes go one at a time). */
+/* Some byte of x is not plain (exact for the first such byte in memory
+ * order; a yes may also flag bytes after it, never bytes before). */
+static uint64_t not_plain(uint64_t x)
+{
+	return (x & HIGHS) | ((x - 0x20 * ONES) & ~x & HIGHS) |
+	       zero_byte(x ^ ('"' * ONES)) | zero_byte(x ^ ('\\' * ONES));
+}
+
+/* The end of the run of plain bytes at p. The closing quote by memchr,
+ * then the bytes before it checked eight at a time, the last few as one
+ * word with the bytes past the quote masked off (little-endian only);
+ * after a yes, one at a time. */
 static const unsigned char *plain_run(const unsigned char *p,
 				      const unsigned char *e)
 {
-	while (e - p >= 8) {
-		uint64_t x;
+	const unsigned char *q = memchr(p, '"', (size_t)(e - p));
+	const unsigned char *end = q ? q : e;
+	uint64_t x;
 
+	for (; end - p >= 8; p += 8) {
 		memcpy(&x, p, 8);
-		if ((x & HIGHS) | ((x - 0x20 * ONES) & ~x & HIGHS) |
-		    zero_byte(x ^ ('"' * ONES)) | zero_byte(x ^ ('\\' * ONES)))
-			break;
-		p += 8;
+		if (not_plain(x))
+			goto bytes;
 	}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (p == end)
+		return end;
+	if (e - p >= 8) {
+		memcpy(&x, p, 8);
+		if (!(not_plain(x) & ((1ull << (8 * (end - p))) - 1)))
+			return end;
+	}
+#endif
+bytes:
 	while (p < e && plain(*p))
 		p++;
 	return p;

@@ -209,3 +209,52 @@ Test(grammar_fast, items_named_by_index)
 		   "network.addresses[0]: expected a string or an object, got 1\n"
 		   "network.addresses[2]: expected a string or an object, got 2");
 }
+
+/* Indexes as snprintf writes them, across the carries (9, 99, 999). */
+static bool bad_index(int i)
+{
+	static const int bad[] = {0, 1, 9, 10, 11, 99, 100, 101, 998, 999, 1000,
+				  1001, 1099, 1100, 1104};
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+		if (bad[k] == i)
+			return true;
+	return false;
+}
+
+Test(grammar_fast, every_index_named)
+{
+	enum { N = 1105 };
+	static char doc[N * 40 + 64];
+	size_t o = 0;
+	struct lx_desired d;
+	struct lx_error e;
+	const char *line;
+
+	o += (size_t)snprintf(doc + o, sizeof(doc) - o,
+			      "{\"network\": {\"routes\": [");
+	for (int i = 0; i < N; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o,
+				      bad_index(i) ? "%s\"x\""
+						   : "%s\"10.0.%d.%d/32 dev lo\"",
+				      i ? "," : "", i / 256, i % 256);
+	o += (size_t)snprintf(doc + o, sizeof(doc) - o, "]}}");
+	lx_error_clear(&e);
+	cr_assert_lt(lx_desired_from_string(doc, o, &d, &e), 0);
+	line = e.msg;
+	for (int i = 0; i < N; i++) {
+		char want[80];
+		size_t n;
+
+		if (!bad_index(i))
+			continue;
+		n = (size_t)snprintf(want, sizeof(want),
+				     "network.routes[%d]: invalid destination "
+				     "\"x\"",
+				     i);
+		cr_assert(!strncmp(line, want, n), "%d: %.60s", i, line);
+		line += n;
+		cr_assert_eq(*line, i + 1 < N ? '\n' : '\0');
+		line++;
+	}
+}
