@@ -23,7 +23,7 @@ int lx_sb_flush(struct lx_sb *b)
 	return b->err;
 }
 
-char *lx_sb_reserve(struct lx_sb *b, size_t n)
+char *lx_sb_grow(struct lx_sb *b, size_t n)
 {
 	size_t cap;
 	char *p;
@@ -58,7 +58,7 @@ char *lx_sb_reserve(struct lx_sb *b, size_t n)
 	return p + b->len;
 }
 
-void lx_sb_mem(struct lx_sb *b, const void *s, size_t n)
+void lx_sb_mem_slow(struct lx_sb *b, const void *s, size_t n)
 {
 	char *to;
 

@@ -1,9 +1,10 @@
 #!/bin/bash
 # Where the time goes: perf record (cpu-clock, dwarf call graphs) of one
 # 10,000-route reconcile (first pass, state on a tmpfs) and of one hook
-# (the container setup of hook_vs_cni.sh: the hook process and, until the
-# hook exits, the resident it forks, which runs the first pass before it
-# tells the hook it is ready), each phase printed as its share of the
+# (the container setup of hook_vs_cni.sh: the hook process sets the
+# resident up and runs the first pass itself, then forks the resident and
+# exits; the resident's own samples until then are counted too), each
+# phase printed as its share of the
 # CPU samples and the CPU milliseconds that share is. Not part of make
 # bench (perf adds its own cost); the README's breakdowns come from it.
 #
@@ -17,7 +18,15 @@ tmp=$(mktemp -d)
 ns=lxph$$
 host=lxhph$$
 cleanup() { # under set -e: no step may stop the ones after it
+	local rp
+	rp=$(cat "$tmp/run/sd/lxph/pid" 2>/dev/null || true)
 	[ -z "${tp:-}" ] || kill "$tp" 2>/dev/null || true
+	# the hook's resident ends with its target: let it leave the tmpfs
+	for _ in $(seq 200); do
+		[ -n "$rp" ] && [ -d "/proc/$rp" ] &&
+			[ "$(awk '/^State:/{print $2}' "/proc/$rp/status" 2>/dev/null)" != Z ] || break
+		sleep 0.01
+	done
 	ip netns del "$ns" 2>/dev/null || true
 	ip link del "$host" 2>/dev/null || true
 	umount "$tmp/run" 2>/dev/null || true
@@ -90,11 +99,12 @@ phases "$tmp/hook.data" \
 	"bring-up: open, load state, check, state dir=lx_engine_bringup" \
 	"  of it: open the target (pidfd, netns, sockets)=lx_engine_open" \
 	"  of it: policy and subsystem checks=lx_engine_check" \
-	"fork the resident (clone)=__x64_sys_clone" \
-	"resident: event loop, monitors, pid file=lx_daemon_setup" \
-	"resident: first pass=lx_daemon_initial_pass" \
+	"set-up: event loop, monitors, state files=lx_daemon_setup" \
+	"first pass=lx_daemon_initial_pass" \
 	"  of it: rtnl apply (veth, address, routes)=lx_rtnl_apply" \
 	"  of it: sysctl apply=lx_kv_src_apply" \
 	"  of it: write state files=lx_state_write_with" \
+	"fork the resident (clone)=__x64_sys_clone" \
+	"pid files (the hook's, then the resident's)=lx_daemon_write_pid" \
 	"execve (kernel)=__x64_sys_execve" \
 	"exit (kernel: unmapping)=__x64_sys_exit_group"
