@@ -161,8 +161,9 @@ static bool list_has(const char *list, const char *word)
 static bool map_path(const char *cgpath, const char *root, const char *mnt,
 		     const char *prefix, struct lx_cgroup_loc *loc)
 {
-	size_t rl = strlen(root);
+	size_t rl = strlen(root), pl, ml, rell;
 	const char *rel;
+	char *buf;
 
 	if (strcmp(root, "/") == 0)
 		rel = cgpath;
@@ -171,14 +172,24 @@ static bool map_path(const char *cgpath, const char *root, const char *mnt,
 		rel = cgpath + rl;
 	else
 		return false;
-	loc->root = strcmp(cgpath, "/") == 0;
 	while (*rel == '/')
 		rel++;
-	if ((size_t)snprintf(loc->mnt, sizeof(loc->mnt), "%s%s", prefix, mnt) >=
-		sizeof(loc->mnt) ||
-	    (size_t)snprintf(loc->rel, sizeof(loc->rel), "%s", rel) >=
-		sizeof(loc->rel))
+	pl = strlen(prefix);
+	ml = strlen(mnt);
+	rell = strlen(rel);
+	/* the PATH_MAX bounds of a path the kernel can open */
+	if (pl + ml >= PATH_MAX || rell >= PATH_MAX)
 		return false;
+	buf = malloc(pl + ml + 1 + rell + 1);
+	if (!buf)
+		return false;
+	memcpy(buf, prefix, pl);
+	memcpy(buf + pl, mnt, ml + 1);
+	memcpy(buf + pl + ml + 1, rel, rell + 1);
+	free(loc->mnt);
+	loc->mnt = buf;
+	loc->rel = buf + pl + ml + 1;
+	loc->root = strcmp(cgpath, "/") == 0;
 	loc->found = true;
 	return true;
 }
@@ -245,9 +256,11 @@ int lx_cgroup_resolve(const char *cgroup_text, const char *mountinfo_text,
 		char *c1, *c2, *ctrls, *path;
 
 		line = nl ? nl + 1 : NULL;
-		if (!l)
+		if (!l) {
+			lx_cgroup_layout_free(out);
 			return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
 					    "cgroup");
+		}
 		/* "ID:CONTROLLERS:PATH"; the path may contain ':' */
 		c1 = strchr(l, ':');
 		c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -276,6 +289,14 @@ int lx_cgroup_resolve(const char *cgroup_text, const char *mountinfo_text,
 				    "cgroup: no cgroup v2 or v1 "
 				    "directory of a known controller found");
 	return 0;
+}
+
+void lx_cgroup_layout_free(struct lx_cgroup_layout *l)
+{
+	free(l->unified.mnt);
+	for (int c = 0; c < LX_CG_NCTRL; c++)
+		free(l->v1[c].mnt);
+	memset(l, 0, sizeof(*l));
 }
 
 /* ------------------------------------------------------------ opening */
@@ -428,7 +449,7 @@ int lx_cgroup_open_pid(pid_t pid, const struct lx_cgroup_roots *roots,
 	const char *prefix = roots && roots->prefix ? roots->prefix : "";
 	_cleanup_free_ char *cgt = NULL;
 	_cleanup_free_ char *mit = NULL;
-	_cleanup_free_ struct lx_cgroup_layout *l = NULL;
+	struct lx_cgroup_layout l;
 	char path[PATH_MAX];
 	int r;
 
@@ -445,15 +466,13 @@ int lx_cgroup_open_pid(pid_t pid, const struct lx_cgroup_roots *roots,
 	r = read_text(path, &mit);
 	if (r < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, -r, "%s", path);
-	l = malloc(sizeof(*l));
-	if (!l)
-		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "cgroup");
-	r = lx_cgroup_resolve(cgt, mit, prefix, l, err);
+	r = lx_cgroup_resolve(cgt, mit, prefix, &l, err);
 	if (r < 0) {
 		lx_error_wrap(err, "pid %d", (int)pid);
 		return r;
 	}
-	r = lx_cgroup_open_layout(l, out, err);
+	r = lx_cgroup_open_layout(&l, out, err);
+	lx_cgroup_layout_free(&l);
 	if (r < 0)
 		return r;
 	(*out)->pid = pid;

@@ -42,9 +42,11 @@ struct lx_cgroup_roots {
 /* One resolved cgroup directory: mount point and path beneath it. */
 struct lx_cgroup_loc {
 	bool found;
-	char mnt[PATH_MAX]; /* prefix + mount point */
-	char rel[PATH_MAX]; /* beneath mnt, no leading '/', "" = mount root */
-	bool root;	    /* the path is the hierarchy's root ("/") */
+	bool root; /* the path is the hierarchy's root ("/") */
+	/* One allocation sized to need (a layout is PATH_MAX-bounded but
+	 * short in practice): mnt, then rel right after its NUL. */
+	char *mnt; /* prefix + mount point */
+	char *rel; /* beneath mnt, no leading '/', "" = mount root */
 };
 
 struct lx_cgroup_layout {
@@ -61,6 +63,10 @@ struct lx_cgroup_layout {
 int lx_cgroup_resolve(const char *cgroup_text, const char *mountinfo_text,
 		      const char *prefix, struct lx_cgroup_layout *out,
 		      struct lx_error *err) LX_WUR;
+
+/* Free what lx_cgroup_resolve filled in (on success; on failure it has
+ * freed it already). Idempotent. */
+void lx_cgroup_layout_free(struct lx_cgroup_layout *l);
 
 struct lx_cgroup {
 	int fd[LX_CG_NCTRL];	 /* O_PATH dir fd per controller, -1 = none */

@@ -179,6 +179,8 @@ Test(cgroup_resolve, hybrid_host_finds_each_v1_controller_and_the_unified)
 	/* "cpu" is not confused with cpuacct/cpuset; ':' in a path is kept */
 	cr_assert_str_eq(l.v1[LX_CG_CPU].mnt, "/T/sys/fs/cgroup/cpu");
 	cr_assert_str_eq(l.v1[LX_CG_CPU].rel, "a:b");
+	lx_cgroup_layout_free(&l);
+	lx_cgroup_layout_free(&l); /* idempotent */
 }
 
 Test(cgroup_resolve, comounted_cpu_cpuacct_and_bind_mount_roots)
@@ -194,6 +196,7 @@ Test(cgroup_resolve, comounted_cpu_cpuacct_and_bind_mount_roots)
 	cr_assert(!l.unified.found);
 	cr_assert_str_eq(l.v1[LX_CG_CPU].mnt, "/mnt/cg x");
 	cr_assert_str_eq(l.v1[LX_CG_CPU].rel, "pod1");
+	lx_cgroup_layout_free(&l);
 }
 
 Test(cgroup_resolve, path_outside_every_mount_root_is_not_found)
