@@ -1038,17 +1038,24 @@ int lx_desired_from_json(const json_t *doc, struct lx_desired *d,
 int lx_desired_from_string(const char *text, size_t len, struct lx_desired *d,
 			   struct lx_error *err)
 {
-	_cleanup_json_ json_t *doc = NULL;
+	struct lx_json_arena arena;
+	json_t *doc;
 	json_error_t je;
+	int r;
 
 	memset(d, 0, sizeof(*d));
 	lx_options_init(&d->opts);
-	doc = lx_json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	/* The tree lives only until the model is built from it (the model
+	 * keeps no json_t): an arena spares a malloc and a free a node. */
+	doc = lx_json_loadb_arena(text, len, JSON_REJECT_DUPLICATES, &je,
+				  &arena);
 	if (!doc)
 		return lx_error_add(err, LX_ERR_INVALID, 0,
 				    "invalid JSON at line %d column %d: %s",
 				    je.line, je.column, je.text);
-	return lx_desired_from_json(doc, d, err);
+	r = lx_desired_from_json(doc, d, err);
+	lx_json_arena_end(&arena);
+	return r;
 }
 
 int lx_desired_from_file(const char *path, struct lx_desired *d,

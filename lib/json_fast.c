@@ -403,6 +403,18 @@ json_t *lx_json_fast_loadb(const char *buf, size_t len, size_t flags)
 	return v;
 }
 
+/* What json_loadb leaves in its error on success. */
+static void read_ok(json_error_t *error, size_t len)
+{
+	if (!error)
+		return;
+	memset(error, 0, sizeof(*error));
+	error->line = -1;
+	error->column = -1;
+	error->position = (int)len;
+	strcpy(error->source, "<buffer>");
+}
+
 json_t *lx_json_loadb(const char *buf, size_t len, size_t flags,
 		      json_error_t *error)
 {
@@ -410,13 +422,120 @@ json_t *lx_json_loadb(const char *buf, size_t len, size_t flags,
 
 	if (!v)
 		return json_loadb(buf, len, flags, error);
-	if (error) {
-		/* What json_loadb leaves on success. */
-		memset(error, 0, sizeof(*error));
-		error->line = -1;
-		error->column = -1;
-		error->position = (int)len;
-		strcpy(error->source, "<buffer>");
-	}
+	read_ok(error, len);
 	return v;
+}
+
+/*
+ * The arena. jansson allocates through one pair of functions for the whole
+ * process (json_set_alloc_funcs); ours bump-allocate while the fast reader
+ * builds an arena tree and call malloc otherwise; a free of a pointer in a
+ * live block is nothing (the block goes whole), any other pointer is
+ * free()d. So jansson's objects made before, after or beside an arena tree
+ * are malloc's as they always were.
+ */
+struct lx_json_block {
+	struct lx_json_block *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+static struct lx_json_block *live;   /* every live block, for arena_free */
+static struct lx_json_arena *filling; /* set while the reader builds */
+
+static void *block_new(size_t need)
+{
+	size_t cap = need < 256 * 1024 ? 256 * 1024 : need;
+	struct lx_json_block *b = malloc(sizeof(*b) + cap);
+
+	if (!b)
+		return NULL;
+	b->next = live;
+	b->used = 0;
+	b->cap = cap;
+	live = b;
+	return b;
+}
+
+static void *arena_malloc(size_t n)
+{
+	struct lx_json_block *b = live;
+	size_t an = (n + 15) & ~(size_t)15;
+	void *p;
+
+	if (!filling)
+		return malloc(n);
+	if (an < n)
+		return NULL;
+	if (!b || !filling->blocks || b->cap - b->used < an) {
+		b = block_new(an);
+		if (!b)
+			return NULL;
+		if (!filling->blocks)
+			filling->blocks = b;
+	}
+	p = (char *)b->data + b->used;
+	b->used += an;
+	return p;
+}
+
+static bool in_block(const void *p)
+{
+	for (const struct lx_json_block *b = live; b; b = b->next)
+		if ((const char *)p >= (const char *)b->data &&
+		    (const char *)p < (const char *)b->data + b->cap)
+			return true;
+	return false;
+}
+
+static void arena_free(void *p)
+{
+	if (p && live && in_block(p))
+		return;
+	free(p);
+}
+
+json_t *lx_json_loadb_arena(const char *buf, size_t len, size_t flags,
+			    json_error_t *error, struct lx_json_arena *a)
+{
+	static bool installed;
+
+	memset(a, 0, sizeof(*a));
+	if (!installed) {
+		json_set_alloc_funcs(arena_malloc, arena_free);
+		installed = true;
+	}
+	if (!filling && !live) {
+		filling = a;
+		a->tree = lx_json_fast_loadb(buf, len, flags);
+		filling = NULL;
+		if (a->tree) {
+			read_ok(error, len);
+			return a->tree;
+		}
+		lx_json_arena_end(a); /* what a declined read left */
+	}
+	a->tree = json_loadb(buf, len, flags, error);
+	return a->tree;
+}
+
+void lx_json_arena_end(struct lx_json_arena *a)
+{
+	if (!a->blocks) {
+		json_decref(a->tree);
+	} else {
+		/* The blocks of this arena are the newest in the live list,
+		 * from its head down to a->blocks, which was the first. */
+		struct lx_json_block *b = live, *stop = a->blocks->next;
+
+		while (b != stop) {
+			struct lx_json_block *n = b->next;
+
+			free(b);
+			b = n;
+		}
+		live = stop;
+	}
+	a->blocks = NULL;
+	a->tree = NULL;
 }

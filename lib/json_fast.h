@@ -27,4 +27,21 @@ json_t *lx_json_loadb(const char *buf, size_t len, size_t flags,
  * of memory). For the tests and the differential fuzzer. */
 json_t *lx_json_fast_loadb(const char *buf, size_t len, size_t flags);
 
+/* A tree in an arena: lx_json_loadb whose fast reader takes its nodes
+ * from a few large blocks instead of two mallocs a string, and the tree
+ * goes with its blocks, without a walk or a free a node. The tree must
+ * not outlive lx_json_arena_end, and nothing of it may be kept past it
+ * (a json_incref of a node is not enough): read it, copy out what is
+ * needed, end the arena. When the fast reader declines, the tree is
+ * jansson's (malloc), and lx_json_arena_end frees it the usual way.
+ * One arena at a time. */
+struct lx_json_arena {
+	struct lx_json_block *blocks;
+	json_t *tree;
+};
+
+json_t *lx_json_loadb_arena(const char *buf, size_t len, size_t flags,
+			    json_error_t *error, struct lx_json_arena *a);
+void lx_json_arena_end(struct lx_json_arena *a);
+
 #endif

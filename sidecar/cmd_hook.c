@@ -176,7 +176,7 @@ static struct {
  * resident's life, dirty: one struct lx_error (8 KiB) is shared by all of
  * them, the caller's.
  */
-static int resident(struct lx_daemon *dm, struct lx_error *err)
+static int resident(struct lx_daemon *dm, int ready, struct lx_error *err)
 {
 	int code;
 
@@ -187,6 +187,11 @@ static int resident(struct lx_daemon *dm, struct lx_error *err)
 		lx_state_event(&hand_over.e.state, "error",
 			       json_pack("{s:s}", "error", err->msg));
 	}
+	/* Sandboxed before the hook returns: whoever looks at the resident
+	 * once the container starts finds it confined. */
+	lx_daemon_enter_sandbox(dm);
+	(void)!write(ready, "S", 1);
+	close(ready);
 	code = lx_daemon_run(dm);
 	lx_daemon_free(dm);
 	lx_engine_close(&hand_over.e);
@@ -197,28 +202,50 @@ static int resident(struct lx_daemon *dm, struct lx_error *err)
  * The hook's process did the whole start (monitors subscribed, state dir
  * written, control socket listening, first pass): fork the resident,
  * which inherits all of it, and give it the pid file. The hook then exits
- * at once: nothing it waits for runs in the child. The child returns its
+ * as soon as the child is in its sandbox (the pipe's "S"): nothing else
+ * it waits for runs in the child. The child returns its
  * own exit code from here, when it ends; the parent returns the hook's.
  * Both then leave through main.
  */
 static int spawn_resident(struct lx_daemon *dm, struct lx_error *err)
 {
 	pid_t pid;
-	int r;
+	int r, ready[2];
+	char c;
+	ssize_t n;
 
 	fflush(NULL);
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		lx_error_set(err, LX_ERR_SYSTEM, errno, "pipe");
+		goto abort;
+	}
 	pid = fork();
-	if (pid == 0)
-		return resident(dm, err);
+	if (pid == 0) {
+		close(ready[0]);
+		return resident(dm, ready[1], err);
+	}
+	close(ready[1]);
 	if (pid < 0) {
 		lx_error_set(err, LX_ERR_SYSTEM, errno, "fork");
+		close(ready[0]);
 		goto abort;
 	}
 	r = lx_daemon_write_pid(dm, pid);
-	if (r == 0)
+	/* The child's sandbox (its "S"), meanwhile; EOF: it died first. */
+	do
+		n = read(ready[0], &c, 1);
+	while (n < 0 && errno == EINTR);
+	close(ready[0]);
+	if (r == 0 && n == 1)
 		return LX_EXIT_OK;
-	lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/%s", hand_over.e.state.path,
-		     lx_state_file_name(LX_STATE_PID));
+	if (r < 0)
+		lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/%s",
+			     hand_over.e.state.path,
+			     lx_state_file_name(LX_STATE_PID));
+	else
+		lx_error_set(err, LX_ERR_SYSTEM, 0,
+			     "the resident (pid %d) exited as it started",
+			     (int)pid);
 	/* No resident without its pid file: nothing may outlive a refused
 	 * start. */
 	kill(pid, SIGKILL);

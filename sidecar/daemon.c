@@ -41,6 +41,7 @@ struct lx_daemon {
 	char *saved;	    /* last_applied as state.json on disk holds it */
 	bool desired_saved; /* ... and its desired is the current one */
 	bool batch;   /* pass_all: write state and report once, at the end */
+	bool sandboxed; /* lx_daemon_enter_sandbox done */
 	int trim_tfd; /* one-shot: malloc_trim once the passes quiet down */
 	int exit_code;
 	struct lx_stats stats; /* for list, status and metrics */
@@ -672,10 +673,13 @@ fail:
 /* Everything is open: from here on only CAP_NET_ADMIN is needed. Not
  * inlined: its 8 KiB error is below the loop's frame, where trim_stack
  * drops it, not above it for the resident's life. */
-static __attribute__((noinline)) void enter_sandbox(struct lx_daemon *d)
+__attribute__((noinline)) void lx_daemon_enter_sandbox(struct lx_daemon *d)
 {
 	struct lx_error err;
 
+	if (d->sandboxed)
+		return;
+	d->sandboxed = true;
 	lx_error_clear(&err);
 	if (lx_sandbox_enter(d->cfg.seccomp, &err) < 0) {
 		logf_(d, "sandbox: %s", err.msg);
@@ -692,7 +696,7 @@ int lx_daemon_run(struct lx_daemon *d)
 
 	bool dead, revert;
 
-	enter_sandbox(d);
+	lx_daemon_enter_sandbox(d);
 	r = lx_evloop_run(d->ev);
 	/*
 	 * Teardown. A dead container's links go now, so its host-side veth

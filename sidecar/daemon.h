@@ -67,6 +67,10 @@ int lx_daemon_write_pid(struct lx_daemon *d, pid_t who);
  * set both share, and remove the control socket).
  */
 int lx_daemon_forked(struct lx_daemon *d, struct lx_error *err) LX_WUR;
+/* Keep only CAP_NET_ADMIN, no_new_privs, the seccomp filter (once; a
+ * failure is on record and the sidecar goes on converging). lx_daemon_run
+ * does it first; the hook's child does it before the hook may exit. */
+void lx_daemon_enter_sandbox(struct lx_daemon *d);
 /* Tear down after a failed start: release, remove the state dir. */
 void lx_daemon_abort(struct lx_daemon *d);
 

@@ -85,7 +85,20 @@ mem() { awk '/^Pss:/{p=$2} /^Private_Dirty:/{d=$2} /^Private_Clean:/{c=$2} END{p
 
 stop_all() { kill $(cat "$tmp/targets") 2>/dev/null; wait 2>/dev/null; : >"$tmp/targets"; rm -rf "$tmp/sd"; }
 
-: >"$tmp/lx.pss"; : >"$tmp/lx.dirty"; : >"$tmp/bare.pss"; : >"$tmp/bare.dirty"
+# The incumbent: `ip monitor` in the target's namespace, watching the
+# same objects (it heals nothing: a lower bound for a watcher in C).
+ipmon() {
+	new_target
+	nsenter -t "$TP" -n ip monitor link address route >/dev/null &
+	RP=$!
+	# nsenter has exec'd ip, and ip waits in recvmsg
+	while [[ "$(readlink /proc/$RP/exe 2>/dev/null)" != */ip ]] ||
+		! grep -q '^State:.*S' "/proc/$RP/status" 2>/dev/null; do sleep 0.01; done
+	echo "$RP" >>"$tmp/targets"
+	sleep 0.2
+}
+
+: >"$tmp/lx.pss"; : >"$tmp/lx.dirty"; : >"$tmp/bare.pss"; : >"$tmp/bare.dirty"; : >"$tmp/ipm.pss"; : >"$tmp/ipm.dirty"
 for r in $(seq "$ROUNDS"); do
 	resident "fp$$-$r"; exercise "fp$$-$r" "$TP"
 	sleep 1.5 # idle: past its trim (a second after the last pass)
@@ -93,6 +106,9 @@ for r in $(seq "$ROUNDS"); do
 	stop_all
 	bare; drift_bare "$TP"; sleep 0.3
 	set -- $(mem "$RP"); echo "$1" >>"$tmp/bare.pss"; echo "$2" >>"$tmp/bare.dirty"
+	stop_all
+	ipmon; drift_bare "$TP"; sleep 0.3
+	set -- $(mem "$RP"); echo "$1" >>"$tmp/ipm.pss"; echo "$2" >>"$tmp/ipm.dirty"
 	stop_all
 done
 kib() { set -- $(stats "$1"); printf '%6d KiB (%d-%d)' "$1" "$2" "$3"; MED=$1; }
@@ -103,6 +119,10 @@ kib "$tmp/bare.dirty"; echo
 lpss=$(stats "$tmp/lx.pss" | cut -d' ' -f1); ld=$(stats "$tmp/lx.dirty" | cut -d' ' -f1)
 printf '  %-38s PSS %s, private dirty ' "linx-sidecar resident (steady state)" "$(kib "$tmp/lx.pss")"
 kib "$tmp/lx.dirty"; echo
+printf '  %-38s PSS %s, private dirty ' "ip monitor link address route" "$(kib "$tmp/ipm.pss")"
+ipss=$(stats "$tmp/ipm.pss" | cut -d' ' -f1)
+kib "$tmp/ipm.dirty"; echo
+echo "  resident PSS / ip monitor: $(ratio "$lpss" "$ipss")x (ip monitor watches; it neither holds a document nor heals)"
 
 # Idle CPU of one resident over 3 s.
 resident "fp$$-cpu"; sleep 0.3

@@ -201,3 +201,74 @@ Test(json_fast, desired_document_errors_unchanged)
 		cr_assert_str_eq(e.msg, want);
 	}
 }
+
+/* An arena tree is the tree json_loadb reads; a document the fast reader
+ * declines is jansson's, errors included; both end without a leak (the
+ * ASan run of this suite checks) and jansson's other allocations, before,
+ * during and after an arena, stay malloc's (json_dumps' text is free()d). */
+Test(json_fast, arena_tree_is_jansson_s_and_ends_whole)
+{
+	static const char *const docs[] = {
+	    "{\"network\":{\"routes\":[\"10.0.0.0/8 via 10.0.0.1\"]},\"s\":{\"a\":1}}",
+	    "[\"caf\xc3\xa9\"]", /* non-ASCII: declined, jansson's tree */
+	    "[1.5]",
+	};
+	json_t *before = json_pack("{s:s}", "k", "v");
+
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+			struct lx_json_arena a;
+			json_error_t ea, eb;
+			json_t *t = lx_json_loadb_arena(docs[i], strlen(docs[i]), 0,
+						       &ea, &a);
+			json_t *b = json_loadb(docs[i], strlen(docs[i]), 0, &eb);
+			char *text = json_dumps(t, JSON_COMPACT);
+
+			cr_assert(t && b && json_same(t, b), "%s", docs[i]);
+			cr_assert_eq(ea.position, eb.position);
+			cr_assert(text);
+			free(text);
+			/* a second arena while one is live: jansson's tree */
+			struct lx_json_arena a2;
+			json_t *t2 = lx_json_loadb_arena(docs[i], strlen(docs[i]), 0,
+							NULL, &a2);
+			cr_assert(t2 && json_same(t2, b));
+			cr_assert_null(a2.blocks);
+			lx_json_arena_end(&a2);
+			lx_json_arena_end(&a);
+			cr_assert_null(a.tree);
+			json_decref(b);
+		}
+	}
+	char *text = json_dumps(before, JSON_COMPACT);
+	cr_assert_str_eq(text, "{\"k\":\"v\"}");
+	free(text);
+	json_decref(before);
+}
+
+Test(json_fast, arena_errors_are_jansson_s)
+{
+	struct lx_json_arena a;
+	json_error_t ea, eb;
+	const char *s = "{\"a\":[1,2,}";
+
+	cr_assert_null(lx_json_loadb_arena(s, strlen(s), 0, &ea, &a));
+	cr_assert_null(json_loadb(s, strlen(s), 0, &eb));
+	cr_assert_str_eq(ea.text, eb.text);
+	cr_assert_eq(ea.line, eb.line);
+	cr_assert_eq(ea.column, eb.column);
+	lx_json_arena_end(&a);
+	/* a big document: more than one block */
+	size_t n = 40000, len = 0;
+	char *big = malloc(n * 16 + 4);
+	big[len++] = '[';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(big + len, "%s\"x%zu\"", i ? "," : "", i);
+	big[len++] = ']';
+	json_t *t = lx_json_loadb_arena(big, len, 0, NULL, &a);
+	cr_assert(t && json_array_size(t) == n);
+	cr_assert_str_eq(json_string_value(json_array_get(t, n - 1)), "x39999");
+	cr_assert(a.blocks && a.blocks != NULL);
+	lx_json_arena_end(&a);
+	free(big);
+}
