@@ -208,10 +208,17 @@ static bool find_mount(const char *mountinfo, const char *ctrl,
 	while (line && *line) {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		_cleanup_free_ char *l = strndup(line, len);
+		_cleanup_free_ char *l = NULL;
 		char *f[64], *save = NULL, *tok, *fstype, *superopts;
 		int n = 0, dash = -1;
 
+		/* only a cgroup or cgroup2 mount can match (its fstype
+		 * says so): the other lines are neither copied nor split */
+		if (!memmem(line, len, "cgroup", 6)) {
+			line = nl ? nl + 1 : NULL;
+			continue;
+		}
+		l = strndup(line, len);
 		line = nl ? nl + 1 : NULL;
 		if (!l)
 			return false;
@@ -315,8 +322,10 @@ static int open_loc(const struct lx_cgroup_loc *loc, struct lx_error *err)
 		return lx_error_set(
 		    err, errno == ENOENT ? LX_ERR_NOTFOUND : LX_ERR_SYSTEM,
 		    errno, "cgroup mount %s", loc->mnt);
-	fd = (int)syscall(SYS_openat2, mfd, loc->rel[0] ? loc->rel : ".", &how,
-			  sizeof(how));
+	/* the mount root itself: that fd is the one openat2 "." would give */
+	if (!loc->rel[0])
+		return TAKE_FD(mfd);
+	fd = (int)syscall(SYS_openat2, mfd, loc->rel, &how, sizeof(how));
 	if (fd < 0)
 		return lx_error_set(
 		    err, errno == ENOENT ? LX_ERR_NOTFOUND : LX_ERR_SYSTEM,

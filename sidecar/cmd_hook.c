@@ -285,7 +285,8 @@ static int create_runtime(struct lx_cli *cli, struct lx_oci_state *st,
 			  struct lx_error *err)
 {
 	struct lx_desired d = {0};
-	struct lx_daemon_config cfg = {.seccomp = lx_sandbox_seccomp_wanted()};
+	struct lx_daemon_config cfg = {.seccomp = lx_sandbox_seccomp_wanted(),
+				       .pid_after_fork = true};
 	struct lx_engine_target t = {
 	    .pid = st->pid,
 	    .cgroup = cli->cgroup,

@@ -647,11 +647,16 @@ int lx_daemon_setup(struct lx_daemon **out, struct lx_engine *eng,
 				 lx_state_file_name(LX_STATE_STATE));
 		goto fail;
 	}
-	r = lx_daemon_write_pid(d, getpid());
+	/* The hook's resident.json guards its target until the resident
+	 * it forks has its own (and the pid file): lx_state_write_resident. */
+	r = cfg->pid_after_fork ? lx_state_write_resident(&eng->state, getpid())
+				: lx_daemon_write_pid(d, getpid());
 	if (r < 0) {
 		r = lx_error_set(err, LX_ERR_SYSTEM, -r, "%s/%s",
 				 eng->state.path,
-				 lx_state_file_name(LX_STATE_PID));
+				 lx_state_file_name(cfg->pid_after_fork
+							? LX_STATE_RESIDENT
+							: LX_STATE_PID));
 		goto fail;
 	}
 	r = lx_control_listen(&d->ctl, control_cmds, d, d->ev, &eng->state,

@@ -22,6 +22,9 @@ struct lx_daemon_config {
 	bool seccomp;             /* install the seccomp filter (sandbox.h) */
 	int monitor_rcvbuf;       /* rtnl monitor receive buffer in bytes;
 				     0 = the library's large default */
+	bool pid_after_fork;      /* the hook: setup writes resident.json
+				     only, the pid file comes with the
+				     forked resident's lx_daemon_write_pid */
 };
 
 /*

@@ -656,11 +656,30 @@ int lx_state_read(int dirfd, enum lx_state_file f, char *buf, size_t len)
 	return read_small(dirfd, file_names[f], buf, len);
 }
 
+/* This boot's id: read once (it cannot change while we run). */
+static int boot_id(char *out, size_t len)
+{
+	static char cache[64];
+	int n;
+
+	if (!cache[0]) {
+		n = read_small(AT_FDCWD, "/proc/sys/kernel/random/boot_id",
+			       cache, sizeof(cache));
+		if (n < 0) {
+			cache[0] = '\0';
+			return n;
+		}
+		cache[strcspn(cache, "\n")] = '\0';
+	}
+	snprintf(out, len, "%s", cache);
+	return 0;
+}
+
 int lx_proc_ident_read(pid_t pid, struct lx_proc_ident *out)
 {
 	char path[64], buf[1024], *p;
 	struct stat st;
-	int n;
+	int n, r;
 
 	memset(out, 0, sizeof(*out));
 	out->pid = pid;
@@ -681,11 +700,9 @@ int lx_proc_ident_read(pid_t pid, struct lx_proc_ident *out)
 		p++;
 	}
 	out->start_time = strtoull(p, NULL, 10);
-	n = read_small(AT_FDCWD, "/proc/sys/kernel/random/boot_id",
-		       out->boot_id, sizeof(out->boot_id));
-	if (n < 0)
-		return n;
-	out->boot_id[strcspn(out->boot_id, "\n")] = '\0';
+	r = boot_id(out->boot_id, sizeof(out->boot_id));
+	if (r < 0)
+		return r;
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
 	if (stat(path, &st) < 0)
 		return -errno;
@@ -702,11 +719,11 @@ static bool ident_equal(const struct lx_proc_ident *a,
 	       a->exe_dev == b->exe_dev && a->exe_ino == b->exe_ino;
 }
 
-int lx_state_write_pid(struct lx_state *s, pid_t who)
+int lx_state_write_resident(struct lx_state *s, pid_t who)
 {
 	_cleanup_json_ json_t *j = NULL;
 	struct lx_proc_ident id;
-	char pid[32], exe[64], start[32];
+	char exe[64], start[32];
 	int r;
 
 	r = lx_proc_ident_read(who, &id);
@@ -719,8 +736,15 @@ int lx_state_write_pid(struct lx_state *s, pid_t who)
 		      "target", s->target);
 	if (!j)
 		return -ENOMEM;
+	return lx_state_write_json(s, LX_STATE_RESIDENT, j);
+}
+
+int lx_state_write_pid(struct lx_state *s, pid_t who)
+{
+	char pid[32];
 	/* resident.json first: a pid file always has its proof next to it. */
-	r = lx_state_write_json(s, LX_STATE_RESIDENT, j);
+	int r = lx_state_write_resident(s, who);
+
 	if (r < 0)
 		return r;
 	snprintf(pid, sizeof(pid), "%d\n", (int)who);

@@ -117,6 +117,11 @@ int lx_proc_ident_read(pid_t pid, struct lx_proc_ident *out);
 
 /* Write resident.json (who, the bound target) and then the pid file. */
 int lx_state_write_pid(struct lx_state *s, pid_t who) LX_WUR;
+/* resident.json alone: what lx_state_check_owner (a second sidecar) and
+ * poststop prove a live resident by. The hook writes its own before it
+ * forks (no second sidecar may start on this target meanwhile) and the
+ * pid file only once, with the resident's pid. */
+int lx_state_write_resident(struct lx_state *s, pid_t who) LX_WUR;
 
 /*
  * Prove that the resident recorded in the state dir open as dirfd is alive
