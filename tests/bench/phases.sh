@@ -69,7 +69,7 @@ perf record -q -F "$F" -e cpu-clock --call-graph dwarf,16384 -o "$tmp/routes.dat
 echo "$N-route reconcile, first pass (perf record -F $F -e cpu-clock --call-graph dwarf):"
 phases "$tmp/routes.data" \
 	"exec and dynamic loading=_dl_start" \
-	"parse the document=lx_desired_from_file" \
+	"parse the document=lx_desired_from_file_digest" \
 	"open the target (netns, sockets, state dir)=lx_engine_open" \
 	"observe (route dump)=lx_rtnl_observe" \
 	"diff=lx_rtnl_diff" \
