@@ -132,4 +132,16 @@ int lx_prefix_parse(const char *s, int family, union lx_inaddr *a, uint8_t *len,
 bool lx_ifname_valid(const char *s);
 const char *lx_ifname_problem(const char *s);
 
+/* The value of one hex digit, either case; -1 for any other byte. */
+static inline int lx_hex_digit(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif

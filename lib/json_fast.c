@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grammar.h"
 #include "json_fast.h"
 
 struct rd {
@@ -108,17 +109,6 @@ static bool tmp_put(struct rd *r, size_t *n, const void *s, size_t len)
 	return true;
 }
 
-static int hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* \uXXXX (the "\u" read) as UTF-8 into out; 0 when refused: NUL (an error
  * without JSON_ALLOW_NUL) and surrogates (pairs are left to jansson). */
 static size_t uescape(struct rd *r, char out[3])
@@ -128,7 +118,7 @@ static size_t uescape(struct rd *r, char out[3])
 	if (r->e - r->p < 4)
 		return 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hex(r->p[i]);
+		int h = lx_hex_digit(r->p[i]);
 
 		if (h < 0)
 			return 0;

@@ -28,22 +28,12 @@ static bool in_list(const char *s, const char *const *l)
 
 /* ------------------------------------------------------------------ MAC */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool lx_mac_parse(const char *s, uint8_t mac[6])
 {
 	/* Exactly six octets of two hex digits, ':'-separated. */
 	for (int i = 0; i < 6; i++, s += 3) {
-		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+		int hi = lx_hex_digit((unsigned char)s[0]),
+		    lo = hi < 0 ? -1 : lx_hex_digit((unsigned char)s[1]);
 
 		if (lo < 0 || s[2] != (i == 5 ? '\0' : ':'))
 			return false;

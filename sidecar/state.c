@@ -407,26 +407,45 @@ static int emit_default(FILE *f, void *arg)
 	return fputs(a->text, f) == EOF ? -EIO : 0;
 }
 
+/* An atomic write of a state file: its ".NAME.tmp" opened here (tmp
+ * holds that name, the fd is returned or -errno), renamed over NAME by
+ * tmp_finish when the write went well (r == 0), removed otherwise. */
+static int tmp_open(struct lx_state *s, enum lx_state_file which,
+		    char tmp[64])
+{
+	int fd;
+
+	snprintf(tmp, 64, ".%s.tmp", file_names[which]);
+	fd = openat(s->dirfd, tmp,
+		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+static int tmp_finish(struct lx_state *s, enum lx_state_file which,
+		      const char *tmp, int r)
+{
+	if (r == 0 && renameat(s->dirfd, tmp, s->dirfd, file_names[which]) < 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(s->dirfd, tmp, 0);
+	return r;
+}
+
 int lx_state_write_with(struct lx_state *s, enum lx_state_file which,
 			int (*emit)(FILE *f, void *arg), void *arg)
 {
-	const char *name = file_names[which];
 	char tmp[64], buf[8192];
 	FILE *f;
 	int fd, r = 0;
 
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	fd =
-	    openat(s->dirfd, tmp,
-		   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = tmp_open(s, which, tmp);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	f = fdopen(fd, "w");
 	if (!f) {
 		r = -errno;
 		close(fd);
-		unlinkat(s->dirfd, tmp, 0);
-		return r;
+		return tmp_finish(s, which, tmp, r);
 	}
 	setvbuf(f, buf, _IOFBF, sizeof(buf));
 	r = emit(f, arg);
@@ -434,11 +453,7 @@ int lx_state_write_with(struct lx_state *s, enum lx_state_file which,
 		r = errno ? -errno : -EIO;
 	if (fclose(f) == EOF && r == 0)
 		r = -errno;
-	if (r == 0 && renameat(s->dirfd, tmp, s->dirfd, name) < 0)
-		r = -errno;
-	if (r < 0)
-		unlinkat(s->dirfd, tmp, 0);
-	return r;
+	return tmp_finish(s, which, tmp, r);
 }
 
 int lx_state_write_text(struct lx_state *s, enum lx_state_file f,
@@ -462,16 +477,12 @@ int lx_state_write_json(struct lx_state *s, enum lx_state_file f,
 static int write_iov(struct lx_state *s, enum lx_state_file which,
 		     struct iovec *iov, int n)
 {
-	const char *name = file_names[which];
 	char tmp[64];
 	int fd, r = 0;
 
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	fd =
-	    openat(s->dirfd, tmp,
-		   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = tmp_open(s, which, tmp);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	while (n > 0 && r == 0) {
 		ssize_t w = writev(fd, iov, n);
 
@@ -494,11 +505,7 @@ static int write_iov(struct lx_state *s, enum lx_state_file which,
 	}
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
-	if (r == 0 && renameat(s->dirfd, tmp, s->dirfd, name) < 0)
-		r = -errno;
-	if (r < 0)
-		unlinkat(s->dirfd, tmp, 0);
-	return r;
+	return tmp_finish(s, which, tmp, r);
 }
 
 int lx_state_save(struct lx_state *s, const char *desired, size_t desired_len,

@@ -13,43 +13,8 @@
 #include "desired.h"
 #include "format.h"
 #include "grammar.h"
+#include "../unit/prefix_ref.h"
 #include "route.h"
-
-/* lx_prefix_parse as it was before its IPv4 fast path: inet_pton on the
- * text before the slash, then 1..3 digits of at most the family's bits. */
-static int reference_prefix(const char *s, union lx_inaddr *a, uint8_t *len,
-			    uint8_t *fam)
-{
-	char ip[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s), k;
-	unsigned int l;
-	int f;
-
-	memset(a, 0, sizeof(*a));
-	if (n == 0 || n >= sizeof(ip))
-		return -EINVAL;
-	memcpy(ip, s, n);
-	ip[n] = '\0';
-	if (inet_pton(AF_INET, ip, &a->v4) == 1)
-		f = AF_INET;
-	else if (inet_pton(AF_INET6, ip, &a->v6) == 1)
-		f = AF_INET6;
-	else
-		return -EINVAL;
-	l = f == AF_INET ? 32 : 128;
-	if (slash) {
-		k = strlen(slash + 1);
-		if (!k || k > 3 || strspn(slash + 1, "0123456789") != k)
-			return -ERANGE;
-		l = (unsigned int)atoi(slash + 1);
-		if (l > (f == AF_INET ? 32u : 128u))
-			return -ERANGE;
-	}
-	*len = (uint8_t)l;
-	*fam = (uint8_t)f;
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -127,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		     (fam != AF_INET && fam != AF_INET6)))
 			abort();
 		/* The IPv4 fast path answers as inet_pton would. */
-		if (r != reference_prefix(s, &b, &lb, &fb) ||
+		if (r != reference_prefix(s, 0, &b, &lb, &fb) ||
 		    (r == 0 && (memcmp(&a, &b, sizeof(a)) || len != lb ||
 				fam != fb)))
 			abort();

@@ -13,6 +13,7 @@
 
 #include "desired.h"
 #include "grammar.h"
+#include "prefix_ref.h"
 
 static const char *const quads[] = {
     "0.0.0.0",	    "10.1.2.3",	     "255.255.255.255", "256.1.1.1",
@@ -26,45 +27,6 @@ static const char *const quads[] = {
     "99.99.99.999", "300.0.0.0",      "fd00::1",	"1.2.3.4:80",
     "1.2.3.4x",	    "1.2.3.4.",
 };
-
-/* What prefix_parse answered before its IPv4 fast path: inet_pton on the
- * text before the slash, then 1..3 digits of at most the family's bits. */
-static int reference_prefix(const char *s, int family, union lx_inaddr *a,
-			    uint8_t *len, uint8_t *fam)
-{
-	char ip[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned long l;
-	char *end;
-	int f;
-
-	memset(a, 0, sizeof(*a));
-	if (n == 0 || n >= sizeof(ip))
-		return -EINVAL;
-	memcpy(ip, s, n);
-	ip[n] = '\0';
-	if (inet_pton(AF_INET, ip, &a->v4) == 1)
-		f = AF_INET;
-	else if (inet_pton(AF_INET6, ip, &a->v6) == 1)
-		f = AF_INET6;
-	else
-		return -EINVAL;
-	if (family && family != f)
-		return -EAFNOSUPPORT;
-	l = f == AF_INET ? 32 : 128;
-	if (slash) {
-		if (!slash[1] || strlen(slash + 1) > 3 ||
-		    strspn(slash + 1, "0123456789") != strlen(slash + 1))
-			return -ERANGE;
-		l = strtoul(slash + 1, &end, 10);
-		if (l > (f == AF_INET ? 32u : 128u))
-			return -ERANGE;
-	}
-	*len = (uint8_t)l;
-	*fam = (uint8_t)f;
-	return 0;
-}
 
 Test(grammar_fast, prefix_parse_as_inet_pton)
 {
