@@ -235,7 +235,7 @@ nfds() { ls "/proc/$1/fd" | wc -l; }
 # Item 12: a client that pipelines requests and never reads does not stall
 # healing; idle clients are dropped after the timeout.
 test_control_client_cannot_stall_healing() {
-	local d=$LX_TMP/cs.json id=cs-$$ base py t0
+	local d=$LX_TMP/cs.json id=cs-$$ base py t0 sent queued
 	trap cleanup EXIT
 	start_target
 	cat >"$d" <<'JSON'
@@ -248,21 +248,33 @@ JSON
 	nsenter -t "$tpid" -n ip route | grep -q 10.78.0.0/16 || fail "not converged"
 	base=$(nfds "$spid")
 	# pipeline status requests (each reply is a whole report) without
-	# ever reading a reply
+	# ever reading a reply; "stalled" is written once the replies queued
+	# for us stop growing: the sidecar's send buffer is full, it cannot
+	# answer any more of our requests. (Not before: the 69 KB of requests
+	# fit in the socket at once, ahead of the sidecar's accept.)
 	python3 -c '
-import socket, sys, time, os
+import socket, sys, time, fcntl, termios, struct
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.setblocking(False)
 req = b"{\"cmd\":\"status\"}\n" * 4096
 sent = 0
-end = time.time() + 0.5
-while time.time() < end and sent < len(req):
-    try: sent += s.send(req[sent:])
-    except BlockingIOError: time.sleep(0.01)
-open(sys.argv[2], "w").write(str(sent))
-time.sleep(30)' "$SD/$id/control.sock" "$LX_TMP/sent" &
+def queued():
+    return struct.unpack("i", fcntl.ioctl(s, termios.FIONREAD, b"\0" * 4))[0]
+last, since, end = -1, time.time(), time.time() + 20
+while time.time() < end:
+    try: sent += s.send(req[sent:]) if sent < len(req) else 0
+    except BlockingIOError: pass
+    q = queued()
+    if q != last: last, since = q, time.time()
+    elif q > 0 and time.time() - since > 0.3: break
+    time.sleep(0.01)
+open(sys.argv[2], "w").write("%d %d\n" % (sent, last))
+time.sleep(30)' "$SD/$id/control.sock" "$LX_TMP/stalled" &
 	py=$!
 	PIDS+=("$py")
-	eventually test -s "$LX_TMP/sent"
+	for _ in $(seq 2000); do test -s "$LX_TMP/stalled" && break; sleep 0.01; done
+	test -s "$LX_TMP/stalled" || fail "the client never saw the sidecar stall"
+	read -r sent queued <"$LX_TMP/stalled"
+	[ "$queued" -gt 0 ] || fail "no replies queued (sent $sent)"
 	expect_eq "$(nfds "$spid")" $((base + 1)) "client connected"
 	nsenter -t "$tpid" -n ip route del 10.78.0.0/16
 	t0=$SECONDS
