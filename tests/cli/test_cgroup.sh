@@ -74,7 +74,7 @@ test_resident_restores_limit_on_resync() {
 	echo '{"cgroup": {"pids.max": 64}, "options": {"interval_ms": 200}}' >"$d"
 	"$LX_BIN" --pid "$tpid" --desired "$d" --state-dir "$SD" --id cg-$$ --min-interval-ms 100 2>"$LX_TMP/cg.log" &
 	spid=$!
-	for _ in $(seq 300); do [ -S "$SD/cg-$$/control.sock" ] && break; sleep 0.01; done
+	for _ in $(seq 300); do [ -S "$SD/cg-$$/control.sock" ] && [ -f "$SD/cg-$$/report.json" ] && break; sleep 0.01; done
 	[ -S "$SD/cg-$$/control.sock" ] || fail "sidecar not ready: $(cat "$LX_TMP/cg.log")"
 	expect_eq "$(cg pids pids.max)" 64 "initial pids.max"
 	echo 10 >"/sys/fs/cgroup/pids/lxcli-$$-$tpid/pids.max"

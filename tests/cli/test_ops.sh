@@ -111,7 +111,8 @@ test_list_shows_failing_and_backoff() {
 	       "options": {"interval_ms": 1500, "debounce_ms": 10}}' >"$LX_TMP/f.json"
 	"$LX_BIN" --pid "$tpid" --desired "$LX_TMP/f.json" --state-dir "$SD" --id "$id" 2>/dev/null &
 	SPIDS+=($!)
-	for _ in $(seq 300); do [ -S "$SD/$id/control.sock" ] && break; sleep 0.01; done
+	# the socket comes before the first pass, report.json after it
+	for _ in $(seq 300); do [ -S "$SD/$id/control.sock" ] && [ -f "$SD/$id/report.json" ] && break; sleep 0.01; done
 	out=$("$LX_BIN" list --state-dir "$SD")
 	echo "$out" | grep -E "^$id +- +$tpid +diverged +backing off \(retry in [0-9.]+s\) " >/dev/null ||
 		fail "list while backing off: $out"
@@ -175,7 +176,7 @@ test_metrics_promtool_and_values() {
 	       "options": {"interval_ms": 60000, "debounce_ms": 10}}' >"$LX_TMP/f.json"
 	"$LX_BIN" --pid "$tpid" --desired "$LX_TMP/f.json" --state-dir "$SD" --id "$b" 2>/dev/null &
 	SPIDS+=($!)
-	for _ in $(seq 300); do [ -S "$SD/$b/control.sock" ] && break; sleep 0.01; done
+	for _ in $(seq 300); do [ -S "$SD/$b/control.sock" ] && [ -f "$SD/$b/report.json" ] && break; sleep 0.01; done
 	sleep 0.5 # the monitor's echo of the first pass has come and gone
 	mkdir -p "$LX_TMP/node"
 	# $b retries on a backoff (1.6 s, 3.2 s, ... by now): take the

@@ -726,7 +726,9 @@ Test(loop, two_loops_share_one_evloop)
 {
 	struct fixture x; /* loop A */
 	struct lx_loop_config ca = cfg_of(0, 10, true, 0);
-	struct lx_loop_config cb = cfg_of(40, 10, true, 0);
+	/* B's resync well after both hints, so a slow machine cannot run it
+	 * before B's monitor pass */
+	struct lx_loop_config cb = cfg_of(300, 10, true, 0);
 	struct fake fb = {.rfd = -1, .wfd = -1};
 	struct lx_source sb;
 	struct lx_loop *b = NULL;
@@ -750,7 +752,7 @@ Test(loop, two_loops_share_one_evloop)
 	cr_assert_str_eq(fb.trig[0], "monitor");
 
 	/* B's resync runs; A, without one, stays idle */
-	run_for(x.ev, 60);
+	run_for(x.ev, 350);
 	cr_assert_geq(fb.passes, 2);
 	cr_assert_str_eq(fb.trig[1], "timer");
 	cr_assert_eq(x.f.passes, 1);
