@@ -584,33 +584,88 @@ static int addrs_from_json(const json_t *arr, struct lx_desired *d,
 	return bad;
 }
 
+/* The elements of a member's array: its tree, or the items of the
+ * document's network.routes (lx_origin.elems). */
+static bool from_items(const json_t *arr, const struct lx_origin *o)
+{
+	return o->elems && o->elems->array && arr == o->elems->array;
+}
+
+static size_t elems_size(const json_t *arr, const struct lx_origin *o)
+{
+	return from_items(arr, o) ? o->elems->n : json_array_size(arr);
+}
+
+/* Element i as its node, or (*s, *len: an item's bytes, no NUL) NULL. */
+static const json_t *elem(const json_t *arr, const struct lx_origin *o,
+			  size_t i, const char **s, size_t *len)
+{
+	const struct lx_json_item *it;
+
+	if (!from_items(arr, o))
+		return json_array_get(arr, i);
+	it = &o->elems->v[i];
+	if (it->len == LX_JSON_ITEM_NODE)
+		return o->elems->nodes[it->off];
+	*s = o->text + it->off;
+	*len = it->len;
+	return NULL;
+}
+
+/* A copy of len bytes at s with its NUL, in *buf (grown as needed). */
+static const char *c_string(char **buf, size_t *cap, const char *s,
+			    size_t len)
+{
+	if (len + 1 > *cap) {
+		char *b = realloc(*buf, len + 1);
+
+		if (!b)
+			return NULL;
+		*buf = b;
+		*cap = len + 1;
+	}
+	memcpy(*buf, s, len);
+	(*buf)[len] = '\0';
+	return *buf;
+}
+
 static int routes_from_json(const json_t *arr, struct lx_desired *d,
 			    const struct lx_origin *o, struct lx_error *err)
 {
 	struct item_namer names;
-	size_t i, nd;
-	json_t *v;
+	size_t nd, n = elems_size(arr, o), cap = 0;
 	char f[512], f2[512], buf[256];
 	int bad = 0;
 	_cleanup_free_ size_t *src = NULL;
+	_cleanup_free_ char *copy = NULL;
 	struct dup *dups = NULL;
 
 	/* Not zeroed: lx_route_parse and lx_route_from_json clear the slot
 	 * they are given, and only the n_routes parsed ones are read. For
 	 * 10,000 routes calloc would clear 1.8 MB. */
-	d->routes = reallocarray(NULL, json_array_size(arr) + 1,
-				 sizeof(*d->routes));
-	src = reallocarray(NULL, json_array_size(arr) + 1, sizeof(*src));
+	d->routes = reallocarray(NULL, n + 1, sizeof(*d->routes));
+	src = reallocarray(NULL, n + 1, sizeof(*src));
 	if (!d->routes || !src)
 		return -ENOMEM;
 	namer_init(&names, o, f, sizeof(f));
-	json_array_foreach(arr, i, v)
-	{
+	for (size_t i = 0; i < n; i++) {
 		struct lx_route *r = &d->routes[d->n_routes];
+		const char *s = NULL;
+		size_t len = 0;
+		const json_t *v = elem(arr, o, i, &s, &len);
 		int rc;
 
 		namer_name(&names, i);
-		if (json_is_string(v)) {
+		if (!v) {
+			/* An item's bytes: the common route straight from
+			 * them, any other through a copy with its NUL. */
+			if (lx_route_parse_fast(s, len, r))
+				rc = 0;
+			else if (!(s = c_string(&copy, &cap, s, len)))
+				return -ENOMEM;
+			else
+				rc = lx_route_parse_words(s, r, f, err);
+		} else if (json_is_string(v)) {
 			rc = lx_route_parse(json_string_value(v), r, f, err);
 		} else if (json_is_object(v)) {
 			rc = lx_route_from_json(v, r, f, err);
@@ -975,16 +1030,19 @@ int lx_desired_member(struct lx_desired *d, const char *name, const json_t *v,
 	if (m->array) {
 		if (!json_is_array(v))
 			return lx_bad_type(err, o->base, "an array", v);
-		if (json_array_size(v) > MAX_ITEMS)
+		if (elems_size(v, o) > MAX_ITEMS)
 			return lx_bad(err, "%s: too many entries (%zu, max %d)",
-				      o->base, json_array_size(v), MAX_ITEMS);
+				      o->base, elems_size(v, o), MAX_ITEMS);
 	}
 	return m->parse(v, d, o, err);
 }
 
-/* The members of one level of the document (top or "network"). */
+/* The members of one level of the document (top or "network"); elems:
+ * network.routes as items (NULL: a whole tree), in text. */
 static int members_from_json(const json_t *obj, bool network,
-			     struct lx_desired *d, struct lx_error *err)
+			     struct lx_desired *d,
+			     const struct lx_json_items *elems,
+			     const char *text, struct lx_error *err)
 {
 	const char *key;
 	char f[512];
@@ -997,7 +1055,7 @@ static int members_from_json(const json_t *obj, bool network,
 	json_object_foreach((json_t *)obj, key, v)
 	{
 		const struct member *m = member_find(key, network);
-		struct lx_origin o = {.base = f};
+		struct lx_origin o = {.base = f, .elems = elems, .text = text};
 
 		if (network)
 			lx_field_join(f, sizeof(f), "network", key);
@@ -1005,7 +1063,7 @@ static int members_from_json(const json_t *obj, bool network,
 			snprintf(f, sizeof(f), "%s",
 				 lx_field_join(f, sizeof(f), "", key) + 1);
 		if (!network && !strcmp(key, "network"))
-			r = members_from_json(v, true, d, err);
+			r = members_from_json(v, true, d, elems, text, err);
 		else if (!m)
 			r = lx_bad(err, "%s: unknown member", f);
 		else
@@ -1017,14 +1075,15 @@ static int members_from_json(const json_t *obj, bool network,
 	return bad;
 }
 
-int lx_desired_from_json(const json_t *doc, struct lx_desired *d,
-			 struct lx_error *err)
+static int from_tree(const json_t *doc, struct lx_desired *d,
+		     const struct lx_json_items *elems, const char *text,
+		     struct lx_error *err)
 {
 	int r;
 
 	memset(d, 0, sizeof(*d));
 	lx_options_init(&d->opts);
-	r = members_from_json(doc, false, d, err);
+	r = members_from_json(doc, false, d, elems, text, err);
 	if (r < 0) {
 		lx_desired_free(d);
 		lx_options_init(&d->opts);
@@ -1035,9 +1094,16 @@ int lx_desired_from_json(const json_t *doc, struct lx_desired *d,
 	return r;
 }
 
+int lx_desired_from_json(const json_t *doc, struct lx_desired *d,
+			 struct lx_error *err)
+{
+	return from_tree(doc, d, NULL, NULL, err);
+}
+
 int lx_desired_from_string(const char *text, size_t len, struct lx_desired *d,
 			   struct lx_error *err)
 {
+	struct lx_json_items routes = {.key1 = "network", .key2 = "routes"};
 	struct lx_json_arena arena;
 	json_t *doc;
 	json_error_t je;
@@ -1046,15 +1112,18 @@ int lx_desired_from_string(const char *text, size_t len, struct lx_desired *d,
 	memset(d, 0, sizeof(*d));
 	lx_options_init(&d->opts);
 	/* The tree lives only until the model is built from it (the model
-	 * keeps no json_t): an arena spares a malloc and a free a node. */
-	doc = lx_json_loadb_arena(text, len, JSON_REJECT_DUPLICATES, &je,
-				  &arena);
+	 * keeps no json_t): an arena spares a malloc and a free a node.
+	 * network.routes has no tree at all: its strings are parsed from
+	 * the text. */
+	doc = lx_json_loadb_arena_items(text, len, JSON_REJECT_DUPLICATES, &je,
+					&arena, &routes);
 	if (!doc)
 		return lx_error_add(err, LX_ERR_INVALID, 0,
 				    "invalid JSON at line %d column %d: %s",
 				    je.line, je.column, je.text);
-	r = lx_desired_from_json(doc, d, err);
+	r = from_tree(doc, d, &routes, text, err);
 	lx_json_arena_end(&arena);
+	lx_json_items_free(&routes);
 	return r;
 }
 

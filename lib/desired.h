@@ -33,11 +33,17 @@ int lx_desired_from_json(const json_t *doc, struct lx_desired *d,
  * items/item_no, when set, are the compact form's item texts and their
  * 1-based numbers, by index of the member's array.
  */
+struct lx_json_items;
 struct lx_origin {
 	const char *base;
 	bool annotation;	  /* KEY: VALUE members name keys "base: key" */
 	const char *const *items; /* NULL: items are named base[i] */
 	const size_t *item_no;
+	/* The document's network.routes read without a tree (json_fast.h):
+	 * when the member's value is its stand-in, its elements are these.
+	 * NULL otherwise. */
+	const struct lx_json_items *elems;
+	const char *text; /* the buffer elems point into */
 };
 
 /* The name of item i / of key `key` of a member, into buf; returns buf. */

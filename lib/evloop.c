@@ -50,7 +50,7 @@ int lx_evloop_new(struct lx_evloop **out, struct lx_error *err)
 	return 0;
 }
 
-static void free_list(struct lx_ev_source *s)
+LX_IDLE_PATH static void free_list(struct lx_ev_source *s)
 {
 	while (s) {
 		struct lx_ev_source *next = s->next;
@@ -159,7 +159,7 @@ size_t lx_evloop_count(const struct lx_evloop *ev)
 	return ev->n;
 }
 
-int lx_evloop_run_once(struct lx_evloop *ev, int timeout_ms)
+LX_IDLE_PATH int lx_evloop_run_once(struct lx_evloop *ev, int timeout_ms)
 {
 	struct epoll_event evs[LX_EV_BATCH];
 	int n, ran = 0, rc = 0;
@@ -185,7 +185,7 @@ int lx_evloop_run_once(struct lx_evloop *ev, int timeout_ms)
 	return rc < 0 ? rc : ran;
 }
 
-int lx_evloop_run(struct lx_evloop *ev)
+LX_IDLE_PATH int lx_evloop_run(struct lx_evloop *ev)
 {
 	int rc;
 
@@ -238,7 +238,7 @@ int lx_timer_arm_now(int tfd)
 	return timerfd_settime(tfd, 0, &its, NULL) < 0 ? -errno : 0;
 }
 
-int64_t lx_timer_read(int tfd)
+LX_IDLE_PATH int64_t lx_timer_read(int tfd)
 {
 	uint64_t n;
 	ssize_t r = read(tfd, &n, sizeof(n));

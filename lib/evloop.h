@@ -45,6 +45,15 @@ static inline void lx_evloop_freep(struct lx_evloop **ev)
 #define _cleanup_evloop_ _cleanup_(lx_evloop_freep)
 
 /*
+ * The code an idle resident runs after it gives its text back
+ * (sidecar/idle.c) and until its next event: the loop's wait and dispatch,
+ * the trim. In a section of its own, whose pages (__start_lx_idle to
+ * __stop_lx_idle) are kept: a page fault there would map 64 KiB around it
+ * back (the kernel's fault-around).
+ */
+#define LX_IDLE_PATH __attribute__((section("lx_idle")))
+
+/*
  * Register fd for events (EPOLLIN, EPOLLOUT...; level-triggered unless
  * EPOLLET is given). -EEXIST if fd is already registered.
  */

@@ -109,6 +109,16 @@ int lx_addr_parse(const char *s, struct lx_addr *a, const char *field,
 int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 		   struct lx_error *err) LX_WUR;
 
+/* The common routes alone (`DST [via GW] [dev DEV] [metric N] [table T]
+ * [onlink]`), from len bytes at s (need not be NUL-terminated): true
+ * with *r as lx_route_parse would make it; false when it declines (any
+ * other form, any error: lx_route_parse decides), *r undefined. */
+bool lx_route_parse_fast(const char *s, size_t len, struct lx_route *r);
+/* lx_route_parse without that fast path: every route word by word (for
+ * the tests and the differential fuzzer). */
+int lx_route_parse_words(const char *s, struct lx_route *r, const char *field,
+			 struct lx_error *err) LX_WUR;
+
 /* `[-6] [not] [from P|all] [to P] [iif IF] [oif IF] [fwmark N[/M]]
  *  [ipproto P] [sport N[-M]] [dport N[-M]] [tos N] [priority N]
  *  (table ID|lookup ID|blackhole|unreachable|prohibit)` */

@@ -552,8 +552,232 @@ static int route_build(const struct route_in *in, struct lx_route *r,
 	return 0;
 }
 
+/*
+ * The common route in one pass over its text: `DST [via GW] [dev DEV]
+ * [metric N] [table T] [onlink]`, each word at most once, DST a prefix or
+ * "default", GW of DST's family, words separated by spaces. What it takes
+ * it builds as lx_route_parse would; anything else, and anything that
+ * would be an error, it declines (false, r undefined) and the general
+ * path decides, so every message stays that path's. A document of
+ * 10,000 routes is mostly this: IPv4 is read as it is scanned.
+ */
+
+struct fast {
+	const unsigned char *p, *e;
+};
+
+/* At a word's end: the end of the text or a space. */
+static bool fast_end(const struct fast *f)
+{
+	return f->p == f->e || *f->p == ' ';
+}
+
+static void fast_spaces(struct fast *f)
+{
+	while (f->p < f->e && *f->p == ' ')
+		f->p++;
+}
+
+/* The word at f->p is exactly k (kn bytes); consumed if so. */
+static bool fast_kw(struct fast *f, const char *k, size_t kn)
+{
+	if ((size_t)(f->e - f->p) < kn || memcmp(f->p, k, kn))
+		return false;
+	if (f->p + kn < f->e && f->p[kn] != ' ')
+		return false;
+	f->p += kn;
+	return true;
+}
+
+/* ipv4_prefix_fast's grammar (grammar.c), the word ending after it:
+ * octets of 1..3 digits without a leading zero, at most 255, then (when
+ * want_len) "/N" of 1..3 digits, at most 32. Host order. */
+static bool fast_v4(struct fast *f, bool want_len, uint32_t *addr,
+		    uint8_t *len)
+{
+	const unsigned char *p = f->p, *e = f->e;
+	uint32_t a = 0;
+	unsigned int l = 32, v, c;
+
+	for (int k = 0; k < 4; k++) {
+		if (p == e || (v = (unsigned int)(*p - '0')) > 9)
+			return false;
+		p++;
+		if (p < e && (c = (unsigned int)(*p - '0')) <= 9) {
+			if (!v)
+				return false; /* leading zero */
+			v = v * 10 + c;
+			p++;
+			if (p < e && (c = (unsigned int)(*p - '0')) <= 9) {
+				v = v * 10 + c;
+				p++;
+				if (v > 255)
+					return false;
+			}
+		}
+		a = a << 8 | v;
+		if (k < 3 && (p == e || *p++ != '.'))
+			return false;
+	}
+	if (want_len && p < e && *p == '/') {
+		const unsigned char *d = ++p;
+
+		for (l = 0; p < e && p - d < 3 &&
+			    (c = (unsigned int)(*p - '0')) <= 9;
+		     p++)
+			l = l * 10 + c;
+		if (p == d || l > 32)
+			return false;
+	}
+	f->p = p;
+	if (!fast_end(f))
+		return false;
+	*addr = a;
+	*len = (uint8_t)l;
+	return true;
+}
+
+/* A prefix (want_len) or a bare address of either family: IPv4 as above,
+ * anything else one word through lx_prefix_parse. */
+static bool fast_addr(struct fast *f, bool want_len, union lx_inaddr *a,
+		      uint8_t *len, uint8_t *fam)
+{
+	const unsigned char *w = f->p;
+	char buf[INET6_ADDRSTRLEN + 8];
+	uint32_t v4;
+	size_t n;
+
+	memset(a, 0, sizeof(*a));
+	if (fast_v4(f, want_len, &v4, len)) {
+		a->v4.s_addr = htonl(v4);
+		*fam = AF_INET;
+		return true;
+	}
+	f->p = w;
+	while (f->p < f->e && *f->p > ' ' && *f->p < 0x7f && *f->p != '.' &&
+	       (want_len || *f->p != '/'))
+		f->p++;
+	n = (size_t)(f->p - w);
+	if (!n || n >= sizeof(buf) || !fast_end(f))
+		return false;
+	memcpy(buf, w, n);
+	buf[n] = '\0';
+	return lx_prefix_parse(buf, AF_INET6, a, len, fam) == 0;
+}
+
+/* Digits (at most 10) to a value of at most max, the word ending there. */
+static bool fast_u32(struct fast *f, uint64_t max, uint32_t *out)
+{
+	const unsigned char *d = f->p;
+	uint64_t v = 0;
+
+	for (; f->p < f->e && f->p - d < 10 && *f->p >= '0' && *f->p <= '9';
+	     f->p++)
+		v = v * 10 + (uint64_t)(*f->p - '0');
+	if (f->p == d || v > max || !fast_end(f))
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* An interface name: 1..15 bytes lx_ifname_valid takes. */
+static bool fast_dev(struct fast *f, char dev[IFNAMSIZ])
+{
+	const unsigned char *w = f->p;
+	size_t n;
+
+	while (f->p < f->e && *f->p > ' ' && *f->p < 0x7f && *f->p != '%' &&
+	       *f->p != '/' && *f->p != ':')
+		f->p++;
+	n = (size_t)(f->p - w);
+	if (!n || n >= IFNAMSIZ || !fast_end(f) ||
+	    (w[0] == '.' && (n == 1 || (n == 2 && w[1] == '.'))))
+		return false;
+	memcpy(dev, w, n);
+	return true;
+}
+
+bool lx_route_parse_fast(const char *s, size_t len, struct lx_route *r)
+{
+	struct fast f = {(const unsigned char *)s,
+			 (const unsigned char *)s + len};
+	bool via = false, dev = false, metric = false, table = false,
+	     onlink = false, dflt = false;
+	uint8_t fam = 0, gwfam = 0, l8;
+	union lx_inaddr net;
+
+	if (len > LX_ITEM_MAX)
+		return false;
+	memset(r, 0, sizeof(*r));
+	r->scope = LX_UNSET;
+	r->type = RTN_UNICAST;
+	fast_spaces(&f);
+	if (fast_kw(&f, "default", 7))
+		dflt = true;
+	else if (!fast_addr(&f, true, &r->dst, &r->dst_len, &fam))
+		return false;
+	else if (fam == AF_INET ? (r->dst_len < 32 &&
+				   ntohl(r->dst.v4.s_addr) &
+				       (UINT32_MAX >> r->dst_len))
+				: host_bits(fam, &r->dst, r->dst_len, &net))
+		return false;
+	for (;;) {
+		bool *seen;
+
+		fast_spaces(&f);
+		if (f.p == f.e)
+			break;
+		if (fast_kw(&f, "onlink", 6)) {
+			if (onlink)
+				return false;
+			onlink = true;
+			continue;
+		}
+		seen = fast_kw(&f, "via", 3)	  ? &via
+		       : fast_kw(&f, "dev", 3)	  ? &dev
+		       : fast_kw(&f, "metric", 6) ? &metric
+		       : fast_kw(&f, "table", 5)  ? &table
+						  : NULL;
+		if (!seen || *seen)
+			return false;
+		*seen = true;
+		fast_spaces(&f);
+		if (seen == &via) {
+			if (!fast_addr(&f, false, &r->gw, &l8, &gwfam))
+				return false;
+			r->has_gw = true;
+		} else if (seen == &dev) {
+			if (!fast_dev(&f, r->dev))
+				return false;
+		} else if (seen == &metric) {
+			if (!fast_u32(&f, UINT32_MAX, &r->metric))
+				return false;
+		} else if (!fast_kw(&f, "main", 4)) {
+			if (!fast_u32(&f, UINT32_MAX, &r->table))
+				return false;
+			if (r->table == RT_TABLE_MAIN)
+				r->table = 0;
+		}
+	}
+	if (dflt)
+		fam = gwfam ? gwfam : AF_INET;
+	if ((via && gwfam != fam) || (onlink && (!via || !dev)))
+		return false;
+	r->family = fam;
+	r->onlink = onlink;
+	return true;
+}
+
 int lx_route_parse(const char *s, struct lx_route *r, const char *field,
 		   struct lx_error *err)
+{
+	if (lx_route_parse_fast(s, strlen(s), r))
+		return 0;
+	return lx_route_parse_words(s, r, field, err);
+}
+
+int lx_route_parse_words(const char *s, struct lx_route *r, const char *field,
+			 struct lx_error *err)
 {
 	/* Zeroed but for the nexthops, each zeroed when its word comes
 	 * (route_build reads only those): most routes have none. */

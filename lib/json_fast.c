@@ -14,11 +14,16 @@
 #include "json_fast.h"
 
 struct rd {
-	const unsigned char *p, *e;
-	char *tmp; /* an escaped string, decoded */
+	const unsigned char *b, *p, *e; /* b: the buffer's start */
+	char *tmp;			/* an escaped string, decoded */
 	size_t tmp_cap;
 	int depth;
+	struct lx_json_items *items; /* NULL: every array a tree */
 };
+
+/* Where a value is, for lx_json_items: the top object, the object of its
+ * member items->key1, anywhere else. */
+enum where { W_TOP, W_KEY1, W_OTHER };
 
 /* Bytes that stand for themselves in a string: printable ASCII but the
  * quote and the backslash. Control bytes are jansson's error, bytes of
@@ -257,7 +262,94 @@ static json_t *word(struct rd *r, const char *w, size_t n, json_t *v)
 	return v;
 }
 
-static json_t *value(struct rd *r);
+static json_t *value(struct rd *r, enum where w);
+
+static bool item_push(struct lx_json_items *it, uint32_t off, uint32_t len)
+{
+	if (it->n == it->cap) {
+		size_t cap = it->cap ? it->cap * 2 : 1024;
+		struct lx_json_item *v = reallocarray(it->v, cap, sizeof(*v));
+
+		if (!v)
+			return false;
+		it->v = v;
+		it->cap = cap;
+	}
+	it->v[it->n++] = (struct lx_json_item){off, len};
+	return true;
+}
+
+static bool node_push(struct lx_json_items *it, json_t *v)
+{
+	if (!v)
+		return false;
+	if (it->n_nodes == it->nodes_cap) {
+		size_t cap = it->nodes_cap ? it->nodes_cap * 2 : 16;
+		json_t **n = reallocarray(it->nodes, cap, sizeof(*n));
+
+		if (!n) {
+			json_decref(v);
+			return false;
+		}
+		it->nodes = n;
+		it->nodes_cap = cap;
+	}
+	it->nodes[it->n_nodes] = v;
+	return item_push(it, (uint32_t)it->n_nodes++, LX_JSON_ITEM_NODE);
+}
+
+/*
+ * The array of lx_json_items (r->p at its '['), read as array() reads
+ * one, into r->items instead of a tree: a string without escapes as its
+ * place in the buffer, any other element as its node. The tree gets an
+ * empty array in its place (items->array).
+ */
+static json_t *items_array(struct rd *r)
+{
+	struct lx_json_items *it = r->items;
+	json_t *a = json_array();
+
+	r->p++;
+	ws(r);
+	if (a && r->p < r->e && *r->p == ']') {
+		r->p++;
+		it->array = a;
+		return a;
+	}
+	while (a && r->p < r->e) {
+		bool ok;
+
+		if (*r->p == '"') {
+			const unsigned char *q = r->p + 1;
+			const char *s;
+			size_t n;
+
+			ok = string(r, &s, &n);
+			if (ok && s == (const char *)q)
+				ok = item_push(it, (uint32_t)(q - r->b),
+					       (uint32_t)n);
+			else if (ok)
+				ok = node_push(it, json_stringn_nocheck(s, n));
+		} else {
+			ok = node_push(it, value(r, W_OTHER));
+		}
+		if (!ok)
+			break;
+		ws(r);
+		if (r->p == r->e)
+			break;
+		if (*r->p == ']') {
+			r->p++;
+			it->array = a;
+			return a;
+		}
+		if (*r->p++ != ',')
+			break;
+		ws(r);
+	}
+	json_decref(a);
+	return NULL;
+}
 
 static json_t *array(struct rd *r)
 {
@@ -270,7 +362,7 @@ static json_t *array(struct rd *r)
 		return a;
 	}
 	while (a) {
-		if (json_array_append_new(a, value(r)))
+		if (json_array_append_new(a, value(r, W_OTHER)))
 			break;
 		ws(r);
 		if (r->p == r->e)
@@ -287,8 +379,9 @@ static json_t *array(struct rd *r)
 	return NULL;
 }
 
-static json_t *object(struct rd *r)
+static json_t *object(struct rd *r, enum where w)
 {
+	const struct lx_json_items *it = r->items;
 	json_t *o = json_object();
 
 	r->p++;
@@ -319,7 +412,22 @@ static json_t *object(struct rd *r)
 			break;
 		}
 		ws(r);
-		rc = json_object_setn_new_nocheck(o, k, kl, value(r));
+		if (it && w == W_KEY1 && r->p < r->e && *r->p == '[' &&
+		    kl == strlen(it->key2) && !memcmp(k, it->key2, kl) &&
+		    !it->array && r->depth < LX_JSON_FAST_DEPTH) {
+			r->depth++;
+			rc = json_object_setn_new_nocheck(o, k, kl,
+							  items_array(r));
+			r->depth--;
+		} else {
+			rc = json_object_setn_new_nocheck(
+			    o, k, kl,
+			    value(r, it && w == W_TOP &&
+					     kl == strlen(it->key1) &&
+					     !memcmp(k, it->key1, kl)
+					 ? W_KEY1
+					 : W_OTHER));
+		}
 		free(copy);
 		/* A duplicate replaced the first value: jansson's to judge
 		 * (an error with JSON_REJECT_DUPLICATES). */
@@ -340,7 +448,7 @@ static json_t *object(struct rd *r)
 	return NULL;
 }
 
-static json_t *value(struct rd *r)
+static json_t *value(struct rd *r, enum where w)
 {
 	const char *s;
 	json_t *v = NULL;
@@ -353,7 +461,7 @@ static json_t *value(struct rd *r)
 	case '[':
 		if (++r->depth > LX_JSON_FAST_DEPTH)
 			return NULL;
-		v = *r->p == '{' ? object(r) : array(r);
+		v = *r->p == '{' ? object(r, w) : array(r);
 		r->depth--;
 		return v;
 	case '"':
@@ -369,19 +477,21 @@ static json_t *value(struct rd *r)
 	}
 }
 
-json_t *lx_json_fast_loadb(const char *buf, size_t len, size_t flags)
+/* The fast reader, with r->items when wanted. */
+static json_t *fast_loadb(const char *buf, size_t len, size_t flags,
+			  struct lx_json_items *items)
 {
-	struct rd r = {0};
+	struct rd r = {.items = items};
 	json_t *v = NULL;
 
 	if (!buf || (flags & ~(size_t)JSON_REJECT_DUPLICATES))
 		return NULL;
-	r.p = (const unsigned char *)buf;
+	r.b = r.p = (const unsigned char *)buf;
 	r.e = r.p + len;
 	ws(&r);
 	/* Without JSON_DECODE_ANY only an object or an array. */
 	if (r.p < r.e && (*r.p == '{' || *r.p == '['))
-		v = value(&r);
+		v = value(&r, W_TOP);
 	free(r.tmp);
 	if (v) {
 		ws(&r);
@@ -391,6 +501,11 @@ json_t *lx_json_fast_loadb(const char *buf, size_t len, size_t flags)
 		}
 	}
 	return v;
+}
+
+json_t *lx_json_fast_loadb(const char *buf, size_t len, size_t flags)
+{
+	return fast_loadb(buf, len, flags, NULL);
 }
 
 /* What json_loadb leaves in its error on success. */
@@ -485,25 +600,50 @@ static void arena_free(void *p)
 	free(p);
 }
 
+void lx_json_items_free(struct lx_json_items *it)
+{
+	free(it->v);
+	free(it->nodes);
+	it->v = NULL;
+	it->nodes = NULL;
+	it->n = it->cap = it->n_nodes = it->nodes_cap = 0;
+	it->array = NULL;
+}
+
 json_t *lx_json_loadb_arena(const char *buf, size_t len, size_t flags,
 			    json_error_t *error, struct lx_json_arena *a)
+{
+	return lx_json_loadb_arena_items(buf, len, flags, error, a, NULL);
+}
+
+json_t *lx_json_loadb_arena_items(const char *buf, size_t len, size_t flags,
+				  json_error_t *error, struct lx_json_arena *a,
+				  struct lx_json_items *items)
 {
 	static bool installed;
 
 	memset(a, 0, sizeof(*a));
+	if (items) {
+		lx_json_items_free(items);
+		/* Offsets and lengths are 32 bits. */
+		if (len >= LX_JSON_ITEM_NODE)
+			items = NULL;
+	}
 	if (!installed) {
 		json_set_alloc_funcs(arena_malloc, arena_free);
 		installed = true;
 	}
 	if (!filling && !live) {
 		filling = a;
-		a->tree = lx_json_fast_loadb(buf, len, flags);
+		a->tree = fast_loadb(buf, len, flags, items);
 		filling = NULL;
 		if (a->tree) {
 			read_ok(error, len);
 			return a->tree;
 		}
 		lx_json_arena_end(a); /* what a declined read left */
+		if (items)
+			lx_json_items_free(items);
 	}
 	a->tree = json_loadb(buf, len, flags, error);
 	return a->tree;

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define LX_JSON_FAST_DEPTH 64
 
@@ -43,5 +44,39 @@ struct lx_json_arena {
 json_t *lx_json_loadb_arena(const char *buf, size_t len, size_t flags,
 			    json_error_t *error, struct lx_json_arena *a);
 void lx_json_arena_end(struct lx_json_arena *a);
+
+/*
+ * One big array read without its tree: the array that is member key2 of
+ * member key1 of the top object (network.routes, 10,000 strings), when
+ * the fast reader takes the document. Its elements are items: a string
+ * without escapes is its place in the buffer (no node, no copy), any
+ * other element its node (an arena node: it goes with the arena). The
+ * tree holds an empty array in the array's place, items->array; when
+ * items->array is NULL, no array was read so and the tree is whole
+ * (the reader declined and jansson read the text, or there is no such
+ * array). The items are valid while the buffer and the arena are.
+ */
+#define LX_JSON_ITEM_NODE UINT32_MAX
+
+struct lx_json_item {
+	uint32_t off; /* the string's bytes at buf + off; a node: its index */
+	uint32_t len; /* LX_JSON_ITEM_NODE: a node */
+};
+
+struct lx_json_items {
+	const char *key1, *key2; /* in */
+	json_t *array;		 /* out: the array's stand-in, or NULL */
+	struct lx_json_item *v;
+	size_t n, cap;
+	json_t **nodes;
+	size_t n_nodes, nodes_cap;
+};
+
+/* lx_json_loadb_arena, network.routes (say) read as items. */
+json_t *lx_json_loadb_arena_items(const char *buf, size_t len, size_t flags,
+				  json_error_t *error, struct lx_json_arena *a,
+				  struct lx_json_items *items);
+/* Free the item vectors (not the nodes: the arena's); keys stay. */
+void lx_json_items_free(struct lx_json_items *items);
 
 #endif

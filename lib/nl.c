@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <sys/mman.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -30,8 +31,13 @@ struct lx_nl {
 	struct mnl_socket *sk;
 	uint32_t portid;
 	uint32_t seq;
-	char *rbuf;
+	char *rbuf; /* page-aligned: lx_nl_trim_buffers drops all of it */
+	struct lx_nl *next_open, **prev_open; /* open_socks */
 };
+
+/* Every open socket, for lx_nl_trim_buffers (the program is
+ * single-threaded). */
+static struct lx_nl *open_socks;
 
 int lx_nl_open(struct lx_nl **out, unsigned groups, struct lx_error *err)
 {
@@ -41,7 +47,7 @@ int lx_nl_open(struct lx_nl **out, unsigned groups, struct lx_error *err)
 	*out = NULL;
 	if (!nl)
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "netlink");
-	nl->rbuf = malloc(LX_NL_RECV_SIZE);
+	nl->rbuf = aligned_alloc(4096, LX_NL_RECV_SIZE);
 	if (!nl->rbuf)
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "netlink");
 	nl->sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
@@ -72,6 +78,11 @@ int lx_nl_open(struct lx_nl **out, unsigned groups, struct lx_error *err)
 	}
 	nl->portid = mnl_socket_get_portid(nl->sk);
 	nl->seq = 1;
+	nl->next_open = open_socks;
+	if (open_socks)
+		open_socks->prev_open = &nl->next_open;
+	nl->prev_open = &open_socks;
+	open_socks = nl;
 	*out = TAKE_PTR(nl);
 	return 0;
 }
@@ -80,9 +91,20 @@ void lx_nl_close(struct lx_nl *nl)
 {
 	if (!nl)
 		return;
+	if (nl->prev_open) {
+		*nl->prev_open = nl->next_open;
+		if (nl->next_open)
+			nl->next_open->prev_open = nl->prev_open;
+	}
 	mnl_socket_close(nl->sk);
 	free(nl->rbuf);
 	free(nl);
+}
+
+void lx_nl_trim_buffers(void)
+{
+	for (struct lx_nl *nl = open_socks; nl; nl = nl->next_open)
+		(void)madvise(nl->rbuf, LX_NL_RECV_SIZE, MADV_DONTNEED);
 }
 
 int lx_nl_fd(const struct lx_nl *nl)

@@ -41,6 +41,10 @@ int lx_nl_open(struct lx_nl **out, unsigned groups,
 void lx_nl_close(struct lx_nl *nl);
 int lx_nl_fd(const struct lx_nl *nl);
 
+/* Give the pages of every open socket's receive buffer back (an idle
+ * process's scratch: they come back zeroed on the next receive). */
+void lx_nl_trim_buffers(void);
+
 /*
  * Set the receive buffer to bytes (the kernel doubles it for bookkeeping and
  * enforces a small minimum): SO_RCVBUFFORCE, else SO_RCVBUF (capped by

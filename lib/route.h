@@ -133,6 +133,11 @@ struct nlmsghdr *lx_route_msg_delete(void *buf, const struct lx_route *r,
  * skipped). */
 int lx_route_dump(struct lx_nl *nl, struct lx_route **routes, size_t *n,
 		  struct lx_error *err) LX_WUR;
+/* The same, with room for `expect` routes from the start (0: grown from
+ * a few). */
+int lx_route_dump_sized(struct lx_nl *nl, size_t expect,
+			struct lx_route **routes, size_t *n,
+			struct lx_error *err) LX_WUR;
 
 /* Names of route types and tables as ip(8) prints them ("blackhole",
  * "local"); NULL for a value without one. */

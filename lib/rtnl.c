@@ -97,6 +97,12 @@ void lx_rtnl_state_name_devs(struct lx_rtnl_state *s)
 int lx_rtnl_observe(struct lx_nl *nl, struct lx_rtnl_state *out,
 		    struct lx_error *err)
 {
+	return lx_rtnl_observe_sized(nl, 0, out, err);
+}
+
+int lx_rtnl_observe_sized(struct lx_nl *nl, size_t routes,
+			  struct lx_rtnl_state *out, struct lx_error *err)
+{
 	struct lx_rtnl_state s = {0};
 	int ret;
 
@@ -105,7 +111,8 @@ int lx_rtnl_observe(struct lx_nl *nl, struct lx_rtnl_state *out,
 	if (ret == 0)
 		ret = lx_addr_dump(nl, &s.addrs, &s.n_addrs, err);
 	if (ret == 0)
-		ret = lx_route_dump(nl, &s.routes, &s.n_routes, err);
+		ret = lx_route_dump_sized(nl, routes, &s.routes, &s.n_routes,
+					  err);
 	if (ret == 0)
 		ret = lx_rule_dump(nl, &s.rules, &s.n_rules, err);
 	if (ret == 0)
@@ -1428,7 +1435,10 @@ static int rtnl_observe(void *inst, const struct lx_desired *d,
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM,
 				    "rtnl: peer names");
 	}
-	r = lx_rtnl_observe(s->env->nl, &o->st, err);
+	/* Routes: ours (the document's, once converged) and the kernel's
+	 * own few (local, broadcast and connected ones of each address). */
+	r = lx_rtnl_observe_sized(s->env->nl, d->n_routes ? d->n_routes + 64 : 0,
+				  &o->st, err);
 	if (r < 0) {
 		rtnl_observed_free(o);
 		return lx_error_wrap(err, "rtnl: observe");

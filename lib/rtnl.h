@@ -69,6 +69,10 @@ int lx_rtnl_netns_id_get(struct lx_nl *nl, int fd, int32_t *id) LX_WUR;
 /* Dump links, addresses and routes of nl's namespace. */
 int lx_rtnl_observe(struct lx_nl *nl, struct lx_rtnl_state *out,
 		    struct lx_error *err) LX_WUR;
+/* The same, with room for `routes` routes from the start (0: grown). */
+int lx_rtnl_observe_sized(struct lx_nl *nl, size_t routes,
+			  struct lx_rtnl_state *out,
+			  struct lx_error *err) LX_WUR;
 
 /*
  * Pure: desired x observed x owned -> ops appended to plan. protocol is the

@@ -185,13 +185,18 @@ static unsigned int route_stage(const struct lx_route *r)
 
 /* An op on desired route x as it is installed: normalised (on the op's
  * copy), our protocol, no oif. */
+/* At most `more` puts to come, this one included: room for all of them
+ * once the plan is full (one realloc for 10,000 creates, none when
+ * nothing changed: a no-op pass does not reserve 2 MB it never uses). */
 static int push_desired(struct lx_plan *plan, enum lx_op_verb verb,
 			const struct lx_route *x, uint8_t protocol,
-			const char *fail)
+			const char *fail, size_t more)
 {
 	struct lx_route *r;
-	int ret = push(plan, verb, LX_OBJ_ROUTE, x, route_stage(x), fail);
+	int ret = plan->n == plan->cap ? lx_plan_reserve(plan, more) : 0;
 
+	if (ret == 0)
+		ret = push(plan, verb, LX_OBJ_ROUTE, x, route_stage(x), fail);
 	if (ret < 0)
 		return ret;
 	r = &plan->ops[plan->n - 1].u.route;
@@ -219,8 +224,6 @@ int lx_rtnl_diff_routes(const struct lx_desired *d,
 		ret = ptrs_make(&fp, obs->routes, obs->n_routes,
 				sizeof(*obs->routes), route_foreign, protocol,
 				route_cmp_v);
-	if (ret == 0 && lx_plan_reserve(put, dp.n) < 0)
-		ret = -ENOMEM;
 	/* Sort-merge: the three lists in identity order, one walk (fp's
 	 * cursor k only moves forward: x ascends). */
 	while (ret == 0 && (i < dp.n || j < op.n)) {
@@ -242,19 +245,22 @@ int lx_rtnl_diff_routes(const struct lx_desired *d,
 
 				if (!f) {
 					ret = push_desired(put, LX_OP_CREATE, x,
-							   protocol, NULL);
+							   protocol, NULL,
+							   dp.n - i);
 				} else if (d->opts.adopt) {
 					ret = push_desired(put, LX_OP_UPDATE, x,
-							   protocol, NULL);
+							   protocol, NULL,
+							   dp.n - i);
 				} else {
 					held_msg(msg, sizeof(msg), f->protocol,
 						 true);
 					ret = push_desired(put, LX_OP_CREATE, x,
-							   protocol, msg);
+							   protocol, msg,
+							   dp.n - i);
 				}
 			} else if (!lx_route_attrs_equal(x, y)) {
 				ret = push_desired(put, LX_OP_UPDATE, x,
-						   protocol, NULL);
+						   protocol, NULL, dp.n - i);
 			}
 			/* Skip desired duplicates of the same identity. */
 			i = ptrs_next(&dp, i, route_cmp_v);

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <malloc.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -8,7 +7,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,6 +18,7 @@
 #include "commands.h"
 #include "control.h"
 #include "daemon.h"
+#include "idle.h"
 #include "desired.h"
 #include "jsonw.h"
 #include "sandbox.h"
@@ -42,7 +41,7 @@ struct lx_daemon {
 	bool desired_saved; /* ... and its desired is the current one */
 	bool batch;   /* pass_all: write state and report once, at the end */
 	bool sandboxed; /* lx_daemon_enter_sandbox done */
-	int trim_tfd; /* one-shot: malloc_trim once the passes quiet down */
+	int trim_tfd; /* one-shot: lx_idle_trim once the passes quiet down */
 	int exit_code;
 	struct lx_stats stats; /* for list, status and metrics */
 };
@@ -238,34 +237,14 @@ static void overflow_cb(struct lx_loop *loop, void *userdata)
 				 "reason", "monitor overflow (ENOBUFS)"));
 }
 
-/*
- * The passes' deepest frames (netlink and formatting buffers) leave ~64 KiB
- * of the stack dirty for good, a fifth of an idle resident's private
- * memory. Called from the event loop, nothing lives below this frame:
- * drop the pages under it (they come back zeroed if a pass goes that deep
- * again). One page of margin covers madvise's own frame; the range may
- * reach below the stack's mapping, which madvise reports (ENOMEM) after
- * dropping what is mapped.
- */
-static __attribute__((noinline)) void trim_stack(void)
-{
-	const uintptr_t page = 4096, depth = 256 << 10;
-	volatile char here = 0;
-	uintptr_t top = ((uintptr_t)&here & ~(page - 1)) - page;
-
-	(void)here;
-	(void)madvise((void *)(top - depth), depth, MADV_DONTNEED);
-}
-
-static int trim_cb(struct lx_evloop *ev, int fd, uint32_t revents,
-		   void *userdata)
+LX_IDLE_PATH static int trim_cb(struct lx_evloop *ev, int fd,
+				 uint32_t revents, void *userdata)
 {
 	(void)ev;
 	(void)revents;
 	(void)userdata;
 	if (lx_timer_read(fd) > 0) {
-		malloc_trim(0);
-		trim_stack();
+		lx_idle_trim();
 	}
 	return 0;
 }

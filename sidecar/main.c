@@ -10,32 +10,43 @@
 #include "commands.h"
 #include "version.h"
 
-int main(int argc, char **argv)
+/*
+ * The command line, or the exit code of --version, --help or a usage
+ * error (< 0: go on). Not inlined: its 8 KiB error must not stay on the
+ * stack above a resident's event loop for the resident's life.
+ */
+static __attribute__((noinline)) int parse(int argc, char **argv,
+					   struct lx_cli *cli)
 {
-	struct lx_cli cli;
 	struct lx_error err;
 	int r;
 
 	lx_error_clear(&err);
-	r = lx_cli_parse(argc, argv, &cli, &err);
+	r = lx_cli_parse(argc, argv, cli, &err);
 	if (r == 2) {
 		puts(lx_version_string());
-		lx_cli_free(&cli);
 		return LX_EXIT_OK;
 	}
 	if (r == 1) {
-		/* cli.cmd: the command the help is about, if any. */
-		lx_usage(stdout, cli.cmd);
-		lx_cli_free(&cli);
+		/* cli->cmd: the command the help is about, if any. */
+		lx_usage(stdout, cli->cmd);
 		return LX_EXIT_OK;
 	}
 	if (r < 0) {
 		lx_print_error(&err);
 		fprintf(stderr, "linx-sidecar: see 'linx-sidecar --help'\n");
-		lx_cli_free(&cli);
 		return LX_EXIT_USAGE;
 	}
-	r = lx_command_find(cli.cmd)->fn(&cli);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct lx_cli cli;
+	int r = parse(argc, argv, &cli);
+
+	if (r < 0)
+		r = lx_command_find(cli.cmd)->fn(&cli);
 	lx_cli_free(&cli);
 	return r;
 }

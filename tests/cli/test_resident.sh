@@ -201,6 +201,40 @@ test_hook_resident_sigterm_within_100ms() {
 	true
 }
 
+# Resident KiB of the sidecar binary's executable mapping in PID.
+text_kib() {
+	awk -v bin="$(readlink -f "$LX_BIN")" '
+		/^[0-9a-f]+-[0-9a-f]+ / { cur = ($2 ~ /x/ && $6 == bin) }
+		cur && /^Rss:/ { kib += $2 }
+		END { print kib + 0 }' "/proc/$1/smaps"
+}
+
+# Once quiet past its trim, the resident unmaps its own binary's text and
+# rodata (the page cache keeps them), keeping only the idle path's pages
+# (sidecar/idle.c); it still heals afterwards, faulting back what it runs.
+test_idle_resident_gives_back_its_text() {
+	local d=$LX_TMP/idle.json kib first max
+	start_target; trap stop_all EXIT
+	echo '{"network": {"links": [{"name": "lo", "up": true}], "addresses": ["lo 10.77.9.1/24"]},
+	       "options": {"interval_ms": 60000, "debounce_ms": 10}}' >"$d"
+	start_sidecar "$d"
+	first=$(text_kib "$spid")
+	[ "$first" -gt 64 ] || fail "text not mapped after the first pass: $first KiB"
+	# Two pages at most (the idle path's section). Under the sanitizers
+	# their runtime is linked into the binary and its interceptors (free,
+	# epoll_wait) run on the idle path too: half of it then.
+	max=8
+	[ -n "${LX_SANITIZED:-}" ] && max=$((first / 2))
+	# the trim comes 1 s after the last pass
+	for _ in $(seq 50); do [ "$(text_kib "$spid")" -le "$max" ] && break; sleep 0.1; done
+	kib=$(text_kib "$spid")
+	[ "$kib" -le "$max" ] || fail "idle resident still maps $kib KiB of its text (first pass: $first)"
+	in_ns ip addr del 10.77.9.1/24 dev lo
+	eventually in_ns sh -c 'ip addr show lo | grep -q 10.77.9.1/24'
+	[ "$(text_kib "$spid")" -gt "$kib" ] || fail "the heal ran no text: $(text_kib "$spid") KiB"
+	"$LX_BIN" status "pid-$tpid" --state-dir "$SD" >/dev/null || fail "status after the heal"
+}
+
 t converges_and_heals test_converges_and_heals
 t status_reconcile_put_stop test_status_reconcile_put_stop
 t exits_when_target_dies test_exits_when_target_dies
@@ -208,3 +242,4 @@ t sigterm_stops_cleanly test_sigterm_stops_cleanly
 t hook_resident_sigterm_within_100ms test_hook_resident_sigterm_within_100ms
 t restart_recovers_ownership test_restart_recovers_ownership
 t burst_of_events_is_coalesced test_burst_of_events_is_coalesced
+t idle_resident_gives_back_its_text test_idle_resident_gives_back_its_text

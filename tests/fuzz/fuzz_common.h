@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "desired.h"
+#include "route.h"
 
 static void same_or_abort(const struct lx_desired *a,
 			  const struct lx_desired *b)
@@ -23,9 +24,10 @@ static void same_or_abort(const struct lx_desired *a,
 	if (a->n_addrs &&
 	    memcmp(a->addrs, b->addrs, a->n_addrs * sizeof(*a->addrs)))
 		abort();
-	if (a->n_routes &&
-	    memcmp(a->routes, b->routes, a->n_routes * sizeof(*a->routes)))
-		abort();
+	/* By value: a multipath route's nexthops are out of line. */
+	for (size_t i = 0; i < a->n_routes; i++)
+		if (!lx_route_same(&a->routes[i], &b->routes[i]))
+			abort();
 	for (size_t i = 0; i < a->sysctl.n; i++)
 		if (strcmp(a->sysctl.v[i].key, b->sysctl.v[i].key) ||
 		    strcmp(a->sysctl.v[i].value, b->sysctl.v[i].value))

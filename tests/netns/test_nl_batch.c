@@ -102,6 +102,21 @@ Test(nl_batch, every_message_reported_once_in_order_failures_anywhere)
 	for (size_t i = 0; i < n_got; i++)
 		ours += got[i].protocol == 76;
 	cr_assert_eq(ours, N - failed, "%zu routes of ours", ours);
+	/* Sized from the start, smaller or larger than the table: the same
+	 * routes in the same order. */
+	for (size_t expect = 1; expect < 4 * n_got; expect = expect * 3 + 1) {
+		struct lx_route *again = NULL;
+		size_t n_again = 0;
+
+		cr_assert_eq(lx_route_dump_sized(nl, expect, &again, &n_again,
+						 &err),
+			     0, "%s", err.msg);
+		cr_assert_eq(n_again, n_got, "expect %zu", expect);
+		for (size_t i = 0; i < n_got; i++)
+			cr_assert(lx_route_same(&again[i], &got[i]),
+				  "expect %zu: route %zu", expect, i);
+		lx_routes_free(again, n_again);
+	}
 	lx_routes_free(got, n_got);
 	lx_nl_close(nl);
 }

@@ -14,6 +14,7 @@
 #include "desired.h"
 #include "grammar.h"
 #include "prefix_ref.h"
+#include "route.h"
 
 static const char *const quads[] = {
     "0.0.0.0",	    "10.1.2.3",	     "255.255.255.255", "256.1.1.1",
@@ -219,4 +220,128 @@ Test(grammar_fast, every_index_named)
 		cr_assert_eq(*line, i + 1 < N ? '\n' : '\0');
 		line++;
 	}
+}
+
+/* lx_route_parse_fast takes s only to build what the word-by-word parser
+ * builds; whether it took it is returned. */
+static bool fast_as_words(const char *s)
+{
+	struct lx_route a, b;
+	struct lx_error e;
+	bool took;
+	int rb;
+
+	lx_error_clear(&e);
+	took = lx_route_parse_fast(s, strlen(s), &a);
+	rb = lx_route_parse_words(s, &b, "r", &e);
+	if (took) {
+		cr_assert_eq(rb, 0, "fast took %s, the words refuse: %s", s,
+			     e.msg);
+		cr_assert(lx_route_same(&a, &b), "%s", s);
+		cr_assert_eq(a.n_nexthops, 0, "%s", s);
+	}
+	if (rb == 0)
+		lx_route_fini(&b);
+	return took;
+}
+
+Test(grammar_fast, route_fast_path_builds_what_the_words_build)
+{
+	static const char *const taken[] = {
+	    "10.1.2.3/32 via 10.255.0.2",
+	    "10.0.0.0/8",
+	    "  10.0.0.0/8   via  10.0.0.1  ",
+	    "default via 10.0.0.1",
+	    "default",
+	    "default dev eth0",
+	    "0.0.0.0/0 via 192.168.1.1 dev eth0 metric 100",
+	    "10.0.0.0/8 dev eth0",
+	    "10.0.0.0/8 via 10.0.0.1 dev eth0 onlink",
+	    "10.0.0.0/8 onlink via 10.0.0.1 dev eth0",
+	    "10.0.0.0/8 metric 4294967295",
+	    "10.0.0.0/8 metric 0",
+	    "10.0.0.0/8 metric 007",
+	    "10.0.0.0/8 table 100",
+	    "10.0.0.0/8 table main",
+	    "10.0.0.0/8 table 254",
+	    "10.0.0.0/8 table 0",
+	    "10.0.0.0/032",
+	    "1.2.3.4",
+	    "fd00::/64 via fd00::1",
+	    "fd00::1/128 dev eth0 metric 1024",
+	    "default via fe80::1 dev eth0",
+	    "::/0 via fe80::1 dev eth0",
+	    "10.0.0.0/8 dev a.b",
+	    "10.0.0.0/8 dev 123456789012345",
+	};
+	static const char *const declined[] = {
+	    "",
+	    "   ",
+	    "10.0.0.1/8",
+	    "10.0.0.0/33",
+	    "10.0.0.0/",
+	    "10.0.0.0/0008",
+	    "010.0.0.0/8",
+	    "256.0.0.0/8",
+	    "10.0.0/8",
+	    "10.0.0.0/8 via",
+	    "10.0.0.0/8 via 10.0.0.1/32",
+	    "10.0.0.0/8 via inet6 fe80::1",
+	    "10.0.0.0/8 via fe80::1",
+	    "fd00::/64 via 10.0.0.1",
+	    "10.0.0.0/8 via 10.0.0.1 via 10.0.0.2",
+	    "10.0.0.0/8 onlink",
+	    "10.0.0.0/8 via 10.0.0.1 onlink",
+	    "10.0.0.0/8 dev eth0 onlink onlink",
+	    "10.0.0.0/8 dev 1234567890123456",
+	    "10.0.0.0/8 dev .",
+	    "10.0.0.0/8 dev ..",
+	    "10.0.0.0/8 dev a%d",
+	    "10.0.0.0/8 dev a:b",
+	    "10.0.0.0/8 metric 4294967296",
+	    "10.0.0.0/8 metric -1",
+	    "10.0.0.0/8 metric",
+	    "10.0.0.0/8 table local",
+	    "10.0.0.0/8\tvia 10.0.0.1",
+	    "10.0.0.0/8 via 10.0.0.1\n",
+	    "10.0.0.0/8 proto 76",
+	    "blackhole 10.0.0.0/8",
+	    "unicast 10.0.0.0/8",
+	    "10.0.0.0/8 nexthop via 10.0.0.1",
+	    "10.0.0.0/8 src 10.0.0.1",
+	    "10.0.0.0/8 mtu 1400",
+	    "fd00::1/64",
+	    "::ffff:1.2.3.4",
+	    "default via",
+	    "10.0.0.0/8 dev \xc3\xa9th0",
+	    "via 10.0.0.1",
+	    "dev eth0",
+	};
+	char s[64];
+
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		cr_assert(fast_as_words(taken[i]), "declined %s", taken[i]);
+	for (size_t i = 0; i < sizeof(declined) / sizeof(declined[0]); i++)
+		cr_assert(!fast_as_words(declined[i]), "took %s", declined[i]);
+	/* Every octet and length of the common form. */
+	for (unsigned int v = 0; v < 300; v += 7)
+		for (unsigned int l = 0; l <= 33; l += 3) {
+			snprintf(s, sizeof(s), "%u.%u.0.0/%u via 10.0.0.%u", v,
+				 v, l, v);
+			fast_as_words(s);
+		}
+}
+
+/* The fast path reads len bytes, not up to a NUL: a string of a JSON
+ * buffer is followed by its quote. */
+Test(grammar_fast, route_fast_path_stops_at_len)
+{
+	static const char text[] = "10.0.0.0/8 via 10.0.0.1\"]";
+	struct lx_route r;
+
+	cr_assert(lx_route_parse_fast(text, strlen(text) - 2, &r));
+	cr_assert_eq(r.dst_len, 8);
+	cr_assert(r.has_gw);
+	cr_assert(!lx_route_parse_fast(text, strlen(text) - 1, &r));
+	cr_assert(!lx_route_parse_fast("10.0.0.0/8\0 via 1.2.3.4", 24, &r));
 }

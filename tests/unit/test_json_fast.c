@@ -6,11 +6,13 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "desired.h"
 #include "json_fast.h"
 #include "json_same.h"
+#include "route.h"
 
 /* Plain documents: the fast reader must take them, as jansson reads them. */
 static const char *const taken[] = {
@@ -271,4 +273,128 @@ Test(json_fast, arena_errors_are_jansson_s)
 	cr_assert(a.blocks && a.blocks != NULL);
 	lx_json_arena_end(&a);
 	free(big);
+}
+
+/* ------------------------------------------- network.routes as items */
+
+/* The document read with its routes as items parses to what its whole
+ * jansson tree parses to: the same verdict, the same lines, the same
+ * routes. */
+static void items_as_tree(const char *doc)
+{
+	struct lx_desired a, b;
+	struct lx_error ea, eb;
+	json_t *t = json_loadb(doc, strlen(doc), JSON_REJECT_DUPLICATES, NULL);
+	int ra, rb;
+
+	lx_error_clear(&ea);
+	lx_error_clear(&eb);
+	ra = lx_desired_from_string(doc, strlen(doc), &a, &ea);
+	if (!t) {
+		cr_assert_lt(ra, 0, "%s", doc);
+		return;
+	}
+	rb = lx_desired_from_json(t, &b, &eb);
+	json_decref(t);
+	cr_assert_eq(ra, rb, "%s: %s / %s", doc, ea.msg, eb.msg);
+	cr_assert_str_eq(ea.msg, eb.msg, "%s", doc);
+	cr_assert_eq(a.n_routes, b.n_routes, "%s", doc);
+	for (size_t i = 0; i < a.n_routes; i++)
+		cr_assert(lx_route_same(&a.routes[i], &b.routes[i]), "%s [%zu]",
+			  doc, i);
+	cr_assert_eq(a.n_links, b.n_links);
+	cr_assert_eq(a.n_addrs, b.n_addrs);
+	lx_desired_free(&a);
+	lx_desired_free(&b);
+}
+
+Test(json_fast, routes_as_items_parse_as_the_tree)
+{
+	static const char *const docs[] = {
+	    "{\"network\":{\"routes\":[]}}",
+	    "{\"network\":{\"routes\":[\"10.0.0.0/8 via 10.0.0.1\"]}}",
+	    "{\"network\":{\"routes\":[\"10.0.0.0/8 via 10.0.0.1\","
+	    "\"10.0.0.0/8 via 10.0.0.2\"]}}",
+	    "{\"network\":{\"routes\":[\"10.0.0.1/8\", \"bad\", 1, null, "
+	    "true, [], {}, \"\", \"blackhole 10.9.0.0/16\"]}}",
+	    "{\"network\":{\"routes\":[\"10.0.0.0/8 via 10.0.0.1 dev "
+	    "e\\u0074h0\", \"10.1.0.0/16 dev eth0\\n\"]}}",
+	    "{\"network\":{\"routes\":[{\"dst\":\"10.0.0.0/8\",\"via\":"
+	    "\"10.0.0.1\"}, {\"dst\":\"10.0.0.0/8\",\"via\":\"10.0.0.1\"}, "
+	    "{\"x\":1}]}}",
+	    "{\"network\":{\"links\":[1],\"routes\":[\"x\"],\"addresses\":[2],"
+	    "\"rules\":[\"y\"]}}",
+	    "{\"network\":{\"routes\":[\"10.0.0.0/8\"],\"routes\":[]}}",
+	    "{\"network\":{\"routes\":[]},\"network\":{}}",
+	    "{\"network\":{\"routes\":\"10.0.0.0/8\"}}",
+	    "{\"network\":{\"routes\":{}}}",
+	    "{\"network\":{\"rout\\u0065s\":[\"10.0.0.0/8\", \"z\"]}}",
+	    "{\"routes\":[\"10.0.0.0/8\"]}",
+	    "{\"x\":{\"network\":{\"routes\":[\"q\"]}}}",
+	    "{\"network\":{\"x\":{\"routes\":[\"q\"]}}}",
+	    "{\"network\":{\"routes\":[\"10.0.0.0/8\",]}}",
+	    "{\"network\":{\"routes\":[\"10.0.0.0/8\" \"x\"]}}",
+	    "{\"network\":{\"routes\":[\"caf\xc3\xa9\"]}}",
+	    "{\"network\":{\"routes\":[\"10.0.0.0/8 dev eth0\"]},"
+	    "\"options\":{\"adopt\":1}}",
+	    "{\"network\":{\"routes\":[\"default via fe80::1 dev eth0\", "
+	    "\"fd00::/64 via fd00::1\", \"fd00::/64 via fd00::1 metric 1024\"]}}",
+	    "[\"network\"]",
+	};
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
+		items_as_tree(docs[i]);
+}
+
+Test(json_fast, routes_past_the_limit_as_the_tree)
+{
+	size_t n = 65537, len = 0;
+	char *doc = malloc(n * 24 + 64);
+
+	len += (size_t)sprintf(doc, "{\"network\":{\"routes\":[");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(doc + len, "%s\"1.%zu.%zu.0/24\"",
+				       i ? "," : "", i / 256 % 256, i % 256);
+	sprintf(doc + len, "]}}");
+	items_as_tree(doc);
+	free(doc);
+}
+
+/* What the items are: plain strings as their bytes, the rest as nodes;
+ * a declined document leaves none. */
+Test(json_fast, routes_items_are_bytes_or_nodes)
+{
+	const char *s = "{\"a\":[\"q\"],\"network\":{\"routes\":[\"r1\", "
+			"\"r\\u0032\", 3, {\"k\":\"v\"}, \"\"], \"x\":[\"y\"]}}";
+	struct lx_json_items it = {.key1 = "network", .key2 = "routes"};
+	struct lx_json_arena a;
+	json_t *t = lx_json_loadb_arena_items(s, strlen(s), 0, NULL, &a, &it);
+
+	cr_assert(t);
+	cr_assert(it.array);
+	cr_assert_eq(json_object_get(json_object_get(t, "network"), "routes"),
+		     it.array);
+	cr_assert_eq(json_array_size(it.array), 0);
+	cr_assert_eq(it.n, 5);
+	cr_assert_eq(it.v[0].len, 2);
+	cr_assert(!memcmp(s + it.v[0].off, "r1", 2));
+	cr_assert_eq(it.v[1].len, LX_JSON_ITEM_NODE);
+	cr_assert_str_eq(json_string_value(it.nodes[it.v[1].off]), "r2");
+	cr_assert_eq(json_integer_value(it.nodes[it.v[2].off]), 3);
+	cr_assert(json_is_object(it.nodes[it.v[3].off]));
+	cr_assert_eq(it.v[4].len, 0);
+	cr_assert_eq(json_array_size(json_object_get(t, "a")), 1);
+	lx_json_arena_end(&a);
+	lx_json_items_free(&it);
+
+	s = "{\"network\":{\"routes\":[\"r1\"]},\"b\":[1.5]}";
+	t = lx_json_loadb_arena_items(s, strlen(s), 0, NULL, &a, &it);
+	cr_assert(t);
+	cr_assert_null(it.array);
+	cr_assert_eq(it.n, 0);
+	cr_assert_eq(json_array_size(json_object_get(
+			 json_object_get(t, "network"), "routes")),
+		     1);
+	lx_json_arena_end(&a);
+	lx_json_items_free(&it);
 }
