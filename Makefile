@@ -58,6 +58,7 @@ $(BUILD)/gen/gen_seccomp: sidecar/gen_seccomp.c
 $(BUILD)/gen/seccomp_filter.h: $(BUILD)/gen/gen_seccomp
 	$< > $@.tmp && mv $@.tmp $@
 $(BUILD)/sidecar/sandbox.o: $(BUILD)/gen/seccomp_filter.h
+$(BUILD)/tests/unit/test_seccomp: $(BUILD)/gen/seccomp_filter.h
 
 $(BUILD)/liblinx.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)

