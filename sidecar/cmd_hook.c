@@ -147,11 +147,10 @@ static __attribute__((noinline)) int poststop(struct lx_cli *cli,
 	return LX_EXIT_OK;
 }
 
-/* Resident process: new session, stdio on /dev/null. */
-static void detach_stdio(void)
+/* Resident process: new session, stdio on /dev/null (fd, opened by the
+ * hook before the fork: not a path walk on the way to the sandbox). */
+static void detach_stdio(int fd)
 {
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-
 	setsid();
 	if (fd >= 0) {
 		dup2(fd, STDIN_FILENO);
@@ -178,11 +177,12 @@ static struct {
  * resident's life, dirty: one struct lx_error (8 KiB) is shared by all of
  * them, cmd_hook's (static, off the stack).
  */
-static int resident(struct lx_daemon *dm, int ready, struct lx_error *err)
+static int resident(struct lx_daemon *dm, int ready, int devnull,
+		    struct lx_error *err)
 {
 	int code;
 
-	detach_stdio();
+	detach_stdio(devnull);
 	lx_error_clear(err);
 	if (lx_daemon_forked(dm, err) < 0) {
 		/* Cannot hear SIGTERM: the pidfd and "stop" still end it. */
@@ -212,7 +212,7 @@ static int resident(struct lx_daemon *dm, int ready, struct lx_error *err)
 static int spawn_resident(struct lx_daemon *dm, struct lx_error *err)
 {
 	pid_t pid;
-	int r, ready[2];
+	int r, ready[2], devnull;
 	char c;
 	ssize_t n;
 
@@ -221,12 +221,15 @@ static int spawn_resident(struct lx_daemon *dm, struct lx_error *err)
 		lx_error_set(err, LX_ERR_SYSTEM, errno, "pipe");
 		goto abort;
 	}
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	pid = fork();
 	if (pid == 0) {
 		close(ready[0]);
-		return resident(dm, ready[1], err);
+		return resident(dm, ready[1], devnull, err);
 	}
 	close(ready[1]);
+	if (devnull >= 0)
+		close(devnull);
 	if (pid < 0) {
 		lx_error_set(err, LX_ERR_SYSTEM, errno, "fork");
 		close(ready[0]);

@@ -35,9 +35,18 @@ static json_t *target_record(const struct lx_engine *e)
 			 cg[0] ? cg : NULL);
 }
 
+/* The record, built once: the owner check and every bind use the same
+ * one (its fds and cookie do not change while the engine is open). */
+static const json_t *record(struct lx_engine *e)
+{
+	if (!e->record)
+		e->record = target_record(e);
+	return e->record;
+}
+
 static int bind_state(struct lx_engine *e, struct lx_error *err)
 {
-	_cleanup_json_ json_t *rec = target_record(e);
+	const json_t *rec = record(e);
 
 	if (!rec || lx_state_bind(&e->state, rec) < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, ENOMEM, "state");
@@ -110,10 +119,8 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 	if (t->state_dir && t->create_state) {
 		/* One namespace, one owner: before any state is read (a live
 		 * sidecar's state must not be set aside by a second one). */
-		_cleanup_json_ json_t *rec = target_record(e);
-
 		e->exclusive_dir = t->state_dir;
-		r = lx_state_check_owner(t->state_dir, e->id, rec, err);
+		r = lx_state_check_owner(t->state_dir, e->id, record(e), err);
 		if (r < 0)
 			goto fail;
 	}
@@ -162,6 +169,8 @@ void lx_engine_close(struct lx_engine *e)
 		lx_cgroup_free(e->cg);
 	e->cg = NULL;
 	lx_target_close(&e->target);
+	json_decref(e->record);
+	e->record = NULL;
 	lx_desired_free(&e->desired);
 	lx_owned_free(&e->owned);
 }

@@ -30,6 +30,7 @@ struct lx_engine {
 	struct lx_desired desired; /* the one document: loops borrow it */
 	struct lx_owned owned;
 	struct lx_state state;
+	json_t *record; /* the target's identity record (state.h "Binding") */
 	char *state_dir; /* set while the state dir waits for create_state */
 	/* DIR for commands that act (hook, run, reconcile): lx_engine_open
 	 * checks there that no live sidecar holds the id or the namespace. */

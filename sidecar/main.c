@@ -5,10 +5,27 @@
  * dispatches to one command function and returns its exit code; nothing
  * below main() exits.
  */
+#include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/random.h>
 
 #include "commands.h"
 #include "version.h"
+
+/*
+ * jansson's hash seed from getrandom(2), before any JSON is made: one
+ * syscall where jansson opens, reads and closes /dev/urandom (on every
+ * hook). If getrandom cannot answer (early boot) or gives 0, jansson
+ * seeds itself as it always did.
+ */
+static void seed_json(void)
+{
+	uint32_t seed = 0;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed))
+		json_object_seed(seed);
+}
 
 /*
  * The command line, or the exit code of --version, --help or a usage
@@ -43,7 +60,10 @@ static __attribute__((noinline)) int parse(int argc, char **argv,
 int main(int argc, char **argv)
 {
 	struct lx_cli cli;
-	int r = parse(argc, argv, &cli);
+	int r;
+
+	seed_json();
+	r = parse(argc, argv, &cli);
 
 	if (r < 0)
 		r = lx_command_find(cli.cmd)->fn(&cli);

@@ -96,6 +96,11 @@ static int mkdir_p(const char *path)
 {
 	char buf[4096];
 
+	/* Its parent is there (the usual case, /run): one mkdir. */
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
 	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
 		return -ENAMETOOLONG;
 	for (char *p = buf + 1; *p; p++) {
@@ -569,6 +574,7 @@ void lx_state_event(struct lx_state *s, const char *type, json_t *fields)
 	struct stat st;
 	char *nl;
 	size_t n;
+	ssize_t w;
 
 	if (fields && o != fields)
 		json_decref(fields);
@@ -585,20 +591,23 @@ void lx_state_event(struct lx_state *s, const char *type, json_t *fields)
 	if (!line)
 		return;
 	/* The log stays open between events (a pass logs several); it is
-	 * rotated to events.log.1 once past its bound. */
-	if (s->evfd >= 0 && fstat(s->evfd, &st) == 0 &&
-	    st.st_size > LX_EVENTS_MAX_BYTES) {
+	 * rotated to events.log.1 once past its bound. Its size is read
+	 * when it is opened and then counted: we are its one writer (one
+	 * sidecar per id), so a stat per line would tell nothing more. */
+	if (s->evfd >= 0 && s->ev_size > LX_EVENTS_MAX_BYTES) {
 		renameat(s->dirfd, "events.log", s->dirfd, "events.log.1");
 		close(s->evfd);
 		s->evfd = -1;
 	}
-	if (s->evfd < 0)
+	if (s->evfd < 0) {
 		s->evfd = openat(s->dirfd, "events.log",
 				 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
 				     O_NOFOLLOW,
 				 0600);
-	if (s->evfd < 0)
-		return;
+		if (s->evfd < 0)
+			return;
+		s->ev_size = fstat(s->evfd, &st) == 0 ? st.st_size : 0;
+	}
 	/* One write per line: O_APPEND keeps lines whole. */
 	n = strlen(line);
 	nl = realloc(line, n + 1);
@@ -606,9 +615,9 @@ void lx_state_event(struct lx_state *s, const char *type, json_t *fields)
 		return;
 	line = nl;
 	line[n] = '\n';
-	if (write(s->evfd, line, n + 1) < 0) {
-		/* best effort: the log is diagnostics only */
-	}
+	w = write(s->evfd, line, n + 1);
+	if (w > 0) /* else best effort: the log is diagnostics only */
+		s->ev_size += w;
 }
 
 int lx_state_remove(struct lx_state *s)

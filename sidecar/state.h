@@ -76,6 +76,7 @@ struct lx_state {
 	char id[129];
 	int dirfd;
 	int evfd; /* events.log, opened on the first event (O_APPEND) */
+	off_t ev_size; /* its size: fstat at the open, then what we wrote */
 	char lineage[37];
 	uint64_t serial;
 	json_t *target; /* the live target's identity record (lx_state_bind) */
