@@ -183,17 +183,20 @@ static int resident(struct lx_daemon *dm, int ready, int devnull,
 	int code;
 
 	detach_stdio(devnull);
+	/* Sandboxed before the hook returns: whoever looks at the resident
+	 * once the container starts finds it confined. */
+	lx_daemon_enter_sandbox(dm);
+	(void)!write(ready, "S", 1);
+	close(ready);
+	/* Its own signalfd, once the hook is let go (the filter allows it):
+	 * the signals stay blocked meanwhile, a SIGTERM sent in between is
+	 * pending and the new signalfd reads it. */
 	lx_error_clear(err);
 	if (lx_daemon_forked(dm, err) < 0) {
 		/* Cannot hear SIGTERM: the pidfd and "stop" still end it. */
 		lx_state_event(&hand_over.e.state, "error",
 			       json_pack("{s:s}", "error", err->msg));
 	}
-	/* Sandboxed before the hook returns: whoever looks at the resident
-	 * once the container starts finds it confined. */
-	lx_daemon_enter_sandbox(dm);
-	(void)!write(ready, "S", 1);
-	close(ready);
 	code = lx_daemon_run(dm);
 	lx_daemon_free(dm);
 	lx_engine_close(&hand_over.e);
