@@ -323,9 +323,10 @@ static int dup_by_input(const void *x, const void *y, void *ctx)
  * in O(n log n); *out lists them ordered by the later element's position
  * in the input (`src` maps an element to that position). Returns how many.
  */
-static size_t find_dups(const void *base, size_t size, size_t n,
-			int (*order)(const void *, const void *),
-			const size_t *src, struct dup **out)
+static inline __attribute__((always_inline)) size_t
+find_dups(const void *base, size_t size, size_t n,
+	  int (*order)(const void *, const void *), const size_t *src,
+	  struct dup **out)
 {
 	struct dup_sort ds = {base, size, order};
 	_cleanup_free_ size_t *idx = NULL;
@@ -337,21 +338,36 @@ static size_t find_dups(const void *base, size_t size, size_t n,
 		return 0;
 	/* Written before read: no zeroing (the heap is not fresh pages:
 	 * cmd_once raises the mmap threshold, so calloc clears). */
-	idx = reallocarray(NULL, n, sizeof(*idx));
 	d = reallocarray(NULL, n, sizeof(*d));
-	if (!idx || !d) {
+	if (!d)
+		return 0;
+	/* A document written in order needs no sort (the order is total,
+	 * ties by index: the same result), and its duplicates are found
+	 * with the same compares that check the order (inline here: one
+	 * copy of this function per order). */
+	for (size_t k = 1; k < n; k++) {
+		int c = order((const char *)base + (k - 1) * size,
+			      (const char *)base + k * size);
+
+		if (c > 0) {
+			nd = 0;
+			goto unsorted;
+		}
+		if (c)
+			first = k;
+		else
+			d[nd++] = (struct dup){first, k};
+	}
+	goto found;
+unsorted:
+	idx = reallocarray(NULL, n, sizeof(*idx));
+	if (!idx) {
 		free(d);
 		return 0;
 	}
 	for (size_t k = 0; k < n; k++)
 		idx[k] = k;
-	/* A document written in order needs no sort (the order is total,
-	 * ties by index: the same result). */
-	for (size_t k = 1; k < n; k++)
-		if (dup_cmp(&idx[k - 1], &idx[k], &ds) > 0) {
-			qsort_r(idx, n, sizeof(*idx), dup_cmp, &ds);
-			break;
-		}
+	qsort_r(idx, n, sizeof(*idx), dup_cmp, &ds);
 	for (size_t k = 0; k < n; k++) {
 		if (k == 0 ||
 		    order(ds.base + idx[k - 1] * size, ds.base + idx[k] * size))
@@ -359,6 +375,7 @@ static size_t find_dups(const void *base, size_t size, size_t n,
 		else
 			d[nd++] = (struct dup){first, idx[k]};
 	}
+found:
 	qsort_r(d, nd, sizeof(*d), dup_by_input, (void *)src);
 	*out = d;
 	return nd;
@@ -655,16 +672,18 @@ static int routes_from_json(const json_t *arr, struct lx_desired *d,
 		const json_t *v = elem(arr, o, i, &s, &len);
 		int rc;
 
+		/* An item's bytes: the common route straight from them (its
+		 * name is needed only for a message), any other through a
+		 * copy with its NUL. */
+		if (!v && lx_route_parse_fast(s, len, r)) {
+			src[d->n_routes++] = i;
+			continue;
+		}
 		namer_name(&names, i);
 		if (!v) {
-			/* An item's bytes: the common route straight from
-			 * them, any other through a copy with its NUL. */
-			if (lx_route_parse_fast(s, len, r))
-				rc = 0;
-			else if (!(s = c_string(&copy, &cap, s, len)))
+			if (!(s = c_string(&copy, &cap, s, len)))
 				return -ENOMEM;
-			else
-				rc = lx_route_parse_words(s, r, f, err);
+			rc = lx_route_parse_words(s, r, f, err);
 		} else if (json_is_string(v)) {
 			rc = lx_route_parse(json_string_value(v), r, f, err);
 		} else if (json_is_object(v)) {
@@ -1152,6 +1171,22 @@ int lx_desired_from_file_digest(const char *path, struct lx_desired *d,
 					    errno == ENOENT ? LX_ERR_NOTFOUND
 							    : LX_ERR_INVALID,
 					    errno, "desired state %s", path);
+	}
+	/* A file's size known, the room the doubling below would end with,
+	 * at once: no copy of what was read, no pages of the copies. */
+	{
+		struct stat st;
+
+		if (!is_stdin && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_size > 0) {
+			size_t want = 65536;
+
+			while (want <= (uint64_t)st.st_size && want < MAX_FILE)
+				want *= 2;
+			buf = malloc(want + 1);
+			if (buf)
+				cap = want;
+		}
 	}
 	for (;;) {
 		ssize_t n;

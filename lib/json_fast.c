@@ -50,32 +50,22 @@ static uint64_t not_plain(uint64_t x)
 	       zero_byte(x ^ ('"' * ONES)) | zero_byte(x ^ ('\\' * ONES));
 }
 
-/* The end of the run of plain bytes at p. The closing quote by memchr,
- * then the bytes before it checked eight at a time, the last few as one
- * word with the bytes past the quote masked off (little-endian only);
- * after a yes, one at a time. */
+/* The end of the run of plain bytes at p: eight bytes at a time, the
+ * first byte not_plain flags being the end (little-endian: the lowest
+ * set bit is the first byte in memory), the last few one at a time. */
 static const unsigned char *plain_run(const unsigned char *p,
 				      const unsigned char *e)
 {
-	const unsigned char *q = memchr(p, '"', (size_t)(e - p));
-	const unsigned char *end = q ? q : e;
-	uint64_t x;
-
-	for (; end - p >= 8; p += 8) {
-		memcpy(&x, p, 8);
-		if (not_plain(x))
-			goto bytes;
-	}
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	if (p == end)
-		return end;
-	if (e - p >= 8) {
+	for (; e - p >= 8; p += 8) {
+		uint64_t x, m;
+
 		memcpy(&x, p, 8);
-		if (!(not_plain(x) & ((1ull << (8 * (end - p))) - 1)))
-			return end;
+		m = not_plain(x);
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);
 	}
 #endif
-bytes:
 	while (p < e && plain(*p))
 		p++;
 	return p;

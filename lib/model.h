@@ -113,25 +113,39 @@ struct lx_nexthop {
 };
 
 struct lx_route {
+	/* The byte-sized members first, then the 4-byte aligned ones, the
+	 * pointer last: no padding between them (160 bytes, not 176: two
+	 * arrays of 10,000 are a no-op pass's largest memory). */
 	uint8_t family;
 	uint8_t type; /* RTN_*: unicast, blackhole, unreachable, prohibit,
 			 throw, local */
 	uint8_t dst_len;
-	union lx_inaddr dst;
 	/* Identity parts no document sets (observed): IPv4 tos, IPv6
-	 * source prefix (RTA_SRC). */
+	 * source prefix (RTA_SRC, `from`). */
 	uint8_t tos;
 	uint8_t from_len;
-	union lx_inaddr from;
 	bool has_gw;
 	uint8_t gw_family; /* 0 = the route's; AF_INET6 for `via inet6` */
-	union lx_inaddr gw;
-	char dev[IFNAMSIZ]; /* "" = let the kernel pick from the gateway */
 	bool onlink;
+	bool has_src;
+	/* set by the codec on observe, by the rtnl source on apply */
+	uint8_t protocol;
+	/* multipath: two or more; a single nexthop is the plain form. Out
+	 * of line, n_nexthops elements at nh (NULL when none), so that a
+	 * route stays a fifth of the size it was with 8 inline: a document
+	 * holds thousands, copied, sorted and compared. Owned by whoever
+	 * holds the route (a document, an observed state, an op):
+	 * lx_route_copy() duplicates it, lx_route_fini() frees it; a plain
+	 * struct copy shares it. */
+	uint8_t n_nexthops;
+	union lx_inaddr dst;
+	union lx_inaddr from;
+	union lx_inaddr gw;
+	union lx_inaddr src;
+	char dev[IFNAMSIZ]; /* "" = let the kernel pick from the gateway */
+	char congctl[16];
 	uint32_t metric;
 	uint32_t table; /* 0 = main (RT_TABLE_MAIN) */
-	bool has_src;
-	union lx_inaddr src;
 	int scope; /* LX_UNSET = derived: link without gw, universe with */
 	int pref;  /* IPv6 RTA_PREF: 0 medium (the default), 1 high, 3 low */
 	/* RTA_METRICS; 0 = unset (the kernel does not report a 0 metric) */
@@ -141,19 +155,8 @@ struct lx_route {
 	uint32_t initrwnd;
 	uint32_t quickack;
 	uint32_t locks; /* RTAX_LOCK: 1 << RTAX_MTU, 1 << RTAX_CC_ALGO */
-	char congctl[16];
-	/* multipath: two or more; a single nexthop is the plain form. Out
-	 * of line, n_nexthops elements (NULL when none), so that a route
-	 * stays a fifth of the size it was with 8 inline: a document holds
-	 * thousands, copied, sorted and compared. Owned by whoever holds the
-	 * route (a document, an observed state, an op): lx_route_copy()
-	 * duplicates it, lx_route_fini() frees it; a plain struct copy
-	 * shares it. */
-	uint8_t n_nexthops;
+	int oif; /* as protocol: set on observe, by the rtnl source on apply */
 	struct lx_nexthop *nh;
-	/* set by the codec on observe, by the rtnl source on apply */
-	uint8_t protocol;
-	int oif;
 };
 
 /* ---------------------------------------------------------------- rules */

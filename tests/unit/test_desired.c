@@ -680,3 +680,44 @@ Test(desired_file, valid_file_parses)
 	cr_assert_eq(d.n_routes, 1);
 	lx_desired_free(&d);
 }
+
+/* Duplicates are found alike whether the document is in order (one walk)
+ * or not (a sort): the same lines, in the document's order. */
+Test(desired_invalid, duplicates_in_order_and_out_of_order)
+{
+	static const char *const sorted =
+	    "{\"network\":{\"routes\":[\"10.1.0.0/16\",\"10.1.0.0/16 via 10.0.0.1\","
+	    "\"10.2.0.0/16\",\"10.2.0.0/16 metric 5\",\"10.2.0.0/16 dev x\","
+	    "\"10.3.0.0/16\"],"
+	    "\"addresses\":[\"a 10.0.0.1/24\",\"a 10.0.0.1/16\",\"b 10.0.0.1/24\"]}}";
+	static const char *const shuffled =
+	    "{\"network\":{\"routes\":[\"10.3.0.0/16\",\"10.2.0.0/16\","
+	    "\"10.1.0.0/16\",\"10.2.0.0/16 metric 5\",\"10.1.0.0/16 via 10.0.0.1\","
+	    "\"10.2.0.0/16 dev x\"],"
+	    "\"addresses\":[\"b 10.0.0.1/24\",\"a 10.0.0.1/24\",\"a 10.0.0.1/16\"]}}";
+	struct lx_desired d;
+	struct lx_error e;
+
+	cr_assert_eq(parse(sorted, &d, &e), -EINVAL);
+	cr_assert_str_eq(
+	    e.msg,
+	    "network.routes[1]: duplicate route \"10.1.0.0/16 via 10.0.0.1\" "
+	    "(same destination, table and metric as network.routes[0]: the "
+	    "kernel holds one)\n"
+	    "network.routes[4]: duplicate route \"10.2.0.0/16 dev x\" (same "
+	    "destination, table and metric as network.routes[2]: the kernel "
+	    "holds one)\n"
+	    "network.addresses[1]: duplicate address \"a 10.0.0.1/16\" (same "
+	    "as network.addresses[0])");
+	cr_assert_eq(parse(shuffled, &d, &e), -EINVAL);
+	cr_assert_str_eq(
+	    e.msg,
+	    "network.routes[4]: duplicate route \"10.1.0.0/16 via 10.0.0.1\" "
+	    "(same destination, table and metric as network.routes[2]: the "
+	    "kernel holds one)\n"
+	    "network.routes[5]: duplicate route \"10.2.0.0/16 dev x\" (same "
+	    "destination, table and metric as network.routes[1]: the kernel "
+	    "holds one)\n"
+	    "network.addresses[2]: duplicate address \"a 10.0.0.1/16\" (same "
+	    "as network.addresses[1])");
+}
