@@ -13,6 +13,10 @@
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
 
+/* prctl as a raw syscall (here and in sandbox.c): the resident calls it
+ * first in its sandbox set-up, where a lazily bound libc function costs
+ * the hook a dozen page faults (cmd_hook.c: detach_stdio). */
+
 /* Every capability the kernel knows leaves the bounding set: the first
  * number it does not know is EINVAL. One drop per capability, no read
  * first (the resident's start waits for these); without CAP_SETPCAP a
@@ -23,13 +27,14 @@ static int empty_bounding_set(void)
 	for (unsigned long c = 0; c < 64; c++) {
 		int on;
 
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0)
+		if (syscall(SYS_prctl, PR_CAPBSET_DROP, c, 0UL, 0UL, 0UL) == 0)
 			continue;
 		if (errno == EINVAL)
 			return 0;
 		if (errno != EPERM)
 			return -errno;
-		on = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+		on = (int)syscall(SYS_prctl, PR_CAPBSET_READ, c, 0UL, 0UL,
+				  0UL);
 		if (on < 0)
 			return errno == EINVAL ? 0 : -errno;
 		if (on)
@@ -62,7 +67,8 @@ int lx_caps_limit(uint64_t keep)
 	if (r < 0)
 		return r;
 	/* Old kernels have no ambient set: nothing to clear. */
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	if (syscall(SYS_prctl, PR_CAP_AMBIENT,
+		    (unsigned long)PR_CAP_AMBIENT_CLEAR_ALL, 0UL, 0UL, 0UL) < 0 &&
 	    errno != EINVAL)
 		return -errno;
 	return set_caps(keep);
@@ -73,13 +79,13 @@ int lx_caps_limit_as(uid_t uid, gid_t gid, uint64_t keep)
 	int r;
 
 	/* Permitted survives the change of user only with KEEPCAPS. */
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+	if (syscall(SYS_prctl, PR_SET_KEEPCAPS, 1UL, 0UL, 0UL, 0UL) < 0)
 		return -errno;
 	r = empty_bounding_set();
 	if (r == 0 && (setresgid(gid, gid, gid) < 0 || setgroups(0, NULL) < 0 ||
 		       setresuid(uid, uid, uid) < 0))
 		r = -errno;
-	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 && r == 0)
+	if (syscall(SYS_prctl, PR_SET_KEEPCAPS, 0UL, 0UL, 0UL, 0UL) < 0 && r == 0)
 		r = -errno;
 	return r < 0 ? r : set_caps(keep);
 }

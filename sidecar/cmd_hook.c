@@ -147,15 +147,22 @@ static __attribute__((noinline)) int poststop(struct lx_cli *cli,
 	return LX_EXIT_OK;
 }
 
-/* Resident process: new session, stdio on /dev/null (fd, opened by the
- * hook before the fork: not a path walk on the way to the sandbox). */
+/*
+ * Resident process: new session, stdio on /dev/null (fd, opened by the
+ * hook before the fork: not a path walk on the way to the sandbox).
+ * Raw syscalls, as lx_sandbox_enter's: a libc function the hook never
+ * called is bound lazily on its first call, and in a fresh child that
+ * faults in ld.so's resolver and libc's symbol tables (12-14 page
+ * faults) while the hook waits for the sandbox. dup3 of fd onto itself
+ * is refused and changes nothing, as dup2 would change nothing.
+ */
 static void detach_stdio(int fd)
 {
-	setsid();
+	(void)syscall(SYS_setsid);
 	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
+		(void)syscall(SYS_dup3, fd, STDIN_FILENO, 0);
+		(void)syscall(SYS_dup3, fd, STDOUT_FILENO, 0);
+		(void)syscall(SYS_dup3, fd, STDERR_FILENO, 0);
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}

@@ -103,7 +103,7 @@ int lx_sandbox_enter(bool seccomp, struct lx_error *err)
 	if (r < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, -r,
 				    "capabilities: keep CAP_NET_ADMIN only");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1UL, 0UL, 0UL, 0UL) < 0)
 		return lx_error_set(err, LX_ERR_SYSTEM, errno, "no_new_privs");
 	if (!seccomp)
 		return 0;
