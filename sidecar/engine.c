@@ -92,6 +92,8 @@ int lx_engine_open(struct lx_engine *e, const struct lx_engine_target *t,
 	if (r < 0)
 		goto fail;
 	r = lx_nl_open(&e->nl, 0, err);
+	if (r == 0) /* the first socket made in the target's namespace */
+		r = lx_target_read_cookie(&e->target, lx_nl_fd(e->nl), err);
 	if (r < 0)
 		goto fail;
 	e->env = (struct lx_source_env){

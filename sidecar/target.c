@@ -140,26 +140,18 @@ int lx_target_enter(struct lx_target *t, struct lx_error *err)
 		return lx_error_set(err, LX_ERR_NOTFOUND, ESRCH,
 				    "pid %d exited", t->pid);
 	t->entered = true;
-	/* The namespace's cookie binds state to this namespace: an inode
-	 * number comes back after `ip netns del`, a cookie never does. A
-	 * socket belongs to the netns it was created in. */
-	{
-		int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		socklen_t len = sizeof(t->netns_cookie);
-		int e;
+	return 0;
+}
 
-		if (fd < 0)
-			return lx_error_set(err, LX_ERR_SYSTEM, errno,
-					    "socket in the target netns");
-		e = getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE,
-			       &t->netns_cookie, &len) < 0
-			    ? errno
-			    : 0;
-		close(fd);
-		if (e)
-			return lx_error_set(err, LX_ERR_SYSTEM, e,
-					    "SO_NETNS_COOKIE of the target netns");
-	}
+int lx_target_read_cookie(struct lx_target *t, int sockfd,
+			  struct lx_error *err)
+{
+	socklen_t len = sizeof(t->netns_cookie);
+
+	if (getsockopt(sockfd, SOL_SOCKET, SO_NETNS_COOKIE, &t->netns_cookie,
+		       &len) < 0)
+		return lx_error_set(err, LX_ERR_SYSTEM, errno,
+				    "SO_NETNS_COOKIE of the target netns");
 	return 0;
 }
 

@@ -23,8 +23,8 @@ struct lx_target {
 	bool is_host_netns; /* target netns == our own (device + inode) */
 	dev_t netns_dev;
 	ino_t netns_ino;
-	/* SO_NETNS_COOKIE of the target netns (set by lx_target_enter): unlike
-	 * the inode, never reused while the machine is up. */
+	/* SO_NETNS_COOKIE of the target netns (lx_target_read_cookie):
+	 * unlike the inode, never reused while the machine is up. */
 	uint64_t netns_cookie;
 	bool entered; /* setns done: this process now lives in the target */
 };
@@ -35,6 +35,15 @@ int lx_target_open(struct lx_target *t, pid_t pid, const char *netns_path,
 
 /* setns() into the target netns (after the caller opened host-side sockets). */
 int lx_target_enter(struct lx_target *t, struct lx_error *err) LX_WUR;
+
+/*
+ * The namespace's cookie binds state to this namespace: an inode number
+ * comes back after `ip netns del`, a cookie never does. Read from sockfd,
+ * a socket the caller created once entered (a socket belongs to the
+ * netns it was created in).
+ */
+int lx_target_read_cookie(struct lx_target *t, int sockfd,
+			  struct lx_error *err) LX_WUR;
 
 /* True once the pinned process has exited (pidfd readable). */
 bool lx_target_exited(const struct lx_target *t);
