@@ -119,6 +119,13 @@ test_list_shows_failing_and_backoff() {
 	out=$("$LX_BIN" status "$id" --state-dir "$SD")
 	echo "$out" | grep -q "last error  rtnl: create route 10.1.0.0/16 via 10.99.0.1.*ENETUNREACH" ||
 		fail "status last error: $out"
+	# applied/failed/pending of the last pass: the first one also put lo
+	# up (1/1/0), each retry after it (50 ms, doubling) only fails (0/1/0)
+	for _ in $(seq 100); do
+		echo "$out" | grep -Eq "^  rtnl +diverged +0/1/0" && break
+		sleep 0.02
+		out=$("$LX_BIN" status "$id" --state-dir "$SD")
+	done
 	echo "$out" | grep -Eq "^  rtnl +diverged +0/1/0" || fail "status rtnl counts: $out"
 	# 50 ms doubling reaches the 1.5 s cap within 2 s: then it is failing
 	for _ in $(seq 40); do
