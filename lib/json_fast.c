@@ -288,6 +288,23 @@ static bool node_push(struct lx_json_items *it, json_t *v)
 	return item_push(it, (uint32_t)it->n_nodes++, LX_JSON_ITEM_NODE);
 }
 
+/* After an array's element: 1 past its closing ']', 0 past a ',' (and
+ * the blanks after it), -1 on anything else. */
+static int array_next(struct rd *r)
+{
+	ws(r);
+	if (r->p == r->e)
+		return -1;
+	if (*r->p == ']') {
+		r->p++;
+		return 1;
+	}
+	if (*r->p++ != ',')
+		return -1;
+	ws(r);
+	return 0;
+}
+
 /*
  * The array of lx_json_items (r->p at its '['), read as array() reads
  * one, into r->items instead of a tree: a string without escapes as its
@@ -308,6 +325,7 @@ static json_t *items_array(struct rd *r)
 	}
 	while (a && r->p < r->e) {
 		bool ok;
+		int end;
 
 		if (*r->p == '"') {
 			const unsigned char *q = r->p + 1;
@@ -323,19 +341,12 @@ static json_t *items_array(struct rd *r)
 		} else {
 			ok = node_push(it, value(r, W_OTHER));
 		}
-		if (!ok)
+		if (!ok || (end = array_next(r)) < 0)
 			break;
-		ws(r);
-		if (r->p == r->e)
-			break;
-		if (*r->p == ']') {
-			r->p++;
+		if (end) {
 			it->array = a;
 			return a;
 		}
-		if (*r->p++ != ',')
-			break;
-		ws(r);
 	}
 	json_decref(a);
 	return NULL;
@@ -352,18 +363,13 @@ static json_t *array(struct rd *r)
 		return a;
 	}
 	while (a) {
-		if (json_array_append_new(a, value(r, W_OTHER)))
+		int end;
+
+		if (json_array_append_new(a, value(r, W_OTHER)) ||
+		    (end = array_next(r)) < 0)
 			break;
-		ws(r);
-		if (r->p == r->e)
-			break;
-		if (*r->p == ']') {
-			r->p++;
+		if (end)
 			return a;
-		}
-		if (*r->p++ != ',')
-			break;
-		ws(r);
 	}
 	json_decref(a);
 	return NULL;
