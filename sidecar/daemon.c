@@ -18,8 +18,8 @@
 #include "commands.h"
 #include "control.h"
 #include "daemon.h"
-#include "idle.h"
 #include "desired.h"
+#include "idle.h"
 #include "jsonw.h"
 #include "sandbox.h"
 #include "stats.h"
@@ -243,9 +243,8 @@ LX_IDLE_PATH static int trim_cb(struct lx_evloop *ev, int fd,
 	(void)ev;
 	(void)revents;
 	(void)userdata;
-	if (lx_timer_read(fd) > 0) {
+	if (lx_timer_read(fd) > 0)
 		lx_idle_trim();
-	}
 	return 0;
 }
 

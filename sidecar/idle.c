@@ -95,17 +95,22 @@ LX_IDLE_PATH size_t lx_idle_drop_text(void)
 	for (size_t i = 0; i < n && nr < sizeof(r) / sizeof(r[0]); i++) {
 		if (ph[i].p_type != PT_LOAD || (ph[i].p_flags & PF_W))
 			continue;
-		/* Its pages; a last page shared with a writable segment (which
-		 * may hold private data) is left mapped. */
-		r[nr].a = (bias + ph[i].p_vaddr) & ~(page - 1);
-		r[nr].b = (bias + ph[i].p_vaddr + ph[i].p_memsz + page - 1) &
-			  ~(page - 1);
+		uintptr_t start = bias + ph[i].p_vaddr,
+			  end = start + ph[i].p_memsz;
+
+		/* Its pages; when an end page is shared with a writable
+		 * segment (which may hold private data), only the pages
+		 * wholly inside it. */
+		r[nr].a = start & ~(page - 1);
+		r[nr].b = (end + page - 1) & ~(page - 1);
 		for (size_t j = 0; j < n; j++)
 			if (ph[j].p_type == PT_LOAD && (ph[j].p_flags & PF_W) &&
 			    overlaps(bias + ph[j].p_vaddr,
 				     bias + ph[j].p_vaddr + ph[j].p_memsz,
-				     r[nr].a, r[nr].b))
-				r[nr].b = 0; /* not worth finer cuts */
+				     r[nr].a, r[nr].b)) {
+				r[nr].a = (start + page - 1) & ~(page - 1);
+				r[nr].b = end & ~(page - 1);
+			}
 		nr++;
 	}
 	for (size_t i = 0; i < nr; i++) {
