@@ -591,6 +591,13 @@ static bool in_block(const void *p)
 
 static void arena_free(void *p)
 {
+	/* While the reader builds, jansson allocates only through
+	 * arena_malloc and frees only what it made since (a declined read's
+	 * partial tree): nothing to look up. Walking the blocks for each of
+	 * those frees cost nodes x blocks, 112 s for a 16 MiB document
+	 * declined at its end. */
+	if (filling)
+		return;
 	if (p && live && in_block(p))
 		return;
 	free(p);
